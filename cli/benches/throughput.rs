@@ -1,0 +1,254 @@
+//! `cargo bench`: sluice's throughput on a realistic 1M-line log, against `cat`, `sed -E`
+//! and the same transforms run natively in-process.
+//!
+//! - **External runs** time whole processes, file on stdin, output to `/dev/null`, best of
+//!   `SLUICE_BENCH_RUNS` (default 3): `cat`, `sed -E` doing comparable redaction, and sluice
+//!   with no plugins, each built-in alone, and the sanitize → regex → pack chain.
+//! - **Native runs** call the built-in plugins' own code compiled for the host (through the
+//!   guest SDK's native harness, the code path the wasm exports use) on the same batches the
+//!   host would make: the ceiling sluice approaches, without wasm.
+//!
+//! `SLUICE_BENCH_LINES` changes the size (default 1,000,000). The sample is generated from a
+//! fixed seed (see `sample.rs`) into `target/bench/`.
+
+mod sample;
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use sluice_host::framing::Terminator;
+use sluice_host::lines::Lines;
+use sluice_host::output::StageOutput;
+use sluice_plugin_sdk::Plugin;
+use sluice_plugin_sdk::bindings::sluice::plugin::types;
+use sluice_plugin_sdk::testing::Harness;
+
+const SEED: u64 = 0x5eed_1095;
+const REGEX: &str = r#"{"expression":"level[=\":]+(?P<level>\\w+)"}"#;
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return; // `cargo test --benches` asks for a listing; there are no test cases here.
+    }
+    let lines: usize = env_or("SLUICE_BENCH_LINES", 1_000_000);
+    let runs: usize = env_or("SLUICE_BENCH_RUNS", 3);
+    let sample = write_sample(lines);
+    let bytes = std::fs::metadata(&sample).unwrap().len() as f64;
+    let report = |name: &str, time: Duration, baseline: Option<Duration>| {
+        let secs = time.as_secs_f64();
+        let vs = baseline.map_or(String::new(), |b| format!("{:.2}×", secs / b.as_secs_f64()));
+        println!(
+            "| {name:<44} | {:>7.1} ms | {:>6.2} M lines/s | {:>7.0} MB/s | {vs:>6} |",
+            secs * 1e3,
+            lines as f64 / secs / 1e6,
+            bytes / secs / 1e6,
+        );
+    };
+
+    println!(
+        "\n{} lines, {:.1} MB ({:.0} bytes/line), best of {runs}\n",
+        lines,
+        bytes / 1e6,
+        bytes / lines as f64
+    );
+    println!("| run | time | lines/s | MB/s | vs cat |");
+    println!("|---|---|---|---|---|");
+
+    let cat = best_of(runs, || time_command(Command::new("cat"), &sample));
+    report("cat", cat, Some(cat));
+    let sed = best_of(runs, || {
+        let mut cmd = Command::new("sed");
+        cmd.args([
+            "-E",
+            r#"s/(password|passwd|secret|token|api[_-]?key|access[_-]?key)([=:] *"?)[^ &,;"]+/\1\2[REDACTED]/Ig; s/Bearer [A-Za-z0-9._~+\/=-]+/Bearer [REDACTED]/g; s/(AKIA|ASIA)[0-9A-Z]{16}/[REDACTED]/g; s/eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/[REDACTED]/g"#,
+        ]);
+        time_command(cmd, &sample)
+    });
+    report("sed -E (comparable redaction)", sed, Some(cat));
+
+    let sluice = env!("CARGO_BIN_EXE_sluice");
+    let regex_spec = format!("regex={REGEX}");
+    let cases: &[(&str, &[&str])] = &[
+        ("sluice (no plugins)", &[]),
+        ("sluice -p sanitize", &["-p", "sanitize"]),
+        ("sluice -p regex", &["-p", &regex_spec]),
+        ("sluice -p pack", &["-p", "pack"]),
+        (
+            "sluice -p sanitize -p regex -p pack",
+            &["-p", "sanitize", "-p", &regex_spec, "-p", "pack"],
+        ),
+    ];
+    let mut sanitize_time = None;
+    for (name, args) in cases {
+        // One untimed run fills the compile cache.
+        let mut warm = Command::new(sluice);
+        warm.args(*args);
+        time_command(warm, &sample);
+        let time = best_of(runs, || {
+            let mut cmd = Command::new(sluice);
+            cmd.args(*args);
+            time_command(cmd, &sample)
+        });
+        if *name == "sluice -p sanitize" {
+            sanitize_time = Some(time);
+        }
+        report(name, time, Some(cat));
+    }
+
+    let input = std::fs::read(&sample).unwrap();
+    let batches = host_batches(&input);
+    let native = |name: &str, stages: &mut dyn FnMut() -> Vec<Box<dyn NativeStage>>| {
+        let time = best_of(runs, || {
+            let mut chain = stages();
+            let started = Instant::now();
+            run_native(&batches, &mut chain);
+            started.elapsed()
+        });
+        report(name, time, Some(cat));
+    };
+    native("native in-process: sanitize", &mut || {
+        vec![stage::<sluice_plugin_sanitize::Sanitize>("{}")]
+    });
+    native("native in-process: regex", &mut || {
+        vec![stage::<sluice_plugin_regex::RegexStage>(REGEX)]
+    });
+    native("native in-process: pack", &mut || {
+        vec![stage::<sluice_plugin_pack::Pack>("{}")]
+    });
+    native(
+        "native in-process: sanitize → regex → pack",
+        &mut || {
+            vec![
+                stage::<sluice_plugin_sanitize::Sanitize>("{}"),
+                stage::<sluice_plugin_regex::RegexStage>(REGEX),
+                stage::<sluice_plugin_pack::Pack>("{}"),
+            ]
+        },
+    );
+
+    if let Some(sanitize) = sanitize_time {
+        println!(
+            "\nsanitize vs sed -E: {:.1}× as fast",
+            sed.as_secs_f64() / sanitize.as_secs_f64()
+        );
+    }
+}
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn write_sample(lines: usize) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("sample-{lines}-{SEED:x}.log"));
+    if !path.exists() {
+        std::fs::write(&path, sample::generate(lines, SEED)).unwrap();
+    }
+    path
+}
+
+fn best_of(runs: usize, mut f: impl FnMut() -> Duration) -> Duration {
+    (0..runs.max(1)).map(|_| f()).min().unwrap()
+}
+
+/// Runs `cmd` with `input` on stdin and stdout to /dev/null; panics if it fails.
+fn time_command(mut cmd: Command, input: &Path) -> Duration {
+    cmd.stdin(File::open(input).unwrap())
+        .stdout(File::create("/dev/null").unwrap())
+        .stderr(Stdio::inherit());
+    let started = Instant::now();
+    let status = cmd.status().expect("cannot run benchmark command");
+    let elapsed = started.elapsed();
+    assert!(status.success(), "{cmd:?} failed");
+    elapsed
+}
+
+/// The batches the host makes of `input` (1024 lines each).
+fn host_batches(input: &[u8]) -> Vec<Lines> {
+    let mut batches = Vec::new();
+    let mut batch = Lines::default();
+    for line in input.split_inclusive(|&b| b == b'\n') {
+        let (content, term) = Terminator::split(line);
+        batch.push(content, term, false);
+        if batch.len() == 1024 {
+            batches.push(std::mem::take(&mut batch));
+        }
+    }
+    if !batch.is_empty() {
+        batches.push(batch);
+    }
+    batches
+}
+
+/// A plugin run natively: the contract's batch in, the contract's output back.
+trait NativeStage {
+    fn process(&mut self, batch: &types::Batch) -> types::Output;
+}
+
+impl<P: Plugin> NativeStage for Harness<P> {
+    fn process(&mut self, batch: &types::Batch) -> types::Output {
+        self.process_raw(batch).expect("native stage failed")
+    }
+}
+
+fn stage<P: Plugin>(config: &str) -> Box<dyn NativeStage> {
+    Box::new(Harness::<P>::new(config).unwrap_or_else(|e| panic!("bad config {config}: {e:?}")))
+}
+
+/// Runs the batches through the native stages, applying each output as the host does, and
+/// serializes the result as the host's writer would.
+fn run_native(batches: &[Lines], chain: &mut [Box<dyn NativeStage>]) {
+    let mut out = Vec::with_capacity(512 << 10);
+    let mut next = Lines::default();
+    for input in batches {
+        let mut lines = input.clone();
+        for stage in chain.iter_mut() {
+            let batch = types::Batch {
+                data: std::mem::take(&mut lines.data),
+                ends: std::mem::take(&mut lines.ends),
+                partial: std::mem::take(&mut lines.partial),
+                fields: types::Fields {
+                    names: std::mem::take(&mut lines.fields.names),
+                    line: std::mem::take(&mut lines.fields.line),
+                    name: std::mem::take(&mut lines.fields.name),
+                    values: std::mem::take(&mut lines.fields.values),
+                    value_ends: std::mem::take(&mut lines.fields.value_ends),
+                },
+            };
+            let output = stage.process(&batch);
+            lines.data = batch.data;
+            lines.ends = batch.ends;
+            lines.partial = batch.partial;
+            lines.fields.names = batch.fields.names;
+            lines.fields.line = batch.fields.line;
+            lines.fields.name = batch.fields.name;
+            lines.fields.values = batch.fields.values;
+            lines.fields.value_ends = batch.fields.value_ends;
+            let output = StageOutput {
+                source: output.source,
+                rewritten: output.rewritten,
+                data: output.data,
+                ends: output.ends,
+                fields: sluice_host::fields::FieldTable {
+                    names: output.fields.names,
+                    line: output.fields.line,
+                    name: output.fields.name,
+                    values: output.fields.values,
+                    value_ends: output.fields.value_ends,
+                },
+            };
+            if !output.is_identity(lines.len()) {
+                output.apply(&lines, &mut next);
+                std::mem::swap(&mut lines, &mut next);
+            }
+        }
+        lines.write_to(&mut out);
+        out.clear();
+    }
+}

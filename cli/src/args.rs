@@ -1,0 +1,146 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+
+const AFTER_HELP: &str = "\
+Examples:
+  kubectl logs -f api | sluice -p sanitize
+  sluice -p 'regex={\"expression\":\"level=(?P<level>\\\\w+)\"}' -p pack app.log
+  sluice --config pipeline.toml /var/log/app/*.log
+
+Exit status:
+  0  success (also when the reader of the output went away: a broken pipe)
+  1  a plugin failed while processing: it trapped, looped past --plugin-timeout, hit
+     --plugin-memory, returned an error or malformed output
+  2  bad usage or configuration: an argument, the pipeline file, a plugin spec or its config,
+     a plugin that cannot be loaded; nothing was processed
+  3  an input could not be read (the other inputs were still processed) or the output could
+     not be written";
+
+/// A log processor with a chain of sandboxed WebAssembly plugins.
+///
+/// Reads the FILEs (or standard input) line by line, runs the lines through the plugins given
+/// with -p/--config, in order, and writes the result to standard output as soon as each line
+/// is done. Bytes are never re-encoded: terminators (LF, CRLF, none) and invalid UTF-8 are kept.
+#[derive(Debug, Parser)]
+#[command(name = "sluice", version, after_help = AFTER_HELP)]
+pub struct Args {
+    /// Files to read, in order; `-` is standard input. By default, standard input.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<String>,
+
+    /// Adds a stage: a built-in plugin's name or a path to a .wasm component, optionally
+    /// followed by `=` and its config as a JSON object, e.g.
+    /// -p 'regex={"expression":"level=(?P<level>\\w+)"}'. Repeatable; stages run in the order
+    /// given, after those of --config.
+    #[arg(short = 'p', long = "plugin", value_name = "SPEC")]
+    pub plugins: Vec<String>,
+
+    /// Reads stages from a TOML pipeline file: one [[stage]] table per stage, with
+    /// `plugin = "NAME or PATH"` and the stage's config keys beside it.
+    #[arg(short = 'c', long = "config", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Lists the built-in plugins and their config keys, then exits.
+    #[arg(long)]
+    pub list_plugins: bool,
+
+    /// Lines longer than this many bytes are force-flushed in pieces (boundary-safe stages see
+    /// each whole window first), so memory stays bounded. Accepts K/M suffixes (KiB/MiB).
+    #[arg(long, value_name = "BYTES", default_value = "64K", value_parser = parse_size)]
+    pub max_line_bytes: usize,
+
+    /// How many bytes at the end of each force-flushed window are kept and joined to the
+    /// line's next bytes, so that a secret straddling the cut is still found. Must be smaller
+    /// than --max-line-bytes.
+    #[arg(long, value_name = "BYTES", default_value = "1K", value_parser = parse_size)]
+    pub boundary_overlap: usize,
+
+    /// The longest one call into a plugin may run before the run is stopped with an error,
+    /// e.g. 5s or 500ms.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
+    pub plugin_timeout: Duration,
+
+    /// The most memory one stage may use, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 256,
+          value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub plugin_memory: u32,
+}
+
+/// Parses `65536`, `64K`, `64KiB`, `1M`, `1MiB` (binary multiples).
+fn parse_size(text: &str) -> Result<usize, String> {
+    let text = text.trim();
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits);
+    let number: usize = number.parse().map_err(|_| {
+        format!("`{text}` is not a size; expected a number of bytes like 65536 or 64K")
+    })?;
+    let multiple = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        _ => {
+            return Err(format!(
+                "unknown size unit `{unit}` in `{text}`; use K or M"
+            ));
+        }
+    };
+    number
+        .checked_mul(multiple)
+        .ok_or_else(|| format!("`{text}` is too large"))
+}
+
+/// Parses `5`, `5s`, `1.5s`, `500ms`.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, scale) = if let Some(ms) = text.strip_suffix("ms") {
+        (ms, 1e-3)
+    } else if let Some(s) = text.strip_suffix('s') {
+        (s, 1.0)
+    } else {
+        (text, 1.0)
+    };
+    let value: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration; expected e.g. 5s or 500ms"))?;
+    if !(value.is_finite() && value > 0.0) {
+        return Err(format!("`{text}` must be a positive duration"));
+    }
+    Ok(Duration::from_secs_f64(value * scale))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("65536"), Ok(65536));
+        assert_eq!(parse_size("64K"), Ok(65536));
+        assert_eq!(parse_size("64KiB"), Ok(65536));
+        assert_eq!(parse_size("1M"), Ok(1 << 20));
+        assert!(parse_size("1G").unwrap_err().contains("unknown size unit"));
+        assert!(parse_size("lots").unwrap_err().contains("not a size"));
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("5"), Ok(Duration::from_secs(5)));
+        assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        use clap::CommandFactory;
+        Args::command().debug_assert();
+    }
+}

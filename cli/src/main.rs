@@ -1,0 +1,143 @@
+//! `sluice`: the command-line front of the line path in `sluice-host`.
+//!
+//! - [`args`]: the options, their defaults and the exit status table (`--help`).
+//! - [`spec`]: `-p SPEC` parsing; [`pipeline_file`]: the `--config` TOML file.
+//! - [`setup`]: finding and loading plugins, env grants, creating the chain.
+//! - `main` (here): the order of things and the mapping of failures to exit codes.
+//!
+//! Data goes to stdout, diagnostics to stderr, each on one line prefixed `sluice: `.
+
+mod args;
+mod pipeline_file;
+mod setup;
+mod spec;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Parser;
+use sluice_host::builtin::BUILTINS;
+use sluice_host::pipeline::{Input, Pipeline, RunError, Settings};
+use sluice_host::runtime::{Runtime, RuntimeOptions};
+
+use crate::args::Args;
+use crate::spec::StageSpec;
+
+/// The exit codes, as documented in `--help` and the README.
+mod exit {
+    pub const OK: u8 = 0;
+    pub const PLUGIN_FAILED: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const IO: u8 = 3;
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    ExitCode::from(run(&args))
+}
+
+fn run(args: &Args) -> u8 {
+    let settings = Settings {
+        max_line_bytes: args.max_line_bytes,
+        boundary_overlap: args.boundary_overlap,
+        ..Settings::default()
+    };
+    if let Err(message) = settings.check() {
+        return fail(exit::USAGE, message);
+    }
+    let runtime = match Runtime::new(RuntimeOptions {
+        call_timeout: args.plugin_timeout,
+        memory_limit: (args.plugin_memory as usize) << 20,
+        ..RuntimeOptions::default()
+    }) {
+        Ok(runtime) => runtime,
+        Err(err) => return fail(exit::USAGE, format!("{err:#}")),
+    };
+    if args.list_plugins {
+        return match list_plugins(&runtime) {
+            Ok(()) => exit::OK,
+            Err(err) if is_broken_pipe(&err) => exit::OK,
+            Err(err) => fail(exit::USAGE, format!("{err:#}")),
+        };
+    }
+
+    let chain = match stage_specs(args).and_then(|specs| setup::build_chain(&runtime, &specs)) {
+        Ok(chain) => chain,
+        Err(err) => return fail(exit::USAGE, format!("{err:#}")),
+    };
+    for warning in chain.warnings() {
+        eprintln!("sluice: warning: {warning}");
+    }
+
+    let inputs: Vec<Input> = if args.files.is_empty() {
+        vec![Input::Stdin]
+    } else {
+        args.files.iter().map(|f| Input::from_arg(f)).collect()
+    };
+    let mut unreadable = false;
+    let mut report = |input: &Input, err: io::Error| {
+        unreadable = true;
+        eprintln!("sluice: {input}: {err}");
+    };
+    let mut pipeline = Pipeline::new(chain, settings);
+    let result = pipeline.run(&inputs, &mut io::stdout().lock(), &mut report);
+    match result {
+        Ok(()) if unreadable => exit::IO,
+        Ok(()) => exit::OK,
+        Err(RunError::Output(err)) if err.kind() == io::ErrorKind::BrokenPipe => exit::OK,
+        Err(err @ RunError::Output(_)) => fail(exit::IO, err.to_string()),
+        Err(err @ RunError::Stage(_)) => fail(exit::PLUGIN_FAILED, err.to_string()),
+    }
+}
+
+/// The stages of `--config`, then those of `-p`, in order.
+fn stage_specs(args: &Args) -> Result<Vec<StageSpec>> {
+    let mut specs = match &args.config {
+        Some(path) => pipeline_file::read(path)?,
+        None => Vec::new(),
+    };
+    for spec in &args.plugins {
+        specs.push(StageSpec::parse(spec)?);
+    }
+    Ok(specs)
+}
+
+fn list_plugins(runtime: &Runtime) -> Result<()> {
+    let mut out = io::stdout().lock();
+    for (i, builtin) in BUILTINS.iter().enumerate() {
+        let plugin = runtime.load(builtin.name, builtin.component)?;
+        let info = plugin.info();
+        if i > 0 {
+            writeln!(out)?;
+        }
+        let safe = if info.boundary_safe {
+            " (boundary-safe)"
+        } else {
+            ""
+        };
+        writeln!(out, "{}{safe}\n    {}", builtin.name, info.summary)?;
+        let width = info
+            .config_keys
+            .iter()
+            .map(|(k, _)| k.len())
+            .max()
+            .unwrap_or(0);
+        for (key, about) in &info.config_keys {
+            writeln!(out, "    {key:<width$}  {about}")?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.downcast_ref::<io::Error>()
+        .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+}
+
+/// Prints one diagnostic line and returns `code`.
+fn fail(code: u8, message: impl std::fmt::Display) -> u8 {
+    eprintln!("sluice: {message}");
+    code
+}

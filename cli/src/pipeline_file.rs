@@ -1,0 +1,167 @@
+//! The TOML pipeline file (`--config FILE`).
+//!
+//! ```toml
+//! [[stage]]
+//! plugin = "sanitize"
+//! literals = ["hunter2"]
+//!
+//! [[stage]]
+//! plugin = "regex"
+//! expression = 'level=(?P<level>\w+)'
+//! ```
+//!
+//! Each `[[stage]]` table is one stage, in order: `plugin` names a built-in or a `.wasm`
+//! path (relative paths are relative to the pipeline file), every other key is the stage's
+//! config, passed to the plugin as JSON.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde_json::{Map, Value};
+
+use crate::spec::{StageSpec, is_path};
+
+/// Reads the stages of the pipeline file at `path`.
+pub fn read(path: &Path) -> Result<Vec<StageSpec>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the pipeline file {}", path.display()))?;
+    parse(&text, path)
+}
+
+/// Parses a pipeline file's text; `path` names it in messages and anchors relative plugin
+/// paths.
+pub fn parse(text: &str, path: &Path) -> Result<Vec<StageSpec>> {
+    let shown = path.display();
+    let table: toml::Table = toml::from_str(text).map_err(|err| {
+        // toml's message spans several lines (it quotes the source); keep the first.
+        let message = err.message();
+        match err.span() {
+            Some(span) => {
+                let line = text[..span.start].matches('\n').count() + 1;
+                anyhow!("{shown}:{line}: {message}")
+            }
+            None => anyhow!("{shown}: {message}"),
+        }
+    })?;
+    if let Some(key) = table.keys().find(|key| *key != "stage") {
+        bail!("{shown}: unknown key `{key}`; a pipeline file holds only [[stage]] tables");
+    }
+    let stages = match table.get("stage") {
+        None => return Ok(Vec::new()),
+        Some(toml::Value::Array(stages)) => stages,
+        Some(_) => bail!("{shown}: `stage` must be written as [[stage]] tables"),
+    };
+    let base = path.parent().unwrap_or(Path::new(""));
+    stages
+        .iter()
+        .enumerate()
+        .map(|(i, stage)| {
+            let n = i + 1;
+            let toml::Value::Table(stage) = stage else {
+                bail!("{shown}: stage {n} must be a table");
+            };
+            let plugin = match stage.get("plugin") {
+                Some(toml::Value::String(plugin)) if !plugin.is_empty() => plugin,
+                Some(_) => {
+                    bail!("{shown}: stage {n}: `plugin` must be a built-in's name or a path")
+                }
+                None => bail!("{shown}: stage {n}: missing `plugin = \"NAME or PATH\"`"),
+            };
+            let plugin = if is_path(plugin) && Path::new(plugin).is_relative() {
+                base.join(plugin).display().to_string()
+            } else {
+                plugin.clone()
+            };
+            let config: Map<String, Value> = stage
+                .iter()
+                .filter(|(key, _)| *key != "plugin")
+                .map(|(key, value)| (key.clone(), to_json(value)))
+                .collect();
+            Ok(StageSpec { plugin, config })
+        })
+        .collect()
+}
+
+/// TOML to JSON; a date or time becomes its RFC 3339 text.
+fn to_json(value: &toml::Value) -> Value {
+    match value {
+        toml::Value::String(s) => Value::String(s.clone()),
+        toml::Value::Integer(i) => Value::from(*i),
+        toml::Value::Float(f) => Value::from(*f),
+        toml::Value::Boolean(b) => Value::Bool(*b),
+        toml::Value::Datetime(d) => Value::String(d.to_string()),
+        toml::Value::Array(items) => Value::Array(items.iter().map(to_json).collect()),
+        toml::Value::Table(table) => Value::Object(
+            table
+                .iter()
+                .map(|(key, value)| (key.clone(), to_json(value)))
+                .collect(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Vec<StageSpec>> {
+        super::parse(text, Path::new("conf/pipeline.toml"))
+    }
+
+    #[test]
+    fn stages_in_order_with_config() {
+        let stages = parse(
+            r#"
+            [[stage]]
+            plugin = "sanitize"
+            literals = ["hunter2"]
+
+            [[stage]]
+            plugin = "regex"
+            expression = 'level=(?P<level>\w+)'
+            mode = "keep"
+            "#,
+        )
+        .unwrap();
+        assert_eq!(stages.len(), 2);
+        assert_eq!(stages[0].plugin, "sanitize");
+        assert_eq!(stages[0].config["literals"], serde_json::json!(["hunter2"]));
+        assert_eq!(stages[1].config["expression"], r"level=(?P<level>\w+)");
+        assert!(!stages[1].config.contains_key("plugin"));
+    }
+
+    #[test]
+    fn relative_plugin_paths_are_relative_to_the_file() {
+        let stages = parse("[[stage]]\nplugin = \"plugins/my.wasm\"\n").unwrap();
+        assert_eq!(stages[0].plugin, "conf/plugins/my.wasm");
+    }
+
+    #[test]
+    fn empty_file_has_no_stages() {
+        assert!(parse("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn missing_plugin_key() {
+        let err = parse("[[stage]]\nexpression = 'x'\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "conf/pipeline.toml: stage 1: missing `plugin = \"NAME or PATH\"`"
+        );
+    }
+
+    #[test]
+    fn unknown_top_level_key() {
+        let err = parse("stages = 1\n").unwrap_err();
+        assert!(err.to_string().contains("unknown key `stages`"), "{err}");
+    }
+
+    #[test]
+    fn syntax_error_names_the_line() {
+        let err = parse("[[stage]]\nplugin = \n").unwrap_err();
+        assert!(
+            err.to_string().starts_with("conf/pipeline.toml:2: "),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,313 @@
+//! What a stage returns for a batch, and how the host turns it into the next batch.
+//!
+//! A stage describes its output lines by where they come from (see the WIT `output` record):
+//! `source[j]` is the input line of output line `j`; `rewritten` names the output lines with new
+//! bytes; `fields` sets keys on output lines. The host checks every index before it uses one,
+//! so a plugin bug is reported as malformed output, never a panic or a wrong byte.
+
+use crate::fields::FieldTable;
+use crate::framing::Terminator;
+use crate::lines::Lines;
+
+/// A stage's answer for one batch; mirrors the WIT `output` record.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StageOutput {
+    /// `source[j]`: the input line output line `j` comes from. Non-decreasing.
+    pub source: Vec<u32>,
+    /// Ascending indexes of the output lines with new bytes.
+    pub rewritten: Vec<u32>,
+    /// The new bytes of the `rewritten` lines, back to back.
+    pub data: Vec<u8>,
+    /// End offsets in `data`, one per `rewritten` entry.
+    pub ends: Vec<u32>,
+    /// Fields set on output lines, keyed by output index.
+    pub fields: FieldTable,
+}
+
+impl StageOutput {
+    /// True when the output is the input unchanged, so the host can keep the batch as it is.
+    pub fn is_identity(&self, input_lines: usize) -> bool {
+        self.rewritten.is_empty()
+            && self.fields.is_empty()
+            && self.source.len() == input_lines
+            && self
+                .source
+                .iter()
+                .enumerate()
+                .all(|(j, &s)| s as usize == j)
+    }
+
+    /// Checks every index against the input batch; the error names the first broken rule.
+    pub fn check(&self, input_lines: usize) -> Result<(), String> {
+        let mut prev = 0;
+        for (j, &s) in self.source.iter().enumerate() {
+            if s as usize >= input_lines {
+                return Err(format!(
+                    "source[{j}] = {s}, but the batch has {input_lines} lines"
+                ));
+            }
+            if s < prev {
+                return Err(format!(
+                    "source[{j}] = {s} comes after {prev}; output must keep input order"
+                ));
+            }
+            prev = s;
+        }
+        if self.ends.len() != self.rewritten.len() {
+            return Err(format!(
+                "{} rewritten lines but {} ends",
+                self.rewritten.len(),
+                self.ends.len()
+            ));
+        }
+        let mut prev_j = None;
+        for (k, &j) in self.rewritten.iter().enumerate() {
+            if j as usize >= self.source.len() {
+                return Err(format!(
+                    "rewritten[{k}] = {j}, but there are {} output lines",
+                    self.source.len()
+                ));
+            }
+            if prev_j.is_some_and(|p| j <= p) {
+                return Err(format!("rewritten[{k}] = {j} is not ascending"));
+            }
+            prev_j = Some(j);
+        }
+        let mut prev_end = 0;
+        for (k, &end) in self.ends.iter().enumerate() {
+            if end < prev_end || end as usize > self.data.len() {
+                return Err(format!(
+                    "ends[{k}] = {end} is out of order or past the {} data bytes",
+                    self.data.len()
+                ));
+            }
+            prev_end = end;
+        }
+        self.fields.check(self.source.len())
+    }
+
+    /// Builds the output batch into `out` (cleared first). `self` must have passed
+    /// [`StageOutput::check`] against `input`.
+    ///
+    /// Each output line takes its input line's terminator; when one input line became several,
+    /// all but the last end in that terminator, or in `\n` when the input line had none, and
+    /// only the last stays partial if the input was. Fields: the input line's, then the ones
+    /// the stage set, a set key replacing an inherited one.
+    pub fn apply(&self, input: &Lines, out: &mut Lines) {
+        out.clear();
+        let remap_in: Vec<u32> = input
+            .fields
+            .names
+            .iter()
+            .map(|n| out.fields.intern(n))
+            .collect();
+        let remap_out: Vec<u32> = self
+            .fields
+            .names
+            .iter()
+            .map(|n| out.fields.intern(n))
+            .collect();
+
+        let mut rewritten = self.rewritten.iter().zip(&self.ends).peekable();
+        let mut new_start = 0;
+        let mut in_field = 0; // cursor into input.fields (entries are in line order)
+        let mut out_field = 0; // cursor into self.fields
+        let mut partial = input.partial.iter().peekable();
+
+        for (j, &src) in self.source.iter().enumerate() {
+            let src = src as usize;
+            let is_last_of_src = self.source.get(j + 1) != Some(&(src as u32));
+
+            let content = match rewritten.peek() {
+                Some(&(&r, &end)) if r as usize == j => {
+                    rewritten.next();
+                    let bytes = &self.data[new_start..end as usize];
+                    new_start = end as usize;
+                    bytes
+                }
+                _ => input.line(src),
+            };
+            while partial.peek().is_some_and(|&&p| (p as usize) < src) {
+                partial.next();
+            }
+            let src_partial = partial.peek().is_some_and(|&&p| p as usize == src);
+            let (term, is_partial) = if is_last_of_src {
+                (input.terms[src], src_partial)
+            } else if input.terms[src] == Terminator::None {
+                (Terminator::Lf, false)
+            } else {
+                (input.terms[src], false)
+            };
+            out.push(content, term, is_partial);
+
+            // Fields: inherited ones first, unless this output line sets the same key.
+            while in_field < input.fields.len() && (input.fields.line[in_field] as usize) < src {
+                in_field += 1;
+            }
+            while out_field < self.fields.len() && (self.fields.line[out_field] as usize) < j {
+                out_field += 1;
+            }
+            let set_end = (out_field..self.fields.len())
+                .find(|&i| self.fields.line[i] as usize != j)
+                .unwrap_or(self.fields.len());
+            let sets = out_field..set_end;
+            let j32 = j as u32;
+            let mut i = in_field;
+            while i < input.fields.len() && input.fields.line[i] as usize == src {
+                let name = remap_in[input.fields.name[i] as usize];
+                let overridden = sets
+                    .clone()
+                    .any(|s| remap_out[self.fields.name[s] as usize] == name);
+                if !overridden {
+                    out.fields.push(j32, name, input.fields.value(i));
+                }
+                i += 1;
+            }
+            for s in sets.clone() {
+                let name = remap_out[self.fields.name[s] as usize];
+                // A key set twice on one line: the later value wins.
+                let set_again = (s + 1..set_end)
+                    .any(|later| remap_out[self.fields.name[later] as usize] == name);
+                if !set_again {
+                    out.fields.push(j32, name, self.fields.value(s));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> Lines {
+        let mut lines = Lines::default();
+        lines.push(b"a", Terminator::Lf, false);
+        lines.push(b"b", Terminator::CrLf, false);
+        lines.push(b"c", Terminator::None, true);
+        let level = lines.fields.intern("level");
+        lines.fields.push(1, level, b"INFO");
+        lines
+    }
+
+    fn apply(output: &StageOutput) -> Lines {
+        let input = input();
+        output.check(input.len()).unwrap();
+        let mut out = Lines::default();
+        output.apply(&input, &mut out);
+        out
+    }
+
+    fn written(lines: &Lines) -> Vec<u8> {
+        let mut out = Vec::new();
+        lines.write_to(&mut out);
+        out
+    }
+
+    #[test]
+    fn identity() {
+        let output = StageOutput {
+            source: vec![0, 1, 2],
+            ..Default::default()
+        };
+        assert!(output.is_identity(3));
+        assert_eq!(apply(&output), input());
+    }
+
+    #[test]
+    fn drop_and_rewrite() {
+        let output = StageOutput {
+            source: vec![1, 2],
+            rewritten: vec![0],
+            data: b"B".to_vec(),
+            ends: vec![1],
+            ..Default::default()
+        };
+        assert!(!output.is_identity(3));
+        let out = apply(&output);
+        assert_eq!(written(&out), b"B\r\nc");
+        assert_eq!(out.partial, [1]);
+        assert_eq!(
+            out.fields.of_line(0).collect::<Vec<_>>(),
+            [("level", &b"INFO"[..])]
+        );
+    }
+
+    #[test]
+    fn one_to_many_uses_the_input_terminator_between() {
+        let output = StageOutput {
+            source: vec![1, 1, 2, 2],
+            rewritten: vec![0, 2],
+            data: b"b1c1".to_vec(),
+            ends: vec![2, 4],
+            ..Default::default()
+        };
+        let out = apply(&output);
+        assert_eq!(written(&out), b"b1\r\nb\r\nc1\nc");
+        // Only the last piece of the partial line stays partial.
+        assert_eq!(out.partial, [3]);
+        // Both lines made from input line 1 inherit its fields.
+        assert_eq!(out.fields.of_line(1).count(), 1);
+    }
+
+    #[test]
+    fn set_fields_override_inherited_ones() {
+        let mut fields = FieldTable::default();
+        let level = fields.intern("level");
+        let user = fields.intern("user");
+        fields.push(0, level, b"DEBUG");
+        fields.push(0, user, b"x");
+        fields.push(0, user, b"bob");
+        let output = StageOutput {
+            source: vec![1],
+            fields,
+            ..Default::default()
+        };
+        let out = apply(&output);
+        assert_eq!(
+            out.fields.of_line(0).collect::<Vec<_>>(),
+            [("level", &b"DEBUG"[..]), ("user", &b"bob"[..])]
+        );
+    }
+
+    #[test]
+    fn check_rejects_source_out_of_range() {
+        let output = StageOutput {
+            source: vec![0, 5],
+            ..Default::default()
+        };
+        assert_eq!(
+            output.check(3).unwrap_err(),
+            "source[1] = 5, but the batch has 3 lines"
+        );
+    }
+
+    #[test]
+    fn check_rejects_reordering() {
+        let output = StageOutput {
+            source: vec![2, 1],
+            ..Default::default()
+        };
+        assert!(output.check(3).unwrap_err().contains("keep input order"));
+    }
+
+    #[test]
+    fn check_rejects_bad_rewrites() {
+        let output = StageOutput {
+            source: vec![0],
+            rewritten: vec![0],
+            data: b"x".to_vec(),
+            ends: vec![2],
+            ..Default::default()
+        };
+        assert!(output.check(3).unwrap_err().contains("ends[0] = 2"));
+        let output = StageOutput {
+            source: vec![0],
+            rewritten: vec![1],
+            data: b"x".to_vec(),
+            ends: vec![1],
+            ..Default::default()
+        };
+        assert!(output.check(3).unwrap_err().contains("rewritten[0] = 1"));
+    }
+}

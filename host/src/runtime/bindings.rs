@@ -1,0 +1,8 @@
+//! Host bindings generated from `wit/plugin.wit` (world `plugin`).
+
+wasmtime::component::bindgen!({
+    path: "../wit",
+    world: "plugin",
+});
+
+pub use sluice::plugin::types::{Batch, Fields, Grants, Info};

@@ -1,0 +1,133 @@
+//! The plugin runtime: wasmtime's component model, one engine per run.
+//!
+//! A tour:
+//!
+//! - [`Runtime`] owns the one [`Engine`], the (empty) [`Linker`], the compile cache and the
+//!   limits every stage runs under. A background thread ticks the engine's epoch so that a
+//!   call can be given a wall-clock deadline.
+//! - [`Plugin`] is a compiled component plus what it said about itself (`describe`).
+//!   [`Runtime::load`] compiles it once per run, or loads it from [`cache`].
+//! - [`Stage`] is one configured use of a plugin in a chain: its own [`Store`] (so its own
+//!   memory and limits) and its own instance, created by the plugin's `stage.create`. It turns
+//!   [`Lines`](crate::lines::Lines) into the plugin's `batch` and the plugin's `output` back
+//!   into lines, checking everything the plugin returns.
+//!
+//! Sandboxing: the linker provides no imports at all, so a plugin can reach no file,
+//! environment variable, socket or clock. A component that imports anything (a WASI build, say)
+//! is refused at load with a message naming the import. What a plugin needs from outside, such
+//! as secret values from the environment, the host reads and passes explicitly (`grants`).
+//!
+//! Limits: each store has a memory cap ([`StoreLimits`]; growing past it traps) and each call a
+//! deadline (epoch interruption). A trap, a deadline, a memory cap hit or malformed output ends
+//! the run with an error naming the stage; none of them can panic the host.
+
+mod bindings;
+mod cache;
+mod plugin;
+mod stage;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use wasmtime::component::Linker;
+use wasmtime::{Config, Engine, StoreLimits};
+
+pub use cache::ComponentCache;
+pub use plugin::{Plugin, PluginInfo};
+pub use stage::Stage;
+
+/// How often the epoch advances. Deadlines are rounded up to whole ticks.
+const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// The limits and places a [`Runtime`] works with.
+#[derive(Clone, Debug)]
+pub struct RuntimeOptions {
+    /// The longest a single call into a plugin may run before it is stopped.
+    /// By default, 5 seconds.
+    pub call_timeout: Duration,
+    /// The most linear memory one stage may use, in bytes. By default, 256 MiB.
+    pub memory_limit: usize,
+    /// Where compiled components are cached; `None` disables the cache.
+    /// By default, [`ComponentCache::default_root`].
+    pub cache_root: Option<PathBuf>,
+}
+
+impl Default for RuntimeOptions {
+    fn default() -> RuntimeOptions {
+        RuntimeOptions {
+            call_timeout: Duration::from_secs(5),
+            memory_limit: 256 << 20,
+            cache_root: ComponentCache::default_root(),
+        }
+    }
+}
+
+/// What a stage's store carries.
+struct StageState {
+    limits: StoreLimits,
+}
+
+/// The engine and everything shared by the stages of a run.
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<StageState>,
+    cache: ComponentCache,
+    options: RuntimeOptions,
+}
+
+impl Runtime {
+    /// Creates the engine and starts the epoch ticker.
+    pub fn new(options: RuntimeOptions) -> Result<Runtime> {
+        let mut config = Config::new();
+        config.wasm_component_model(true);
+        config.epoch_interruption(true);
+        let engine = Engine::new(&config)
+            .map_err(anyhow::Error::from)
+            .context("cannot create the wasm engine")?;
+        start_epoch_ticker(&engine);
+        let cache = ComponentCache::new(&engine, options.cache_root.clone());
+        let linker = Linker::new(&engine);
+        Ok(Runtime {
+            engine,
+            linker,
+            cache,
+            options,
+        })
+    }
+
+    /// The options this runtime was created with.
+    pub fn options(&self) -> &RuntimeOptions {
+        &self.options
+    }
+
+    /// The deadline for one call, in epoch ticks.
+    fn deadline_ticks(&self) -> u64 {
+        let ticks = self.options.call_timeout.as_nanos() / EPOCH_TICK.as_nanos();
+        // One more tick: the first may come at once.
+        (ticks as u64).max(1) + 1
+    }
+
+    /// Limits for a new stage's store.
+    fn store_limits(&self) -> StoreLimits {
+        wasmtime::StoreLimitsBuilder::new()
+            .memory_size(self.options.memory_limit)
+            .trap_on_grow_failure(true)
+            .build()
+    }
+}
+
+/// Advances the engine's epoch every [`EPOCH_TICK`] for as long as the engine lives.
+fn start_epoch_ticker(engine: &Engine) {
+    let weak = engine.weak();
+    std::thread::Builder::new()
+        .name("sluice-epoch".into())
+        .spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(EPOCH_TICK);
+            }
+        })
+        .expect("cannot start the epoch thread");
+}

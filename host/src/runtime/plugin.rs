@@ -1,0 +1,128 @@
+//! [`Plugin`]: a compiled component and what it says about itself.
+
+use anyhow::{Context, Result, bail};
+use wasmtime::Store;
+
+use super::bindings::{self, PluginPre};
+use super::{Runtime, StageState};
+
+/// What a plugin says about itself (the WIT `info` record).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PluginInfo {
+    /// A short lowercase name, such as `sanitize`.
+    pub name: String,
+    /// One line saying what the plugin does.
+    pub summary: String,
+    /// The configuration keys it understands, each with a one-line description.
+    pub config_keys: Vec<(String, String)>,
+    /// True when the plugin must see the whole window of an over-long line before it is cut.
+    pub boundary_safe: bool,
+}
+
+/// A compiled plugin, ready to be instantiated as any number of stages.
+pub struct Plugin {
+    /// How the user named it (a built-in's name or a path); used in every message.
+    pub(super) origin: String,
+    pub(super) pre: PluginPre<StageState>,
+    pub(super) info: PluginInfo,
+}
+
+impl Plugin {
+    /// How the user named the plugin: a built-in's name or the path of its `.wasm` file.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// What the plugin said about itself.
+    pub fn info(&self) -> &PluginInfo {
+        &self.info
+    }
+}
+
+impl Runtime {
+    /// Compiles (or loads from the cache) the component in `bytes` and asks it to describe
+    /// itself. `origin` names it in messages.
+    pub fn load(&self, origin: &str, bytes: &[u8]) -> Result<Plugin> {
+        if is_core_module(bytes) {
+            bail!(
+                "plugin {origin} is a core wasm module, not a component; \
+                 make it a component (`wasm-tools component new`)"
+            );
+        }
+        let component = self
+            .cache
+            .load(&self.engine, bytes)
+            .with_context(|| format!("plugin {origin} is not a valid wasm component"))?;
+
+        let imports: Vec<String> = component
+            .component_type()
+            .imports(&self.engine)
+            .map(|(name, _)| format!("`{name}`"))
+            .collect();
+        if !imports.is_empty() {
+            bail!(
+                "plugin {origin} imports {}; sluice gives plugins no imports (no files, \
+                 environment, network or clock). Build it without WASI (componentize-py \
+                 --stub-wasi, jco --disable all)",
+                imports.join(", ")
+            );
+        }
+
+        let pre = self
+            .linker
+            .instantiate_pre(&component)
+            .and_then(PluginPre::new)
+            .map_err(anyhow::Error::from)
+            .with_context(|| {
+                format!(
+                    "plugin {origin} is not a sluice plugin: it must export \
+                     `sluice:plugin/transform@0.1.0` (see wit/plugin.wit)"
+                )
+            })?;
+
+        let mut store = self.new_store();
+        let instance = pre
+            .instantiate(&mut store)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("plugin {origin} failed to start"))?;
+        let info = instance
+            .sluice_plugin_transform()
+            .call_describe(&mut store)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("plugin {origin} failed in `describe`"))?;
+        Ok(Plugin {
+            origin: origin.to_owned(),
+            pre,
+            info: PluginInfo::from(info),
+        })
+    }
+
+    /// A store with this runtime's limits and a deadline set for the first call.
+    pub(super) fn new_store(&self) -> Store<StageState> {
+        let mut store = Store::new(
+            &self.engine,
+            StageState {
+                limits: self.store_limits(),
+            },
+        );
+        store.limiter(|state| &mut state.limits);
+        store.set_epoch_deadline(self.deadline_ticks());
+        store
+    }
+}
+
+impl From<bindings::Info> for PluginInfo {
+    fn from(info: bindings::Info) -> PluginInfo {
+        PluginInfo {
+            name: info.name,
+            summary: info.summary,
+            config_keys: info.config_keys,
+            boundary_safe: info.boundary_safe,
+        }
+    }
+}
+
+/// A core module starts with the preamble `\0asm` version 1; a component with layer 1.
+fn is_core_module(bytes: &[u8]) -> bool {
+    bytes.len() >= 8 && bytes[..4] == *b"\0asm" && bytes[4..8] == [1, 0, 0, 0]
+}

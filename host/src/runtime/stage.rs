@@ -1,0 +1,245 @@
+//! [`Stage`]: one configured instance of a plugin, and the calls into it.
+
+use std::mem;
+
+use anyhow::{Result, anyhow};
+use wasmtime::component::ResourceAny;
+use wasmtime::{Store, Trap};
+
+use super::bindings::{self, Batch, Fields, Grants};
+use super::{Plugin, PluginInfo, Runtime, StageState};
+use crate::fields::FieldTable;
+use crate::framing::Terminator;
+use crate::lines::Lines;
+use crate::output::StageOutput;
+
+/// One stage of a chain: a plugin instance in its own store, created with its config.
+pub struct Stage {
+    /// `stage N (origin)`, the prefix of every message about this stage.
+    label: String,
+    info: PluginInfo,
+    store: Store<StageState>,
+    instance: bindings::Plugin,
+    /// The guest's `stage` resource.
+    handle: ResourceAny,
+    /// The epoch deadline set before each call.
+    deadline_ticks: u64,
+    /// For messages: the limits the store runs under.
+    call_timeout: std::time::Duration,
+    memory_limit: usize,
+    /// The previous batch's storage, reused to build the next output batch.
+    spare: Lines,
+}
+
+impl Stage {
+    /// Instantiates `plugin` as stage number `position` (1-based) and creates it with `config`
+    /// (a JSON object) and `env` (the environment variables granted to it).
+    pub fn new(
+        runtime: &Runtime,
+        plugin: &Plugin,
+        position: usize,
+        config: &str,
+        env: Vec<(String, String)>,
+    ) -> Result<Stage> {
+        let label = format!("stage {position} ({})", plugin.origin);
+        let mut store = runtime.new_store();
+        let instance = plugin
+            .pre
+            .instantiate(&mut store)
+            .map_err(|err| anyhow!("{label}: failed to start: {}", root_message(&err)))?;
+        let created = instance.sluice_plugin_transform().stage().call_create(
+            &mut store,
+            config,
+            &Grants { env },
+        );
+        let handle = match created {
+            Ok(Ok(handle)) => handle,
+            Ok(Err(rejected)) => {
+                let message = one_line(&rejected.message);
+                return Err(match rejected.key {
+                    Some(key) => anyhow!("{label}: config key `{key}`: {message}"),
+                    None => anyhow!("{label}: bad config: {message}"),
+                });
+            }
+            Err(err) => {
+                return Err(anyhow!(
+                    "{label}: {}",
+                    describe_failure(
+                        &err,
+                        "create",
+                        runtime.options().call_timeout,
+                        runtime.options().memory_limit
+                    )
+                ));
+            }
+        };
+        Ok(Stage {
+            label,
+            info: plugin.info.clone(),
+            store,
+            instance,
+            handle,
+            deadline_ticks: runtime.deadline_ticks(),
+            call_timeout: runtime.options().call_timeout,
+            memory_limit: runtime.options().memory_limit,
+            spare: Lines::default(),
+        })
+    }
+
+    /// `stage N (origin)`.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// What the plugin said about itself.
+    pub fn info(&self) -> &PluginInfo {
+        &self.info
+    }
+
+    /// Runs the stage on `lines`, replacing them with its output. Returns false when the stage
+    /// left the batch unchanged (then `lines` is untouched). An error is one line saying what
+    /// went wrong; the caller adds the stage's label and the input position.
+    pub fn process(&mut self, lines: &mut Lines) -> Result<bool, String> {
+        let batch = Batch {
+            data: mem::take(&mut lines.data),
+            ends: mem::take(&mut lines.ends),
+            partial: mem::take(&mut lines.partial),
+            fields: take_fields(&mut lines.fields),
+        };
+        self.store.set_epoch_deadline(self.deadline_ticks);
+        let result = self
+            .instance
+            .sluice_plugin_transform()
+            .stage()
+            .call_process(&mut self.store, self.handle, &batch);
+        lines.data = batch.data;
+        lines.ends = batch.ends;
+        lines.partial = batch.partial;
+        lines.fields = restore_fields(batch.fields);
+
+        let output = match result {
+            Ok(Ok(output)) => output,
+            Ok(Err(message)) => return Err(one_line(&message)),
+            Err(err) => return Err(self.failure(&err, "process")),
+        };
+        let output = StageOutput {
+            source: output.source,
+            rewritten: output.rewritten,
+            data: output.data,
+            ends: output.ends,
+            fields: restore_fields(output.fields),
+        };
+        output
+            .check(lines.len())
+            .map_err(|e| format!("malformed output: {e}"))?;
+        if output.is_identity(lines.len()) {
+            return Ok(false);
+        }
+        output.apply(lines, &mut self.spare);
+        mem::swap(lines, &mut self.spare);
+        Ok(true)
+    }
+
+    /// Calls the stage's `finish` and returns its trailing lines, each ending in `\n`. Errors
+    /// are as for [`Stage::process`].
+    pub fn finish(&mut self) -> Result<Lines, String> {
+        self.store.set_epoch_deadline(self.deadline_ticks);
+        let result = self
+            .instance
+            .sluice_plugin_transform()
+            .stage()
+            .call_finish(&mut self.store, self.handle);
+        let trailing = match result {
+            Ok(Ok(trailing)) => trailing,
+            Ok(Err(message)) => return Err(one_line(&message)),
+            Err(err) => return Err(self.failure(&err, "finish")),
+        };
+        let mut lines = Lines::default();
+        let mut start = 0;
+        for (i, &end) in trailing.ends.iter().enumerate() {
+            if end < start || end as usize > trailing.data.len() {
+                return Err(format!(
+                    "malformed output from finish: ends[{i}] = {end} is out of order or past the {} data bytes",
+                    trailing.data.len()
+                ));
+            }
+            lines.push(
+                &trailing.data[start as usize..end as usize],
+                Terminator::Lf,
+                false,
+            );
+            start = end;
+        }
+        lines.fields = restore_fields(trailing.fields);
+        lines
+            .fields
+            .check(lines.len())
+            .map_err(|e| format!("malformed output from finish: {e}"))?;
+        Ok(lines)
+    }
+
+    fn failure(&self, err: &wasmtime::Error, call: &str) -> String {
+        describe_failure(err, call, self.call_timeout, self.memory_limit)
+    }
+}
+
+/// One line saying why a call into a plugin failed.
+fn describe_failure(
+    err: &wasmtime::Error,
+    call: &str,
+    timeout: std::time::Duration,
+    memory_limit: usize,
+) -> String {
+    match err.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) => format!(
+            "`{call}` did not finish within {:?} and was stopped (an endless loop? if the \
+             plugin is just slow, raise --plugin-timeout)",
+            timeout
+        ),
+        Some(Trap::UnreachableCodeReached) => {
+            format!("`{call}` trapped: wasm `unreachable` executed (in a Rust plugin, a panic)")
+        }
+        Some(trap) => format!("`{call}` trapped: {trap}"),
+        None => {
+            let message = root_message(err);
+            if message.contains("forcing trap when growing memory") {
+                format!(
+                    "`{call}` exceeded the memory limit of {} MiB (raise --plugin-memory)",
+                    memory_limit >> 20
+                )
+            } else {
+                format!("`{call}` failed: {message}")
+            }
+        }
+    }
+}
+
+/// The innermost cause of `err`, on one line.
+fn root_message(err: &wasmtime::Error) -> String {
+    one_line(&err.root_cause().to_string())
+}
+
+/// Collapses a message onto one line: plugin messages end up in one-line diagnostics.
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn take_fields(table: &mut FieldTable) -> Fields {
+    Fields {
+        names: mem::take(&mut table.names),
+        line: mem::take(&mut table.line),
+        name: mem::take(&mut table.name),
+        values: mem::take(&mut table.values),
+        value_ends: mem::take(&mut table.value_ends),
+    }
+}
+
+fn restore_fields(fields: Fields) -> FieldTable {
+    FieldTable {
+        names: fields.names,
+        line: fields.line,
+        name: fields.name,
+        values: fields.values,
+        value_ends: fields.value_ends,
+    }
+}

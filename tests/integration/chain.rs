@@ -1,0 +1,158 @@
+//! Chain behaviour and plugin failures, seen through the `probe` test plugin
+//! (`plugins/testing/probe`), which misbehaves on request.
+
+use std::time::{Duration, Instant};
+
+use crate::util::{run, test_plugin, transform};
+
+fn probe(config: &str) -> String {
+    format!("{}={config}", test_plugin("probe"))
+}
+
+#[test]
+fn one_line_in_many_lines_out_keeps_terminators() {
+    let out = transform(&["-p", &probe(r#"{"repeat":2}"#)], b"a\r\nb\nc");
+    assert_eq!(out, b"a\r\na\r\nb\nb\nc\nc");
+}
+
+#[test]
+fn a_stage_can_drop_every_line() {
+    assert_eq!(
+        transform(&["-p", &probe(r#"{"repeat":0}"#)], b"a\nb\n"),
+        b""
+    );
+}
+
+#[test]
+fn stages_run_in_order_and_finish_flows_downstream() {
+    let out = transform(
+        &[
+            "-p",
+            &probe(r#"{"tag":"a","finish_lines":["end-a"]}"#),
+            "-p",
+            &probe(r#"{"tag":"b","finish_lines":["end-b"]}"#),
+        ],
+        b"x\ny\n",
+    );
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "x|a|b\ny|a|b\nend-a|b\nend-b\n"
+    );
+}
+
+#[test]
+fn identity_plugin_is_byte_identical() {
+    let input = b"a\r\n\xff\0\nlast";
+    let out = transform(&["-p", &test_plugin("identity")], input);
+    assert_eq!(out, input);
+}
+
+#[test]
+fn trap_in_process_names_stage_and_position() {
+    let input = b"one\ntwo\n";
+    let run = run(
+        &["-p", "sanitize", "-p", &probe(r#"{"trap":"process"}"#)],
+        input,
+    );
+    let message = run.fails(1);
+    assert!(message.contains("stage 2 ("), "{message}");
+    assert!(message.contains("at lines 1-2 of <stdin>"), "{message}");
+    assert!(message.contains("trapped"), "{message}");
+}
+
+#[test]
+fn trap_in_create_is_a_setup_error() {
+    let run = run(&["-p", &probe(r#"{"trap":"create"}"#)], b"x\n");
+    let message = run.fails(2);
+    assert!(
+        message.contains("stage 1 (") && message.contains("`create` trapped"),
+        "{message}"
+    );
+}
+
+#[test]
+fn trap_in_finish() {
+    let run = run(&["-p", &probe(r#"{"trap":"finish"}"#)], b"x\n");
+    let message = run.fails(1);
+    assert!(
+        message.contains("at end of input") && message.contains("`finish` trapped"),
+        "{message}"
+    );
+    // Lines processed before the end were written.
+    assert_eq!(run.stdout, b"x\n");
+}
+
+#[test]
+fn endless_loop_is_stopped_by_the_deadline() {
+    let started = Instant::now();
+    let run = run(
+        &[
+            "--plugin-timeout",
+            "300ms",
+            "-p",
+            &probe(r#"{"loop":true}"#),
+        ],
+        b"x\n",
+    );
+    let message = run.fails(1);
+    assert!(message.contains("did not finish within 300ms"), "{message}");
+    // A generous bound: the point is that it ends at all.
+    assert!(started.elapsed() < Duration::from_secs(60));
+}
+
+#[test]
+fn memory_cap_is_enforced() {
+    let run = run(
+        &["--plugin-memory", "32", "-p", &probe(r#"{"grow":true}"#)],
+        b"x\n",
+    );
+    let message = run.fails(1);
+    assert!(message.contains("memory limit of 32 MiB"), "{message}");
+}
+
+#[test]
+fn malformed_output_is_reported() {
+    let run = run(&["-p", &probe(r#"{"bad_output":true}"#)], b"x\ny\n");
+    let message = run.fails(1);
+    assert!(message.contains("malformed output: source["), "{message}");
+}
+
+#[test]
+fn plugin_error_message_is_shown() {
+    let run = run(&["-p", &probe(r#"{"fail":"upstream said no"}"#)], b"x\n");
+    let message = run.fails(1);
+    assert!(message.ends_with(": upstream said no"), "{message}");
+}
+
+#[test]
+fn not_a_component() {
+    let dir = tempdir();
+    let junk = dir.join("junk.wasm");
+    std::fs::write(&junk, b"this is not wasm").unwrap();
+    let core = dir.join("core.wasm");
+    std::fs::write(&core, b"\0asm\x01\0\0\0").unwrap();
+    let message = run(&["-p", junk.to_str().unwrap()], b"")
+        .fails(2)
+        .to_owned();
+    assert!(
+        message.contains("is not a valid wasm component"),
+        "{message}"
+    );
+    let message = run(&["-p", core.to_str().unwrap()], b"")
+        .fails(2)
+        .to_owned();
+    assert!(
+        message.contains("is a core wasm module, not a component"),
+        "{message}"
+    );
+}
+
+fn tempdir() -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "chain-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

@@ -1,0 +1,227 @@
+//! The command line: errors, exit codes, streaming, broken pipes.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::Stdio;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::util::{fixture, run, run_cmd, sluice};
+
+#[test]
+fn unknown_builtin() {
+    assert_eq!(
+        run(&["-p", "sanitise"], b"").fails(2),
+        "sluice: stage 1 (sanitise): unknown plugin `sanitise`: not a built-in (sanitize, regex, pack) nor a path to a .wasm file; did you mean `sanitize`?"
+    );
+}
+
+#[test]
+fn missing_wasm_file() {
+    assert_eq!(
+        run(&["-p", "sanitize", "-p", "./nowhere/filter.wasm"], b"").fails(2),
+        "sluice: stage 2 (./nowhere/filter.wasm): cannot read the plugin file: No such file or directory (os error 2)"
+    );
+}
+
+#[test]
+fn config_that_is_not_json() {
+    let message = run(&["-p", "regex={expression}"], b"").fails(2).to_owned();
+    assert!(
+        message.starts_with("sluice: -p regex: config is not valid JSON: "),
+        "{message}"
+    );
+}
+
+#[test]
+fn config_that_is_not_an_object() {
+    assert_eq!(
+        run(&["-p", "pack=[\"level\"]"], b"").fails(2),
+        "sluice: -p pack: config must be a JSON object like {\"key\": \"value\"}, got a list"
+    );
+}
+
+#[test]
+fn missing_input_file_is_reported_and_the_rest_still_runs() {
+    let run = run_cmd(sluice().args(["no/such.log", "-"]), b"still here\n");
+    assert_eq!(run.code, 3);
+    assert_eq!(
+        run.stderr,
+        "sluice: no/such.log: No such file or directory (os error 2)\n"
+    );
+    assert_eq!(run.stdout, b"still here\n");
+}
+
+#[test]
+fn overlap_must_be_smaller_than_the_cap() {
+    assert_eq!(
+        run(&["--max-line-bytes", "1K", "--boundary-overlap", "1K"], b"").fails(2),
+        "sluice: --boundary-overlap (1024) must be smaller than --max-line-bytes (1024)"
+    );
+}
+
+#[test]
+fn bad_option_value_is_a_usage_error() {
+    let run = run(&["--max-line-bytes", "lots"], b"");
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("not a size"), "{}", run.stderr);
+}
+
+#[test]
+fn pipeline_file() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("pipeline-file");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("pipeline.toml");
+    std::fs::write(
+        &path,
+        r#"
+[[stage]]
+plugin = "sanitize"
+
+[[stage]]
+plugin = "regex"
+expression = 'level=(?P<level>\w+)'
+
+[[stage]]
+plugin = "pack"
+fields = ["level"]
+"#,
+    )
+    .unwrap();
+    let run = run_cmd(
+        sluice().arg("--config").arg(&path),
+        b"level=info password=hunter2\n",
+    );
+    assert_eq!(
+        run.ok(),
+        b"{\"_entry\":\"level=info password=[REDACTED]\",\"level\":\"info\"}\n"
+    );
+}
+
+#[test]
+fn pipeline_file_errors_name_the_file_and_stage() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("pipeline-file-bad");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bad.toml");
+    std::fs::write(&path, "[[stage]]\nexpression = 'x'\n").unwrap();
+    let run = run_cmd(sluice().arg("-c").arg(&path), b"");
+    let message = run.fails(2);
+    assert!(
+        message.ends_with("bad.toml: stage 1: missing `plugin = \"NAME or PATH\"`"),
+        "{message}"
+    );
+}
+
+#[test]
+fn list_plugins() {
+    let run = run(&["--list-plugins"], b"");
+    let out = run.text();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for name in [
+        "sanitize (boundary-safe)",
+        "\nregex\n",
+        "\npack\n",
+        "expression",
+        "replacement",
+    ] {
+        assert!(out.contains(name), "{name} missing from:\n{out}");
+    }
+}
+
+#[test]
+fn help_documents_exit_codes() {
+    let run = run(&["--help"], b"");
+    let out = run.text();
+    assert!(
+        out.contains("Exit status:") && out.contains("broken pipe"),
+        "{out}"
+    );
+}
+
+#[test]
+fn broken_pipe_is_a_quiet_exit() {
+    // Like `sluice -p sanitize big.log | head -1`.
+    let big = "level=info msg=\"hello\" password=x\n".repeat(200_000);
+    let mut child = sluice()
+        .args(["-p", "sanitize"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(big.as_bytes());
+    });
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    assert_eq!(first, "level=info msg=\"hello\" password=[REDACTED]\n");
+    drop(stdout); // the reader goes away
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+}
+
+#[test]
+fn a_line_comes_out_before_the_next_one_is_written() {
+    // A slow writer keeps the pipe open: each line must come out on its own, without waiting
+    // for more input or for the end of it.
+    let mut child = sluice()
+        .args(["-p", "sanitize"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    for i in 0..3 {
+        writeln!(stdin, "line {i} token=abc{i}").unwrap();
+        stdin.flush().unwrap();
+        // Generous: this checks that the line comes out at all while stdin stays open, not
+        // how fast (the benchmark notes give the latency).
+        let line = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("line did not come out while the input stayed open");
+        assert_eq!(line, format!("line {i} token=[REDACTED]"));
+    }
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn reads_a_directory_as_an_unreadable_input() {
+    let run = run_cmd(sluice().arg(fixture("")), b"");
+    assert_eq!(run.code, 3);
+    assert!(run.stderr.starts_with("sluice: "), "{}", run.stderr);
+    assert!(run.stderr.contains("Is a directory"), "{}", run.stderr);
+}
+
+#[test]
+fn stdout_closed_before_start_is_quiet() {
+    let mut child = sluice()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    child.stdin.take().unwrap().write_all(b"a\nb\n").unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    assert_eq!(stderr, "");
+}

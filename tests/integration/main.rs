@@ -1,0 +1,11 @@
+//! sluice's integration and snapshot tests: one binary (see STYLE.md), run against the real
+//! `sluice` executable and the committed built-in plugins.
+
+mod boundary;
+mod chain;
+mod cli;
+mod pack;
+mod passthrough;
+mod regex;
+mod sanitize;
+mod util;
