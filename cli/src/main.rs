@@ -15,9 +15,10 @@ mod spec;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Parser;
 use sluice_host::builtin::BUILTINS;
+use sluice_host::chain::Chain;
 use sluice_host::pipeline::{Input, Pipeline, RunError, Settings};
 use sluice_host::runtime::{Runtime, RuntimeOptions};
 
@@ -46,23 +47,30 @@ fn run(args: &Args) -> u8 {
     if let Err(message) = settings.check() {
         return fail(exit::USAGE, message);
     }
-    let runtime = match Runtime::new(RuntimeOptions {
+    let runtime_options = RuntimeOptions {
         call_timeout: args.plugin_timeout,
         memory_limit: (args.plugin_memory as usize) << 20,
         ..RuntimeOptions::default()
-    }) {
-        Ok(runtime) => runtime,
-        Err(err) => return fail(exit::USAGE, format!("{err:#}")),
     };
     if args.list_plugins {
-        return match list_plugins(&runtime) {
+        return match Runtime::new(runtime_options).and_then(|runtime| list_plugins(&runtime)) {
             Ok(()) => exit::OK,
             Err(err) if is_broken_pipe(&err) => exit::OK,
             Err(err) => fail(exit::USAGE, format!("{err:#}")),
         };
     }
 
-    let chain = match stage_specs(args).and_then(|specs| setup::build_chain(&runtime, &specs)) {
+    let specs = match stage_specs(args) {
+        Ok(specs) => specs,
+        Err(err) => return fail(exit::USAGE, format!("{err:#}")),
+    };
+    // No stage, no engine: sluice then starts as fast as `cat`.
+    let chain = if specs.is_empty() {
+        Ok(Chain::new(Vec::new()))
+    } else {
+        Runtime::new(runtime_options).and_then(|runtime| setup::build_chain(&runtime, &specs))
+    };
+    let chain = match chain {
         Ok(chain) => chain,
         Err(err) => return fail(exit::USAGE, format!("{err:#}")),
     };
@@ -106,7 +114,9 @@ fn stage_specs(args: &Args) -> Result<Vec<StageSpec>> {
 fn list_plugins(runtime: &Runtime) -> Result<()> {
     let mut out = io::stdout().lock();
     for (i, builtin) in BUILTINS.iter().enumerate() {
-        let plugin = runtime.load(builtin.name, builtin.component)?;
+        let plugin = runtime
+            .load(builtin.name, builtin.component)
+            .with_context(|| format!("built-in plugin {}", builtin.name))?;
         let info = plugin.info();
         if i > 0 {
             writeln!(out)?;
@@ -136,8 +146,11 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
         .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
 }
 
-/// Prints one diagnostic line and returns `code`.
+/// Prints one diagnostic line and returns `code`. Messages from wasmtime or a plugin can span
+/// several lines; they are folded so that every diagnostic is one line.
 fn fail(code: u8, message: impl std::fmt::Display) -> u8 {
-    eprintln!("sluice: {message}");
+    let message = message.to_string();
+    let folded: Vec<&str> = message.split_whitespace().collect();
+    eprintln!("sluice: {}", folded.join(" "));
     code
 }

@@ -76,23 +76,29 @@ pub enum Frame {
 }
 
 /// Decides what `pending` allows to hand on now. `eof` says no more bytes will come.
-pub fn next_frame(pending: &[u8], eof: bool, limits: &Limits) -> Frame {
+///
+/// For [`Frame::Lines`], `line_ends` is set to the offset one past each line's terminator,
+/// so that the batch is built without searching the bytes again; otherwise it is left empty.
+pub fn next_frame(pending: &[u8], eof: bool, limits: &Limits, line_ends: &mut Vec<u32>) -> Frame {
     let cap = limits.max_line_bytes;
     let mut len = 0;
-    let mut count = 0;
+    line_ends.clear();
     for newline in memchr::memchr_iter(b'\n', pending) {
         let (content, _) = Terminator::split(&pending[len..=newline]);
         if content.len() > cap {
             break;
         }
         len = newline + 1;
-        count += 1;
-        if count == limits.max_batch_lines || len >= limits.max_batch_bytes {
+        line_ends.push(len as u32);
+        if line_ends.len() == limits.max_batch_lines || len >= limits.max_batch_bytes {
             break;
         }
     }
-    if count > 0 {
-        return Frame::Lines { len, count };
+    if !line_ends.is_empty() {
+        return Frame::Lines {
+            len,
+            count: line_ends.len(),
+        };
     }
     // No complete line fits: the first line is too long, or has no terminator yet.
     let too_long = match memchr::memchr(b'\n', pending) {
@@ -133,7 +139,23 @@ mod tests {
     }
 
     fn frame(pending: &[u8], eof: bool, cap: usize) -> Frame {
-        next_frame(pending, eof, &limits(cap))
+        let mut ends = Vec::new();
+        let frame = next_frame(pending, eof, &limits(cap), &mut ends);
+        match frame {
+            Frame::Lines { len, count } => {
+                assert_eq!(ends.len(), count);
+                assert_eq!(*ends.last().unwrap() as usize, len);
+            }
+            _ => assert!(ends.is_empty()),
+        }
+        frame
+    }
+
+    #[test]
+    fn line_ends_are_recorded() {
+        let mut ends = Vec::new();
+        next_frame(b"a\r\n\nbc\nrest", false, &limits(8), &mut ends);
+        assert_eq!(ends, [3, 4, 7]);
     }
 
     #[test]
@@ -247,7 +269,7 @@ mod tests {
             max_batch_bytes: 1 << 20,
         };
         assert_eq!(
-            next_frame(b"a\nb\nc\n", false, &l),
+            next_frame(b"a\nb\nc\n", false, &l, &mut Vec::new()),
             Frame::Lines { len: 4, count: 2 }
         );
         let l = Limits {
@@ -256,7 +278,7 @@ mod tests {
             max_batch_bytes: 3,
         };
         assert_eq!(
-            next_frame(b"ab\ncd\nef\n", false, &l),
+            next_frame(b"ab\ncd\nef\n", false, &l, &mut Vec::new()),
             Frame::Lines { len: 3, count: 1 }
         );
     }

@@ -68,7 +68,9 @@ impl Lines {
     }
 
     /// Appends the complete lines in `raw`, which holds lines with their terminators as they
-    /// were read (the last one may lack a terminator).
+    /// were read (the last one may lack a terminator). The line path uses
+    /// [`Lines::push_framed`], which does not search the bytes again.
+    #[cfg(test)]
     pub fn push_raw(&mut self, raw: &[u8]) {
         let mut start = 0;
         for newline in memchr::memchr_iter(b'\n', raw) {
@@ -78,6 +80,22 @@ impl Lines {
         }
         if start < raw.len() {
             self.push(&raw[start..], Terminator::None, false);
+        }
+    }
+
+    /// Appends the complete lines in `raw`, whose terminators end at `line_ends` (offsets one
+    /// past each `\n`, as [`next_frame`](crate::framing::next_frame) records them).
+    pub fn push_framed(&mut self, raw: &[u8], line_ends: &[u32]) {
+        self.data.reserve(raw.len());
+        self.ends.reserve(line_ends.len());
+        self.terms.reserve(line_ends.len());
+        let mut start = 0;
+        for &end in line_ends {
+            let (content, term) = Terminator::split(&raw[start..end as usize]);
+            self.data.extend_from_slice(content);
+            self.ends.push(self.data.len() as u32);
+            self.terms.push(term);
+            start = end as usize;
         }
     }
 
@@ -118,6 +136,16 @@ mod tests {
         let mut out = Vec::new();
         lines.write_to(&mut out);
         assert_eq!(out, raw);
+    }
+
+    #[test]
+    fn push_framed_matches_push_raw() {
+        let raw = b"a\r\n\nb\rc\n";
+        let mut framed = Lines::default();
+        framed.push_framed(raw, &[3, 4, 8]);
+        let mut searched = Lines::default();
+        searched.push_raw(raw);
+        assert_eq!(framed, searched);
     }
 
     #[test]

@@ -130,6 +130,8 @@ pub struct Pipeline {
     buffer: LineBuffer,
     limits: Limits,
     emitter: Emitter,
+    /// True when inputs are copied in bulk ([`Pipeline::copy_input`]): the chain is empty.
+    bulk_copy: bool,
 }
 
 /// The part of the pipeline that owns the chain and the output; split from the buffer so that
@@ -143,6 +145,8 @@ struct Emitter {
     tail: Vec<u8>,
     /// Output not yet written to the sink.
     out: Vec<u8>,
+    /// Where each line of the current frame ends, as `next_frame` records it; reused.
+    line_ends: Vec<u32>,
 }
 
 impl Pipeline {
@@ -155,6 +159,7 @@ impl Pipeline {
             max_batch_bytes: settings.max_batch_bytes.max(1),
         };
         Pipeline {
+            bulk_copy: chain.is_empty(),
             // Pending bytes never exceed a line cap plus a possible `\r\n`; see `framing`.
             buffer: LineBuffer::new(settings.max_line_bytes + 2, settings.read_size),
             limits,
@@ -164,6 +169,7 @@ impl Pipeline {
                 batch: Lines::default(),
                 tail: Vec::new(),
                 out: Vec::with_capacity(OUTPUT_FLUSH_BYTES * 2),
+                line_ends: Vec::new(),
             },
         }
     }
@@ -221,17 +227,27 @@ impl Pipeline {
         sink: &mut dyn Write,
     ) -> Result<io::Result<()>, RunError> {
         self.buffer.reset();
+        if self.bulk_copy {
+            return self.copy_input(rdr, sink);
+        }
         let mut read_error = None;
         let mut line = 0u64; // lines of this input handed on so far
         loop {
-            match next_frame(self.buffer.pending(), self.buffer.is_eof(), &self.limits) {
+            let frame = next_frame(
+                self.buffer.pending(),
+                self.buffer.is_eof(),
+                &self.limits,
+                &mut self.emitter.line_ends,
+            );
+            match frame {
                 Frame::Lines { len, count } => {
                     let at = Position::Lines {
                         input: name,
                         first: line + 1,
                         last: line + count as u64,
                     };
-                    self.emitter.lines(&self.buffer.pending()[..len], at)?;
+                    self.emitter
+                        .lines(&self.buffer.pending()[..len], at, sink)?;
                     self.buffer.consume(len);
                     line += count as u64;
                 }
@@ -242,7 +258,9 @@ impl Pipeline {
                         last: line + 1,
                     };
                     let len = self.buffer.pending().len();
-                    self.emitter.lines(self.buffer.pending(), at)?;
+                    self.emitter.line_ends.clear();
+                    self.emitter.line_ends.push(len as u32);
+                    self.emitter.lines(self.buffer.pending(), at, sink)?;
                     self.buffer.consume(len);
                     line += 1;
                 }
@@ -272,22 +290,63 @@ impl Pipeline {
     }
 }
 
-impl Emitter {
-    /// Runs complete lines (`raw`, terminators included) through the chain and queues the
-    /// result for output.
-    fn lines(&mut self, raw: &[u8], at: Position<'_>) -> Result<(), RunError> {
-        if self.chain.is_empty() {
-            self.out.extend_from_slice(raw);
-            return Ok(());
+impl Pipeline {
+    /// [`Pipeline::run_input`] for a chain with no stage: nothing looks at single lines, so
+    /// complete lines are copied through in bulk, up to the last terminator read so far (one
+    /// `memrchr` per read instead of one `memchr` per line). The bytes and the moments they
+    /// are written are the same as with the line loop; an over-long line is written in pieces
+    /// as it arrives, so memory stays bounded.
+    fn copy_input(
+        &mut self,
+        rdr: &mut dyn Read,
+        sink: &mut dyn Write,
+    ) -> Result<io::Result<()>, RunError> {
+        let cap = self.limits.max_line_bytes;
+        let mut read_error = None;
+        loop {
+            let pending = self.buffer.pending();
+            let len = if self.buffer.is_eof() || pending.len() > cap {
+                pending.len()
+            } else {
+                memchr::memrchr(b'\n', pending).map_or(0, |i| i + 1)
+            };
+            if len > 0 {
+                sink.write_all(&pending[..len])
+                    .and_then(|()| sink.flush())
+                    .map_err(RunError::Output)?;
+                self.buffer.consume(len);
+            }
+            if self.buffer.is_eof() {
+                return Ok(read_error.map_or(Ok(()), Err));
+            }
+            if let Err(err) = self.buffer.fill(rdr) {
+                read_error = Some(err);
+                self.buffer.set_eof();
+            }
         }
+    }
+}
+
+impl Emitter {
+    /// Runs complete lines (`raw`, terminators included, ending at `self.line_ends`) through
+    /// the chain and queues the result for output. A batch no stage changed is written as it
+    /// was read.
+    fn lines(
+        &mut self,
+        raw: &[u8],
+        at: Position<'_>,
+        sink: &mut dyn Write,
+    ) -> Result<(), RunError> {
         self.batch.clear();
-        self.batch.push_raw(raw);
+        self.batch.push_framed(raw, &self.line_ends);
         let changed = self
             .chain
             .run(&mut self.batch, 0..self.chain.len(), at)
             .map_err(RunError::Stage)?;
         if changed {
             self.batch.write_to(&mut self.out);
+        } else if self.out.is_empty() {
+            sink.write_all(raw).map_err(RunError::Output)?;
         } else {
             self.out.extend_from_slice(raw);
         }
@@ -360,8 +419,11 @@ mod tests {
         }
     }
 
-    fn run(input: &[u8], sizes: &[usize], settings: Settings) -> Vec<u8> {
+    /// Runs `input` through an empty chain, read in chunks of `sizes`, by the line loop or
+    /// the bulk copy.
+    fn run(input: &[u8], sizes: &[usize], settings: Settings, bulk_copy: bool) -> Vec<u8> {
         let mut pipeline = Pipeline::new(Chain::new(Vec::new()), settings);
+        pipeline.bulk_copy = bulk_copy;
         let mut out = Vec::new();
         let mut rdr = Trickle {
             data: input,
@@ -392,18 +454,21 @@ mod tests {
             b"short\r\n\nexactly-ten\nthis line is well over the cap\r\nlone\rcr\n\xff\0tail";
         for (cap, overlap) in [(10, 0), (10, 3), (10, 9), (1, 0), (64, 16)] {
             for sizes in [&[1][..], &[2, 5], &[7], &[3, 1, 4, 1, 5]] {
-                assert_eq!(
-                    run(input, sizes, small(cap, overlap)),
-                    input,
-                    "cap {cap} overlap {overlap} reads {sizes:?}"
-                );
+                for bulk_copy in [false, true] {
+                    assert_eq!(
+                        run(input, sizes, small(cap, overlap), bulk_copy),
+                        input,
+                        "cap {cap} overlap {overlap} reads {sizes:?} bulk {bulk_copy}"
+                    );
+                }
             }
         }
     }
 
     #[test]
     fn empty_input_gives_empty_output() {
-        assert_eq!(run(b"", &[4], small(8, 2)), b"");
+        assert_eq!(run(b"", &[4], small(8, 2), false), b"");
+        assert_eq!(run(b"", &[4], small(8, 2), true), b"");
     }
 
     #[test]

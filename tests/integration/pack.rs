@@ -51,7 +51,7 @@ fn sanitize_regex_pack_chain_on_secrets() {
             "-p",
             "sanitize",
             "-p",
-            r#"regex={"expression":"(?P<user>user\\W+\\w+)"}"#,
+            r#"regex={"expression":"user\\W+(?P<user>\\w+)"}"#,
             "-p",
             "pack",
         ],

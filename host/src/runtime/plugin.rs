@@ -6,6 +6,9 @@ use wasmtime::Store;
 use super::bindings::{self, PluginPre};
 use super::{Runtime, StageState};
 
+/// The contract's types-only interface, which every plugin imports (without a version).
+const TYPES_INTERFACE: &str = "sluice:plugin/types@";
+
 /// What a plugin says about itself (the WIT `info` record).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PluginInfo {
@@ -41,27 +44,34 @@ impl Plugin {
 
 impl Runtime {
     /// Compiles (or loads from the cache) the component in `bytes` and asks it to describe
-    /// itself. `origin` names it in messages.
+    /// itself. `origin` is how the user named it; errors do not repeat it, the caller puts it
+    /// in front.
     pub fn load(&self, origin: &str, bytes: &[u8]) -> Result<Plugin> {
+        if !bytes.starts_with(b"\0asm") {
+            bail!("not a WebAssembly file (it does not start with `\\0asm`)");
+        }
         if is_core_module(bytes) {
             bail!(
-                "plugin {origin} is a core wasm module, not a component; \
-                 make it a component (`wasm-tools component new`)"
+                "a core wasm module, not a component; make it a component with \
+                 `wasm-tools component new`"
             );
         }
         let component = self
             .cache
             .load(&self.engine, bytes)
-            .with_context(|| format!("plugin {origin} is not a valid wasm component"))?;
+            .context("not a valid wasm component")?;
 
+        // `use types.{…}` in the WIT makes a component import the types-only interface
+        // `sluice:plugin/types`; it carries no functions, so it grants nothing.
         let imports: Vec<String> = component
             .component_type()
             .imports(&self.engine)
+            .filter(|(name, _)| !name.starts_with(TYPES_INTERFACE))
             .map(|(name, _)| format!("`{name}`"))
             .collect();
         if !imports.is_empty() {
             bail!(
-                "plugin {origin} imports {}; sluice gives plugins no imports (no files, \
+                "it imports {}; sluice gives plugins no imports (no files, \
                  environment, network or clock). Build it without WASI (componentize-py \
                  --stub-wasi, jco --disable all)",
                 imports.join(", ")
@@ -73,23 +83,21 @@ impl Runtime {
             .instantiate_pre(&component)
             .and_then(PluginPre::new)
             .map_err(anyhow::Error::from)
-            .with_context(|| {
-                format!(
-                    "plugin {origin} is not a sluice plugin: it must export \
-                     `sluice:plugin/transform@0.1.0` (see wit/plugin.wit)"
-                )
-            })?;
+            .context(
+                "not a sluice plugin: it must export `sluice:plugin/transform@0.1.0` \
+                 (see wit/plugin.wit)",
+            )?;
 
         let mut store = self.new_store();
         let instance = pre
             .instantiate(&mut store)
             .map_err(anyhow::Error::from)
-            .with_context(|| format!("plugin {origin} failed to start"))?;
+            .context("failed to start")?;
         let info = instance
             .sluice_plugin_transform()
             .call_describe(&mut store)
             .map_err(anyhow::Error::from)
-            .with_context(|| format!("plugin {origin} failed in `describe`"))?;
+            .context("failed in `describe`")?;
         Ok(Plugin {
             origin: origin.to_owned(),
             pre,
