@@ -28,7 +28,8 @@ pub fn build_chain(runtime: &Runtime, specs: &[StageSpec]) -> Result<Chain> {
             plugins.insert(&spec.plugin, plugin);
         }
         let plugin = &plugins[spec.plugin.as_str()];
-        let (config, env) = take_env_grants(&spec.config).map_err(|err| {
+        let mut config = spec.config.clone();
+        let env = take_env_grants(&mut config).map_err(|err| {
             anyhow!(
                 "stage {position} ({}): config key `{ENV_KEY}`: {err}",
                 spec.plugin
@@ -64,13 +65,10 @@ fn unknown_plugin_message(name: &str) -> String {
     message
 }
 
-/// Splits the `env` key off a stage's config and reads the variables it names.
-fn take_env_grants(
-    config: &Map<String, Value>,
-) -> Result<(Map<String, Value>, Vec<(String, String)>), String> {
-    let mut config = config.clone();
+/// Removes the `env` key from a stage's config and reads the variables it names.
+fn take_env_grants(config: &mut Map<String, Value>) -> Result<Vec<(String, String)>, String> {
     let Some(names) = config.remove(ENV_KEY) else {
-        return Ok((config, Vec::new()));
+        return Ok(Vec::new());
     };
     let Value::Array(names) = names else {
         return Err(format!(
@@ -96,7 +94,7 @@ fn take_env_grants(
             }
         }
     }
-    Ok((config, grants))
+    Ok(grants)
 }
 
 /// Levenshtein distance, for "did you mean" suggestions.
@@ -128,28 +126,28 @@ mod tests {
 
     #[test]
     fn env_key_must_be_a_list_of_names() {
-        let config: Map<String, Value> = serde_json::from_str(r#"{"env": "X"}"#).unwrap();
+        let mut config: Map<String, Value> = serde_json::from_str(r#"{"env": "X"}"#).unwrap();
         assert_eq!(
-            take_env_grants(&config).unwrap_err(),
+            take_env_grants(&mut config).unwrap_err(),
             "expected a list of environment variable names, got a string"
         );
     }
 
     #[test]
     fn env_key_is_removed_and_read() {
-        let config: Map<String, Value> =
+        let mut config: Map<String, Value> =
             serde_json::from_str(r#"{"env": ["PATH"], "replacement": "x"}"#).unwrap();
-        let (config, grants) = take_env_grants(&config).unwrap();
+        let grants = take_env_grants(&mut config).unwrap();
         assert!(!config.contains_key("env"));
         assert_eq!(grants[0].0, "PATH");
     }
 
     #[test]
     fn unset_env_variable() {
-        let config: Map<String, Value> =
+        let mut config: Map<String, Value> =
             serde_json::from_str(r#"{"env": ["SLUICE_TEST_SURELY_UNSET"]}"#).unwrap();
         assert_eq!(
-            take_env_grants(&config).unwrap_err(),
+            take_env_grants(&mut config).unwrap_err(),
             "environment variable `SLUICE_TEST_SURELY_UNSET` is not set"
         );
     }

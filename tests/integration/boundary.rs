@@ -4,7 +4,7 @@ use crate::util::{Bytes, run_cmd, sluice, transform};
 
 /// Filler that cannot spell any word a sanitize rule looks for.
 fn filler(rng: &mut Bytes, len: usize) -> Vec<u8> {
-    rng.from_alphabet(b"0123456789qvxz ,.-", len)
+    rng.draw(b"0123456789qvxz ,.-", len)
 }
 
 /// A 300 KiB line with `secret` placed so that it straddles content byte `cut`; returns the

@@ -39,7 +39,7 @@ fn random_input(seed: u64) -> Vec<u8> {
     alphabet.extend_from_slice(&[b'\n'; 24]);
     alphabet.extend_from_slice(&[b'\r'; 8]);
     let len = (rng.next_u64() % 20_000) as usize;
-    rng.from_alphabet(&alphabet, len)
+    rng.draw(&alphabet, len)
 }
 
 #[test]
@@ -119,7 +119,7 @@ fn files_are_read_in_order_like_cat() {
 fn a_large_line_without_newline_streams_through() {
     // 8 MiB in one line, far above the cap: it must come out whole, through pieces.
     let mut rng = Bytes::new(7);
-    let input = rng.from_alphabet(b"abcdefghij =:/\"", 8 << 20);
+    let input = rng.draw(b"abcdefghij =:/\"", 8 << 20);
     let out = transform(&["-p", "sanitize"], &input);
     assert!(out == input, "output differs");
 }

@@ -130,7 +130,7 @@ impl Bytes {
     }
 
     /// `len` bytes drawn from `alphabet`.
-    pub fn from_alphabet(&mut self, alphabet: &[u8], len: usize) -> Vec<u8> {
+    pub fn draw(&mut self, alphabet: &[u8], len: usize) -> Vec<u8> {
         (0..len)
             .map(|_| alphabet[(self.next_u64() % alphabet.len() as u64) as usize])
             .collect()
