@@ -384,16 +384,14 @@ impl Emitter {
         Ok(())
     }
 
-    /// Writes the queued output to `sink`.
+    /// Writes the queued output to `sink` and flushes it (batches written straight to the sink
+    /// may sit in its buffer too).
     fn flush(&mut self, sink: &mut dyn Write) -> Result<(), RunError> {
-        if self.out.is_empty() {
-            return Ok(());
+        if !self.out.is_empty() {
+            sink.write_all(&self.out).map_err(RunError::Output)?;
+            self.out.clear();
         }
-        sink.write_all(&self.out)
-            .and_then(|()| sink.flush())
-            .map_err(RunError::Output)?;
-        self.out.clear();
-        Ok(())
+        sink.flush().map_err(RunError::Output)
     }
 }
 

@@ -6,6 +6,7 @@ mod chain;
 mod cli;
 mod pack;
 mod passthrough;
+mod plugin_crates;
 mod regex;
 mod sanitize;
 mod util;

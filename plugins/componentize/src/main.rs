@@ -1,0 +1,204 @@
+//! `sluice-componentize`: turns a plugin's core wasm module into a component, and checks it.
+//!
+//! ```text
+//! sluice-componentize <module.wasm> <component.wasm>   # encode, validate, check, write
+//! sluice-componentize --inspect <component.wasm>        # print a component's imports and exports
+//! ```
+//!
+//! `plugins/build` runs it on every plugin after compiling it for `wasm32-unknown-unknown`. The
+//! core module carries its WIT world in the `component-type` custom section that `wit-bindgen`
+//! embeds; [`wit_component::ComponentEncoder`] reads it and wraps the module in a component
+//! that exports `sluice:plugin/transform`. The result is then validated and its imports listed:
+//! a sluice plugin must import nothing (no WASI, no host functions), so any import is an error
+//! that names it. The encoding is deterministic: the same module gives the same bytes.
+
+use anyhow::{Context, Result, bail};
+use std::path::Path;
+use std::process::ExitCode;
+use wasmparser::component_types::{ComponentAnyTypeId, ComponentEntityType};
+use wasmparser::types::TypesRef;
+use wasmparser::{Parser, Payload, Validator, WasmFeatures};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.as_slice() {
+        [flag, component] if flag == "--inspect" => inspect(Path::new(component)),
+        [module, component] if !module.starts_with('-') => {
+            componentize(Path::new(module), Path::new(component))
+        }
+        _ => {
+            eprintln!(
+                "usage: sluice-componentize <module.wasm> <component.wasm>\n       \
+                 sluice-componentize --inspect <component.wasm>"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sluice-componentize: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Encodes `module` as a component, checks it and writes it to `out`.
+fn componentize(module: &Path, out: &Path) -> Result<()> {
+    let bytes =
+        std::fs::read(module).with_context(|| format!("cannot read {}", module.display()))?;
+    let component =
+        encode(&bytes).with_context(|| format!("cannot componentize {}", module.display()))?;
+    let surface =
+        check(&component).with_context(|| format!("{} is not a valid plugin", module.display()))?;
+    std::fs::write(out, &component).with_context(|| format!("cannot write {}", out.display()))?;
+    let imports = if surface.imports.is_empty() {
+        "none".to_owned()
+    } else {
+        format!("{} (types only)", surface.imports.join(", "))
+    };
+    println!(
+        "{}: {} bytes, imports: {imports}, exports: {}",
+        out.display(),
+        component.len(),
+        surface.exports.join(", ")
+    );
+    Ok(())
+}
+
+/// Prints a component's imports and exports.
+fn inspect(path: &Path) -> Result<()> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let surface = surface(&bytes)?;
+    println!("{}: {} bytes", path.display(), bytes.len());
+    for import in &surface.imports {
+        println!("import {import}");
+    }
+    for export in &surface.exports {
+        println!("export {export}");
+    }
+    Ok(())
+}
+
+/// Wraps a core module in a component, using the WIT world embedded in the module.
+fn encode(module: &[u8]) -> Result<Vec<u8>> {
+    wit_component::ComponentEncoder::default()
+        .module(module)?
+        .validate(true)
+        .encode()
+}
+
+/// Validates a component and checks that it imports nothing a host would have to provide;
+/// returns its surface.
+///
+/// Because the world's exported `transform` interface uses the records of the `types`
+/// interface, the component model makes `sluice:plugin/types` an import of the world. That
+/// import is an instance holding type definitions only: nothing runs through it and wasmtime
+/// does not ask the embedder to supply it. It is allowed (and listed as "types only"); any
+/// import carrying a function, a resource, a value, a module or a component is an error.
+fn check(component: &[u8]) -> Result<Surface> {
+    let types = Validator::new_with_features(WasmFeatures::all())
+        .validate_all(component)
+        .context("the component does not validate")?;
+    let types = types.as_ref();
+    let surface = surface(component)?;
+    let mut capabilities = Vec::new();
+    for import in &surface.imports {
+        let item = types
+            .component_item_for_import(import)
+            .with_context(|| format!("import {import} has no type"))?;
+        if !type_only(types, &item.ty) {
+            capabilities.push(import.as_str());
+        }
+    }
+    if !capabilities.is_empty() {
+        bail!(
+            "the component imports {}; a sluice plugin must import nothing (does it use \
+             WASI, stdio, a clock or randomness?)",
+            capabilities.join(", ")
+        );
+    }
+    if !surface
+        .exports
+        .iter()
+        .any(|e| e.starts_with("sluice:plugin/transform@"))
+    {
+        bail!("the component does not export sluice:plugin/transform");
+    }
+    Ok(surface)
+}
+
+/// Whether an imported item holds only type definitions (no function, resource, value,
+/// module or component), so that nothing has to be supplied for it at instantiation.
+fn type_only(types: TypesRef<'_>, ty: &ComponentEntityType) -> bool {
+    match ty {
+        ComponentEntityType::Type { created, .. } => {
+            !matches!(created, ComponentAnyTypeId::Resource(_))
+        }
+        ComponentEntityType::Instance(id) => types[*id]
+            .exports
+            .values()
+            .all(|item| type_only(types, &item.ty)),
+        _ => false,
+    }
+}
+
+/// The names a component imports and exports at its top level.
+#[derive(Debug, Default)]
+struct Surface {
+    imports: Vec<String>,
+    exports: Vec<String>,
+}
+
+fn surface(component: &[u8]) -> Result<Surface> {
+    let mut surface = Surface::default();
+    let mut depth = 0usize;
+    for payload in Parser::new(0).parse_all(component) {
+        match payload? {
+            Payload::Version { encoding, .. } => {
+                if depth == 0 && encoding != wasmparser::Encoding::Component {
+                    bail!("this is a core module, not a component");
+                }
+                depth += 1;
+            }
+            Payload::End(_) => depth -= 1,
+            Payload::ComponentImportSection(section) if depth == 1 => {
+                for import in section {
+                    surface.imports.push(import?.name.name.to_owned());
+                }
+            }
+            Payload::ComponentExportSection(section) if depth == 1 => {
+                for export in section {
+                    surface.exports.push(export?.name.name.to_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(surface)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_a_core_module_as_a_component() {
+        // The smallest core module: magic and version.
+        let module = b"\0asm\x01\0\0\0";
+        assert!(
+            surface(module)
+                .unwrap_err()
+                .to_string()
+                .contains("core module")
+        );
+    }
+
+    #[test]
+    fn a_module_without_the_world_is_not_a_plugin() {
+        let module = b"\0asm\x01\0\0\0";
+        let component = encode(module).unwrap();
+        let e = check(&component).unwrap_err().to_string();
+        assert!(e.contains("does not export sluice:plugin/transform"), "{e}");
+    }
+}

@@ -1,0 +1,183 @@
+//! `sanitize`: redacts secrets from log lines. Boundary-safe.
+//!
+//! By default it redacts, replacing only the secret with `[REDACTED]`:
+//!
+//! - values whose key names a secret, in `key=value`, `key: value` and JSON/quoted forms
+//!   (`"key": "value"`, `'key': 'value'`, unquoted values): the key contains `password`,
+//!   `passwd`, `secret`, `token`, `api key`/`api_key`/`api-key`/`apikey` or `access key`
+//!   (same spellings), in any case. The key, separator and quotes are kept. An unquoted value
+//!   ends at whitespace, `&`, `,`, `;` or a quote (in JSON also at `}` or `]`); a quoted one
+//!   at its closing quote, or at the end of the text when there is none;
+//! - `Authorization: Bearer …`/`Basic …` credentials, and `Bearer <token>` anywhere;
+//! - AWS access key ids (`AKIA`, `ASIA`, `ABIA`, `ACCA`, `A3T?` + 16 upper-case letters or
+//!   digits);
+//! - JSON Web Tokens (`eyJ….eyJ…[.signature]`);
+//! - the body of private key blocks, on one line or across lines (see `key_block.rs`).
+//!
+//! Configuration (all optional):
+//!
+//! | key | meaning |
+//! |---|---|
+//! | `rules` | extra regexes (Rust `regex` syntax, on bytes). A rule with a capture group named `secret` has only that group replaced, else the whole match. |
+//! | `literals` | secret strings, matched exactly. |
+//! | `env` | names of environment variables whose values are secrets. The host reads them and passes them as grants (a plugin cannot read the environment); their values are treated as literals. |
+//! | `replacement` | what replaces a secret. By default, `[REDACTED]`. Must be non-empty and hold no whitespace, quote, `&`, `,` or `;`. |
+//!
+//! # Speed
+//!
+//! Most lines hold no secret. A batch is first scanned once, as a whole, for trigger words
+//! (`prefilter.rs`); only the lines holding one run the regexes of the matching rule family,
+//! and the others are passed through without a copy. On a log of ~140-byte lines, 2% of them
+//! with a secret, the stage runs at about 6.5 M lines/s in wasmtime (`sed -E` doing comparable
+//! redaction: 1.4 M lines/s). A user rule whose matches all start (or
+//! end) with one of a small set of literals is prefiltered the same way; a rule without such a
+//! literal (`\d{16}`) runs on every line, which costs a full regex scan of the input.
+//!
+//! # Boundary safety
+//!
+//! A line longer than the host's maximum is given to this stage in windows (see `partial` in
+//! `wit/plugin.wit`): after a window is redacted, the host writes all but its last `overlap`
+//! bytes and starts the next window with those bytes, as redacted, followed by the next bytes
+//! of the line. Two properties keep every secret out of the output:
+//!
+//! 1. Redaction is idempotent: on its own output it changes nothing, so the overlap seen
+//!    twice stays as it was.
+//! 2. A secret cut by a window's end does not leak: a value runs to the end of the text, a
+//!    token or a JWT is matched as far as it goes, a key block's body runs to the end; the part
+//!    in the window becomes the replacement, and in the next window the rest follows that
+//!    replacement directly and is absorbed by it (a replacement absorbs the run of
+//!    `[A-Za-z0-9._~+/=-]` after it, so `[REDACTED]RET` becomes `[REDACTED]`). Secrets of
+//!    bounded length cut before they can be recognised (an AWS key id, a literal, the first
+//!    bytes of a token) stay within the overlap and are found whole in the next window, as long
+//!    as they are shorter than the overlap (1 KiB by default). User rules get the same
+//!    guarantee only when their matches are shorter than the overlap.
+//!
+//! The price is a little over-redaction: bytes such as `.txt` right after a secret are
+//! absorbed with it, and so is text glued to a literal occurrence of the replacement.
+
+mod key_block;
+mod prefilter;
+mod redact;
+mod rules;
+mod settings;
+
+use prefilter::{Prefilter, Trigger};
+use redact::Redactor;
+use rules::{RuleSet, family};
+use settings::Settings;
+use sluice_plugin_sdk::{
+    Batch, BatchOutput, Config, ConfigError, Line, Output, Plugin, export_plugin,
+};
+
+/// A sanitize stage.
+pub struct Sanitize {
+    prefilter: Prefilter,
+    redactor: Redactor,
+    /// Per-line family masks of the current batch (reused).
+    masks: Vec<u32>,
+    /// Whether a private key block is open after the last complete line.
+    inside_block: bool,
+    /// For the next window of an over-long line: whether it starts inside a block. `None`
+    /// when the last line seen was complete.
+    next_window_inside: Option<bool>,
+}
+
+impl Sanitize {
+    /// Redacts one line whose families are `mask`, and tracks the key block state.
+    fn redact(&mut self, line: &Line<'_>, mask: u32, out: &mut Output<'_>) {
+        let inside = self.next_window_inside.take().unwrap_or(self.inside_block);
+        if mask == 0 && !inside {
+            out.keep();
+            if line.is_partial() {
+                self.next_window_inside = Some(false);
+            } else {
+                self.inside_block = false;
+            }
+            return;
+        }
+        let text = line.bytes();
+        let state = self.redactor.scan(text, mask, inside);
+        if line.is_partial() {
+            self.next_window_inside = Some(state.all_body);
+        } else {
+            self.inside_block = state.open_at_end;
+        }
+        if self.redactor.changes(text) {
+            let redactor = &self.redactor;
+            out.emit_with(|buf| redactor.write(text, buf));
+        } else {
+            out.keep();
+        }
+    }
+}
+
+impl Plugin for Sanitize {
+    const NAME: &'static str = "sanitize";
+    const SUMMARY: &'static str =
+        "Redact secrets: passwords, tokens, API and AWS keys, JWTs, private keys, given literals";
+    const CONFIG_KEYS: &'static [(&'static str, &'static str)] = &[
+        (
+            "rules",
+            "extra regexes; a group named `secret` limits what is replaced",
+        ),
+        ("literals", "secret strings to redact wherever they appear"),
+        (
+            "env",
+            "environment variables whose values are secrets (read by the host)",
+        ),
+        (
+            "replacement",
+            "what replaces a secret; by default [REDACTED]",
+        ),
+    ];
+    const BOUNDARY_SAFE: bool = true;
+
+    fn new(config: Config) -> Result<Self, ConfigError> {
+        let settings = Settings::new(&config)?;
+        let rules = RuleSet::new(settings.rules);
+        let mut triggers = rules.triggers.clone();
+        triggers.extend(settings.literals.iter().map(|l| Trigger {
+            bytes: l.clone(),
+            ignore_case: false,
+            family: family::LITERAL,
+        }));
+        triggers.push(Trigger {
+            bytes: settings.replacement.clone(),
+            ignore_case: false,
+            family: family::REPLACEMENT,
+        });
+        let prefilter = Prefilter::new(triggers, rules.always);
+        Ok(Sanitize {
+            prefilter,
+            redactor: Redactor::new(rules, &settings.literals, &settings.replacement),
+            masks: Vec::new(),
+            inside_block: false,
+            next_window_inside: None,
+        })
+    }
+
+    /// Redacts one line with every rule, without the prefilter (the batch path gives the same
+    /// result, faster).
+    fn process(&mut self, line: &Line<'_>, out: &mut Output<'_>) {
+        self.redact(line, u32::MAX, out);
+    }
+
+    fn process_batch(&mut self, batch: &Batch<'_>, out: &mut BatchOutput) -> Result<(), String> {
+        let mut masks = std::mem::take(&mut self.masks);
+        self.prefilter.scan(batch, &mut masks);
+        for (line, &mask) in batch.lines().zip(&masks) {
+            if mask == 0 && !self.inside_block && self.next_window_inside.is_none() {
+                out.keep(&line);
+            } else {
+                self.redact(&line, mask, &mut out.line(&line));
+            }
+        }
+        self.masks = masks;
+        Ok(())
+    }
+}
+
+export_plugin!(Sanitize);
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,529 @@
+//! Read-only views of an input batch: [`Batch`], [`Line`] and a line's [`Fields`].
+//!
+//! The host sends a batch as a handful of flat vectors (see `batch` and `fields` in
+//! `wit/plugin.wit`). [`Batch::new`] checks them once; the views then slice them without
+//! copying, and iterating over a batch walks the `partial` list and the fields table with
+//! cursors, so visiting a line costs a few comparisons whatever the batch's size.
+
+use crate::bindings::sluice::plugin::types;
+use std::ops::Range;
+
+/// A batch of input lines, in stream order.
+///
+/// Lines are numbered from 0 within the batch. Their bytes are stored back to back in
+/// [`Batch::data`], without terminators (the host restores them on output), and need not be
+/// UTF-8.
+#[derive(Clone, Copy, Debug)]
+pub struct Batch<'a> {
+    /// All lines' bytes back to back.
+    data: &'a [u8],
+    /// `ends[i]` is one past the last byte of line `i` in `data`; non-decreasing, the last
+    /// entry is `data.len()` (checked by [`Batch::new`]).
+    ends: &'a [u32],
+    /// Ascending indexes of the lines that are partial pieces, each `< ends.len()`.
+    partial: &'a [u32],
+    /// The fields of the batch's lines.
+    fields: FieldTable<'a>,
+}
+
+impl<'a> Batch<'a> {
+    /// Checks the host's batch against the contract and wraps it.
+    ///
+    /// The error says which invariant is broken; the SDK returns it from `process`, so a host
+    /// bug surfaces as a clear error rather than a trap.
+    pub(crate) fn new(raw: &'a types::Batch) -> Result<Batch<'a>, String> {
+        let n = raw.ends.len();
+        if u32::try_from(n).is_err() || u32::try_from(raw.data.len()).is_err() {
+            return Err("malformed batch from host: more than 4 GiB".into());
+        }
+        let mut previous = 0u32;
+        for (i, &end) in raw.ends.iter().enumerate() {
+            if end < previous {
+                return Err(format!(
+                    "malformed batch from host: ends[{i}] = {end} is less than ends[{}] = {previous}",
+                    i - 1
+                ));
+            }
+            previous = end;
+        }
+        if previous as usize != raw.data.len() {
+            return Err(format!(
+                "malformed batch from host: the last end is {previous} but data holds {} bytes",
+                raw.data.len()
+            ));
+        }
+        let mut previous: Option<u32> = None;
+        for &p in &raw.partial {
+            if p as usize >= n || previous.is_some_and(|q| p <= q) {
+                return Err(format!(
+                    "malformed batch from host: partial index {p} is out of range or out of order"
+                ));
+            }
+            previous = Some(p);
+        }
+        let fields = FieldTable::new(&raw.fields, n)
+            .map_err(|e| format!("malformed batch from host: fields: {e}"))?;
+        Ok(Batch {
+            data: &raw.data,
+            ends: &raw.ends,
+            partial: &raw.partial,
+            fields,
+        })
+    }
+
+    /// The number of lines in the batch.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether the batch holds no line.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// All lines' bytes back to back, as the host sent them; line `i` is
+    /// `data()[line_range(i)]`. Scanning this buffer once is faster than scanning each line.
+    pub fn data(&self) -> &'a [u8] {
+        self.data
+    }
+
+    /// The range of line `index`'s bytes in [`Batch::data`].
+    ///
+    /// # Panics
+    ///
+    /// When `index >= len()`.
+    pub fn line_range(&self, index: usize) -> Range<usize> {
+        let start = if index == 0 {
+            0
+        } else {
+            self.ends[index - 1] as usize
+        };
+        start..self.ends[index] as usize
+    }
+
+    /// The index of the line that holds byte `offset` of [`Batch::data`], or `len()` when
+    /// `offset` is past the last byte. Empty lines hold no byte and are never returned.
+    pub fn line_at(&self, offset: usize) -> usize {
+        self.ends.partition_point(|&end| end as usize <= offset)
+    }
+
+    /// Whether any line of the batch is a partial piece.
+    pub fn has_partial(&self) -> bool {
+        !self.partial.is_empty()
+    }
+
+    /// The lines in order.
+    pub fn lines(&self) -> Lines<'a> {
+        Lines {
+            batch: *self,
+            next: 0,
+            partial_pos: 0,
+            field_pos: 0,
+        }
+    }
+
+    /// Line `index`. Iterating with [`Batch::lines`] is cheaper for visiting every line.
+    ///
+    /// # Panics
+    ///
+    /// When `index >= len()`.
+    pub fn line(&self, index: usize) -> Line<'a> {
+        let range = self.line_range(index);
+        let i = index as u32;
+        let field_start = self.fields.line.partition_point(|&l| l < i);
+        let field_end = field_start + self.fields.line[field_start..].partition_point(|&l| l == i);
+        Line {
+            index: i,
+            start: range.start as u32,
+            bytes: &self.data[range],
+            partial: self.partial.binary_search(&i).is_ok(),
+            fields: Fields {
+                table: self.fields,
+                entries: field_start as u32..field_end as u32,
+            },
+        }
+    }
+}
+
+impl<'a> IntoIterator for &Batch<'a> {
+    type Item = Line<'a>;
+    type IntoIter = Lines<'a>;
+
+    fn into_iter(self) -> Lines<'a> {
+        self.lines()
+    }
+}
+
+/// An iterator over a batch's lines, from [`Batch::lines`].
+#[derive(Clone, Debug)]
+pub struct Lines<'a> {
+    batch: Batch<'a>,
+    /// The index of the next line to yield.
+    next: usize,
+    /// The first entry of `batch.partial` not yet passed: every entry before it is `< next`.
+    partial_pos: usize,
+    /// The first entry of the fields table not yet passed: entries before it belong to lines
+    /// `< next`.
+    field_pos: usize,
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = Line<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Line<'a>> {
+        let batch = &self.batch;
+        let index = self.next;
+        let end = *batch.ends.get(index)? as usize;
+        let start = if index == 0 {
+            0
+        } else {
+            batch.ends[index - 1] as usize
+        };
+        self.next += 1;
+        let i = index as u32;
+
+        let partial = batch.partial.get(self.partial_pos) == Some(&i);
+        if partial {
+            self.partial_pos += 1;
+        }
+
+        let table_lines = batch.fields.line;
+        let field_start = self.field_pos;
+        let mut field_end = field_start;
+        while field_end < table_lines.len() && table_lines[field_end] == i {
+            field_end += 1;
+        }
+        self.field_pos = field_end;
+
+        Some(Line {
+            index: i,
+            start: start as u32,
+            bytes: &batch.data[start..end],
+            partial,
+            fields: Fields {
+                table: batch.fields,
+                entries: field_start as u32..field_end as u32,
+            },
+        })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.batch.len() - self.next;
+        (left, Some(left))
+    }
+}
+
+impl ExactSizeIterator for Lines<'_> {}
+
+/// One input line: its bytes, whether it is a partial piece, and its fields.
+#[derive(Clone, Debug)]
+pub struct Line<'a> {
+    /// The line's index in its batch.
+    index: u32,
+    /// The offset of the line's first byte in the batch's data.
+    start: u32,
+    /// The line's bytes, without terminator.
+    bytes: &'a [u8],
+    /// Whether more bytes of the same line follow in a later line.
+    partial: bool,
+    /// The line's fields.
+    fields: Fields<'a>,
+}
+
+impl<'a> Line<'a> {
+    /// The line's bytes, without its terminator (`\n` or `\r\n`, which the host keeps and
+    /// restores on output). Not necessarily UTF-8; may contain NUL and lone `\r`.
+    #[inline]
+    pub fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// The line's bytes as UTF-8 text, when they are valid UTF-8.
+    pub fn to_str(&self) -> Option<&'a str> {
+        std::str::from_utf8(self.bytes).ok()
+    }
+
+    /// The number of bytes in the line.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Whether the line has no byte.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// The line's index in its batch.
+    #[inline]
+    pub fn index(&self) -> usize {
+        self.index as usize
+    }
+
+    /// The offset of the line's first byte in [`Batch::data`].
+    #[inline]
+    pub fn offset(&self) -> usize {
+        self.start as usize
+    }
+
+    /// Whether this line is a *partial piece* of an over-long line: more bytes of the same
+    /// line follow in a later line (possibly in a later batch). The host joins the pieces
+    /// again on output with nothing in between.
+    #[inline]
+    pub fn is_partial(&self) -> bool {
+        self.partial
+    }
+
+    /// The value of the field named `key`, if the line has one.
+    #[inline]
+    pub fn field(&self, key: &str) -> Option<&'a [u8]> {
+        self.fields.get(key)
+    }
+
+    /// The line's fields, in the order the host sent them.
+    #[inline]
+    pub fn fields(&self) -> Fields<'a> {
+        self.fields.clone()
+    }
+}
+
+/// One field of a line: a key and a value (bytes, not necessarily UTF-8).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Field<'a> {
+    /// The field's name.
+    pub key: &'a str,
+    /// The field's value.
+    pub value: &'a [u8],
+}
+
+/// The fields of one line; iterate over it for each [`Field`].
+#[derive(Clone, Debug)]
+pub struct Fields<'a> {
+    table: FieldTable<'a>,
+    /// The line's entries in the table.
+    entries: Range<u32>,
+}
+
+impl<'a> Fields<'a> {
+    /// The number of fields.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the line has no field.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The value of the field named `key`.
+    #[inline]
+    pub fn get(&self, key: &str) -> Option<&'a [u8]> {
+        let table = &self.table;
+        (self.entries.start as usize..self.entries.end as usize)
+            .find(|&i| table.names[table.name[i] as usize] == key)
+            .map(|i| table.value(i))
+    }
+}
+
+impl<'a> Iterator for Fields<'a> {
+    type Item = Field<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Field<'a>> {
+        let i = self.entries.next()? as usize;
+        Some(Field {
+            key: &self.table.names[self.table.name[i] as usize],
+            value: self.table.value(i),
+        })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.entries.len(), Some(self.entries.len()))
+    }
+}
+
+impl ExactSizeIterator for Fields<'_> {}
+
+/// The flat fields table of a batch (see `fields` in `wit/plugin.wit`), checked.
+#[derive(Clone, Copy, Debug)]
+struct FieldTable<'a> {
+    names: &'a [String],
+    /// Non-decreasing line indexes, each `< ` the batch's line count.
+    line: &'a [u32],
+    /// Indexes into `names`.
+    name: &'a [u32],
+    values: &'a [u8],
+    /// Non-decreasing; the last entry is `values.len()`.
+    value_ends: &'a [u32],
+}
+
+impl<'a> FieldTable<'a> {
+    fn new(raw: &'a types::Fields, lines: usize) -> Result<FieldTable<'a>, String> {
+        let n = raw.line.len();
+        if raw.name.len() != n || raw.value_ends.len() != n {
+            return Err(format!(
+                "line, name and value-ends have different lengths ({}, {}, {})",
+                n,
+                raw.name.len(),
+                raw.value_ends.len()
+            ));
+        }
+        let mut previous_line = 0u32;
+        let mut previous_end = 0u32;
+        for i in 0..n {
+            let (line, name, end) = (raw.line[i], raw.name[i], raw.value_ends[i]);
+            if line < previous_line || line as usize >= lines {
+                return Err(format!(
+                    "entry {i}: line {line} is out of order or out of range"
+                ));
+            }
+            if name as usize >= raw.names.len() {
+                return Err(format!("entry {i}: name {name} is not an index into names"));
+            }
+            if end < previous_end {
+                return Err(format!("entry {i}: value-ends decreases"));
+            }
+            previous_line = line;
+            previous_end = end;
+        }
+        if previous_end as usize != raw.values.len() {
+            return Err(format!(
+                "the last value end is {previous_end} but values holds {} bytes",
+                raw.values.len()
+            ));
+        }
+        Ok(FieldTable {
+            names: &raw.names,
+            line: &raw.line,
+            name: &raw.name,
+            values: &raw.values,
+            value_ends: &raw.value_ends,
+        })
+    }
+
+    #[inline]
+    fn value(&self, i: usize) -> &'a [u8] {
+        let start = if i == 0 {
+            0
+        } else {
+            self.value_ends[i - 1] as usize
+        };
+        &self.values[start..self.value_ends[i] as usize]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(names: &[&str], entries: &[(u32, u32, &str)]) -> types::Fields {
+        let mut f = types::Fields {
+            names: names.iter().map(|s| s.to_string()).collect(),
+            line: vec![],
+            name: vec![],
+            values: vec![],
+            value_ends: vec![],
+        };
+        for &(line, name, value) in entries {
+            f.line.push(line);
+            f.name.push(name);
+            f.values.extend_from_slice(value.as_bytes());
+            f.value_ends.push(f.values.len() as u32);
+        }
+        f
+    }
+
+    fn batch(lines: &[&str], partial: &[u32], fields: types::Fields) -> types::Batch {
+        let mut b = types::Batch {
+            data: vec![],
+            ends: vec![],
+            partial: partial.to_vec(),
+            fields,
+        };
+        for l in lines {
+            b.data.extend_from_slice(l.as_bytes());
+            b.ends.push(b.data.len() as u32);
+        }
+        b
+    }
+
+    #[test]
+    fn iterates_lines_partial_and_fields_with_cursors() {
+        let raw = batch(
+            &["GET /a", "", "piece", "tail"],
+            &[2],
+            fields(
+                &["level", "path"],
+                &[(0, 0, "INFO"), (0, 1, "/a"), (3, 1, "/t")],
+            ),
+        );
+        let b = Batch::new(&raw).unwrap();
+        let lines: Vec<_> = b.lines().collect();
+        assert_eq!(lines.len(), 4);
+        assert_eq!(lines[0].bytes(), b"GET /a");
+        assert_eq!(lines[0].field("level"), Some(&b"INFO"[..]));
+        assert_eq!(lines[0].field("path"), Some(&b"/a"[..]));
+        assert_eq!(lines[0].field("nope"), None);
+        assert!(lines[1].is_empty());
+        assert!(lines[1].fields().is_empty());
+        assert!(lines[2].is_partial());
+        assert!(!lines[3].is_partial());
+        let f: Vec<_> = lines[3].fields().collect();
+        assert_eq!(
+            f,
+            [Field {
+                key: "path",
+                value: b"/t"
+            }]
+        );
+        assert_eq!(lines[3].offset(), 11);
+        for (i, l) in lines.iter().enumerate() {
+            let random = b.line(i);
+            assert_eq!(random.bytes(), l.bytes());
+            assert_eq!(random.is_partial(), l.is_partial());
+            assert_eq!(random.fields().count(), l.fields().count());
+        }
+    }
+
+    #[test]
+    fn line_at_maps_offsets_and_skips_empty_lines() {
+        let raw = batch(&["ab", "", "c"], &[], fields(&[], &[]));
+        let b = Batch::new(&raw).unwrap();
+        assert_eq!(b.line_at(0), 0);
+        assert_eq!(b.line_at(1), 0);
+        assert_eq!(b.line_at(2), 2);
+        assert_eq!(b.line_at(3), 3);
+    }
+
+    #[test]
+    fn empty_batch() {
+        let raw = batch(&[], &[], fields(&[], &[]));
+        let b = Batch::new(&raw).unwrap();
+        assert!(b.is_empty());
+        assert_eq!(b.lines().count(), 0);
+    }
+
+    #[test]
+    fn rejects_malformed_batches() {
+        let mut raw = batch(&["a", "b"], &[], fields(&[], &[]));
+        raw.ends = vec![2, 1];
+        assert!(Batch::new(&raw).unwrap_err().contains("ends[1]"));
+        raw.ends = vec![1, 3];
+        assert!(Batch::new(&raw).unwrap_err().contains("last end"));
+        raw.ends = vec![1, 2];
+        raw.partial = vec![1, 0];
+        assert!(Batch::new(&raw).unwrap_err().contains("partial"));
+        raw.partial = vec![2];
+        assert!(Batch::new(&raw).unwrap_err().contains("partial"));
+        raw.partial = vec![];
+        raw.fields = fields(&["k"], &[(1, 0, "v"), (0, 0, "w")]);
+        assert!(Batch::new(&raw).unwrap_err().contains("out of order"));
+        raw.fields = fields(&["k"], &[(0, 1, "v")]);
+        assert!(Batch::new(&raw).unwrap_err().contains("names"));
+        raw.fields = fields(&["k"], &[(0, 0, "v")]);
+        raw.fields.values.push(b'x');
+        assert!(Batch::new(&raw).unwrap_err().contains("values holds"));
+    }
+}

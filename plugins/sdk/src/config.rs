@@ -1,0 +1,414 @@
+//! A stage's configuration: a JSON object with typed getters, and the error that names a key.
+//!
+//! Every getter takes the key and returns `Ok(None)` when the key is absent, `Ok(Some(..))`
+//! when it holds the right type, and a [`ConfigError`] naming the key and saying what was
+//! expected otherwise (`expected a list of strings, got a number`). Unknown keys are rejected
+//! by the SDK before [`crate::Plugin::new`] runs (see [`Config::deny_unknown`]).
+
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// A stage's configuration was rejected.
+///
+/// `key` names the configuration key at fault, when one is; `message` says what is wrong and,
+/// where possible, what would be right, on one line. The host shows it prefixed with the stage's
+/// position and name. [`fmt::Display`] shows `key "mode": unknown value …`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The configuration key at fault, if any.
+    pub key: Option<String>,
+    /// What is wrong, on one line.
+    pub message: String,
+}
+
+impl ConfigError {
+    /// An error about `key`. Line breaks in `message` are replaced by spaces.
+    pub fn new(key: impl Into<String>, message: impl Into<String>) -> ConfigError {
+        ConfigError {
+            key: Some(key.into()),
+            message: one_line(message.into()),
+        }
+    }
+
+    /// An error about the configuration as a whole, not one key.
+    pub fn general(message: impl Into<String>) -> ConfigError {
+        ConfigError {
+            key: None,
+            message: one_line(message.into()),
+        }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.key {
+            Some(key) => write!(f, "key {key:?}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Flattens a message to one line: each run of line breaks (and the indentation after it)
+/// becomes one space, so multi-line messages such as the `regex` crate's fit the contract.
+pub(crate) fn one_line(message: String) -> String {
+    if !message.contains(['\n', '\r']) {
+        return message;
+    }
+    let mut out = String::with_capacity(message.len());
+    for part in message.split(['\n', '\r']) {
+        let part = part.trim();
+        if part.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(part);
+    }
+    out
+}
+
+/// A stage's configuration: the JSON object the user gave (`{}` when none), plus what the host
+/// granted (environment variable values listed under `env`).
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    /// The configuration object.
+    map: Map<String, Value>,
+    /// (name, value) of the environment variables the host read for this stage.
+    env: Vec<(String, String)>,
+}
+
+impl Config {
+    /// Parses a configuration. `json` must be a JSON object; an empty string counts as `{}`.
+    pub fn parse(json: &str) -> Result<Config, ConfigError> {
+        if json.trim().is_empty() {
+            return Ok(Config::default());
+        }
+        match serde_json::from_str::<Value>(json) {
+            Ok(Value::Object(map)) => Ok(Config {
+                map,
+                env: Vec::new(),
+            }),
+            Ok(other) => Err(ConfigError::general(format!(
+                "the configuration must be a JSON object, got {}",
+                kind(&other)
+            ))),
+            Err(e) => Err(ConfigError::general(format!(
+                "the configuration is not valid JSON: {e}"
+            ))),
+        }
+    }
+
+    /// Attaches the environment variables the host granted.
+    pub fn with_env(mut self, env: Vec<(String, String)>) -> Config {
+        self.env = env;
+        self
+    }
+
+    /// The environment variables the host read for this stage, as (name, value), in the order
+    /// the host sent them. Empty unless the user listed names under the stage's `env` key (the
+    /// host removes that key from the configuration and passes the values here).
+    pub fn env(&self) -> &[(String, String)] {
+        &self.env
+    }
+
+    /// The value of the granted environment variable `name`.
+    pub fn env_var(&self, name: &str) -> Option<&str> {
+        self.env
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Whether the configuration has no key.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Whether `key` is present.
+    pub fn contains(&self, key: &str) -> bool {
+        self.map.contains_key(key)
+    }
+
+    /// The configuration's keys, in byte order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.map.keys().map(String::as_str)
+    }
+
+    /// The raw JSON value of `key`, for types the getters do not cover.
+    pub fn raw(&self, key: &str) -> Option<&Value> {
+        self.map.get(key)
+    }
+
+    /// The string value of `key`.
+    pub fn str(&self, key: &str) -> Result<Option<&str>, ConfigError> {
+        match self.map.get(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(other) => Err(expected(key, "a string", other)),
+        }
+    }
+
+    /// The string value of `key`, which must be present.
+    pub fn required_str(&self, key: &str) -> Result<&str, ConfigError> {
+        self.str(key)?
+            .ok_or_else(|| ConfigError::new(key, "is required (a string)"))
+    }
+
+    /// The boolean value of `key`.
+    pub fn bool(&self, key: &str) -> Result<Option<bool>, ConfigError> {
+        match self.map.get(key) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(other) => Err(expected(key, "true or false", other)),
+        }
+    }
+
+    /// The value of `key` as a non-negative integer.
+    pub fn u64(&self, key: &str) -> Result<Option<u64>, ConfigError> {
+        match self.map.get(key) {
+            None => Ok(None),
+            Some(Value::Number(n)) => match n.as_u64() {
+                Some(v) => Ok(Some(v)),
+                None => Err(ConfigError::new(
+                    key,
+                    format!("expected a non-negative integer, got {n}"),
+                )),
+            },
+            Some(other) => Err(expected(key, "a non-negative integer", other)),
+        }
+    }
+
+    /// The value of `key` as a list of strings.
+    pub fn strings(&self, key: &str) -> Result<Option<Vec<&str>>, ConfigError> {
+        match self.map.get(key) {
+            None => Ok(None),
+            Some(Value::Array(items)) => items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| match item {
+                    Value::String(s) => Ok(s.as_str()),
+                    other => Err(ConfigError::new(
+                        key,
+                        format!(
+                            "expected a list of strings, but item {i} is {}",
+                            kind(other)
+                        ),
+                    )),
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some),
+            Some(Value::String(_)) => Err(ConfigError::new(
+                key,
+                "expected a list of strings, got a string (write [\"…\"] for one item)",
+            )),
+            Some(other) => Err(expected(key, "a list of strings", other)),
+        }
+    }
+
+    /// The string value of `key`, which must be one of `choices`.
+    pub fn one_of(&self, key: &str, choices: &[&str]) -> Result<Option<&str>, ConfigError> {
+        let Some(value) = self.str(key).map_err(|mut e| {
+            e.message = format!("{}; expected one of: {}", e.message, choices.join(", "));
+            e
+        })?
+        else {
+            return Ok(None);
+        };
+        if choices.contains(&value) {
+            Ok(Some(value))
+        } else {
+            Err(ConfigError::new(
+                key,
+                format!(
+                    "unknown value {value:?}; expected one of: {}",
+                    choices.join(", ")
+                ),
+            ))
+        }
+    }
+
+    /// Rejects any key not in `known`, naming it, suggesting the closest known key and
+    /// listing them all.
+    ///
+    /// The SDK calls this with the names in [`crate::Plugin::CONFIG_KEYS`] before
+    /// [`crate::Plugin::new`], so plugins rarely need to.
+    pub fn deny_unknown(&self, known: &[&str]) -> Result<(), ConfigError> {
+        let Some(unknown) = self.map.keys().find(|k| !known.contains(&k.as_str())) else {
+            return Ok(());
+        };
+        if known.is_empty() {
+            return Err(ConfigError::new(
+                unknown.as_str(),
+                "unknown key; this plugin takes no configuration",
+            ));
+        }
+        let suggestion = known
+            .iter()
+            .map(|k| (edit_distance(unknown, k), *k))
+            .filter(|&(d, k)| d <= (k.len() / 3).max(1))
+            .min()
+            .map(|(_, k)| format!("did you mean {k:?}? "))
+            .unwrap_or_default();
+        Err(ConfigError::new(
+            unknown.as_str(),
+            format!("unknown key; {suggestion}known keys: {}", known.join(", ")),
+        ))
+    }
+}
+
+/// The error for a value of the wrong type.
+fn expected(key: &str, what: &str, got: &Value) -> ConfigError {
+    ConfigError::new(key, format!("expected {what}, got {}", kind(got)))
+}
+
+/// How a JSON value's type reads in a sentence: "a number", "a list", "null".
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The Levenshtein distance between two short strings, for "did you mean" suggestions.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_string_is_an_empty_object() {
+        assert!(Config::parse("").unwrap().is_empty());
+        assert!(Config::parse("{}").unwrap().is_empty());
+    }
+
+    #[test]
+    fn non_object_is_rejected() {
+        let e = Config::parse("[1]").unwrap_err();
+        assert_eq!(e.key, None);
+        assert_eq!(
+            e.message,
+            "the configuration must be a JSON object, got a list"
+        );
+        let e = Config::parse("{oops").unwrap_err();
+        assert!(e.message.starts_with("the configuration is not valid JSON"));
+    }
+
+    #[test]
+    fn typed_getters() {
+        let c = Config::parse(
+            r#"{"s": "x", "b": true, "n": 3, "l": ["a", "b"], "neg": -1, "bad": ["a", 2]}"#,
+        )
+        .unwrap();
+        assert_eq!(c.str("s").unwrap(), Some("x"));
+        assert_eq!(c.str("missing").unwrap(), None);
+        assert_eq!(c.bool("b").unwrap(), Some(true));
+        assert_eq!(c.u64("n").unwrap(), Some(3));
+        assert_eq!(c.strings("l").unwrap(), Some(vec!["a", "b"]));
+        assert_eq!(
+            c.u64("neg").unwrap_err().message,
+            "expected a non-negative integer, got -1"
+        );
+        let e = c.strings("n").unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("n"));
+        assert_eq!(e.message, "expected a list of strings, got a number");
+        assert_eq!(
+            e.to_string(),
+            "key \"n\": expected a list of strings, got a number"
+        );
+        assert_eq!(
+            c.strings("bad").unwrap_err().message,
+            "expected a list of strings, but item 1 is a number"
+        );
+        assert!(c.strings("s").unwrap_err().message.contains("for one item"));
+        assert_eq!(
+            c.bool("s").unwrap_err().message,
+            "expected true or false, got a string"
+        );
+        assert_eq!(
+            c.required_str("zz").unwrap_err().message,
+            "is required (a string)"
+        );
+    }
+
+    #[test]
+    fn one_of_lists_the_choices() {
+        let c = Config::parse(r#"{"mode": "sideways", "n": 1}"#).unwrap();
+        let e = c.one_of("mode", &["extract", "keep", "drop"]).unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("mode"));
+        assert_eq!(
+            e.message,
+            "unknown value \"sideways\"; expected one of: extract, keep, drop"
+        );
+        assert!(
+            c.one_of("n", &["a"])
+                .unwrap_err()
+                .message
+                .contains("expected one of: a")
+        );
+        assert_eq!(c.one_of("absent", &["a"]).unwrap(), None);
+    }
+
+    #[test]
+    fn deny_unknown_suggests_and_lists() {
+        let c = Config::parse(r#"{"rulez": []}"#).unwrap();
+        let e = c.deny_unknown(&["rules", "literals"]).unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("rulez"));
+        assert_eq!(
+            e.message,
+            "unknown key; did you mean \"rules\"? known keys: rules, literals"
+        );
+        let e = c.deny_unknown(&[]).unwrap_err();
+        assert_eq!(e.message, "unknown key; this plugin takes no configuration");
+        let c = Config::parse(r#"{"zzzzzz": 1}"#).unwrap();
+        let e = c.deny_unknown(&["rules"]).unwrap_err();
+        assert_eq!(e.message, "unknown key; known keys: rules");
+        assert!(c.deny_unknown(&["zzzzzz"]).is_ok());
+    }
+
+    #[test]
+    fn env_grants() {
+        let c = Config::parse("{}")
+            .unwrap()
+            .with_env(vec![("DB_PASS".into(), "hunter2".into())]);
+        assert_eq!(c.env_var("DB_PASS"), Some("hunter2"));
+        assert_eq!(c.env_var("OTHER"), None);
+        assert_eq!(c.env().len(), 1);
+    }
+
+    #[test]
+    fn messages_are_one_line() {
+        let e = ConfigError::new(
+            "rules",
+            "regex parse error:\n    (\n    ^\nerror: unclosed group",
+        );
+        assert_eq!(e.message, "regex parse error: ( ^ error: unclosed group");
+    }
+
+    #[test]
+    fn edit_distances() {
+        assert_eq!(edit_distance("rulez", "rules"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+}

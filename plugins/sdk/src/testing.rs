@@ -1,0 +1,717 @@
+//! Run a plugin natively, without wasm, to unit-test its logic with plain `cargo test`.
+//!
+//! [`Harness`] drives a [`Plugin`] through exactly the code path the wasm exports use: it
+//! builds the contract's batch from [`Input`] lines, runs the stage, checks the output against
+//! every invariant of the contract ([`check_output`]), and resolves it into [`Emitted`] lines
+//! with their effective bytes and fields.
+//!
+//! ```
+//! use sluice_plugin_sdk::testing::{Harness, Input};
+//! # use sluice_plugin_sdk::{Config, ConfigError, Line, Output, Plugin};
+//! # struct Upper;
+//! # impl Plugin for Upper {
+//! #     const NAME: &'static str = "upper";
+//! #     const SUMMARY: &'static str = "Upper-case lines";
+//! #     fn new(_: Config) -> Result<Self, ConfigError> { Ok(Upper) }
+//! #     fn process(&mut self, line: &Line<'_>, out: &mut Output<'_>) {
+//! #         out.emit(&line.bytes().to_ascii_uppercase());
+//! #     }
+//! # }
+//! let mut stage = Harness::<Upper>::new("{}").unwrap();
+//! let out = stage
+//!     .process([Input::new("level=info"), Input::new("b").field("k", "v")])
+//!     .unwrap();
+//! assert_eq!(out[0].text(), "LEVEL=INFO");
+//! assert_eq!(out[1].field_str("k"), Some("v")); // fields are inherited
+//! ```
+//!
+//! [`Harness::process_long_line`] simulates how the host feeds an over-long line to a
+//! boundary-safe stage, window by window, so that a redactor can be tested at every cut.
+
+use crate::Plugin;
+use crate::batch::Batch;
+use crate::bindings::sluice::plugin::types;
+use crate::config::ConfigError;
+use crate::output::LineBuf;
+use crate::stage::{self, StageCore};
+use std::collections::HashSet;
+
+/// One input line for [`Harness::process`]: bytes, a partial flag and fields.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Input {
+    /// The line's bytes, without terminator.
+    pub bytes: Vec<u8>,
+    /// Whether the line is a partial piece of an over-long line.
+    pub partial: bool,
+    /// The fields earlier stages attached, in order.
+    pub fields: Vec<(String, Vec<u8>)>,
+}
+
+impl Input {
+    /// A complete line without fields.
+    pub fn new(bytes: impl AsRef<[u8]>) -> Input {
+        Input {
+            bytes: bytes.as_ref().to_vec(),
+            partial: false,
+            fields: Vec::new(),
+        }
+    }
+
+    /// Marks the line as a partial piece.
+    pub fn partial(mut self) -> Input {
+        self.partial = true;
+        self
+    }
+
+    /// Adds a field (replacing an earlier one with the same key).
+    pub fn field(mut self, key: &str, value: impl AsRef<[u8]>) -> Input {
+        self.fields.retain(|(k, _)| k != key);
+        self.fields.push((key.to_owned(), value.as_ref().to_vec()));
+        self
+    }
+}
+
+impl From<&str> for Input {
+    fn from(s: &str) -> Input {
+        Input::new(s)
+    }
+}
+
+impl From<&[u8]> for Input {
+    fn from(b: &[u8]) -> Input {
+        Input::new(b)
+    }
+}
+
+impl From<Vec<u8>> for Input {
+    fn from(b: Vec<u8>) -> Input {
+        Input {
+            bytes: b,
+            ..Input::default()
+        }
+    }
+}
+
+impl From<&Input> for Input {
+    fn from(i: &Input) -> Input {
+        i.clone()
+    }
+}
+
+/// One output line, resolved: its bytes and its effective fields (inherited from its input
+/// line, then those the stage set on top).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Emitted {
+    /// The input line (index in its batch) this line comes from; `None` for trailing lines.
+    pub source: Option<usize>,
+    /// Whether the stage gave the line new bytes (rather than passing its input's through).
+    pub rewritten: bool,
+    /// The line's bytes, without terminator.
+    pub bytes: Vec<u8>,
+    /// The line's fields: inherited ones first, in order, then new keys in the order set.
+    pub fields: Vec<(String, Vec<u8>)>,
+}
+
+impl Emitted {
+    /// The bytes as text (invalid UTF-8 replaced by U+FFFD).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
+
+    /// The value of field `key`.
+    pub fn field(&self, key: &str) -> Option<&[u8]> {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_slice())
+    }
+
+    /// The value of field `key` as text; `None` when absent or not UTF-8.
+    pub fn field_str(&self, key: &str) -> Option<&str> {
+        self.field(key).and_then(|v| std::str::from_utf8(v).ok())
+    }
+}
+
+/// A stage of plugin `P`, run natively.
+pub struct Harness<P> {
+    core: StageCore<P>,
+}
+
+impl<P: Plugin> Harness<P> {
+    /// Creates a stage with configuration `config` (a JSON object), as `stage.create` does.
+    pub fn new(config: &str) -> Result<Harness<P>, ConfigError> {
+        Harness::with_env(config, &[])
+    }
+
+    /// Creates a stage with configuration `config` and the granted environment variables
+    /// `env`, as (name, value).
+    pub fn with_env(config: &str, env: &[(&str, &str)]) -> Result<Harness<P>, ConfigError> {
+        let env = env
+            .iter()
+            .map(|&(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        Ok(Harness {
+            core: StageCore::create(config, env)?,
+        })
+    }
+
+    /// Processes one batch made of `lines` and returns the output lines.
+    ///
+    /// # Panics
+    ///
+    /// When the stage's output breaks the contract (which the SDK should make impossible).
+    pub fn process<I: Into<Input>>(
+        &mut self,
+        lines: impl IntoIterator<Item = I>,
+    ) -> Result<Vec<Emitted>, String> {
+        let inputs: Vec<Input> = lines.into_iter().map(Into::into).collect();
+        let batch = build_batch(&inputs);
+        let output = self.process_raw(&batch)?;
+        if let Err(e) = check_output(&batch, &output) {
+            panic!("{}'s output breaks the contract: {e}", P::NAME);
+        }
+        Ok(resolve(&inputs, &output))
+    }
+
+    /// Processes a batch in the contract's own shape and returns the raw output, unchecked.
+    pub fn process_raw(&mut self, batch: &types::Batch) -> Result<types::Output, String> {
+        self.core.process(batch)
+    }
+
+    /// Ends the stream and returns the stage's trailing lines.
+    ///
+    /// # Panics
+    ///
+    /// When the trailing lines break the contract.
+    pub fn finish(&mut self) -> Result<Vec<Emitted>, String> {
+        let lines = self.core.finish()?;
+        if let Err(e) = check_lines(&lines) {
+            panic!("{}'s trailing lines break the contract: {e}", P::NAME);
+        }
+        let mut out: Vec<Emitted> = (0..lines.ends.len())
+            .map(|i| Emitted {
+                source: None,
+                rewritten: true,
+                bytes: lines.data[range(&lines.ends, i)].to_vec(),
+                fields: Vec::new(),
+            })
+            .collect();
+        for i in 0..lines.fields.line.len() {
+            let line = &mut out[lines.fields.line[i] as usize];
+            set(&mut line.fields, &lines.fields, i);
+        }
+        Ok(out)
+    }
+
+    /// Feeds one over-long line through the stage the way the host feeds a boundary-safe
+    /// stage, and returns the bytes the host would write for it.
+    ///
+    /// The host cuts windows of at most `window` bytes: each window but the last is processed
+    /// as a partial line; all but the last `overlap` bytes of the stage's output are written,
+    /// and those `overlap` bytes (as the stage left them) start the next window, followed by
+    /// the next bytes of the line. The last window, which holds the line's end, is processed
+    /// as a complete line. Each window is its own batch.
+    ///
+    /// # Panics
+    ///
+    /// When `overlap >= window`, or when the stage does not return exactly one line for a
+    /// partial window.
+    pub fn process_long_line(
+        &mut self,
+        line: &[u8],
+        window: usize,
+        overlap: usize,
+    ) -> Result<Vec<u8>, String> {
+        assert!(
+            overlap < window,
+            "the overlap must be shorter than the window"
+        );
+        let mut written = Vec::new();
+        let mut carried: Vec<u8> = Vec::new();
+        let mut rest = line;
+        loop {
+            let take = (window - carried.len()).min(rest.len());
+            let mut bytes = std::mem::take(&mut carried);
+            bytes.extend_from_slice(&rest[..take]);
+            rest = &rest[take..];
+            if rest.is_empty() {
+                for (i, line) in self.process([Input::new(bytes)])?.into_iter().enumerate() {
+                    if i > 0 {
+                        written.push(b'\n');
+                    }
+                    written.extend_from_slice(&line.bytes);
+                }
+                return Ok(written);
+            }
+            let mut out = self.process([Input::new(bytes).partial()])?;
+            assert_eq!(out.len(), 1, "a partial window must give exactly one line");
+            let bytes = out.pop().unwrap().bytes;
+            let cut = bytes.len().saturating_sub(overlap);
+            written.extend_from_slice(&bytes[..cut]);
+            carried = bytes[cut..].to_vec();
+        }
+    }
+}
+
+/// Runs plugin `P` with configuration `config` on one batch of `lines`, then finishes it, and
+/// returns the output lines' text (trailing lines last).
+///
+/// # Panics
+///
+/// When the configuration is rejected or the stage fails.
+pub fn run<P: Plugin>(config: &str, lines: &[&str]) -> Vec<String> {
+    let mut stage = Harness::<P>::new(config)
+        .unwrap_or_else(|e| panic!("{} rejected its configuration: {e}", P::NAME));
+    let mut out: Vec<String> = stage
+        .process(lines.iter().copied())
+        .unwrap_or_else(|e| panic!("{} failed: {e}", P::NAME))
+        .iter()
+        .map(Emitted::text)
+        .collect();
+    let trailing = stage
+        .finish()
+        .unwrap_or_else(|e| panic!("{} failed to finish: {e}", P::NAME));
+    out.extend(trailing.iter().map(Emitted::text));
+    out
+}
+
+/// The error plugin `P` gives for configuration `config`.
+///
+/// # Panics
+///
+/// When the configuration is accepted.
+pub fn config_error<P: Plugin>(config: &str) -> ConfigError {
+    match Harness::<P>::new(config) {
+        Ok(_) => panic!("{} accepted {config}", P::NAME),
+        Err(e) => e,
+    }
+}
+
+/// The plugin's `describe` answer: name, summary, config keys and boundary safety.
+pub fn describe<P: Plugin>() -> types::Info {
+    stage::describe::<P>()
+}
+
+/// Runs `write` on a [`LineBuf`] that appends one line to `buf`, to unit-test code that
+/// writes lines in place (for [`crate::Output::emit_with`]).
+pub fn write_line<R>(buf: &mut Vec<u8>, write: impl FnOnce(&mut LineBuf<'_>) -> R) -> R {
+    write(&mut LineBuf::at_end(buf))
+}
+
+/// Runs `f` on the [`Batch`] view of a batch built with [`build_batch`], to unit-test code
+/// that works on whole batches (a prefilter, say).
+///
+/// # Panics
+///
+/// When `raw` breaks the contract.
+pub fn with_batch<R>(raw: &types::Batch, f: impl FnOnce(&Batch<'_>) -> R) -> R {
+    let batch = Batch::new(raw).unwrap_or_else(|e| panic!("{e}"));
+    f(&batch)
+}
+
+/// Builds the contract's batch from input lines.
+pub fn build_batch(inputs: &[Input]) -> types::Batch {
+    let mut batch = types::Batch {
+        data: Vec::new(),
+        ends: Vec::new(),
+        partial: Vec::new(),
+        fields: empty_fields(),
+    };
+    for (i, input) in inputs.iter().enumerate() {
+        batch.data.extend_from_slice(&input.bytes);
+        batch.ends.push(batch.data.len() as u32);
+        if input.partial {
+            batch.partial.push(i as u32);
+        }
+        for (key, value) in &input.fields {
+            let f = &mut batch.fields;
+            let name = match f.names.iter().position(|n| n == key) {
+                Some(n) => n,
+                None => {
+                    f.names.push(key.clone());
+                    f.names.len() - 1
+                }
+            };
+            f.line.push(i as u32);
+            f.name.push(name as u32);
+            f.values.extend_from_slice(value);
+            f.value_ends.push(f.values.len() as u32);
+        }
+    }
+    batch
+}
+
+fn empty_fields() -> types::Fields {
+    types::Fields {
+        names: Vec::new(),
+        line: Vec::new(),
+        name: Vec::new(),
+        values: Vec::new(),
+        value_ends: Vec::new(),
+    }
+}
+
+/// Checks a stage's output for `batch` against every invariant of `output` and `fields` in
+/// `wit/plugin.wit`.
+pub fn check_output(batch: &types::Batch, out: &types::Output) -> Result<(), String> {
+    let inputs = batch.ends.len();
+    for (j, &s) in out.source.iter().enumerate() {
+        if s as usize >= inputs {
+            return Err(format!(
+                "source[{j}] = {s} but the batch has {inputs} lines"
+            ));
+        }
+        if j > 0 && s < out.source[j - 1] {
+            return Err(format!("source decreases at {j}"));
+        }
+    }
+    for (k, &r) in out.rewritten.iter().enumerate() {
+        if r as usize >= out.source.len() {
+            return Err(format!("rewritten[{k}] = {r} is not an output line"));
+        }
+        if k > 0 && r <= out.rewritten[k - 1] {
+            return Err(format!("rewritten is not ascending at {k}"));
+        }
+    }
+    if out.ends.len() != out.rewritten.len() {
+        return Err("ends and rewritten have different lengths".into());
+    }
+    check_ends(&out.ends, out.data.len())?;
+    check_fields(&out.fields, out.source.len())
+}
+
+/// Checks trailing lines against the invariants of `lines` in `wit/plugin.wit`.
+pub fn check_lines(lines: &types::Lines) -> Result<(), String> {
+    check_ends(&lines.ends, lines.data.len())?;
+    check_fields(&lines.fields, lines.ends.len())
+}
+
+fn check_ends(ends: &[u32], data_len: usize) -> Result<(), String> {
+    if ends.windows(2).any(|w| w[1] < w[0]) {
+        return Err("ends decreases".into());
+    }
+    if ends.last().map_or(0, |&e| e as usize) != data_len {
+        return Err("the last end is not the data's length".into());
+    }
+    Ok(())
+}
+
+fn check_fields(f: &types::Fields, lines: usize) -> Result<(), String> {
+    let n = f.line.len();
+    if f.name.len() != n || f.value_ends.len() != n {
+        return Err("fields: line, name and value-ends have different lengths".into());
+    }
+    let distinct: HashSet<&String> = f.names.iter().collect();
+    if distinct.len() != f.names.len() {
+        return Err("fields: names are not distinct".into());
+    }
+    let mut seen = HashSet::new();
+    for i in 0..n {
+        if f.line[i] as usize >= lines {
+            return Err(format!(
+                "fields: entry {i} is on line {} of {lines}",
+                f.line[i]
+            ));
+        }
+        if i > 0 && f.line[i] < f.line[i - 1] {
+            return Err(format!("fields: line decreases at {i}"));
+        }
+        if f.name[i] as usize >= f.names.len() {
+            return Err(format!(
+                "fields: entry {i}'s name is not an index into names"
+            ));
+        }
+        if !seen.insert((f.line[i], f.name[i])) {
+            return Err(format!("fields: entry {i} sets a key twice on one line"));
+        }
+    }
+    check_ends(&f.value_ends, f.values.len()).map_err(|e| format!("fields: value-{e}"))
+}
+
+/// Resolves a checked output into lines with their effective bytes and fields.
+fn resolve(inputs: &[Input], out: &types::Output) -> Vec<Emitted> {
+    let mut rewritten = 0;
+    let mut field = 0;
+    let mut lines = Vec::with_capacity(out.source.len());
+    for (j, &s) in out.source.iter().enumerate() {
+        let input = &inputs[s as usize];
+        let mut line = Emitted {
+            source: Some(s as usize),
+            rewritten: false,
+            bytes: input.bytes.clone(),
+            fields: input.fields.clone(),
+        };
+        if out.rewritten.get(rewritten) == Some(&(j as u32)) {
+            line.rewritten = true;
+            line.bytes = out.data[range(&out.ends, rewritten)].to_vec();
+            rewritten += 1;
+        }
+        while out.fields.line.get(field) == Some(&(j as u32)) {
+            set(&mut line.fields, &out.fields, field);
+            field += 1;
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+/// Applies entry `i` of a fields table to a line's fields.
+fn set(fields: &mut Vec<(String, Vec<u8>)>, table: &types::Fields, i: usize) {
+    let key = &table.names[table.name[i] as usize];
+    let value = table.values[range(&table.value_ends, i)].to_vec();
+    match fields.iter_mut().find(|(k, _)| k == key) {
+        Some(entry) => entry.1 = value,
+        None => fields.push((key.clone(), value)),
+    }
+}
+
+fn range(ends: &[u32], i: usize) -> std::ops::Range<usize> {
+    (if i == 0 { 0 } else { ends[i - 1] as usize })..ends[i] as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{BatchOutput, Config, Line, Output, Trailing};
+
+    /// Exercises the whole output API: keep, emit, 1 → n, drop, fields, finish.
+    struct Splitter {
+        seen: usize,
+    }
+
+    impl Plugin for Splitter {
+        const NAME: &'static str = "splitter";
+        const SUMMARY: &'static str = "Splits lines on commas";
+        const CONFIG_KEYS: &'static [(&'static str, &'static str)] = &[("unused", "nothing")];
+
+        fn new(_: Config) -> Result<Self, ConfigError> {
+            Ok(Splitter { seen: 0 })
+        }
+
+        fn process(&mut self, line: &Line<'_>, out: &mut Output<'_>) {
+            self.seen += 1;
+            let bytes = line.bytes();
+            if bytes.is_empty() {
+                return; // drop
+            }
+            if !bytes.contains(&b',') {
+                out.keep();
+                out.set_field("parts", b"1");
+                return;
+            }
+            for (i, part) in bytes.split(|&b| b == b',').enumerate() {
+                out.emit_with(|buf| buf.extend_from_slice(part));
+                out.set_field("part", i.to_string().as_bytes());
+                out.set_field("part", (i * 10).to_string().as_bytes());
+            }
+        }
+
+        fn finish(&mut self, out: &mut Trailing) -> Result<(), String> {
+            out.push(format!("seen {}", self.seen).as_bytes());
+            out.set_field("summary", b"yes");
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn keep_emit_drop_fields_and_finish() {
+        let mut h = Harness::<Splitter>::new("{}").unwrap();
+        let out = h
+            .process([
+                Input::new("a,b").field("host", "h1"),
+                Input::new(""),
+                Input::new("plain").field("parts", "old"),
+            ])
+            .unwrap();
+        assert_eq!(out.len(), 3);
+        assert_eq!(out[0].text(), "a");
+        assert_eq!(out[0].source, Some(0));
+        assert!(out[0].rewritten);
+        assert_eq!(out[0].field_str("host"), Some("h1"));
+        assert_eq!(out[0].field_str("part"), Some("0"));
+        assert_eq!(out[1].text(), "b");
+        assert_eq!(out[1].field_str("part"), Some("10"));
+        assert_eq!(out[2].text(), "plain");
+        assert!(!out[2].rewritten);
+        assert_eq!(out[2].fields, [("parts".to_string(), b"1".to_vec())]);
+        let trailing = h.finish().unwrap();
+        assert_eq!(trailing[0].text(), "seen 3");
+        assert_eq!(trailing[0].field_str("summary"), Some("yes"));
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_before_new() {
+        let e = config_error::<Splitter>(r#"{"unsed": 1}"#);
+        assert_eq!(e.key.as_deref(), Some("unsed"));
+        assert!(e.message.contains("did you mean \"unused\""));
+    }
+
+    #[test]
+    fn describe_uses_the_constants() {
+        let info = describe::<Splitter>();
+        assert_eq!(info.name, "splitter");
+        assert_eq!(info.config_keys, [("unused".into(), "nothing".into())]);
+        assert!(!info.boundary_safe);
+    }
+
+    #[test]
+    fn run_returns_texts() {
+        assert_eq!(
+            run::<Splitter>("{}", &["x,y", "z"]),
+            ["x", "y", "z", "seen 2"]
+        );
+    }
+
+    struct Backwards;
+
+    impl Plugin for Backwards {
+        const NAME: &'static str = "backwards";
+        const SUMMARY: &'static str = "Outputs lines in reverse order (not allowed)";
+
+        fn new(_: Config) -> Result<Self, ConfigError> {
+            Ok(Backwards)
+        }
+
+        fn process(&mut self, _: &Line<'_>, out: &mut Output<'_>) {
+            out.keep();
+        }
+
+        fn process_batch(
+            &mut self,
+            batch: &Batch<'_>,
+            out: &mut BatchOutput,
+        ) -> Result<(), String> {
+            let lines: Vec<_> = batch.lines().collect();
+            for line in lines.iter().rev() {
+                out.keep(line);
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "lines must be output in input order: line 0 was given after line 1")]
+    fn out_of_order_output_panics() {
+        let _ = Harness::<Backwards>::new("{}").unwrap().process(["a", "b"]);
+    }
+
+    struct Dropper;
+
+    impl Plugin for Dropper {
+        const NAME: &'static str = "dropper";
+        const SUMMARY: &'static str = "Drops everything, claiming to be boundary-safe";
+        const BOUNDARY_SAFE: bool = true;
+
+        fn new(_: Config) -> Result<Self, ConfigError> {
+            Ok(Dropper)
+        }
+
+        fn process(&mut self, _: &Line<'_>, _: &mut Output<'_>) {}
+    }
+
+    #[test]
+    fn boundary_safe_plugin_must_return_one_line_per_partial() {
+        let mut h = Harness::<Dropper>::new("{}").unwrap();
+        assert_eq!(h.process(["complete"]).unwrap(), []);
+        let e = h
+            .process([Input::new("a"), Input::new("piece").partial()])
+            .unwrap_err();
+        assert!(e.contains("line 1 of the batch is a partial piece"), "{e}");
+        assert!(e.contains("returned 0 lines"), "{e}");
+    }
+
+    struct FieldFirst;
+
+    impl Plugin for FieldFirst {
+        const NAME: &'static str = "field-first";
+        const SUMMARY: &'static str = "Sets a field before producing a line (not allowed)";
+
+        fn new(_: Config) -> Result<Self, ConfigError> {
+            Ok(FieldFirst)
+        }
+
+        fn process(&mut self, _: &Line<'_>, out: &mut Output<'_>) {
+            out.set_field("k", b"v");
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "call keep() or emit() first")]
+    fn set_field_without_output_panics() {
+        let _ = Harness::<FieldFirst>::new("{}").unwrap().process(["a"]);
+    }
+
+    #[test]
+    fn check_output_catches_every_broken_invariant() {
+        let batch = build_batch(&[Input::new("a"), Input::new("b")]);
+        let good = || types::Output {
+            source: vec![0, 1, 1],
+            rewritten: vec![2],
+            data: b"x".to_vec(),
+            ends: vec![1],
+            fields: types::Fields {
+                names: vec!["k".into()],
+                line: vec![0],
+                name: vec![0],
+                values: b"v".to_vec(),
+                value_ends: vec![1],
+            },
+        };
+        assert_eq!(check_output(&batch, &good()), Ok(()));
+        type Break = fn(&mut types::Output);
+        let cases: Vec<(Break, &str)> = vec![
+            (|o| o.source = vec![2], "batch has 2 lines"),
+            (|o| o.source = vec![1, 0, 1], "source decreases"),
+            (|o| o.rewritten = vec![3], "not an output line"),
+            (|o| o.ends = vec![0], "last end"),
+            (|o| o.fields.name = vec![1], "not an index"),
+            (|o| o.fields.line = vec![3], "entry 0 is on line 3"),
+            (
+                |o| {
+                    o.fields.line = vec![0, 0];
+                    o.fields.name = vec![0, 0];
+                    o.fields.value_ends = vec![1, 1];
+                },
+                "twice",
+            ),
+        ];
+        for (breaks, message) in cases {
+            let mut out = good();
+            breaks(&mut out);
+            let e = check_output(&batch, &out).unwrap_err();
+            assert!(e.contains(message), "{e} should mention {message}");
+        }
+    }
+
+    /// Replaces "secret" with "[X]", like a tiny redactor.
+    struct Redact;
+
+    impl Plugin for Redact {
+        const NAME: &'static str = "redact";
+        const SUMMARY: &'static str = "Redacts a word";
+        const BOUNDARY_SAFE: bool = true;
+
+        fn new(_: Config) -> Result<Self, ConfigError> {
+            Ok(Redact)
+        }
+
+        fn process(&mut self, line: &Line<'_>, out: &mut Output<'_>) {
+            let text = String::from_utf8_lossy(line.bytes()).replace("secret", "[X]");
+            out.emit(text.as_bytes());
+        }
+    }
+
+    #[test]
+    fn long_lines_are_fed_window_by_window() {
+        let line = b"0123456789 secret 0123456789 secret 0123456789";
+        for window in 9..60 {
+            let mut h = Harness::<Redact>::new("{}").unwrap();
+            let out = h.process_long_line(line, window, 8).unwrap();
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                "0123456789 [X] 0123456789 [X] 0123456789",
+                "window {window}"
+            );
+        }
+    }
+}
