@@ -25,6 +25,10 @@ use sluice_host::runtime::{Runtime, RuntimeOptions};
 use crate::args::Args;
 use crate::spec::StageSpec;
 
+/// Below this `--boundary-overlap`, a boundary-safe stage cannot keep enough context (a key, a
+/// separator and its replacement) to recognise the rest of a secret cut by a window's end.
+const MIN_SAFE_OVERLAP: usize = 64;
+
 /// The exit codes, as documented in `--help` and the README.
 mod exit {
     pub const OK: u8 = 0;
@@ -76,6 +80,13 @@ fn run(args: &Args) -> u8 {
     };
     for warning in chain.warnings() {
         eprintln!("sluice: warning: {warning}");
+    }
+    if chain.boundary_safe_prefix() > 0 && settings.boundary_overlap < MIN_SAFE_OVERLAP {
+        eprintln!(
+            "sluice: warning: --boundary-overlap {} is too small for boundary-safe stages to \
+             catch a secret straddling a cut; use at least {MIN_SAFE_OVERLAP}",
+            settings.boundary_overlap
+        );
     }
 
     let inputs: Vec<Input> = if args.files.is_empty() {

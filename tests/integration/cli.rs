@@ -225,3 +225,15 @@ fn stdout_closed_before_start_is_quiet() {
     assert_eq!(child.wait().unwrap().code(), Some(0));
     assert_eq!(stderr, "");
 }
+
+#[test]
+fn too_small_an_overlap_for_sanitize_is_warned_about() {
+    let run = run(&["--boundary-overlap", "8", "-p", "sanitize"], b"a\n");
+    assert_eq!(run.code, 0);
+    assert_eq!(run.stdout, b"a\n");
+    assert_eq!(
+        run.stderr,
+        "sluice: warning: --boundary-overlap 8 is too small for boundary-safe stages to catch a \
+         secret straddling a cut; use at least 64\n"
+    );
+}

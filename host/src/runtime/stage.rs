@@ -22,11 +22,7 @@ pub struct Stage {
     instance: bindings::Plugin,
     /// The guest's `stage` resource.
     handle: ResourceAny,
-    /// The epoch deadline set before each call.
-    deadline_ticks: u64,
-    /// For messages: the limits the store runs under.
-    call_timeout: std::time::Duration,
-    memory_limit: usize,
+    limits: CallLimits,
     /// The previous batch's storage, reused to build the next output batch.
     spare: Lines,
 }
@@ -42,6 +38,11 @@ impl Stage {
         env: Vec<(String, String)>,
     ) -> Result<Stage> {
         let label = format!("stage {position} ({})", plugin.origin);
+        let limits = CallLimits {
+            deadline_ticks: runtime.deadline_ticks(),
+            timeout: runtime.options().call_timeout,
+            memory_limit: runtime.options().memory_limit,
+        };
         let mut store = runtime.new_store();
         let instance = plugin
             .pre
@@ -61,17 +62,7 @@ impl Stage {
                     None => anyhow!("{label}: bad config: {message}"),
                 });
             }
-            Err(err) => {
-                return Err(anyhow!(
-                    "{label}: {}",
-                    describe_failure(
-                        &err,
-                        "create",
-                        runtime.options().call_timeout,
-                        runtime.options().memory_limit
-                    )
-                ));
-            }
+            Err(err) => return Err(anyhow!("{label}: {}", limits.describe(&err, "create"))),
         };
         Ok(Stage {
             label,
@@ -79,9 +70,7 @@ impl Stage {
             store,
             instance,
             handle,
-            deadline_ticks: runtime.deadline_ticks(),
-            call_timeout: runtime.options().call_timeout,
-            memory_limit: runtime.options().memory_limit,
+            limits,
             spare: Lines::default(),
         })
     }
@@ -106,7 +95,7 @@ impl Stage {
             partial: mem::take(&mut lines.partial),
             fields: take_fields(&mut lines.fields),
         };
-        self.store.set_epoch_deadline(self.deadline_ticks);
+        self.store.set_epoch_deadline(self.limits.deadline_ticks);
         let result = self
             .instance
             .sluice_plugin_transform()
@@ -120,7 +109,7 @@ impl Stage {
         let output = match result {
             Ok(Ok(output)) => output,
             Ok(Err(message)) => return Err(one_line(&message)),
-            Err(err) => return Err(self.failure(&err, "process")),
+            Err(err) => return Err(self.limits.describe(&err, "process")),
         };
         let output = StageOutput {
             source: output.source,
@@ -143,7 +132,7 @@ impl Stage {
     /// Calls the stage's `finish` and returns its trailing lines, each ending in `\n`. Errors
     /// are as for [`Stage::process`].
     pub fn finish(&mut self) -> Result<Lines, String> {
-        self.store.set_epoch_deadline(self.deadline_ticks);
+        self.store.set_epoch_deadline(self.limits.deadline_ticks);
         let result = self
             .instance
             .sluice_plugin_transform()
@@ -152,7 +141,7 @@ impl Stage {
         let trailing = match result {
             Ok(Ok(trailing)) => trailing,
             Ok(Err(message)) => return Err(one_line(&message)),
-            Err(err) => return Err(self.failure(&err, "finish")),
+            Err(err) => return Err(self.limits.describe(&err, "finish")),
         };
         let mut lines = Lines::default();
         let mut start = 0;
@@ -177,38 +166,41 @@ impl Stage {
             .map_err(|e| format!("malformed output from finish: {e}"))?;
         Ok(lines)
     }
-
-    fn failure(&self, err: &wasmtime::Error, call: &str) -> String {
-        describe_failure(err, call, self.call_timeout, self.memory_limit)
-    }
 }
 
-/// One line saying why a call into a plugin failed.
-fn describe_failure(
-    err: &wasmtime::Error,
-    call: &str,
+/// The limits a stage's calls run under.
+struct CallLimits {
+    /// The epoch deadline set before each call.
+    deadline_ticks: u64,
+    /// The same deadline as a duration, for messages.
     timeout: std::time::Duration,
+    /// The store's memory cap in bytes, for messages.
     memory_limit: usize,
-) -> String {
-    match err.downcast_ref::<Trap>() {
-        Some(Trap::Interrupt) => format!(
-            "`{call}` did not finish within {:?} and was stopped (an endless loop? if the \
-             plugin is just slow, raise --plugin-timeout)",
-            timeout
-        ),
-        Some(Trap::UnreachableCodeReached) => {
-            format!("`{call}` trapped: wasm `unreachable` executed (in a Rust plugin, a panic)")
-        }
-        Some(trap) => format!("`{call}` trapped: {trap}"),
-        None => {
-            let message = root_message(err);
-            if message.contains("forcing trap when growing memory") {
-                format!(
-                    "`{call}` exceeded the memory limit of {} MiB (raise --plugin-memory)",
-                    memory_limit >> 20
-                )
-            } else {
-                format!("`{call}` failed: {message}")
+}
+
+impl CallLimits {
+    /// One line saying why a call into a plugin failed.
+    fn describe(&self, err: &wasmtime::Error, call: &str) -> String {
+        match err.downcast_ref::<Trap>() {
+            Some(Trap::Interrupt) => format!(
+                "`{call}` did not finish within {:?} and was stopped (an endless loop? if the \
+                 plugin is just slow, raise --plugin-timeout)",
+                self.timeout
+            ),
+            Some(Trap::UnreachableCodeReached) => {
+                format!("`{call}` trapped: wasm `unreachable` executed (in a Rust plugin, a panic)")
+            }
+            Some(trap) => format!("`{call}` trapped: {trap}"),
+            None => {
+                let message = root_message(err);
+                if message.contains("forcing trap when growing memory") {
+                    format!(
+                        "`{call}` exceeded the memory limit of {} MiB (raise --plugin-memory)",
+                        self.memory_limit >> 20
+                    )
+                } else {
+                    format!("`{call}` failed: {message}")
+                }
             }
         }
     }
