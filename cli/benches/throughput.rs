@@ -243,10 +243,7 @@ fn run_native(batches: &[Lines], chain: &mut [Box<dyn NativeStage>]) {
                     value_ends: output.fields.value_ends,
                 },
             };
-            if !output.is_identity(lines.len()) {
-                output.apply(&lines, &mut next);
-                std::mem::swap(&mut lines, &mut next);
-            }
+            output.apply_in_place(&mut lines, &mut next);
         }
         lines.write_to(&mut out);
         out.clear();

@@ -27,8 +27,13 @@ pub struct StageOutput {
 impl StageOutput {
     /// True when the output is the input unchanged, so the host can keep the batch as it is.
     pub fn is_identity(&self, input_lines: usize) -> bool {
+        self.fields.is_empty() && self.keeps_lines(input_lines)
+    }
+
+    /// True when every input line passes through once with its bytes: at most fields were
+    /// set, so only the field table needs rebuilding ([`StageOutput::merge_fields`]).
+    pub fn keeps_lines(&self, input_lines: usize) -> bool {
         self.rewritten.is_empty()
-            && self.fields.is_empty()
             && self.source.len() == input_lines
             && self
                 .source
@@ -86,38 +91,40 @@ impl StageOutput {
         self.fields.check(self.source.len())
     }
 
+    /// Turns `lines` (the batch the stage was given) into the stage's output, using `spare`
+    /// as scratch storage (its allocations are reused). Returns false when the output is the
+    /// input unchanged, and then touches nothing. `self` must have passed
+    /// [`StageOutput::check`] against `lines`.
+    pub fn apply_in_place(&self, lines: &mut Lines, spare: &mut Lines) -> bool {
+        if self.is_identity(lines.len()) {
+            return false;
+        }
+        if self.keeps_lines(lines.len()) {
+            // Only fields were set: the lines' bytes stay where they are.
+            self.merge_fields(&lines.fields, &mut spare.fields);
+            std::mem::swap(&mut lines.fields, &mut spare.fields);
+        } else {
+            self.apply(lines, spare);
+            std::mem::swap(lines, spare);
+        }
+        true
+    }
+
     /// Builds the output batch into `out` (cleared first). `self` must have passed
     /// [`StageOutput::check`] against `input`.
     ///
     /// Each output line takes its input line's terminator; when one input line became several,
     /// all but the last end in that terminator, or in `\n` when the input line had none, and
-    /// only the last stays partial if the input was. Fields: the input line's, then the ones
-    /// the stage set, a set key replacing an inherited one.
+    /// only the last stays partial if the input was. Fields are merged as
+    /// [`StageOutput::merge_fields`] says.
     pub fn apply(&self, input: &Lines, out: &mut Lines) {
         out.clear();
-        let remap_in: Vec<u32> = input
-            .fields
-            .names
-            .iter()
-            .map(|n| out.fields.intern(n))
-            .collect();
-        let remap_out: Vec<u32> = self
-            .fields
-            .names
-            .iter()
-            .map(|n| out.fields.intern(n))
-            .collect();
-
         let mut rewritten = self.rewritten.iter().zip(&self.ends).peekable();
         let mut new_start = 0;
-        let mut in_field = 0; // cursor into input.fields (entries are in line order)
-        let mut out_field = 0; // cursor into self.fields
         let mut partial = input.partial.iter().peekable();
-
         for (j, &src) in self.source.iter().enumerate() {
             let src = src as usize;
             let is_last_of_src = self.source.get(j + 1) != Some(&(src as u32));
-
             let content = match rewritten.peek() {
                 Some(&(&r, &end)) if r as usize == j => {
                     rewritten.next();
@@ -139,37 +146,50 @@ impl StageOutput {
                 (input.terms[src], false)
             };
             out.push(content, term, is_partial);
+        }
+        self.merge_fields(&input.fields, &mut out.fields);
+    }
 
-            // Fields: inherited ones first, unless this output line sets the same key.
-            while in_field < input.fields.len() && (input.fields.line[in_field] as usize) < src {
+    /// Builds the output lines' field table into `out` (cleared first): for each output line,
+    /// its input line's fields, then the ones the stage set, a set key replacing an inherited
+    /// one and a key set twice keeping the later value.
+    pub fn merge_fields(&self, input: &FieldTable, out: &mut FieldTable) {
+        out.clear();
+        let remap_in: Vec<u32> = input.names.iter().map(|n| out.intern(n)).collect();
+        let remap_out: Vec<u32> = self.fields.names.iter().map(|n| out.intern(n)).collect();
+        let set = &self.fields;
+        let mut in_field = 0; // cursor into `input` (entries are in line order)
+        let mut out_field = 0; // cursor into `set`
+        for (j, &src) in self.source.iter().enumerate() {
+            let src = src as usize;
+            while in_field < input.len() && (input.line[in_field] as usize) < src {
                 in_field += 1;
             }
-            while out_field < self.fields.len() && (self.fields.line[out_field] as usize) < j {
+            while out_field < set.len() && (set.line[out_field] as usize) < j {
                 out_field += 1;
             }
-            let set_end = (out_field..self.fields.len())
-                .find(|&i| self.fields.line[i] as usize != j)
-                .unwrap_or(self.fields.len());
+            let set_end = (out_field..set.len())
+                .find(|&i| set.line[i] as usize != j)
+                .unwrap_or(set.len());
             let sets = out_field..set_end;
             let j32 = j as u32;
             let mut i = in_field;
-            while i < input.fields.len() && input.fields.line[i] as usize == src {
-                let name = remap_in[input.fields.name[i] as usize];
+            while i < input.len() && input.line[i] as usize == src {
+                let name = remap_in[input.name[i] as usize];
                 let overridden = sets
                     .clone()
-                    .any(|s| remap_out[self.fields.name[s] as usize] == name);
+                    .any(|s| remap_out[set.name[s] as usize] == name);
                 if !overridden {
-                    out.fields.push(j32, name, input.fields.value(i));
+                    out.push(j32, name, input.value(i));
                 }
                 i += 1;
             }
             for s in sets.clone() {
-                let name = remap_out[self.fields.name[s] as usize];
-                // A key set twice on one line: the later value wins.
-                let set_again = (s + 1..set_end)
-                    .any(|later| remap_out[self.fields.name[later] as usize] == name);
+                let name = remap_out[set.name[s] as usize];
+                let set_again =
+                    (s + 1..set_end).any(|later| remap_out[set.name[later] as usize] == name);
                 if !set_again {
-                    out.fields.push(j32, name, self.fields.value(s));
+                    out.push(j32, name, set.value(s));
                 }
             }
         }
@@ -248,6 +268,33 @@ mod tests {
         assert_eq!(out.partial, [3]);
         // Both lines made from input line 1 inherit its fields.
         assert_eq!(out.fields.of_line(1).count(), 1);
+    }
+
+    #[test]
+    fn fields_only_keeps_the_lines() {
+        let mut fields = FieldTable::default();
+        let user = fields.intern("user");
+        fields.push(2, user, b"bob");
+        let output = StageOutput {
+            source: vec![0, 1, 2],
+            fields,
+            ..Default::default()
+        };
+        assert!(output.keeps_lines(3) && !output.is_identity(3));
+        let input = input();
+        let mut merged = FieldTable::default();
+        output.merge_fields(&input.fields, &mut merged);
+        let mut applied = Lines::default();
+        output.apply(&input, &mut applied);
+        assert_eq!(merged, applied.fields);
+        assert_eq!(
+            merged.of_line(1).collect::<Vec<_>>(),
+            [("level", &b"INFO"[..])]
+        );
+        assert_eq!(
+            merged.of_line(2).collect::<Vec<_>>(),
+            [("user", &b"bob"[..])]
+        );
     }
 
     #[test]

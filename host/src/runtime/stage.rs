@@ -121,12 +121,7 @@ impl Stage {
         output
             .check(lines.len())
             .map_err(|e| format!("malformed output: {e}"))?;
-        if output.is_identity(lines.len()) {
-            return Ok(false);
-        }
-        output.apply(lines, &mut self.spare);
-        mem::swap(lines, &mut self.spare);
-        Ok(true)
+        Ok(output.apply_in_place(lines, &mut self.spare))
     }
 
     /// Calls the stage's `finish` and returns its trailing lines, each ending in `\n`. Errors
