@@ -73,12 +73,12 @@ fn env_literal_straddling_either_cut() {
 
 #[test]
 fn secret_at_every_offset_around_a_small_cut() {
-    // With a 64-byte cap and a 32-byte overlap, a cut falls every 32 bytes from byte 64 on;
+    // With a 128-byte cap and a 64-byte overlap, a cut falls every 64 bytes from byte 128 on;
     // put the secret at every offset across the first few cuts, one line each, in one run.
     let secret = b"password=SECRETVALUE12345";
     let mut input = Vec::new();
     let mut expected = Vec::new();
-    for start in 30..140 {
+    for start in 90..300 {
         let pad = |n: usize| vec![b'.'; n];
         input.extend([&pad(start)[..], b" ", secret, b" ", &pad(40)[..], b"\n"].concat());
         expected.extend(
@@ -94,9 +94,9 @@ fn secret_at_every_offset_around_a_small_cut() {
     let out = transform(
         &[
             "--max-line-bytes",
-            "64",
+            "128",
             "--boundary-overlap",
-            "32",
+            "64",
             "-p",
             "sanitize",
         ],
