@@ -23,7 +23,13 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 /// is not written: its length is returned, for the caller to carry over. When `at_end` is true
 /// everything is written and 0 is returned.
 pub(crate) fn escape(bytes: &[u8], at_end: bool, out: &mut LineBuf<'_>) -> usize {
-    let mut rest = bytes;
+    // Most log text is ASCII: escape it in the same pass that checks it, and validate only
+    // what follows the first non-ASCII byte (`from_utf8` reads 4 bytes at a time in wasm32).
+    let ascii = escape_text::<true>(bytes, out);
+    let mut rest = &bytes[ascii..];
+    if rest.is_empty() {
+        return 0;
+    }
     loop {
         match std::str::from_utf8(rest) {
             Ok(_) => {
@@ -89,72 +95,119 @@ fn escape_lanes(w: u64) -> u64 {
 /// rather than per byte. The buffer is appended to the line when full: appending each short run
 /// between two quotes on its own would cost a `memcpy` call per run.
 fn escape_utf8(text: &[u8], out: &mut LineBuf<'_>) {
-    const ROOM: usize = 512;
-    // A word advances the buffer by at most 8 × 6 bytes (`\u00XX`) and stores 8 bytes past that.
-    const MAX_WRITE: usize = 56;
-    let mut buf = [0u8; ROOM];
-    let mut n = 0;
-    let mut words = text.chunks_exact(8);
-    for word in words.by_ref() {
-        if n > ROOM - MAX_WRITE {
-            out.extend_from_slice(&buf[..n]);
-            n = 0;
-        }
-        let mut w = u64::from_le_bytes(word.try_into().unwrap());
-        let mut lanes = escape_lanes(w);
-        let mut left = 8;
-        while lanes != 0 {
-            let k = (lanes.trailing_zeros() / 8) as usize;
-            // The bytes before the one to escape, then the escape over the rest.
-            buf[n..n + 8].copy_from_slice(&w.to_le_bytes());
-            n += k;
-            n += escape_into((w >> (8 * k)) as u8, &mut buf[n..n + 6]);
-            let used = 8 * (k as u32 + 1);
-            w = w.checked_shr(used).unwrap_or(0);
-            lanes = lanes.checked_shr(used).unwrap_or(0);
-            left -= k + 1;
-        }
-        buf[n..n + 8].copy_from_slice(&w.to_le_bytes());
-        n += left;
-    }
-    if n > ROOM - MAX_WRITE {
-        out.extend_from_slice(&buf[..n]);
-        n = 0;
-    }
-    for &b in words.remainder() {
-        n += escape_into(b, &mut buf[n..n + 6]);
-    }
-    out.extend_from_slice(&buf[..n]);
+    escape_text::<false>(text, out);
 }
 
-/// Writes byte `b` of valid UTF-8 into `dst`, escaped when it must be; returns the length.
+/// Escapes `text` as [`escape_utf8`] does. With `ASCII`, stops before the first word (of 8
+/// bytes, or before the first byte in the last 7) holding a byte that is not ASCII; returns the
+/// number of bytes written, all of `text` without `ASCII`.
 #[inline(always)]
-fn escape_into(b: u8, dst: &mut [u8]) -> usize {
-    if !needs_escape(b) {
-        dst[0] = b;
-        return 1;
+fn escape_text<const ASCII: bool>(text: &[u8], out: &mut LineBuf<'_>) -> usize {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut done = 0;
+    // Room for the worst case: every byte as `\u00XX`, plus what a store may write past the
+    // end. Before the word at `i`, at most `6 * i` bytes were written; within it, after `j` of
+    // its bytes, at most `6 * (i + j)`, and a store (of the word's rest, or of an escape) ends
+    // at most 8 bytes further: never past `6 * len + 8`.
+    let room = text.len() * 6 + 8;
+    // SAFETY: every byte counted in the returned length was written through `dst`, and every
+    // write stays within `room` bytes (see above).
+    unsafe {
+        out.append_uninit(room, |buf| {
+            let dst = buf.as_mut_ptr().cast::<u8>();
+            let mut n = 0;
+            let mut words = text.chunks_exact(8);
+            for word in words.by_ref() {
+                let mut w = u64::from_le_bytes(word.try_into().unwrap());
+                if ASCII && w & HIGH != 0 {
+                    return n;
+                }
+                done += 8;
+                let mut lanes = escape_lanes(w);
+                let mut left = 8;
+                while lanes != 0 {
+                    let k = (lanes.trailing_zeros() / 8) as usize;
+                    // The bytes before the one to escape, then the escape over the rest.
+                    dst.add(n)
+                        .cast::<[u8; 8]>()
+                        .write_unaligned(w.to_le_bytes());
+                    n += k;
+                    n += escape_to(dst.add(n), (w >> (8 * k)) as u8);
+                    // Shifts by `8 * (k + 1)`, up to 64 (giving 0), without a branch.
+                    let used = 8 * k as u32 + 7;
+                    w = (w >> used) >> 1;
+                    lanes = (lanes >> used) >> 1;
+                    left -= k + 1;
+                }
+                dst.add(n)
+                    .cast::<[u8; 8]>()
+                    .write_unaligned(w.to_le_bytes());
+                n += left;
+            }
+            for &b in words.remainder() {
+                if ASCII && b >= 0x80 {
+                    break;
+                }
+                n += escape_to(dst.add(n), b);
+                done += 1;
+            }
+            n
+        });
     }
-    dst[0] = b'\\';
-    let short = match b {
-        b'"' | b'\\' => b,
-        b'\n' => b'n',
-        b'\r' => b'r',
-        b'\t' => b't',
-        0x08 => b'b',
-        0x0c => b'f',
-        _ => {
-            dst[1..6].copy_from_slice(&[
-                b'u',
-                b'0',
-                b'0',
-                HEX[(b >> 4) as usize],
-                HEX[(b & 15) as usize],
-            ]);
-            return 6;
-        }
-    };
-    dst[1] = short;
-    2
+    done
+}
+
+/// Byte `b` of valid UTF-8 as written in a JSON string: its bytes (1 to 6) in the low bytes of
+/// entry `b`, little-endian, and their number in the top byte.
+static ESCAPED: [u64; 256] = {
+    let mut table = [0u64; 256];
+    let mut b = 0;
+    while b < 256 {
+        let mut bytes = [0u8; 8];
+        let len: usize = if !needs_escape(b as u8) {
+            bytes[0] = b as u8;
+            1
+        } else {
+            bytes[0] = b'\\';
+            let short = match b as u8 {
+                b'"' | b'\\' => b as u8,
+                b'\n' => b'n',
+                b'\r' => b'r',
+                b'\t' => b't',
+                0x08 => b'b',
+                0x0c => b'f',
+                _ => 0,
+            };
+            if short != 0 {
+                bytes[1] = short;
+                2
+            } else {
+                bytes[1] = b'u';
+                bytes[2] = b'0';
+                bytes[3] = b'0';
+                bytes[4] = HEX[b >> 4];
+                bytes[5] = HEX[b & 15];
+                6
+            }
+        };
+        bytes[7] = len as u8;
+        table[b] = u64::from_le_bytes(bytes);
+        b += 1;
+    }
+    table
+};
+
+/// Writes byte `b` of valid UTF-8 at `dst`, escaped when it must be; returns the length.
+///
+/// # Safety
+///
+/// `dst` must be valid for writing 8 bytes (the ones past the length are garbage).
+#[inline(always)]
+unsafe fn escape_to(dst: *mut u8, b: u8) -> usize {
+    let entry = ESCAPED[b as usize];
+    // SAFETY: the caller guarantees room for 8 bytes.
+    unsafe { dst.cast::<[u8; 8]>().write_unaligned(entry.to_le_bytes()) };
+    (entry >> 56) as usize
 }
 
 /// Escapes the pieces of one over-long line, carrying an incomplete character across cuts.
@@ -210,6 +263,100 @@ mod tests {
     fn decoded(bytes: &[u8]) -> String {
         let json = format!("\"{}\"", escaped(bytes));
         serde_json::from_str(&json).unwrap()
+    }
+
+    /// The reference for [`ESCAPED`]: writes byte `b` of valid UTF-8 into `dst`, escaped when it must be; returns the length.
+    fn escape_into(b: u8, dst: &mut [u8]) -> usize {
+        if !needs_escape(b) {
+            dst[0] = b;
+            return 1;
+        }
+        dst[0] = b'\\';
+        let short = match b {
+            b'"' | b'\\' => b,
+            b'\n' => b'n',
+            b'\r' => b'r',
+            b'\t' => b't',
+            0x08 => b'b',
+            0x0c => b'f',
+            _ => {
+                dst[1..6].copy_from_slice(&[
+                    b'u',
+                    b'0',
+                    b'0',
+                    HEX[(b >> 4) as usize],
+                    HEX[(b & 15) as usize],
+                ]);
+                return 6;
+            }
+        };
+        dst[1] = short;
+        2
+    }
+
+    /// The same text as a plain reference, on random bytes of every length and alignment.
+    #[test]
+    fn agrees_with_a_reference_on_random_bytes() {
+        fn reference(bytes: &[u8]) -> String {
+            let mut out = String::new();
+            for chunk in bytes.utf8_chunks() {
+                for c in chunk.valid().chars() {
+                    match c {
+                        '"' => out.push_str("\\\""),
+                        '\\' => out.push_str("\\\\"),
+                        '\n' => out.push_str("\\n"),
+                        '\r' => out.push_str("\\r"),
+                        '\t' => out.push_str("\\t"),
+                        '\x08' => out.push_str("\\b"),
+                        '\x0c' => out.push_str("\\f"),
+                        c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+                        c => out.push(c),
+                    }
+                }
+                for b in chunk.invalid() {
+                    out.push_str(&format!("\\\\x{b:02x}"));
+                }
+            }
+            out
+        }
+        let alphabet: [&[u8]; 10] = [
+            b"a",
+            b"0123456789abcdef",
+            b"\"",
+            b"\\",
+            b"\n",
+            b"\x01",
+            b"\xc3\xa9",
+            b"\xe2\x82",
+            b"\xff",
+            "😀".as_bytes(),
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..5000 {
+            let mut bytes = Vec::new();
+            for _ in 0..next() % 40 {
+                bytes.extend_from_slice(alphabet[(next() % alphabet.len() as u64) as usize]);
+            }
+            assert_eq!(escaped(&bytes), reference(&bytes), "{bytes:?}");
+        }
+    }
+
+    #[test]
+    fn escape_table_is_exact() {
+        for b in 0..=255u8 {
+            let mut expected = [0u8; 6];
+            let len = escape_into(b, &mut expected);
+            let mut got = [0u8; 8];
+            // SAFETY: `got` has room for 8 bytes.
+            let n = unsafe { escape_to(got.as_mut_ptr(), b) };
+            assert_eq!(&got[..n], &expected[..len], "byte {b:#x}");
+        }
     }
 
     #[test]

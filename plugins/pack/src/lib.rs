@@ -86,7 +86,10 @@ impl Pack {
             None => {
                 let fields = line.fields();
                 let n = fields.len();
-                if n <= INLINE_FIELDS {
+                if n <= 1 {
+                    // Nothing to sort (the common case: no field, or one from a regex).
+                    fields.filter(|f| f.key != ENTRY).for_each(f);
+                } else if n <= INLINE_FIELDS {
                     let mut inline = [Field {
                         key: "",
                         value: &[],

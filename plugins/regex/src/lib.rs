@@ -19,7 +19,9 @@
 //! fields extracted from it are set on the line's last piece, where sluice's plugins look for
 //! the fields of a line cut into pieces (see the plugins README).
 
-use regex::bytes::{CaptureLocations, Regex};
+mod matcher;
+
+use matcher::Matcher;
 use sluice_plugin_sdk::{Config, ConfigError, Line, Output, Plugin, export_plugin};
 
 /// What the stage does with a match.
@@ -35,9 +37,8 @@ enum Mode {
 
 /// A regex stage.
 pub struct RegexStage {
-    regex: Regex,
-    /// Reused for every match.
-    locations: CaptureLocations,
+    /// The compiled expression, with the spans of the last match.
+    regex: Matcher,
     /// (group index, name) of the named groups, in the expression's order.
     groups: Vec<(usize, String)>,
     /// The field to match instead of the line.
@@ -58,8 +59,8 @@ struct LongLine {
 }
 
 impl RegexStage {
-    /// Matches `line` (or its source field); returns whether it matched, leaving the groups in
-    /// `self.locations`.
+    /// Matches `line` (or its source field); returns whether it matched, leaving the groups'
+    /// spans in `self.regex`.
     fn matches(&mut self, line: &Line<'_>) -> bool {
         let haystack = match &self.source {
             Some(field) => match line.field(field) {
@@ -68,9 +69,7 @@ impl RegexStage {
             },
             None => line.bytes(),
         };
-        self.regex
-            .captures_read(&mut self.locations, haystack)
-            .is_some()
+        self.regex.matches(haystack)
     }
 
     /// The haystack the last match ran on.
@@ -114,18 +113,14 @@ impl Plugin for RegexStage {
 
     fn new(config: Config) -> Result<Self, ConfigError> {
         let expression = config.required_str("expression")?;
-        let regex = Regex::new(expression)
+        let regex = Matcher::new(expression)
             .map_err(|e| ConfigError::new("expression", format!("not a valid regex: {e}")))?;
         let mode = match config.one_of("mode", &["extract", "keep", "drop"])? {
             None | Some("extract") => Mode::Extract,
             Some("keep") => Mode::Keep,
             Some(_) => Mode::Drop,
         };
-        let groups: Vec<(usize, String)> = regex
-            .capture_names()
-            .enumerate()
-            .filter_map(|(i, name)| name.map(|n| (i, n.to_owned())))
-            .collect();
+        let groups: Vec<(usize, String)> = regex.named_groups();
         if mode == Mode::Extract && groups.is_empty() {
             return Err(ConfigError::new(
                 "expression",
@@ -133,8 +128,10 @@ impl Plugin for RegexStage {
                  \"keep\" or \"drop\" to filter lines",
             ));
         }
+        let mut regex = regex;
+        // Only the named groups are read: the spans of the others need not be tracked.
+        regex.track_groups(groups.iter().map(|&(g, _)| g).max());
         Ok(RegexStage {
-            locations: regex.capture_locations(),
             regex,
             groups,
             source: config.str("source")?.map(str::to_owned),
@@ -167,7 +164,7 @@ impl Plugin for RegexStage {
             if self.extracts(matched) {
                 let haystack = self.haystack(line);
                 for (k, (group, _)) in self.groups.iter().enumerate() {
-                    if let Some((s, e)) = self.locations.get(*group) {
+                    if let Some((s, e)) = self.regex.group(*group) {
                         fields.push((k, haystack[s..e].to_vec()));
                     }
                 }
@@ -186,7 +183,7 @@ impl Plugin for RegexStage {
         if self.extracts(matched) {
             let haystack = self.haystack(line);
             for (group, name) in &self.groups {
-                if let Some((s, e)) = self.locations.get(*group) {
+                if let Some((s, e)) = self.regex.group(*group) {
                     out.set_field(name, &haystack[s..e]);
                 }
             }

@@ -57,6 +57,10 @@ pub(crate) struct Prefilter {
     pairs: Box<[u64; 1 << 10]>,
     /// The registrations, sorted by pair.
     entries: Vec<Entry>,
+    /// Where each registered pair's registrations are in `entries`: an open-addressing hash
+    /// table of (pair, first entry, end), looked up from slot [`Prefilter::slot`] on. Faster in
+    /// wasm than a binary search of `entries`, which is done at every hit of the scan.
+    index: Vec<(u16, u32, u32)>,
     /// Whether every offset must be read (some trigger is shorter than 3 bytes).
     every_offset: bool,
     /// `single[b]`: family bits of the 1-byte triggers matching byte `b`.
@@ -84,6 +88,7 @@ impl Prefilter {
         let mut p = Prefilter {
             pairs: Box::new([0; 1 << 10]),
             entries: Vec::new(),
+            index: Vec::new(),
             every_offset: triggers.iter().any(|t| t.bytes.len() < 3),
             single: None,
             always,
@@ -127,6 +132,7 @@ impl Prefilter {
             }
         }
         p.entries.sort_by_key(|e| e.pair);
+        p.build_index();
         p.triggers = triggers;
         p
     }
@@ -199,6 +205,48 @@ impl Prefilter {
         self.bit(pair) != 0
     }
 
+    /// Fills `index` from `entries` (sorted by pair).
+    fn build_index(&mut self) {
+        let distinct = self.entries.chunk_by(|a, b| a.pair == b.pair).count();
+        // At most half full, so that a probe ends quickly.
+        let size = (2 * distinct).next_power_of_two().max(16);
+        self.index = vec![(0, 0, 0); size];
+        let mut used = vec![false; size];
+        let mut first = 0;
+        for group in self.entries.chunk_by(|a, b| a.pair == b.pair) {
+            let pair = group[0].pair;
+            let mut slot = self.slot(pair);
+            while used[slot] {
+                slot = (slot + 1) & (size - 1);
+            }
+            used[slot] = true;
+            self.index[slot] = (pair, first as u32, (first + group.len()) as u32);
+            first += group.len();
+        }
+    }
+
+    /// The first slot of `index` to look at for `pair`.
+    #[inline(always)]
+    fn slot(&self, pair: u16) -> usize {
+        let bits = self.index.len().trailing_zeros();
+        ((u32::from(pair).wrapping_mul(0x9e37_79b1)) >> (32 - bits)) as usize
+    }
+
+    /// The registrations of `pair`, which must be registered.
+    #[inline(always)]
+    fn registrations(&self, pair: u16) -> &[Entry] {
+        let mask = self.index.len() - 1;
+        let mut slot = self.slot(pair);
+        // A registered pair is in the table, and the table has free slots: this ends.
+        loop {
+            let (p, first, end) = self.index[slot];
+            if p == pair && first < end {
+                return &self.entries[first as usize..end as usize];
+            }
+            slot = (slot + 1) & mask;
+        }
+    }
+
     /// Checks the triggers registered under `pair`, seen at offset `q`.
     #[inline(never)]
     fn verify(
@@ -209,8 +257,7 @@ impl Prefilter {
         cursor: &mut LineCursor<'_>,
         masks: &mut [u32],
     ) {
-        let first = self.entries.partition_point(|e| e.pair < pair);
-        for e in self.entries[first..].iter().take_while(|e| e.pair == pair) {
+        for e in self.registrations(pair) {
             let t = &self.triggers[e.trigger as usize];
             let Some(start) = q.checked_sub(e.offset as usize) else {
                 continue;
@@ -312,6 +359,27 @@ mod tests {
                     .fold(0, |m, t| m | t.family)
             })
             .collect()
+    }
+
+    /// The hash index gives each registered pair exactly its registrations, with many pairs
+    /// (and so collisions) too.
+    #[test]
+    fn index_finds_every_pair() {
+        let mut triggers = words();
+        for i in 0..300u32 {
+            let word = format!("w{:03}x{}", i, char::from(b'a' + (i % 26) as u8));
+            triggers.push(trigger(&word, i % 3 == 0, 1 << (i % 7)));
+        }
+        let p = Prefilter::new(triggers, 0);
+        for group in p.entries.chunk_by(|a, b| a.pair == b.pair) {
+            let found = p.registrations(group[0].pair);
+            assert_eq!(found.len(), group.len());
+            assert!(
+                found.iter().zip(group).all(|(a, b)| a.pair == b.pair
+                    && a.trigger == b.trigger
+                    && a.offset == b.offset)
+            );
+        }
     }
 
     fn words() -> Vec<Trigger> {

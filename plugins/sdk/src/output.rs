@@ -11,6 +11,7 @@ use crate::batch::{Batch, Line};
 use crate::bindings::sluice::plugin::types;
 use std::fmt;
 use std::io;
+use std::mem::MaybeUninit;
 
 /// The output of one batch, owned by the SDK and handed to [`crate::Plugin::process_batch`].
 ///
@@ -291,6 +292,30 @@ impl<'a> LineBuf<'a> {
     #[inline]
     pub fn reserve(&mut self, additional: usize) {
         self.buf.reserve(additional);
+    }
+
+    /// Appends bytes written in place, with no intermediate buffer: `write` gets room for
+    /// `max` bytes, not initialised, and returns how many it wrote at the start of it.
+    ///
+    /// # Safety
+    ///
+    /// `write` must initialise the first `n` bytes of the room before returning `n` (`n` greater
+    /// than `max` panics).
+    #[inline]
+    pub unsafe fn append_uninit(
+        &mut self,
+        max: usize,
+        write: impl FnOnce(&mut [MaybeUninit<u8>]) -> usize,
+    ) {
+        self.buf.reserve(max);
+        let len = self.buf.len();
+        let n = write(&mut self.buf.spare_capacity_mut()[..max]);
+        assert!(
+            n <= max,
+            "append_uninit: wrote {n} bytes in a room of {max}"
+        );
+        // SAFETY: `n <= max` fits the capacity reserved, and the caller initialised those bytes.
+        unsafe { self.buf.set_len(len + n) };
     }
 
     /// Shortens the line to `len` bytes (no effect when it is shorter).
