@@ -288,9 +288,7 @@ impl Pipeline {
         }
         Ok(read_error.map_or(Ok(()), Err))
     }
-}
 
-impl Pipeline {
     /// [`Pipeline::run_input`] for a chain with no stage: nothing looks at single lines, so
     /// complete lines are copied through in bulk, up to the last terminator read so far (one
     /// `memrchr` per read instead of one `memchr` per line). The bytes and the moments they
