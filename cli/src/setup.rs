@@ -59,7 +59,7 @@ fn unknown_plugin_message(name: &str) -> String {
         "unknown plugin `{name}`: not a built-in ({}) nor a path to a .wasm file",
         names.join(", ")
     );
-    if let Some(close) = names.iter().find(|n| edit_distance(n, name) <= 2) {
+    if let Some(close) = names.iter().find(|n| strsim::levenshtein(n, name) <= 2) {
         message.push_str(&format!("; did you mean `{close}`?"));
     }
     message
@@ -95,23 +95,6 @@ fn take_env_grants(config: &mut Map<String, Value>) -> Result<Vec<(String, Strin
         }
     }
     Ok(grants)
-}
-
-/// Levenshtein distance, for "did you mean" suggestions.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            let next = (prev + cost).min(row[j] + 1).min(row[j + 1] + 1);
-            prev = row[j + 1];
-            row[j + 1] = next;
-        }
-    }
-    row[b.len()]
 }
 
 #[cfg(test)]
@@ -150,12 +133,5 @@ mod tests {
             take_env_grants(&mut config).unwrap_err(),
             "environment variable `SLUICE_TEST_SURELY_UNSET` is not set"
         );
-    }
-
-    #[test]
-    fn distances() {
-        assert_eq!(edit_distance("regex", "regex"), 0);
-        assert_eq!(edit_distance("regx", "regex"), 1);
-        assert_eq!(edit_distance("", "pack"), 4);
     }
 }
