@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
+use sluice_host::format::OutputFormat;
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -48,6 +49,17 @@ pub struct Args {
     #[arg(long)]
     pub list_plugins: bool,
 
+    /// Follows the FILEs like `tail -F`: reads each from its start, then outputs lines as they
+    /// are appended, across rotations (rename and create, truncation), until interrupted.
+    #[arg(short = 'f', long)]
+    pub follow: bool,
+
+    /// How lines are written: `raw` (as they are), `json` (one object per line with `line`,
+    /// `timestamp`, `source` and `fields`) or `logfmt`.
+    #[arg(short = 'o', long, value_name = "FORMAT", default_value = "raw",
+          value_parser = parse_format)]
+    pub output: OutputFormat,
+
     /// Lines longer than this many bytes are force-flushed in pieces (boundary-safe stages see
     /// each whole window first), so memory stays bounded. Accepts K/M suffixes (KiB/MiB).
     #[arg(long, value_name = "BYTES", default_value = "64K", value_parser = parse_size)]
@@ -68,6 +80,11 @@ pub struct Args {
     #[arg(long, value_name = "MIB", default_value_t = 256,
           value_parser = clap::value_parser!(u32).range(1..=4096))]
     pub plugin_memory: u32,
+}
+
+fn parse_format(text: &str) -> Result<OutputFormat, String> {
+    OutputFormat::parse(text)
+        .ok_or_else(|| format!("unknown output format `{text}`; use raw, json or logfmt"))
 }
 
 /// Parses `65536`, `64K`, `64KiB`, `1M`, `1MiB` (binary multiples).

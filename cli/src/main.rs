@@ -20,10 +20,10 @@ use clap::Parser;
 use sluice_host::builtin::BUILTINS;
 use sluice_host::chain::Chain;
 use sluice_host::pipeline::{Input, Pipeline, RunError, Settings};
-use sluice_host::runtime::{Runtime, RuntimeOptions};
+use sluice_host::runtime::{Clock, Runtime, RuntimeOptions};
 
 use crate::args::Args;
-use crate::spec::StageSpec;
+use crate::spec::{NodeSpec, StageSpec};
 
 /// Below this `--boundary-overlap`, a boundary-safe stage cannot keep enough context (a key, a
 /// separator and its replacement) to recognise the rest of a secret cut by a window's end.
@@ -46,16 +46,29 @@ fn run(args: &Args) -> u8 {
     let settings = Settings {
         max_line_bytes: args.max_line_bytes,
         boundary_overlap: args.boundary_overlap,
+        format: args.output,
         ..Settings::default()
     };
     if let Err(message) = settings.check() {
         return fail(exit::USAGE, message);
     }
+    let clock = match frozen_clock() {
+        Ok(clock) => clock,
+        Err(message) => return fail(exit::USAGE, message),
+    };
     let runtime_options = RuntimeOptions {
         call_timeout: args.plugin_timeout,
         memory_limit: (args.plugin_memory as usize) << 20,
+        clock,
         ..RuntimeOptions::default()
     };
+    if args.follow && (args.files.is_empty() || args.files.iter().any(|f| f == "-")) {
+        return fail(
+            exit::USAGE,
+            "--follow needs file paths (standard input cannot be followed; pipe `tail -F` into \
+             sluice instead)",
+        );
+    }
     if args.list_plugins {
         return match Runtime::new(runtime_options).and_then(|runtime| list_plugins(&runtime)) {
             Ok(()) => exit::OK,
@@ -100,7 +113,12 @@ fn run(args: &Args) -> u8 {
         eprintln!("sluice: {input}: {err}");
     };
     let mut pipeline = Pipeline::new(chain, settings);
-    let result = pipeline.run(&inputs, &mut io::stdout().lock(), &mut report);
+    let result = if args.follow {
+        let paths: Vec<_> = args.files.iter().map(std::path::PathBuf::from).collect();
+        pipeline.follow(&paths, &mut io::stdout().lock(), &mut report)
+    } else {
+        pipeline.run(&inputs, &mut io::stdout().lock(), &mut report)
+    };
     match result {
         Ok(()) if unreadable => exit::IO,
         Ok(()) => exit::OK,
@@ -111,15 +129,30 @@ fn run(args: &Args) -> u8 {
 }
 
 /// The stages of `--config`, then those of `-p`, in order.
-fn stage_specs(args: &Args) -> Result<Vec<StageSpec>> {
+fn stage_specs(args: &Args) -> Result<Vec<NodeSpec>> {
     let mut specs = match &args.config {
         Some(path) => pipeline_file::read(path)?,
         None => Vec::new(),
     };
     for spec in &args.plugins {
-        specs.push(StageSpec::parse(spec)?);
+        specs.push(NodeSpec::Stage(StageSpec::parse(spec)?));
     }
     Ok(specs)
+}
+
+/// `SLUICE_NOW` (seconds since the Unix epoch, possibly fractional) freezes the clock that
+/// plugins see, for reproducible runs and tests.
+fn frozen_clock() -> Result<Clock, String> {
+    let Some(value) = std::env::var_os("SLUICE_NOW") else {
+        return Ok(Clock::System);
+    };
+    let text = value.to_string_lossy();
+    match text.trim().parse::<f64>() {
+        Ok(secs) if secs.is_finite() => Ok(Clock::Frozen((secs * 1e9) as i64)),
+        _ => Err(format!(
+            "SLUICE_NOW={text:?} is not a time; give seconds since 1970-01-01 UTC, e.g. 1717243200"
+        )),
+    }
 }
 
 fn list_plugins(runtime: &Runtime) -> Result<()> {
@@ -141,11 +174,19 @@ fn list_plugins(runtime: &Runtime) -> Result<()> {
         let width = info
             .config_keys
             .iter()
-            .map(|(k, _)| k.len())
+            .map(|k| k.name.len())
             .max()
             .unwrap_or(0);
-        for (key, about) in &info.config_keys {
-            writeln!(out, "    {key:<width$}  {about}")?;
+        for key in &info.config_keys {
+            let default = match &key.default {
+                Some(default) => format!(" Default: {default}."),
+                None => String::new(),
+            };
+            writeln!(
+                out,
+                "    {:<width$}  ({}) {}{default}",
+                key.name, key.kind, key.doc
+            )?;
         }
     }
     out.flush()?;

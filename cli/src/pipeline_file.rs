@@ -13,16 +13,29 @@
 //! Each `[[stage]]` table is one stage, in order: `plugin` names a built-in or a `.wasm`
 //! path (relative paths are relative to the pipeline file), every other key is the stage's
 //! config, passed to the plugin as JSON.
+//!
+//! A table with `match` instead of `plugin` runs nested stages only on the lines its selector
+//! picks (LogQL's syntax: `{field="value", other=~"re.*"} |= "text"`); the others pass it by
+//! unchanged. Its stages are `[[stage.stages]]` tables, which may nest again:
+//!
+//! ```toml
+//! [[stage]]
+//! match = '{app="api"} |= "error"'
+//!
+//!   [[stage.stages]]
+//!   plugin = "regex"
+//!   expression = 'code=(?P<code>\d+)'
+//! ```
 
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::{Map, Value};
 
-use crate::spec::{StageSpec, is_path};
+use crate::spec::{NodeSpec, StageSpec, is_path};
 
 /// Reads the stages of the pipeline file at `path`.
-pub fn read(path: &Path) -> Result<Vec<StageSpec>> {
+pub fn read(path: &Path) -> Result<Vec<NodeSpec>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the pipeline file {}", path.display()))?;
     parse(&text, path)
@@ -30,7 +43,7 @@ pub fn read(path: &Path) -> Result<Vec<StageSpec>> {
 
 /// Parses a pipeline file's text; `path` names it in messages and anchors relative plugin
 /// paths.
-pub fn parse(text: &str, path: &Path) -> Result<Vec<StageSpec>> {
+pub fn parse(text: &str, path: &Path) -> Result<Vec<NodeSpec>> {
     let shown = path.display();
     let table: toml::Table = toml::from_str(text).map_err(|err| {
         // toml's message spans several lines (it quotes the source); keep the first.
@@ -52,20 +65,41 @@ pub fn parse(text: &str, path: &Path) -> Result<Vec<StageSpec>> {
         Some(_) => bail!("{shown}: `stage` must be written as [[stage]] tables"),
     };
     let base = path.parent().unwrap_or(Path::new(""));
+    nodes(stages, &shown.to_string(), "", base)
+}
+
+/// The nodes of a `stage` (or `stages`) array; `prefix` numbers nested stages (`3.`).
+fn nodes(stages: &[toml::Value], shown: &str, prefix: &str, base: &Path) -> Result<Vec<NodeSpec>> {
     stages
         .iter()
         .enumerate()
         .map(|(i, stage)| {
-            let n = i + 1;
+            let n = format!("{prefix}{}", i + 1);
             let toml::Value::Table(stage) = stage else {
                 bail!("{shown}: stage {n} must be a table");
             };
+            if let Some(selector) = stage.get("match") {
+                let toml::Value::String(selector) = selector else {
+                    bail!("{shown}: stage {n}: `match` must be a selector string such as '{{level=\"error\"}}'");
+                };
+                if let Some(key) = stage.keys().find(|k| *k != "match" && *k != "stages") {
+                    bail!("{shown}: stage {n}: unknown key `{key}` in a match stage (it takes `match` and [[stage.stages]])");
+                }
+                let nested = match stage.get("stages") {
+                    Some(toml::Value::Array(nested)) if !nested.is_empty() => nested,
+                    _ => bail!("{shown}: stage {n}: a match stage needs its stages as [[stage.stages]] tables"),
+                };
+                return Ok(NodeSpec::Match {
+                    selector: selector.clone(),
+                    nodes: nodes(nested, shown, &format!("{n}."), base)?,
+                });
+            }
             let plugin = match stage.get("plugin") {
                 Some(toml::Value::String(plugin)) if !plugin.is_empty() => plugin,
                 Some(_) => {
                     bail!("{shown}: stage {n}: `plugin` must be a built-in's name or a path")
                 }
-                None => bail!("{shown}: stage {n}: missing `plugin = \"NAME or PATH\"`"),
+                None => bail!("{shown}: stage {n}: missing `plugin = \"NAME or PATH\"` (or `match = \"SELECTOR\"`)"),
             };
             let plugin = if is_path(plugin) && Path::new(plugin).is_relative() {
                 base.join(plugin).display().to_string()
@@ -77,7 +111,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Vec<StageSpec>> {
                 .filter(|(key, _)| *key != "plugin")
                 .map(|(key, value)| (key.clone(), to_json(value)))
                 .collect();
-            Ok(StageSpec { plugin, config })
+            Ok(NodeSpec::Stage(StageSpec { plugin, config }))
         })
         .collect()
 }
@@ -105,7 +139,67 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<Vec<StageSpec>> {
-        super::parse(text, Path::new("conf/pipeline.toml"))
+        super::parse(text, Path::new("conf/pipeline.toml")).map(|nodes| {
+            nodes
+                .into_iter()
+                .map(|node| match node {
+                    NodeSpec::Stage(stage) => stage,
+                    NodeSpec::Match { .. } => panic!("a match node"),
+                })
+                .collect()
+        })
+    }
+
+    #[test]
+    fn match_stages_nest() {
+        let nodes = super::parse(
+            r#"
+            [[stage]]
+            plugin = "sanitize"
+
+            [[stage]]
+            match = '{app="api"}'
+
+              [[stage.stages]]
+              plugin = "regex"
+              expression = 'x'
+
+              [[stage.stages]]
+              match = '|= "y"'
+                [[stage.stages.stages]]
+                plugin = "pack"
+            "#,
+            Path::new("p.toml"),
+        )
+        .unwrap();
+        assert_eq!(nodes.len(), 2);
+        let NodeSpec::Match { selector, nodes } = &nodes[1] else {
+            panic!("not a match: {:?}", nodes[1]);
+        };
+        assert_eq!(selector, r#"{app="api"}"#);
+        assert!(matches!(&nodes[0], NodeSpec::Stage(s) if s.plugin == "regex"));
+        assert!(matches!(&nodes[1], NodeSpec::Match { nodes, .. } if nodes.len() == 1));
+    }
+
+    #[test]
+    fn match_needs_stages() {
+        let err =
+            super::parse("[[stage]]\nmatch = '{a=\"b\"}'\n", Path::new("p.toml")).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("stage 1: a match stage needs its stages"),
+            "{err}"
+        );
+        let err = super::parse(
+            "[[stage]]\nmatch = '{a=\"b\"}'\nplugin = \"x\"\n[[stage.stages]]\nplugin = \"y\"\n",
+            Path::new("p.toml"),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("unknown key `plugin` in a match stage"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -146,7 +240,7 @@ mod tests {
         let err = parse("[[stage]]\nexpression = 'x'\n").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "conf/pipeline.toml: stage 1: missing `plugin = \"NAME or PATH\"`"
+            "conf/pipeline.toml: stage 1: missing `plugin = \"NAME or PATH\"` (or `match = \"SELECTOR\"`)"
         );
     }
 

@@ -1,44 +1,92 @@
 //! Turning stage specs into a running chain: find each plugin, load it once, grant what the
-//! config asks for, create the stages.
+//! config asks for, create the stages, parse `match` selectors.
 
 use std::collections::HashMap;
 
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::{Map, Value};
 use sluice_host::builtin::{self, BUILTINS};
-use sluice_host::chain::Chain;
-use sluice_host::runtime::{Plugin, Runtime, Stage};
+use sluice_host::chain::{Chain, Match, Node};
+use sluice_host::runtime::{Plugin, Runtime, Stage, StageGrants};
+use sluice_host::selector::Selector;
 
-use crate::spec::{StageSpec, json_kind};
+use crate::spec::{NodeSpec, StageSpec, json_kind};
 
 /// The config key through which a stage asks for environment variables. The host reads them
 /// (plugins have no access to the environment) and passes (name, value) pairs as grants; the
 /// key itself is not passed on.
 const ENV_KEY: &str = "env";
 
-/// Loads the plugins and creates one stage per spec, in order.
-pub fn build_chain(runtime: &Runtime, specs: &[StageSpec]) -> Result<Chain> {
-    let mut plugins: HashMap<&str, Plugin> = HashMap::new();
-    let mut stages = Vec::with_capacity(specs.len());
+/// The config key naming where a stage's reports go: a path or `stderr`. The host writes
+/// them (plugins have no files); the key is passed to the plugin as a grant, not as config.
+const REPORT_KEY: &str = "report";
+
+/// Loads the plugins and creates the chain's nodes, in order.
+pub fn build_chain(runtime: &Runtime, specs: &[NodeSpec]) -> Result<Chain> {
+    let mut plugins: HashMap<String, Plugin> = HashMap::new();
+    build_nodes(runtime, specs, "", &mut plugins)
+}
+
+fn build_nodes(
+    runtime: &Runtime,
+    specs: &[NodeSpec],
+    prefix: &str,
+    plugins: &mut HashMap<String, Plugin>,
+) -> Result<Chain> {
+    let mut nodes = Vec::with_capacity(specs.len());
     for (i, spec) in specs.iter().enumerate() {
-        let position = i + 1;
-        if !plugins.contains_key(spec.plugin.as_str()) {
-            let plugin = load(runtime, spec)
-                .map_err(|err| anyhow!("stage {position} ({}): {err:#}", spec.plugin))?;
-            plugins.insert(&spec.plugin, plugin);
+        let position = format!("{prefix}{}", i + 1);
+        match spec {
+            NodeSpec::Stage(spec) => {
+                nodes.push(Node::Stage(build_stage(runtime, spec, &position, plugins)?));
+            }
+            NodeSpec::Match {
+                selector,
+                nodes: nested,
+            } => {
+                let selector = Selector::parse(selector)
+                    .map_err(|err| anyhow!("stage {position} (match): selector: {err}"))?;
+                let chain = build_nodes(runtime, nested, &format!("{position}."), plugins)?;
+                nodes.push(Node::Match(Match::new(selector, chain)));
+            }
         }
-        let plugin = &plugins[spec.plugin.as_str()];
-        let mut config = spec.config.clone();
-        let env = take_env_grants(&mut config).map_err(|err| {
-            anyhow!(
-                "stage {position} ({}): config key `{ENV_KEY}`: {err}",
-                spec.plugin
-            )
-        })?;
-        let config = Value::Object(config).to_string();
-        stages.push(Stage::new(runtime, plugin, position, &config, env)?);
     }
-    Ok(Chain::new(stages))
+    Ok(Chain::new(nodes))
+}
+
+fn build_stage(
+    runtime: &Runtime,
+    spec: &StageSpec,
+    position: &str,
+    plugins: &mut HashMap<String, Plugin>,
+) -> Result<Stage> {
+    if !plugins.contains_key(&spec.plugin) {
+        let plugin = load(runtime, spec)
+            .map_err(|err| anyhow!("stage {position} ({}): {err:#}", spec.plugin))?;
+        plugins.insert(spec.plugin.clone(), plugin);
+    }
+    let plugin = &plugins[&spec.plugin];
+    let mut config = spec.config.clone();
+    let env = take_env_grants(&mut config).map_err(|err| {
+        anyhow!(
+            "stage {position} ({}): config key `{ENV_KEY}`: {err}",
+            spec.plugin
+        )
+    })?;
+    let report = take_report(&mut config).map_err(|err| {
+        anyhow!(
+            "stage {position} ({}): config key `{REPORT_KEY}`: {err}",
+            spec.plugin
+        )
+    })?;
+    let config = Value::Object(config).to_string();
+    Stage::new(
+        runtime,
+        plugin,
+        position,
+        &config,
+        StageGrants { env, report },
+    )
 }
 
 /// Finds and compiles the plugin a spec names.
@@ -50,6 +98,18 @@ fn load(runtime: &Runtime, spec: &StageSpec) -> Result<Plugin> {
     match builtin::find(&spec.plugin) {
         Some(builtin) => runtime.load(builtin.name, builtin.component),
         None => bail!("{}", unknown_plugin_message(&spec.plugin)),
+    }
+}
+
+/// Removes the `report` key from a stage's config: where its reports go.
+fn take_report(config: &mut Map<String, Value>) -> Result<Option<String>, String> {
+    match config.remove(REPORT_KEY) {
+        None => Ok(None),
+        Some(Value::String(target)) if !target.is_empty() => Ok(Some(target)),
+        Some(other) => Err(format!(
+            "expected a file path or \"stderr\", got {}",
+            json_kind(&other)
+        )),
     }
 }
 

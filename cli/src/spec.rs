@@ -5,6 +5,20 @@ use std::path::Path;
 use anyhow::{Result, anyhow, bail};
 use serde_json::{Map, Value};
 
+/// One node of a chain as the user wrote it: a stage, or a `match` with nested nodes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NodeSpec {
+    /// A plugin stage.
+    Stage(StageSpec),
+    /// Nodes that run only on the lines `selector` picks.
+    Match {
+        /// The selector, in LogQL's syntax (see `sluice_host::selector`).
+        selector: String,
+        /// The nested nodes.
+        nodes: Vec<NodeSpec>,
+    },
+}
+
 /// One stage as the user wrote it, before its plugin is loaded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StageSpec {

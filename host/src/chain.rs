@@ -1,24 +1,32 @@
-//! [`Chain`]: the stages in order, and the three ways lines travel through them.
+//! [`Chain`]: the stages in order, and the ways lines travel through them.
 //!
-//! 1. A batch of complete lines runs through every stage in order ([`Chain::run`]).
+//! 1. A batch of complete lines runs through every node in order ([`Chain::run`]). A node is a
+//!    stage, or a `match` node ([`Match`]) that runs its own nested chain on the lines its
+//!    selector picks and passes the others by.
 //! 2. A *window* — the first `--max-line-bytes` bytes of a line too long to hold — runs
 //!    through the leading boundary-safe stages only ([`Chain::run_window`]). The caller then
 //!    cuts it: all but the last `--boundary-overlap` bytes go on as a partial piece through the
-//!    remaining stages ([`Chain::run`] from [`Chain::boundary_safe_prefix`]), and the tail is
+//!    remaining nodes ([`Chain::run`] from [`Chain::boundary_safe_prefix`]), and the tail is
 //!    put back in front of the line's next bytes. So a secret straddling the cut is seen whole
 //!    by the sanitizer in one window or the next, and no byte is lost or repeated.
-//! 3. At end of stream, stages are finished in order; each stage's trailing lines run through
-//!    the stages after it before those are finished ([`Chain::finish`]).
+//! 3. A stage may ask to be woken: [`Chain::next_deadline`] is the earliest such deadline, and
+//!    [`Chain::tick_due`] ticks the stages whose deadline has passed; what they emit runs
+//!    through the nodes after them. [`Chain::holds`] says a stage holds lines back and no input
+//!    may be read until it is ticked.
+//! 4. At end of stream, stages are finished in order; each stage's trailing lines run through
+//!    the nodes after it before those are finished ([`Chain::finish`]).
 //!
-//! Every error names the stage and where in the input it happened.
+//! Reports a stage emits are written as they come ([`crate::report`]). Every error names the
+//! stage and where in the input it happened.
 
 use std::fmt;
-use std::ops::Range;
+use std::time::Instant;
 
 use anyhow::{Result, anyhow};
 
 use crate::lines::Lines;
-use crate::runtime::Stage;
+use crate::runtime::{Emitted, Stage};
+use crate::selector::Selector;
 
 /// Where in the input a batch came from, for messages.
 #[derive(Clone, Copy, Debug)]
@@ -31,6 +39,8 @@ pub enum Position<'a> {
     },
     /// A piece of the over-long line `line` of `input`.
     Piece { input: &'a str, line: u64 },
+    /// Lines a stage emitted on its own, when ticked.
+    Tick,
     /// After the last input, when stages are finished.
     End,
 }
@@ -47,39 +57,124 @@ impl fmt::Display for Position<'_> {
             Position::Piece { input, line } => {
                 write!(f, "line {line} of {input} (a piece of an over-long line)")
             }
+            Position::Tick => write!(f, "a timed wake-up"),
             Position::End => write!(f, "end of input"),
         }
     }
 }
 
-/// The stages of a pipeline, in order.
+/// One element of a chain.
+pub enum Node {
+    /// A plugin stage.
+    Stage(Stage),
+    /// Nested stages run on the selected lines only.
+    Match(Match),
+}
+
+/// A `match` node: runs `chain` on the lines `selector` picks; the others pass by unchanged.
+///
+/// A batch is cut into runs of consecutive selected and unselected lines; each selected run
+/// goes through the nested chain as one batch, so output order is input order and the nested
+/// stages see the selected lines as one ordered stream. An over-long line is judged on its
+/// first piece, and that decision holds for its other pieces.
+pub struct Match {
+    selector: Selector,
+    chain: Chain,
+    /// The decision for the over-long line whose pieces are passing, made on its first piece.
+    piece_decision: Option<bool>,
+    /// Scratch batches, reused.
+    run: Lines,
+    out: Lines,
+}
+
+impl Match {
+    /// A node running `chain` on the lines `selector` picks.
+    pub fn new(selector: Selector, chain: Chain) -> Match {
+        Match {
+            selector,
+            chain,
+            piece_decision: None,
+            run: Lines::default(),
+            out: Lines::default(),
+        }
+    }
+
+    /// Runs `lines` through; returns true when anything changed.
+    fn process(&mut self, lines: &mut Lines, at: Position<'_>) -> Result<bool> {
+        let selected: Vec<bool> = (0..lines.len())
+            .map(|i| {
+                let decision = match self.piece_decision {
+                    Some(decision) => decision,
+                    None => self.selector.selects(lines, i),
+                };
+                self.piece_decision = lines.is_partial(i).then_some(decision);
+                decision
+            })
+            .collect();
+        if !selected.contains(&true) {
+            return Ok(false);
+        }
+        if !selected.contains(&false) {
+            return self.chain.run(lines, 0, at);
+        }
+        self.out.clear();
+        self.out.set_source(&lines.source);
+        let mut start = 0;
+        while start < lines.len() {
+            let pick = selected[start];
+            let end = (start..lines.len())
+                .find(|&i| selected[i] != pick)
+                .unwrap_or(lines.len());
+            if pick {
+                self.run.clear();
+                self.run.set_source(&lines.source);
+                self.run.extend_from(lines, start..end);
+                self.chain.run(&mut self.run, 0, at)?;
+                self.out.extend_from(&self.run, 0..self.run.len());
+            } else {
+                self.out.extend_from(lines, start..end);
+            }
+            start = end;
+        }
+        std::mem::swap(lines, &mut self.out);
+        Ok(true)
+    }
+}
+
+/// The nodes of a pipeline, in order.
 pub struct Chain {
-    stages: Vec<Stage>,
-    /// The number of leading stages that are boundary-safe: the ones that see whole windows.
+    nodes: Vec<Node>,
+    /// The number of leading nodes that are boundary-safe stages: the ones that see whole
+    /// windows.
     boundary_safe_prefix: usize,
 }
 
 impl Chain {
-    /// A chain of `stages`, run in the given order.
-    pub fn new(stages: Vec<Stage>) -> Chain {
-        let boundary_safe_prefix = stages
+    /// A chain of `nodes`, run in the given order.
+    pub fn new(nodes: Vec<Node>) -> Chain {
+        let boundary_safe_prefix = nodes
             .iter()
-            .take_while(|stage| stage.info().boundary_safe)
+            .take_while(|node| matches!(node, Node::Stage(stage) if stage.info().boundary_safe))
             .count();
         Chain {
-            stages,
+            nodes,
             boundary_safe_prefix,
         }
     }
 
-    /// True when the chain has no stage: lines pass through untouched.
-    pub fn is_empty(&self) -> bool {
-        self.stages.is_empty()
+    /// A chain of plain stages.
+    pub fn of_stages(stages: Vec<Stage>) -> Chain {
+        Chain::new(stages.into_iter().map(Node::Stage).collect())
     }
 
-    /// The number of stages.
+    /// True when the chain has no node: lines pass through untouched.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// The number of top-level nodes.
     pub fn len(&self) -> usize {
-        self.stages.len()
+        self.nodes.len()
     }
 
     /// The number of leading boundary-safe stages.
@@ -87,11 +182,24 @@ impl Chain {
         self.boundary_safe_prefix
     }
 
+    /// Every stage, nested ones included, in chain order.
+    pub fn stages(&self) -> Vec<&Stage> {
+        let mut stages = Vec::new();
+        for node in &self.nodes {
+            match node {
+                Node::Stage(stage) => stages.push(stage),
+                Node::Match(m) => stages.extend(m.chain.stages()),
+            }
+        }
+        stages
+    }
+
     /// Warnings about the chain's shape, for the user: a boundary-safe stage placed after a
-    /// stage that is not sees over-long lines only in pieces, so it loses its guarantee.
+    /// node that is not one sees over-long lines only in pieces, so it loses its guarantee.
     pub fn warnings(&self) -> Vec<String> {
-        self.stages[self.boundary_safe_prefix..]
-            .iter()
+        self.stages()
+            .into_iter()
+            .skip(self.boundary_safe_prefix)
             .filter(|stage| stage.info().boundary_safe)
             .map(|stage| {
                 format!(
@@ -103,21 +211,19 @@ impl Chain {
             .collect()
     }
 
-    /// Runs `lines` through the stages in `range`. Returns true when any stage changed them.
-    pub fn run(
-        &mut self,
-        lines: &mut Lines,
-        range: Range<usize>,
-        at: Position<'_>,
-    ) -> Result<bool> {
+    /// Runs `lines` through the nodes from `from` on. Returns true when any node changed them.
+    pub fn run(&mut self, lines: &mut Lines, from: usize, at: Position<'_>) -> Result<bool> {
         let mut changed = false;
-        for stage in &mut self.stages[range] {
+        for node in &mut self.nodes[from..] {
             if lines.is_empty() {
                 break;
             }
-            changed |= stage
-                .process(lines)
-                .map_err(|message| anyhow!("{}, at {at}: {message}", stage.label()))?;
+            changed |= match node {
+                Node::Stage(stage) => stage
+                    .process(lines)
+                    .map_err(|message| anyhow!("{}, at {at}: {message}", stage.label()))?,
+                Node::Match(m) => m.process(lines, at)?,
+            };
         }
         Ok(changed)
     }
@@ -125,7 +231,10 @@ impl Chain {
     /// Runs a window (a batch of one partial line) through the boundary-safe prefix. Each of
     /// those stages must give back exactly one line.
     pub fn run_window(&mut self, window: &mut Lines, at: Position<'_>) -> Result<()> {
-        for stage in &mut self.stages[..self.boundary_safe_prefix] {
+        for node in &mut self.nodes[..self.boundary_safe_prefix] {
+            let Node::Stage(stage) = node else {
+                unreachable!("the boundary-safe prefix holds stages only")
+            };
             stage
                 .process(window)
                 .map_err(|message| anyhow!("{}, at {at}: {message}", stage.label()))?;
@@ -141,20 +250,92 @@ impl Chain {
         Ok(())
     }
 
-    /// Finishes every stage in order, handing each one's trailing lines to `emit` after they
-    /// ran through the stages after it.
-    pub fn finish(&mut self, mut emit: impl FnMut(&Lines)) -> Result<()> {
-        for i in 0..self.stages.len() {
-            let stage = &mut self.stages[i];
-            let mut trailing = stage
-                .finish()
-                .map_err(|message| anyhow!("{}, at end of input: {message}", stage.label()))?;
-            if trailing.is_empty() {
-                continue;
+    /// The earliest deadline a stage asked to be ticked at.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        self.nodes
+            .iter()
+            .filter_map(|node| match node {
+                Node::Stage(stage) => stage.deadline(),
+                Node::Match(m) => m.chain.next_deadline(),
+            })
+            .min()
+    }
+
+    /// True when a stage holds lines back until its tick: read no input meanwhile.
+    pub fn holds(&self) -> bool {
+        self.nodes.iter().any(|node| match node {
+            Node::Stage(stage) => stage.holds(),
+            Node::Match(m) => m.chain.holds(),
+        })
+    }
+
+    /// Ticks every stage whose deadline is at or before `now`, in chain order; what each emits
+    /// runs through the nodes after it and is handed to `emit`.
+    pub fn tick_due(&mut self, now: Instant, emit: &mut dyn FnMut(&Lines)) -> Result<()> {
+        for i in 0..self.nodes.len() {
+            let mut emitted = Vec::new();
+            match &mut self.nodes[i] {
+                Node::Stage(stage) => {
+                    if stage.deadline().is_some_and(|at| at <= now) {
+                        let out = stage.tick().map_err(|message| {
+                            anyhow!("{}, at a timed wake-up: {message}", stage.label())
+                        })?;
+                        if let Some(lines) = deliver(stage, out)? {
+                            emitted.push(lines);
+                        }
+                    }
+                }
+                Node::Match(m) => m
+                    .chain
+                    .tick_due(now, &mut |lines| emitted.push(lines.clone()))?,
             }
-            self.run(&mut trailing, i + 1..self.stages.len(), Position::End)?;
-            emit(&trailing);
+            for mut lines in emitted {
+                self.run(&mut lines, i + 1, Position::Tick)?;
+                if !lines.is_empty() {
+                    emit(&lines);
+                }
+            }
         }
         Ok(())
     }
+
+    /// Finishes every stage in order, handing each one's trailing lines to `emit` after they
+    /// ran through the nodes after it.
+    pub fn finish(&mut self, emit: &mut dyn FnMut(&Lines)) -> Result<()> {
+        for i in 0..self.nodes.len() {
+            let mut emitted = Vec::new();
+            match &mut self.nodes[i] {
+                Node::Stage(stage) => {
+                    let out = stage.finish().map_err(|message| {
+                        anyhow!("{}, at end of input: {message}", stage.label())
+                    })?;
+                    if let Some(lines) = deliver(stage, out)? {
+                        emitted.push(lines);
+                    }
+                }
+                Node::Match(m) => m.chain.finish(&mut |lines| emitted.push(lines.clone()))?,
+            }
+            for mut lines in emitted {
+                self.run(&mut lines, i + 1, Position::End)?;
+                if !lines.is_empty() {
+                    emit(&lines);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Writes what a stage reported and returns the lines it emitted, if any.
+fn deliver(stage: &Stage, emitted: Emitted) -> Result<Option<Lines>> {
+    if let Some(report) = emitted.report {
+        let target = stage.report_target();
+        target.write(&report).map_err(|err| {
+            anyhow!(
+                "{}: cannot write its report to {target}: {err}",
+                stage.label()
+            )
+        })?;
+    }
+    Ok((!emitted.lines.is_empty()).then_some(emitted.lines))
 }

@@ -55,6 +55,11 @@ impl LineBuffer {
         self.eof
     }
 
+    /// Takes back an end of input: a followed file has grown since it read as exhausted.
+    pub fn clear_eof(&mut self) {
+        self.eof = false;
+    }
+
     /// Treats the input as exhausted (after a read error): what is pending is all there is.
     pub fn set_eof(&mut self) {
         self.eof = true;

@@ -4,13 +4,14 @@ use crate::fields::FieldTable;
 use crate::framing::Terminator;
 
 /// A batch of lines: their bytes without terminators, back to back, plus what the host keeps
-/// about each line (its terminator, whether it is a partial piece) and the fields stages have
-/// extracted. The layout is the WIT `batch` record's, so a batch is handed to a plugin by moving
-/// its vectors.
+/// about each line (its terminator, whether it is a partial piece), the fields and timestamps
+/// stages have set and where the lines were read from. The layout is the WIT `batch` record's,
+/// so a batch is handed to a plugin by moving its vectors.
 ///
 /// Invariants: `ends` and `terms` have one entry per line; `ends` is non-decreasing and its last
 /// entry is `data.len()`; `partial` holds ascending line indexes, and a partial line's
-/// terminator is [`Terminator::None`]; `fields` satisfies [`FieldTable::check`].
+/// terminator is [`Terminator::None`]; `fields` satisfies [`FieldTable::check`]; `timestamps`
+/// holds at most one entry per line, by ascending line index.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Lines {
     /// The lines' bytes back to back, without terminators.
@@ -23,6 +24,10 @@ pub struct Lines {
     pub partial: Vec<u32>,
     /// The fields of the lines.
     pub fields: FieldTable,
+    /// (line, nanoseconds since the Unix epoch) for the lines that have a timestamp.
+    pub timestamps: Vec<(u32, i64)>,
+    /// Where the lines were read from (`-` for stdin), or empty for lines a stage emitted.
+    pub source: String,
 }
 
 impl Lines {
@@ -43,6 +48,30 @@ impl Lines {
         self.terms.clear();
         self.partial.clear();
         self.fields.clear();
+        self.timestamps.clear();
+        self.source.clear();
+    }
+
+    /// Sets where the lines come from.
+    pub fn set_source(&mut self, source: &str) {
+        self.source.clear();
+        self.source.push_str(source);
+    }
+
+    /// The timestamp of line `i`, if it has one.
+    pub fn timestamp(&self, i: usize) -> Option<i64> {
+        let i = i as u32;
+        self.timestamps
+            .binary_search_by_key(&i, |&(line, _)| line)
+            .ok()
+            .map(|k| self.timestamps[k].1)
+    }
+
+    /// Checks the invariants that a plugin's answer can break (fields and timestamps); the
+    /// others hold by construction.
+    pub fn check_annotations(&self) -> Result<(), String> {
+        self.fields.check(self.len())?;
+        check_timestamps(&self.timestamps, self.len())
     }
 
     /// The bytes of line `i`, without terminator.
@@ -99,6 +128,56 @@ impl Lines {
         }
     }
 
+    /// Appends lines `range` of `other`, with their terminators, partial marks, fields and
+    /// timestamps. Used to split a batch into runs (a `match` stage's selected lines).
+    pub fn extend_from(&mut self, other: &Lines, range: std::ops::Range<usize>) {
+        let offset = self.len() as u32;
+        let base = if range.start == 0 {
+            0
+        } else {
+            other.ends[range.start - 1]
+        };
+        let end = if range.end == 0 {
+            0
+        } else {
+            other.ends[range.end - 1]
+        };
+        let data_offset = self.data.len() as u32;
+        self.data
+            .extend_from_slice(&other.data[base as usize..end as usize]);
+        self.ends.extend(
+            other.ends[range.clone()]
+                .iter()
+                .map(|&e| e - base + data_offset),
+        );
+        self.terms.extend_from_slice(&other.terms[range.clone()]);
+        let (start, stop) = (range.start as u32, range.end as u32);
+        self.partial.extend(
+            other
+                .partial
+                .iter()
+                .filter(|&&p| p >= start && p < stop)
+                .map(|&p| p - start + offset),
+        );
+        self.timestamps.extend(
+            other
+                .timestamps
+                .iter()
+                .filter(|&&(l, _)| l >= start && l < stop)
+                .map(|&(l, ts)| (l - start + offset, ts)),
+        );
+        let first = other.fields.line.partition_point(|&l| l < start);
+        let last = other.fields.line.partition_point(|&l| l < stop);
+        for i in first..last {
+            let name = self.fields.intern(other.fields.key(i));
+            self.fields.push(
+                other.fields.line[i] - start + offset,
+                name,
+                other.fields.value(i),
+            );
+        }
+    }
+
     /// Appends every line with its terminator to `out`: the bytes sluice writes.
     pub fn write_to(&self, out: &mut Vec<u8>) {
         let mut start = 0;
@@ -108,6 +187,25 @@ impl Lines {
             start = end as usize;
         }
     }
+}
+
+/// Checks that `timestamps` names lines below `lines`, each at most once, in ascending order.
+pub fn check_timestamps(timestamps: &[(u32, i64)], lines: usize) -> Result<(), String> {
+    let mut previous = None;
+    for (k, &(line, _)) in timestamps.iter().enumerate() {
+        if line as usize >= lines {
+            return Err(format!(
+                "timestamps[{k}] is for line {line}, but there are {lines} lines"
+            ));
+        }
+        if previous.is_some_and(|p| line <= p) {
+            return Err(format!(
+                "timestamps[{k}] (line {line}) is not in ascending order"
+            ));
+        }
+        previous = Some(line);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -146,6 +244,31 @@ mod tests {
         let mut searched = Lines::default();
         searched.push_raw(raw);
         assert_eq!(framed, searched);
+    }
+
+    #[test]
+    fn extend_from_copies_a_range_with_its_annotations() {
+        let mut source = Lines::default();
+        source.push(b"a", Terminator::Lf, false);
+        source.push(b"bb", Terminator::CrLf, false);
+        source.push(b"ccc", Terminator::None, true);
+        let key = source.fields.intern("k");
+        source.fields.push(1, key, b"v1");
+        source.fields.push(2, key, b"v2");
+        source.timestamps = vec![(0, 1), (2, 3)];
+        let mut copy = Lines::default();
+        copy.push(b"x", Terminator::Lf, false);
+        copy.extend_from(&source, 1..3);
+        let mut out = Vec::new();
+        copy.write_to(&mut out);
+        assert_eq!(out, b"x\nbb\r\nccc");
+        assert_eq!(copy.partial, [2]);
+        assert_eq!(copy.timestamps, [(2, 3)]);
+        assert_eq!(
+            copy.fields.of_line(1).collect::<Vec<_>>(),
+            [("k", &b"v1"[..])]
+        );
+        assert_eq!(copy.check_annotations(), Ok(()));
     }
 
     #[test]

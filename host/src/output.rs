@@ -2,12 +2,22 @@
 //!
 //! A stage describes its output lines by where they come from (see the WIT `output` record):
 //! `source[j]` is the input line of output line `j`; `rewritten` names the output lines with new
-//! bytes; `fields` sets keys on output lines. The host checks every index before it uses one,
-//! so a plugin bug is reported as malformed output, never a panic or a wrong byte.
+//! bytes; `detached` the ones that inherit no fields or timestamp; `removed`, `fields` and
+//! `timestamps` change what they carry. The host checks every index before it uses one, so a
+//! plugin bug is reported as malformed output, never a panic or a wrong byte.
 
 use crate::fields::FieldTable;
 use crate::framing::Terminator;
-use crate::lines::Lines;
+use crate::lines::{Lines, check_timestamps};
+
+/// When a stage wants `tick` called; mirrors the WIT `wake` record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Wake {
+    /// Call `tick` after this many milliseconds without another call to the stage.
+    pub after_ms: u32,
+    /// Read no more input until a `tick` returns without `hold`.
+    pub hold: bool,
+}
 
 /// A stage's answer for one batch; mirrors the WIT `output` record.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -20,18 +30,29 @@ pub struct StageOutput {
     pub data: Vec<u8>,
     /// End offsets in `data`, one per `rewritten` entry.
     pub ends: Vec<u32>,
+    /// Ascending output indexes of lines that inherit no fields or timestamp (all rewritten).
+    pub detached: Vec<u32>,
+    /// (output index, key) of fields taken off output lines, by ascending index.
+    pub removed: Vec<(u32, String)>,
     /// Fields set on output lines, keyed by output index.
     pub fields: FieldTable,
+    /// (output index, timestamp) set on output lines, by ascending index.
+    pub timestamps: Vec<(u32, i64)>,
+    /// When the stage wants `tick` called.
+    pub wake: Option<Wake>,
 }
 
 impl StageOutput {
     /// True when the output is the input unchanged, so the host can keep the batch as it is.
     pub fn is_identity(&self, input_lines: usize) -> bool {
-        self.fields.is_empty() && self.keeps_lines(input_lines)
+        self.fields.is_empty()
+            && self.removed.is_empty()
+            && self.timestamps.is_empty()
+            && self.keeps_lines(input_lines)
     }
 
-    /// True when every input line passes through once with its bytes: at most fields were
-    /// set, so only the field table needs rebuilding ([`StageOutput::merge_fields`]).
+    /// True when every input line passes through once with its bytes: at most fields and
+    /// timestamps changed, so only those need rebuilding ([`StageOutput::merge_fields`]).
     pub fn keeps_lines(&self, input_lines: usize) -> bool {
         self.rewritten.is_empty()
             && self.source.len() == input_lines
@@ -88,6 +109,31 @@ impl StageOutput {
             }
             prev_end = end;
         }
+        let mut rewritten = self.rewritten.iter().peekable();
+        let mut prev_j = None;
+        for (k, &j) in self.detached.iter().enumerate() {
+            if prev_j.is_some_and(|p| j <= p) {
+                return Err(format!("detached[{k}] = {j} is not ascending"));
+            }
+            prev_j = Some(j);
+            while rewritten.next_if(|&&r| r < j).is_some() {}
+            if rewritten.peek() != Some(&&j) {
+                return Err(format!(
+                    "detached[{k}] = {j} is not rewritten; a detached line needs new bytes"
+                ));
+            }
+        }
+        let mut prev_j = 0;
+        for (k, (j, _)) in self.removed.iter().enumerate() {
+            if *j as usize >= self.source.len() || *j < prev_j {
+                return Err(format!(
+                    "removed[{k}] is for output line {j}, out of range or order ({} output lines)",
+                    self.source.len()
+                ));
+            }
+            prev_j = *j;
+        }
+        check_timestamps(&self.timestamps, self.source.len())?;
         self.fields.check(self.source.len())
     }
 
@@ -100,9 +146,11 @@ impl StageOutput {
             return false;
         }
         if self.keeps_lines(lines.len()) {
-            // Only fields were set: the lines' bytes stay where they are.
+            // Only fields or timestamps changed: the lines' bytes stay where they are.
             self.merge_fields(&lines.fields, &mut spare.fields);
             std::mem::swap(&mut lines.fields, &mut spare.fields);
+            self.merge_timestamps(&lines.timestamps, &mut spare.timestamps);
+            std::mem::swap(&mut lines.timestamps, &mut spare.timestamps);
         } else {
             self.apply(lines, spare);
             std::mem::swap(lines, spare);
@@ -110,8 +158,8 @@ impl StageOutput {
         true
     }
 
-    /// Builds the output batch into `out` (cleared first). `self` must have passed
-    /// [`StageOutput::check`] against `input`.
+    /// Builds the output batch into `out` (cleared first; it keeps `input`'s source). `self`
+    /// must have passed [`StageOutput::check`] against `input`.
     ///
     /// Each output line takes its input line's terminator; when one input line became several,
     /// all but the last end in that terminator, or in `\n` when the input line had none, and
@@ -148,13 +196,42 @@ impl StageOutput {
             out.push(content, term, is_partial);
         }
         self.merge_fields(&input.fields, &mut out.fields);
+        self.merge_timestamps(&input.timestamps, &mut out.timestamps);
+        out.set_source(&input.source);
+    }
+
+    /// Builds the output lines' timestamps into `out` (cleared first): each output line's input
+    /// line's timestamp unless it is detached, replaced by the one the stage set.
+    pub fn merge_timestamps(&self, input: &[(u32, i64)], out: &mut Vec<(u32, i64)>) {
+        out.clear();
+        if input.is_empty() && self.timestamps.is_empty() {
+            return;
+        }
+        let mut inherited = input.iter().peekable();
+        let mut set = self.timestamps.iter().peekable();
+        let mut detached = self.detached.iter().peekable();
+        for (j, &src) in self.source.iter().enumerate() {
+            let j = j as u32;
+            while inherited.next_if(|&&(line, _)| line < src).is_some() {}
+            let is_detached = detached.next_if(|&&d| d == j).is_some();
+            if let Some(&(_, ts)) = set.next_if(|&&(line, _)| line == j) {
+                out.push((j, ts));
+            } else if let (false, Some(&&(line, ts))) = (is_detached, inherited.peek())
+                && line == src
+            {
+                out.push((j, ts));
+            }
+        }
     }
 
     /// Builds the output lines' field table into `out` (cleared first): for each output line,
-    /// its input line's fields, then the ones the stage set, a set key replacing an inherited
-    /// one and a key set twice keeping the later value.
+    /// its input line's fields (none for a detached line) less the removed ones, then the ones
+    /// the stage set, a set key replacing an inherited one and a key set twice keeping the
+    /// later value.
     pub fn merge_fields(&self, input: &FieldTable, out: &mut FieldTable) {
         out.clear();
+        let mut detached = self.detached.iter().peekable();
+        let mut removed = self.removed.iter().peekable();
         let remap_in: Vec<u32> = input.names.iter().map(|n| out.intern(n)).collect();
         let remap_out: Vec<u32> = self.fields.names.iter().map(|n| out.intern(n)).collect();
         let set = &self.fields;
@@ -173,13 +250,21 @@ impl StageOutput {
                 .unwrap_or(set.len());
             let sets = out_field..set_end;
             let j32 = j as u32;
+            let is_detached = detached.next_if(|&&d| d == j32).is_some();
+            let removed_start = removed.clone();
+            while removed.next_if(|(r, _)| *r == j32).is_some() {}
             let mut i = in_field;
-            while i < input.len() && input.line[i] as usize == src {
+            while !is_detached && i < input.len() && input.line[i] as usize == src {
                 let name = remap_in[input.name[i] as usize];
                 let overridden = sets
                     .clone()
                     .any(|s| remap_out[set.name[s] as usize] == name);
-                if !overridden {
+                let key = input.key(i);
+                let is_removed = removed_start
+                    .clone()
+                    .take_while(|(r, _)| *r == j32)
+                    .any(|(_, k)| k == key);
+                if !overridden && !is_removed {
                     out.push(j32, name, input.value(i));
                 }
                 i += 1;
@@ -314,6 +399,104 @@ mod tests {
         assert_eq!(
             out.fields.of_line(0).collect::<Vec<_>>(),
             [("level", &b"DEBUG"[..]), ("user", &b"bob"[..])]
+        );
+    }
+
+    #[test]
+    fn detached_lines_inherit_nothing_and_removed_fields_go() {
+        let mut input = input();
+        input.timestamps = vec![(1, 42)];
+        let user = input.fields.intern("user");
+        input.fields.push(1, user, b"bob");
+        let mut fields = FieldTable::default();
+        let block = fields.intern("block");
+        fields.push(0, block, b"yes");
+        let output = StageOutput {
+            source: vec![1, 1, 1],
+            rewritten: vec![0],
+            data: b"held".to_vec(),
+            ends: vec![4],
+            detached: vec![0],
+            removed: vec![(2, "level".into())],
+            fields,
+            timestamps: vec![(0, 7)],
+            ..Default::default()
+        };
+        output.check(input.len()).unwrap();
+        let mut out = Lines::default();
+        output.apply(&input, &mut out);
+        assert_eq!(
+            written(&out),
+            b"held
+b
+b
+"
+        );
+        assert_eq!(
+            out.fields.of_line(0).collect::<Vec<_>>(),
+            [("block", &b"yes"[..])]
+        );
+        assert_eq!(out.fields.of_line(1).count(), 2);
+        assert_eq!(
+            out.fields.of_line(2).collect::<Vec<_>>(),
+            [("user", &b"bob"[..])]
+        );
+        assert_eq!(out.timestamps, [(0, 7), (1, 42), (2, 42)]);
+    }
+
+    #[test]
+    fn timestamps_only_keeps_the_lines() {
+        let output = StageOutput {
+            source: vec![0, 1, 2],
+            timestamps: vec![(2, -5)],
+            ..Default::default()
+        };
+        assert!(output.keeps_lines(3) && !output.is_identity(3));
+        let mut lines = input();
+        let mut spare = Lines::default();
+        assert!(output.apply_in_place(&mut lines, &mut spare));
+        assert_eq!(lines.timestamps, [(2, -5)]);
+        assert_eq!(lines.timestamp(2), Some(-5));
+    }
+
+    #[test]
+    fn check_rejects_bad_annotations() {
+        let base = StageOutput {
+            source: vec![0, 1],
+            rewritten: vec![1],
+            data: b"x".to_vec(),
+            ends: vec![1],
+            ..Default::default()
+        };
+        let detached_not_rewritten = StageOutput {
+            detached: vec![0],
+            ..base.clone()
+        };
+        assert!(
+            detached_not_rewritten
+                .check(3)
+                .unwrap_err()
+                .contains("detached[0] = 0 is not rewritten")
+        );
+        let removed_out_of_range = StageOutput {
+            removed: vec![(2, "k".into())],
+            ..base.clone()
+        };
+        assert!(
+            removed_out_of_range
+                .check(3)
+                .unwrap_err()
+                .contains("removed[0]")
+        );
+        let timestamps_unordered = StageOutput {
+            timestamps: vec![(1, 0), (0, 0)],
+            ..base
+        };
+        assert!(
+            timestamps_unordered
+                .check(3)
+                .unwrap_err()
+                .contains("not in ascending order")
         );
     }
 

@@ -7,20 +7,34 @@
 //! written to sluice's stdin comes out at once, however slowly the input trickles in: no
 //! polling interval, no batch that waits to fill up.
 //!
-//! When no stage changes a batch, its raw bytes (lines and terminators as read) are written
-//! as they are; a chain with no stages is a copy from input to output through the splitter.
+//! Time enters in three places. A stage may ask to be ticked at a deadline (a multiline block
+//! flushed after a quiet spell): due ticks run before each batch, and a read that may block
+//! waits for input only until the next deadline (`poll(2)` on standard input). A stage may
+//! hold input back (a rate limiter delaying lines): the loop then sleeps to its deadline and
+//! ticks it before reading on. And with `--follow`, files are polled for new bytes every
+//! [`FOLLOW_POLL`] ([`crate::follow`]), each with its own buffer so lines of different files
+//! never mix.
+//!
+//! When no stage changes a batch and the output is raw, its bytes (lines and terminators as
+//! read) are written as they are; a chain with no stages is a copy from input to output.
 
 use std::fmt;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
 use crate::chain::{Chain, Position};
+use crate::follow::{Change, FollowedFile};
+use crate::format::{Formatter, OutputFormat};
 use crate::framing::{Frame, Limits, Terminator, next_frame};
 use crate::line_buffer::LineBuffer;
 use crate::lines::Lines;
+
+/// How often followed files are polled for new bytes when none had any.
+pub const FOLLOW_POLL: Duration = Duration::from_millis(25);
 
 /// The output is written to the sink once this many bytes are buffered (and before any read).
 const OUTPUT_FLUSH_BYTES: usize = 256 << 10;
@@ -40,6 +54,8 @@ pub struct Settings {
     pub max_batch_bytes: usize,
     /// The most bytes asked of one read. By default, 256 KiB.
     pub read_size: usize,
+    /// How lines are written. By default, raw.
+    pub format: OutputFormat,
 }
 
 impl Default for Settings {
@@ -50,6 +66,7 @@ impl Default for Settings {
             max_batch_lines: 1024,
             max_batch_bytes: 256 << 10,
             read_size: 256 << 10,
+            format: OutputFormat::Raw,
         }
     }
 }
@@ -93,6 +110,14 @@ impl Input {
             Input::File(arg.into())
         }
     }
+
+    /// What stages see as the lines' source: the path as given, or `-`.
+    fn source(&self) -> String {
+        match self {
+            Input::Stdin => "-".to_owned(),
+            Input::File(path) => path.display().to_string(),
+        }
+    }
 }
 
 impl fmt::Display for Input {
@@ -125,20 +150,86 @@ impl fmt::Display for RunError {
 
 impl std::error::Error for RunError {}
 
+/// A reader of one input that can wait, with a timeout, for bytes to read.
+enum Source {
+    Stdin(io::StdinLock<'static>),
+    File(File),
+}
+
+impl Read for Source {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Source::Stdin(stdin) => stdin.read(buf),
+            Source::File(file) => file.read(buf),
+        }
+    }
+}
+
+impl Source {
+    /// Waits until a read would not block or `timeout` passes; true when input is ready. A
+    /// file is always ready.
+    fn wait_readable(&self, timeout: Duration) -> bool {
+        match self {
+            Source::File(_) => true,
+            Source::Stdin(_) => wait_readable(libc::STDIN_FILENO, timeout),
+        }
+    }
+}
+
+/// `poll(2)` on one descriptor: true when it is readable (or at its end, or in error: the read
+/// will tell) before `timeout`.
+fn wait_readable(fd: libc::c_int, timeout: Duration) -> bool {
+    let mut pollfd = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // Round up, so that a deadline is never missed by a sub-millisecond wait that returns early.
+    let ms = timeout.as_micros().div_ceil(1000).min(i32::MAX as u128) as libc::c_int;
+    // SAFETY: `pollfd` is a valid, initialised array of one element that outlives the call.
+    let ready = unsafe { libc::poll(&mut pollfd, 1, ms) };
+    ready != 0
+}
+
+/// One input being read: its bytes not yet handed on, and where it is.
+struct Reading {
+    /// The input's name for messages (`<stdin>` or the path).
+    name: String,
+    /// What stages see as the source (`-` or the path).
+    source: String,
+    buffer: LineBuffer,
+    /// Lines of this input handed on so far.
+    line: u64,
+}
+
+impl Reading {
+    fn new(input: &Input, settings: &Settings) -> Reading {
+        Reading {
+            name: input.to_string(),
+            source: input.source(),
+            // Pending bytes never exceed a line cap plus a possible `\r\n`; see `framing`.
+            buffer: LineBuffer::new(settings.max_line_bytes + 2, settings.read_size),
+            line: 0,
+        }
+    }
+}
+
 /// The whole path from input bytes to output bytes.
 pub struct Pipeline {
-    buffer: LineBuffer,
+    settings: Settings,
     limits: Limits,
     emitter: Emitter,
-    /// True when inputs are copied in bulk ([`Pipeline::copy_input`]): the chain is empty.
+    /// True when inputs are copied in bulk ([`Pipeline::copy_input`]): the chain is empty and
+    /// the output raw.
     bulk_copy: bool,
 }
 
-/// The part of the pipeline that owns the chain and the output; split from the buffer so that
-/// lines can be borrowed from the buffer while the chain runs.
+/// The part of the pipeline that owns the chain and the output; split from the inputs so that
+/// lines can be borrowed from an input's buffer while the chain runs.
 struct Emitter {
     chain: Chain,
     overlap: usize,
+    formatter: Formatter,
     /// The batch being run through the chain; reused.
     batch: Lines,
     /// The tail of the last window, on its way back into the buffer; reused.
@@ -159,13 +250,13 @@ impl Pipeline {
             max_batch_bytes: settings.max_batch_bytes.max(1),
         };
         Pipeline {
-            bulk_copy: chain.is_empty(),
-            // Pending bytes never exceed a line cap plus a possible `\r\n`; see `framing`.
-            buffer: LineBuffer::new(settings.max_line_bytes + 2, settings.read_size),
+            bulk_copy: chain.is_empty() && settings.format == OutputFormat::Raw,
+            settings,
             limits,
             emitter: Emitter {
                 chain,
                 overlap: settings.boundary_overlap,
+                formatter: Formatter::new(settings.format),
                 batch: Lines::default(),
                 tail: Vec::new(),
                 out: Vec::with_capacity(OUTPUT_FLUSH_BYTES * 2),
@@ -191,6 +282,23 @@ impl Pipeline {
         result
     }
 
+    /// Follows `files` like `tail -F`: reads each from its start, then polls them for new
+    /// bytes and across rotations, forever (until the output closes or a stage fails).
+    /// Errors opening or reading a file are reported to `input_error` once per kind of
+    /// trouble; the file is retried.
+    pub fn follow(
+        &mut self,
+        files: &[PathBuf],
+        sink: &mut dyn Write,
+        input_error: &mut dyn FnMut(&Input, io::Error),
+    ) -> Result<(), RunError> {
+        let result = self.follow_all(files, sink, input_error);
+        if let Err(RunError::Stage(_)) = result {
+            let _ = self.emitter.flush(sink);
+        }
+        result
+    }
+
     fn run_all(
         &mut self,
         inputs: &[Input],
@@ -198,112 +306,145 @@ impl Pipeline {
         input_error: &mut dyn FnMut(&Input, io::Error),
     ) -> Result<(), RunError> {
         for input in inputs {
-            let name = input.to_string();
-            let result = match input {
-                Input::Stdin => self.run_input(&mut io::stdin().lock(), &name, sink),
+            let mut source = match input {
+                Input::Stdin => Source::Stdin(io::stdin().lock()),
                 Input::File(path) => match File::open(path) {
-                    Ok(mut file) => self.run_input(&mut file, &name, sink),
-                    Err(err) => Ok(Err(err)),
+                    Ok(file) => Source::File(file),
+                    Err(err) => {
+                        input_error(input, err);
+                        continue;
+                    }
                 },
-            }?;
-            if let Err(err) = result {
+            };
+            let mut reading = Reading::new(input, &self.settings);
+            if let Err(err) = self.run_input(&mut source, &mut reading, sink)? {
                 input_error(input, err);
             }
         }
-        let Emitter { chain, out, .. } = &mut self.emitter;
+        let Emitter {
+            chain,
+            out,
+            formatter,
+            ..
+        } = &mut self.emitter;
         chain
-            .finish(|lines| lines.write_to(out))
+            .finish(&mut |lines| formatter.write(lines, out))
             .map_err(RunError::Stage)?;
         self.emitter.flush(sink)?;
         sink.flush().map_err(RunError::Output)
     }
 
-    /// Runs one input. The outer error stops the run; the inner one is a read error, after
-    /// which what was read is still processed.
+    /// Runs one input to its end. The outer error stops the run; the inner one is a read
+    /// error, after which what was read is still processed.
     fn run_input(
         &mut self,
-        rdr: &mut dyn Read,
-        name: &str,
+        source: &mut Source,
+        reading: &mut Reading,
         sink: &mut dyn Write,
     ) -> Result<io::Result<()>, RunError> {
-        self.buffer.reset();
         if self.bulk_copy {
-            return self.copy_input(rdr, sink);
+            return self.copy_input(source, &mut reading.buffer, sink);
         }
         let mut read_error = None;
-        let mut line = 0u64; // lines of this input handed on so far
         loop {
-            let frame = next_frame(
-                self.buffer.pending(),
-                self.buffer.is_eof(),
-                &self.limits,
-                &mut self.emitter.line_ends,
-            );
-            match frame {
-                Frame::Lines { len, count } => {
-                    let at = Position::Lines {
-                        input: name,
-                        first: line + 1,
-                        last: line + count as u64,
-                    };
-                    self.emitter
-                        .lines(&self.buffer.pending()[..len], at, sink)?;
-                    self.buffer.consume(len);
-                    line += count as u64;
-                }
-                Frame::Last => {
-                    let at = Position::Lines {
-                        input: name,
-                        first: line + 1,
-                        last: line + 1,
-                    };
-                    let len = self.buffer.pending().len();
-                    self.emitter.line_ends.clear();
-                    self.emitter.line_ends.push(len as u32);
-                    self.emitter.lines(self.buffer.pending(), at, sink)?;
-                    self.buffer.consume(len);
-                    line += 1;
-                }
-                Frame::Window => {
-                    let at = Position::Piece {
-                        input: name,
-                        line: line + 1,
-                    };
-                    self.emitter
-                        .window(&mut self.buffer, self.limits.max_line_bytes, at)?;
-                }
-                Frame::Wait if self.buffer.is_eof() => break,
-                Frame::Wait => {
-                    // About to block on a read: everything handed on so far goes out first.
+            self.drain(reading, sink)?;
+            if reading.buffer.is_eof() {
+                break;
+            }
+            // About to read, which may block: everything handed on so far goes out first,
+            // and due ticks run while waiting.
+            self.emitter.flush(sink)?;
+            while let Some(deadline) = self.emitter.chain.next_deadline() {
+                let now = Instant::now();
+                if deadline <= now {
+                    self.emitter.tick_due(now)?;
                     self.emitter.flush(sink)?;
-                    if let Err(err) = self.buffer.fill(rdr) {
-                        read_error = Some(err);
-                        self.buffer.set_eof();
-                    }
+                } else if source.wait_readable(deadline - now) {
+                    break;
                 }
             }
-            if self.emitter.out.len() >= OUTPUT_FLUSH_BYTES {
-                self.emitter.flush(sink)?;
+            if let Err(err) = reading.buffer.fill(source) {
+                read_error = Some(err);
+                reading.buffer.set_eof();
             }
         }
         Ok(read_error.map_or(Ok(()), Err))
     }
 
-    /// [`Pipeline::run_input`] for a chain with no stage: nothing looks at single lines, so
-    /// complete lines are copied through in bulk, up to the last terminator read so far (one
-    /// `memrchr` per read instead of one `memchr` per line). The bytes and the moments they
-    /// are written are the same as with the line loop; an over-long line is written in pieces
-    /// as it arrives, so memory stays bounded.
+    /// Hands on every frame the pending bytes of `reading` allow (at its end, all of them),
+    /// then returns: more bytes are needed.
+    fn drain(&mut self, reading: &mut Reading, sink: &mut dyn Write) -> Result<(), RunError> {
+        loop {
+            let frame = next_frame(
+                reading.buffer.pending(),
+                reading.buffer.is_eof(),
+                &self.limits,
+                &mut self.emitter.line_ends,
+            );
+            if !matches!(frame, Frame::Wait) && self.emitter.chain.next_deadline().is_some() {
+                self.emitter.tick_due(Instant::now())?;
+            }
+            let first = reading.line + 1;
+            match frame {
+                Frame::Lines { len, count } => {
+                    let at = Position::Lines {
+                        input: &reading.name,
+                        first,
+                        last: reading.line + count as u64,
+                    };
+                    let raw = &reading.buffer.pending()[..len];
+                    self.emitter.lines(raw, &reading.source, at, sink)?;
+                    reading.buffer.consume(len);
+                    reading.line += count as u64;
+                }
+                Frame::Last => {
+                    let at = Position::Lines {
+                        input: &reading.name,
+                        first,
+                        last: first,
+                    };
+                    let len = reading.buffer.pending().len();
+                    self.emitter.line_ends.clear();
+                    self.emitter.line_ends.push(len as u32);
+                    let raw = reading.buffer.pending();
+                    self.emitter.lines(raw, &reading.source, at, sink)?;
+                    reading.buffer.consume(len);
+                    reading.line += 1;
+                }
+                Frame::Window => {
+                    let at = Position::Piece {
+                        input: &reading.name,
+                        line: first,
+                    };
+                    let cap = self.limits.max_line_bytes;
+                    self.emitter
+                        .window(&mut reading.buffer, &reading.source, cap, at)?;
+                }
+                Frame::Wait => return Ok(()),
+            }
+            self.emitter.wait_while_held(sink)?;
+            if self.emitter.out.len() >= OUTPUT_FLUSH_BYTES {
+                self.emitter.flush(sink)?;
+            }
+        }
+    }
+
+    /// [`Pipeline::run_input`] for a chain with no stage and raw output: nothing looks at
+    /// single lines, so complete lines are copied through in bulk, up to the last terminator
+    /// read so far (one `memrchr` per read instead of one `memchr` per line). The bytes and
+    /// the moments they are written are the same as with the line loop; an over-long line is
+    /// written in pieces as it arrives, so memory stays bounded.
     fn copy_input(
         &mut self,
         rdr: &mut dyn Read,
+        buffer: &mut LineBuffer,
         sink: &mut dyn Write,
     ) -> Result<io::Result<()>, RunError> {
         let cap = self.limits.max_line_bytes;
         let mut read_error = None;
         loop {
-            let pending = self.buffer.pending();
-            let len = if self.buffer.is_eof() || pending.len() > cap {
+            let pending = buffer.pending();
+            let len = if buffer.is_eof() || pending.len() > cap {
                 pending.len()
             } else {
                 memchr::memrchr(b'\n', pending).map_or(0, |i| i + 1)
@@ -312,15 +453,123 @@ impl Pipeline {
                 sink.write_all(&pending[..len])
                     .and_then(|()| sink.flush())
                     .map_err(RunError::Output)?;
-                self.buffer.consume(len);
+                buffer.consume(len);
             }
-            if self.buffer.is_eof() {
+            if buffer.is_eof() {
                 return Ok(read_error.map_or(Ok(()), Err));
             }
-            if let Err(err) = self.buffer.fill(rdr) {
+            if let Err(err) = buffer.fill(rdr) {
                 read_error = Some(err);
-                self.buffer.set_eof();
+                buffer.set_eof();
             }
+        }
+    }
+
+    fn follow_all(
+        &mut self,
+        paths: &[PathBuf],
+        sink: &mut dyn Write,
+        input_error: &mut dyn FnMut(&Input, io::Error),
+    ) -> Result<(), RunError> {
+        struct Followed {
+            input: Input,
+            file: FollowedFile,
+            reading: Reading,
+            /// The last error reported for this file, so that a retry does not repeat it.
+            reported: Option<io::ErrorKind>,
+        }
+        let mut followed = Vec::with_capacity(paths.len());
+        for path in paths {
+            let input = Input::File(path.clone());
+            let reading = Reading::new(&input, &self.settings);
+            let (file, reported) = match FollowedFile::new(path.clone()) {
+                Ok(file) => {
+                    if !file.is_open() {
+                        let err = io::Error::new(
+                            io::ErrorKind::NotFound,
+                            "no such file yet; waiting for it to appear",
+                        );
+                        input_error(&input, err);
+                    }
+                    let reported = (!file.is_open()).then_some(io::ErrorKind::NotFound);
+                    (file, reported)
+                }
+                Err(err) => {
+                    input_error(&input, err);
+                    continue;
+                }
+            };
+            followed.push(Followed {
+                input,
+                file,
+                reading,
+                reported,
+            });
+        }
+        loop {
+            let mut got_bytes = false;
+            for f in &mut followed {
+                // Read what there is, handing lines on as they complete.
+                loop {
+                    match f.reading.buffer.fill(&mut f.file) {
+                        Ok(0) => {
+                            f.reading.buffer.clear_eof();
+                            break;
+                        }
+                        Ok(_) => got_bytes = true,
+                        Err(err) => {
+                            if f.reported != Some(err.kind()) {
+                                f.reported = Some(err.kind());
+                                input_error(&f.input, err);
+                            }
+                            break;
+                        }
+                    }
+                    self.drain(&mut f.reading, sink)?;
+                }
+                let change = match f.file.check() {
+                    Ok(change) => change,
+                    Err(err) => {
+                        if f.reported != Some(err.kind()) {
+                            f.reported = Some(err.kind());
+                            input_error(&f.input, err);
+                        }
+                        continue;
+                    }
+                };
+                if change == Change::Replaced {
+                    // The old file was read to its end above; its last line, even without
+                    // a terminator, is complete now.
+                    f.reading.buffer.set_eof();
+                    self.drain(&mut f.reading, sink)?;
+                    f.reading.buffer.reset();
+                    match f.file.reopen() {
+                        Ok(()) => f.reported = None,
+                        Err(err) => {
+                            if f.reported != Some(err.kind()) {
+                                f.reported = Some(err.kind());
+                                input_error(&f.input, err);
+                            }
+                        }
+                    }
+                    got_bytes = true;
+                }
+            }
+            self.emitter.flush(sink)?;
+            if got_bytes {
+                continue;
+            }
+            let mut wait = FOLLOW_POLL;
+            if let Some(deadline) = self.emitter.chain.next_deadline() {
+                let now = Instant::now();
+                if deadline <= now {
+                    self.emitter.tick_due(now)?;
+                    self.emitter.flush(sink)?;
+                    continue;
+                }
+                wait = wait.min(deadline - now);
+            }
+            std::thread::sleep(wait);
         }
     }
 }
@@ -328,21 +577,23 @@ impl Pipeline {
 impl Emitter {
     /// Runs complete lines (`raw`, terminators included, ending at `self.line_ends`) through
     /// the chain and queues the result for output. A batch no stage changed is written as it
-    /// was read.
+    /// was read, when the output is raw.
     fn lines(
         &mut self,
         raw: &[u8],
+        source: &str,
         at: Position<'_>,
         sink: &mut dyn Write,
     ) -> Result<(), RunError> {
         self.batch.clear();
+        self.batch.set_source(source);
         self.batch.push_framed(raw, &self.line_ends);
         let changed = self
             .chain
-            .run(&mut self.batch, 0..self.chain.len(), at)
+            .run(&mut self.batch, 0, at)
             .map_err(RunError::Stage)?;
-        if changed {
-            self.batch.write_to(&mut self.out);
+        if changed || self.formatter.format() != OutputFormat::Raw {
+            self.formatter.write(&self.batch, &mut self.out);
         } else if self.out.is_empty() {
             sink.write_all(raw).map_err(RunError::Output)?;
         } else {
@@ -355,11 +606,13 @@ impl Emitter {
     fn window(
         &mut self,
         buffer: &mut LineBuffer,
+        source: &str,
         cap: usize,
         at: Position<'_>,
     ) -> Result<(), RunError> {
         let window = &mut self.batch;
         window.clear();
+        window.set_source(source);
         window.push(&buffer.pending()[..cap], Terminator::None, true);
         self.chain.run_window(window, at).map_err(RunError::Stage)?;
 
@@ -376,9 +629,37 @@ impl Emitter {
         window.data.truncate(head_len);
         window.ends[0] = head_len as u32;
 
-        let rest = self.chain.boundary_safe_prefix()..self.chain.len();
+        let rest = self.chain.boundary_safe_prefix();
         self.chain.run(window, rest, at).map_err(RunError::Stage)?;
-        window.write_to(&mut self.out);
+        self.formatter.write(window, &mut self.out);
+        Ok(())
+    }
+
+    /// Ticks the stages whose deadline has passed and queues what they emit.
+    fn tick_due(&mut self, now: Instant) -> Result<(), RunError> {
+        let Emitter {
+            chain,
+            out,
+            formatter,
+            ..
+        } = self;
+        chain
+            .tick_due(now, &mut |lines| formatter.write(lines, out))
+            .map_err(RunError::Stage)
+    }
+
+    /// While a stage holds input back, writes what is queued, sleeps to its deadline and ticks.
+    fn wait_while_held(&mut self, sink: &mut dyn Write) -> Result<(), RunError> {
+        while self.chain.holds() {
+            self.flush(sink)?;
+            if let Some(deadline) = self.chain.next_deadline() {
+                let now = Instant::now();
+                if deadline > now {
+                    std::thread::sleep(deadline - now);
+                }
+            }
+            self.tick_due(Instant::now())?;
+        }
         Ok(())
     }
 
@@ -419,17 +700,27 @@ mod tests {
     /// the bulk copy.
     fn run(input: &[u8], sizes: &[usize], settings: Settings, bulk_copy: bool) -> Vec<u8> {
         let mut pipeline = Pipeline::new(Chain::new(Vec::new()), settings);
-        pipeline.bulk_copy = bulk_copy;
         let mut out = Vec::new();
         let mut rdr = Trickle {
             data: input,
             sizes: sizes.to_vec(),
             turn: 0,
         };
-        pipeline
-            .run_input(&mut rdr, "test", &mut out)
-            .unwrap()
-            .unwrap();
+        let mut reading = Reading::new(&Input::Stdin, &settings);
+        if bulk_copy {
+            pipeline
+                .copy_input(&mut rdr, &mut reading.buffer, &mut out)
+                .unwrap()
+                .unwrap();
+        } else {
+            loop {
+                pipeline.drain(&mut reading, &mut out).unwrap();
+                if reading.buffer.is_eof() {
+                    break;
+                }
+                reading.buffer.fill(&mut rdr).unwrap();
+            }
+        }
         pipeline.emitter.flush(&mut out).unwrap();
         out
     }
@@ -441,6 +732,7 @@ mod tests {
             max_batch_lines: 3,
             max_batch_bytes: 40,
             read_size: 7,
+            format: OutputFormat::Raw,
         }
     }
 

@@ -106,7 +106,9 @@ fn pipeline_file_errors_name_the_file_and_stage() {
     let run = run_cmd(sluice().arg("-c").arg(&path), b"");
     let message = run.fails(2);
     assert!(
-        message.ends_with("bad.toml: stage 1: missing `plugin = \"NAME or PATH\"`"),
+        message.ends_with(
+            "bad.toml: stage 1: missing `plugin = \"NAME or PATH\"` (or `match = \"SELECTOR\"`)"
+        ),
         "{message}"
     );
 }

@@ -12,10 +12,11 @@
 //!   [`Lines`](crate::lines::Lines) into the plugin's `batch` and the plugin's `output` back
 //!   into lines, checking everything the plugin returns.
 //!
-//! Sandboxing: the linker provides no imports at all, so a plugin can reach no file,
-//! environment variable, socket or clock. A component that imports anything (a WASI build, say)
-//! is refused at load with a message naming the import. What a plugin needs from outside, such
-//! as secret values from the environment, the host reads and passes explicitly (`grants`).
+//! Sandboxing: the linker provides one interface, `sluice:plugin/clock` (the time, from
+//! [`clock`]), so a plugin can reach no file, environment variable or socket. A component that
+//! imports anything else (a WASI build, say) is refused at load with a message naming the
+//! import. What a plugin needs from outside, such as secret values from the environment, the
+//! host reads and passes explicitly (`grants`); reports it writes on the plugin's behalf.
 //!
 //! Limits: each store has a memory cap ([`StoreLimits`]; growing past it traps) and each call a
 //! deadline (epoch interruption). A trap, a deadline, a memory cap hit or malformed output ends
@@ -23,6 +24,7 @@
 
 mod bindings;
 mod cache;
+mod clock;
 mod plugin;
 mod stage;
 
@@ -34,8 +36,9 @@ use wasmtime::component::Linker;
 use wasmtime::{Config, Engine, StoreLimits};
 
 pub use cache::ComponentCache;
-pub use plugin::{Plugin, PluginInfo};
-pub use stage::Stage;
+pub use clock::Clock;
+pub use plugin::{ConfigKeyInfo, Plugin, PluginInfo};
+pub use stage::{Emitted, Stage, StageGrants};
 
 /// How often the epoch advances. Deadlines are rounded up to whole ticks.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
@@ -51,6 +54,8 @@ pub struct RuntimeOptions {
     /// Where compiled components are cached; `None` disables the cache.
     /// By default, [`ComponentCache::default_root`].
     pub cache_root: Option<PathBuf>,
+    /// The clock plugins see. By default, the system's.
+    pub clock: Clock,
 }
 
 impl Default for RuntimeOptions {
@@ -59,6 +64,7 @@ impl Default for RuntimeOptions {
             call_timeout: Duration::from_secs(5),
             memory_limit: 256 << 20,
             cache_root: ComponentCache::default_root(),
+            clock: Clock::System,
         }
     }
 }
@@ -66,6 +72,7 @@ impl Default for RuntimeOptions {
 /// What a stage's store carries.
 struct StageState {
     limits: StoreLimits,
+    clock: Clock,
 }
 
 /// The engine and everything shared by the stages of a run.
@@ -73,6 +80,7 @@ pub struct Runtime {
     engine: Engine,
     linker: Linker<StageState>,
     cache: ComponentCache,
+    clock: Clock,
     options: RuntimeOptions,
 }
 
@@ -87,11 +95,13 @@ impl Runtime {
             .context("cannot create the wasm engine")?;
         start_epoch_ticker(&engine);
         let cache = ComponentCache::new(&engine, options.cache_root.clone());
-        let linker = Linker::new(&engine);
+        let mut linker = Linker::new(&engine);
+        clock::add_to_linker(&mut linker)?;
         Ok(Runtime {
             engine,
             linker,
             cache,
+            clock: options.clock,
             options,
         })
     }

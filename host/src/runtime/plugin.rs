@@ -9,17 +9,37 @@ use super::{Runtime, StageState};
 /// The contract's types-only interface, which every plugin imports (without a version).
 const TYPES_INTERFACE: &str = "sluice:plugin/types@";
 
-/// What a plugin says about itself (the WIT `info` record).
+/// The host's clock interface, the one import that grants something (the time).
+const CLOCK_INTERFACE: &str = "sluice:plugin/clock@";
+
+/// What a plugin says about itself (the WIT `info` record), plus what it imports.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PluginInfo {
     /// A short lowercase name, such as `sanitize`.
     pub name: String,
+    /// The plugin's version.
+    pub version: String,
     /// One line saying what the plugin does.
     pub summary: String,
-    /// The configuration keys it understands, each with a one-line description.
-    pub config_keys: Vec<(String, String)>,
+    /// The configuration keys it understands.
+    pub config_keys: Vec<ConfigKeyInfo>,
     /// True when the plugin must see the whole window of an over-long line before it is cut.
     pub boundary_safe: bool,
+    /// The interfaces the component imports, other than the contract's types.
+    pub imports: Vec<String>,
+}
+
+/// One configuration key a plugin understands (the WIT `config-key` record).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigKeyInfo {
+    /// The key.
+    pub name: String,
+    /// Its JSON type, in words.
+    pub kind: String,
+    /// Its default value as JSON, if it has one.
+    pub default: Option<String>,
+    /// What it does.
+    pub doc: String,
 }
 
 /// A compiled plugin, ready to be instantiated as any number of stages.
@@ -62,19 +82,25 @@ impl Runtime {
             .context("not a valid wasm component")?;
 
         // `use types.{…}` in the WIT makes a component import the types-only interface
-        // `sluice:plugin/types`; it carries no functions, so it grants nothing.
+        // `sluice:plugin/types`; it carries no functions, so it grants nothing. The clock is
+        // the one interface the host provides.
         let imports: Vec<String> = component
             .component_type()
             .imports(&self.engine)
-            .filter(|(name, _)| !name.starts_with(TYPES_INTERFACE))
-            .map(|(name, _)| format!("`{name}`"))
+            .map(|(name, _)| name.to_owned())
+            .filter(|name| !name.starts_with(TYPES_INTERFACE))
             .collect();
-        if !imports.is_empty() {
+        let refused: Vec<String> = imports
+            .iter()
+            .filter(|name| !name.starts_with(CLOCK_INTERFACE))
+            .map(|name| format!("`{name}`"))
+            .collect();
+        if !refused.is_empty() {
             bail!(
-                "it imports {}; sluice gives plugins no imports (no files, \
-                 environment, network or clock). Build it without WASI (componentize-py \
-                 --stub-wasi, jco --disable all)",
-                imports.join(", ")
+                "it imports {}; sluice gives plugins no files, environment or network, only \
+                 `sluice:plugin/clock`. Build it without WASI (componentize-py --stub-wasi, \
+                 jco --disable all)",
+                refused.join(", ")
             );
         }
 
@@ -84,7 +110,7 @@ impl Runtime {
             .and_then(PluginPre::new)
             .map_err(anyhow::Error::from)
             .context(
-                "not a sluice plugin: it must export `sluice:plugin/transform@0.1.0` \
+                "not a sluice plugin: it must export `sluice:plugin/transform@0.2.0` \
                  (see wit/plugin.wit)",
             )?;
 
@@ -101,7 +127,7 @@ impl Runtime {
         Ok(Plugin {
             origin: origin.to_owned(),
             pre,
-            info: PluginInfo::from(info),
+            info: PluginInfo::new(info, imports),
         })
     }
 
@@ -111,6 +137,7 @@ impl Runtime {
             &self.engine,
             StageState {
                 limits: self.store_limits(),
+                clock: self.clock,
             },
         );
         store.limiter(|state| &mut state.limits);
@@ -119,13 +146,24 @@ impl Runtime {
     }
 }
 
-impl From<bindings::Info> for PluginInfo {
-    fn from(info: bindings::Info) -> PluginInfo {
+impl PluginInfo {
+    fn new(info: bindings::Info, imports: Vec<String>) -> PluginInfo {
         PluginInfo {
             name: info.name,
+            version: info.version,
             summary: info.summary,
-            config_keys: info.config_keys,
+            config_keys: info
+                .config_keys
+                .into_iter()
+                .map(|key| ConfigKeyInfo {
+                    name: key.name,
+                    kind: key.kind,
+                    default: key.default,
+                    doc: key.doc,
+                })
+                .collect(),
             boundary_safe: info.boundary_safe,
+            imports,
         }
     }
 }

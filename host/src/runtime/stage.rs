@@ -1,6 +1,7 @@
 //! [`Stage`]: one configured instance of a plugin, and the calls into it.
 
 use std::mem;
+use std::time::{Duration, Instant};
 
 use anyhow::{Result, anyhow};
 use wasmtime::component::ResourceAny;
@@ -11,7 +12,27 @@ use super::{Plugin, PluginInfo, Runtime, StageState};
 use crate::fields::FieldTable;
 use crate::framing::Terminator;
 use crate::lines::Lines;
-use crate::output::StageOutput;
+use crate::output::{StageOutput, Wake};
+use crate::report::ReportTarget;
+
+/// What the host grants a stage beyond its configuration.
+#[derive(Clone, Debug, Default)]
+pub struct StageGrants {
+    /// Environment variables, as (name, value), from the config's `env` key.
+    pub env: Vec<(String, String)>,
+    /// Where the stage's reports go, from the config's `report` key (for the plugin's
+    /// messages; the caller does the writing).
+    pub report: Option<String>,
+}
+
+/// What a stage emitted on its own, from `tick` or `finish`.
+#[derive(Debug, Default)]
+pub struct Emitted {
+    /// Lines, each ending in `\n`, to run through the stages after this one.
+    pub lines: Lines,
+    /// A report for the host to write where the stage's `report` key says.
+    pub report: Option<Vec<u8>>,
+}
 
 /// One stage of a chain: a plugin instance in its own store, created with its config.
 pub struct Stage {
@@ -25,17 +46,21 @@ pub struct Stage {
     limits: CallLimits,
     /// The previous batch's storage, reused to build the next output batch.
     spare: Lines,
+    /// When `tick` is due, from the stage's latest answer, and whether it holds input back.
+    wake: Option<(Instant, bool)>,
+    /// Where the stage's reports go.
+    report_target: ReportTarget,
 }
 
 impl Stage {
-    /// Instantiates `plugin` as stage number `position` (1-based) and creates it with `config`
-    /// (a JSON object) and `env` (the environment variables granted to it).
+    /// Instantiates `plugin` as the stage at `position` (`3`, or `3.1` for the first stage
+    /// nested in the third) and creates it with `config` (a JSON object) and `grants`.
     pub fn new(
         runtime: &Runtime,
         plugin: &Plugin,
-        position: usize,
+        position: &str,
         config: &str,
-        env: Vec<(String, String)>,
+        grants: StageGrants,
     ) -> Result<Stage> {
         let label = format!("stage {position} ({})", plugin.origin);
         let limits = CallLimits {
@@ -43,6 +68,7 @@ impl Stage {
             timeout: runtime.options().call_timeout,
             memory_limit: runtime.options().memory_limit,
         };
+        let report_target = ReportTarget::parse(grants.report.as_deref().unwrap_or("stderr"));
         let mut store = runtime.new_store();
         let instance = plugin
             .pre
@@ -51,7 +77,10 @@ impl Stage {
         let created = instance.sluice_plugin_transform().stage().call_create(
             &mut store,
             config,
-            &Grants { env },
+            &Grants {
+                env: grants.env,
+                report: grants.report,
+            },
         );
         let handle = match created {
             Ok(Ok(handle)) => handle,
@@ -72,7 +101,33 @@ impl Stage {
             handle,
             limits,
             spare: Lines::default(),
+            wake: None,
+            report_target,
         })
+    }
+
+    /// Where the stage's reports go.
+    pub fn report_target(&self) -> &ReportTarget {
+        &self.report_target
+    }
+
+    /// When the stage's `tick` is due, if it asked for one.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.wake.map(|(at, _)| at)
+    }
+
+    /// True when the stage holds lines back and no more input may be read until its `tick`.
+    pub fn holds(&self) -> bool {
+        self.wake.is_some_and(|(_, hold)| hold)
+    }
+
+    fn set_wake(&mut self, wake: Option<Wake>) {
+        self.wake = wake.map(|w| {
+            (
+                Instant::now() + Duration::from_millis(w.after_ms.into()),
+                w.hold,
+            )
+        });
     }
 
     /// `stage N (origin)`.
@@ -94,6 +149,8 @@ impl Stage {
             ends: mem::take(&mut lines.ends),
             partial: mem::take(&mut lines.partial),
             fields: take_fields(&mut lines.fields),
+            timestamps: mem::take(&mut lines.timestamps),
+            source: mem::take(&mut lines.source),
         };
         self.store.set_epoch_deadline(self.limits.deadline_ticks);
         let result = self
@@ -105,6 +162,8 @@ impl Stage {
         lines.ends = batch.ends;
         lines.partial = batch.partial;
         lines.fields = restore_fields(batch.fields);
+        lines.timestamps = batch.timestamps;
+        lines.source = batch.source;
 
         let output = match result {
             Ok(Ok(output)) => output,
@@ -116,51 +175,90 @@ impl Stage {
             rewritten: output.rewritten,
             data: output.data,
             ends: output.ends,
+            detached: output.detached,
+            removed: output.removed,
             fields: restore_fields(output.fields),
+            timestamps: output.timestamps,
+            wake: output.wake.map(wake_from),
         };
         output
             .check(lines.len())
             .map_err(|e| format!("malformed output: {e}"))?;
+        self.set_wake(output.wake);
         Ok(output.apply_in_place(lines, &mut self.spare))
     }
 
-    /// Calls the stage's `finish` and returns its trailing lines, each ending in `\n`. Errors
-    /// are as for [`Stage::process`].
-    pub fn finish(&mut self) -> Result<Lines, String> {
+    /// Calls the stage's `tick` (its deadline passed) and returns what it emitted. Errors are
+    /// as for [`Stage::process`].
+    pub fn tick(&mut self) -> Result<Emitted, String> {
+        self.wake = None;
+        self.store.set_epoch_deadline(self.limits.deadline_ticks);
+        let result = self
+            .instance
+            .sluice_plugin_transform()
+            .stage()
+            .call_tick(&mut self.store, self.handle);
+        let emitted = match result {
+            Ok(Ok(emitted)) => emitted,
+            Ok(Err(message)) => return Err(one_line(&message)),
+            Err(err) => return Err(self.limits.describe(&err, "tick")),
+        };
+        self.set_wake(emitted.wake.map(wake_from));
+        emitted_lines(emitted).map_err(|e| format!("malformed output from tick: {e}"))
+    }
+
+    /// Calls the stage's `finish` and returns its trailing lines, each ending in `\n`, and its
+    /// report. Errors are as for [`Stage::process`].
+    pub fn finish(&mut self) -> Result<Emitted, String> {
+        self.wake = None;
         self.store.set_epoch_deadline(self.limits.deadline_ticks);
         let result = self
             .instance
             .sluice_plugin_transform()
             .stage()
             .call_finish(&mut self.store, self.handle);
-        let trailing = match result {
-            Ok(Ok(trailing)) => trailing,
-            Ok(Err(message)) => return Err(one_line(&message)),
-            Err(err) => return Err(self.limits.describe(&err, "finish")),
-        };
-        let mut lines = Lines::default();
-        let mut start = 0;
-        for (i, &end) in trailing.ends.iter().enumerate() {
-            if end < start || end as usize > trailing.data.len() {
-                return Err(format!(
-                    "malformed output from finish: ends[{i}] = {end} is out of order or past the {} data bytes",
-                    trailing.data.len()
-                ));
+        match result {
+            Ok(Ok(emitted)) => {
+                emitted_lines(emitted).map_err(|e| format!("malformed output from finish: {e}"))
             }
-            lines.push(
-                &trailing.data[start as usize..end as usize],
-                Terminator::Lf,
-                false,
-            );
-            start = end;
+            Ok(Err(message)) => Err(one_line(&message)),
+            Err(err) => Err(self.limits.describe(&err, "finish")),
         }
-        lines.fields = restore_fields(trailing.fields);
-        lines
-            .fields
-            .check(lines.len())
-            .map_err(|e| format!("malformed output from finish: {e}"))?;
-        Ok(lines)
     }
+}
+
+fn wake_from(wake: bindings::Wake) -> Wake {
+    Wake {
+        after_ms: wake.after_ms,
+        hold: wake.hold,
+    }
+}
+
+/// Checks what `tick` or `finish` returned and turns it into lines ending in `\n`.
+fn emitted_lines(emitted: bindings::Emitted) -> Result<Emitted, String> {
+    let mut lines = Lines::default();
+    let mut start = 0;
+    for (i, &end) in emitted.ends.iter().enumerate() {
+        if end < start || end as usize > emitted.data.len() {
+            return Err(format!(
+                "ends[{i}] = {end} is out of order or past the {} data bytes",
+                emitted.data.len()
+            ));
+        }
+        lines.push(
+            &emitted.data[start as usize..end as usize],
+            Terminator::Lf,
+            false,
+        );
+        start = end;
+    }
+    lines.fields = restore_fields(emitted.fields);
+    lines.timestamps = emitted.timestamps;
+    lines.check_annotations()?;
+    Ok(Emitted {
+        lines,
+        report: emitted.report,
+    })
 }
 
 /// The limits a stage's calls run under.

@@ -9,8 +9,8 @@
 //! core module carries its WIT world in the `component-type` custom section that `wit-bindgen`
 //! embeds; [`wit_component::ComponentEncoder`] reads it and wraps the module in a component
 //! that exports `sluice:plugin/transform`. The result is then validated and its imports listed:
-//! a sluice plugin must import nothing (no WASI, no host functions), so any import is an error
-//! that names it. The encoding is deterministic: the same module gives the same bytes.
+//! a sluice plugin must import nothing but the host's clock (no WASI, no other host
+//! functions), so any other import is an error that names it. The encoding is deterministic: the same module gives the same bytes.
 
 use anyhow::{Context, Result, bail};
 use std::path::Path;
@@ -55,7 +55,18 @@ fn componentize(module: &Path, out: &Path) -> Result<()> {
     let imports = if surface.imports.is_empty() {
         "none".to_owned()
     } else {
-        format!("{} (types only)", surface.imports.join(", "))
+        let described: Vec<String> = surface
+            .imports
+            .iter()
+            .map(|i| {
+                if i.starts_with("sluice:plugin/clock@") {
+                    format!("{i} (the clock)")
+                } else {
+                    format!("{i} (types only)")
+                }
+            })
+            .collect();
+        described.join(", ")
     };
     println!(
         "{}: {} bytes, imports: {imports}, exports: {}",
@@ -94,7 +105,8 @@ fn encode(module: &[u8]) -> Result<Vec<u8>> {
 /// Because the world's exported `transform` interface uses the records of the `types`
 /// interface, the component model makes `sluice:plugin/types` an import of the world. That
 /// import is an instance holding type definitions only: nothing runs through it and wasmtime
-/// does not ask the embedder to supply it. It is allowed (and listed as "types only"); any
+/// does not ask the embedder to supply it. It is allowed (and listed as "types only"), and so
+/// is the host's `sluice:plugin/clock`, which plugins that tell the time import; any other
 /// import carrying a function, a resource, a value, a module or a component is an error.
 fn check(component: &[u8]) -> Result<Surface> {
     let types = Validator::new_with_features(WasmFeatures::all())
@@ -107,14 +119,14 @@ fn check(component: &[u8]) -> Result<Surface> {
         let item = types
             .component_item_for_import(import)
             .with_context(|| format!("import {import} has no type"))?;
-        if !type_only(types, &item.ty) {
+        if !type_only(types, &item.ty) && !import.starts_with("sluice:plugin/clock@") {
             capabilities.push(import.as_str());
         }
     }
     if !capabilities.is_empty() {
         bail!(
-            "the component imports {}; a sluice plugin must import nothing (does it use \
-             WASI, stdio, a clock or randomness?)",
+            "the component imports {}; a sluice plugin must import nothing but \
+             sluice:plugin/clock (does it use WASI, stdio, std::time or randomness?)",
             capabilities.join(", ")
         );
     }

@@ -33,7 +33,9 @@
 mod json;
 
 use json::{PieceEscaper, escape};
-use sluice_plugin_sdk::{Config, ConfigError, Field, Line, LineBuf, Output, Plugin, export_plugin};
+use sluice_plugin_sdk::{
+    Config, ConfigError, ConfigKey, Field, Line, LineBuf, Output, Plugin, export_plugin,
+};
 
 /// The key that holds the line.
 const ENTRY: &str = "_entry";
@@ -137,11 +139,13 @@ fn write_member(field: Field<'_>, first: bool, out: &mut LineBuf<'_>) {
 
 impl Plugin for Pack {
     const NAME: &'static str = "pack";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const SUMMARY: &'static str =
         "Replace each line with a JSON object of its fields and the line under _entry";
-    const CONFIG_KEYS: &'static [(&'static str, &'static str)] = &[(
+    const CONFIG_KEYS: &'static [ConfigKey] = &[ConfigKey::new(
         "fields",
-        "the fields to pack; by default all of each line's fields",
+        "list of strings",
+        "The fields to pack; by default all of each line's fields.",
     )];
 
     fn new(config: Config) -> Result<Self, ConfigError> {

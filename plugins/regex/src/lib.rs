@@ -22,7 +22,7 @@
 mod matcher;
 
 use matcher::Matcher;
-use sluice_plugin_sdk::{Config, ConfigError, Line, Output, Plugin, export_plugin};
+use sluice_plugin_sdk::{Config, ConfigError, ConfigKey, Line, Output, Plugin, export_plugin};
 
 /// What the stage does with a match.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,18 +97,26 @@ impl RegexStage {
 
 impl Plugin for RegexStage {
     const NAME: &'static str = "regex";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const SUMMARY: &'static str =
         "Match a regex: named groups become fields; keep or drop matching lines";
-    const CONFIG_KEYS: &'static [(&'static str, &'static str)] = &[
-        (
+    const CONFIG_KEYS: &'static [ConfigKey] = &[
+        ConfigKey::new(
             "expression",
-            "the regex (required); named groups (?P<name>…) become fields",
+            "string",
+            "The regex (required); named groups (?P<name>…) become fields.",
         ),
-        ("source", "match this field's value instead of the line"),
-        (
+        ConfigKey::new(
+            "source",
+            "string",
+            "Match this field's value instead of the line.",
+        ),
+        ConfigKey::new(
             "mode",
-            "extract (default), keep (drop non-matching lines) or drop (drop matching lines)",
-        ),
+            "string",
+            "extract, keep (drop lines that do not match) or drop (drop lines that match).",
+        )
+        .default("\"extract\""),
     ];
 
     fn new(config: Config) -> Result<Self, ConfigError> {

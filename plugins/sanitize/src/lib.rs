@@ -66,7 +66,7 @@ use redact::Redactor;
 use rules::{RuleSet, family};
 use settings::Settings;
 use sluice_plugin_sdk::{
-    Batch, BatchOutput, Config, ConfigError, Line, Output, Plugin, export_plugin,
+    Batch, BatchOutput, Config, ConfigError, ConfigKey, Line, Output, Plugin, export_plugin,
 };
 
 /// A sanitize stage.
@@ -113,22 +113,31 @@ impl Sanitize {
 
 impl Plugin for Sanitize {
     const NAME: &'static str = "sanitize";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const SUMMARY: &'static str =
         "Redact secrets: passwords, tokens, API and AWS keys, JWTs, private keys, given literals";
-    const CONFIG_KEYS: &'static [(&'static str, &'static str)] = &[
-        (
+    const CONFIG_KEYS: &'static [ConfigKey] = &[
+        ConfigKey::new(
             "rules",
-            "extra regexes; a group named `secret` limits what is replaced",
+            "list of strings",
+            "Extra regexes to redact; a group named `secret` limits what is replaced.",
         ),
-        ("literals", "secret strings to redact wherever they appear"),
-        (
+        ConfigKey::new(
+            "literals",
+            "list of strings",
+            "Secret strings to redact wherever they appear.",
+        ),
+        ConfigKey::new(
             "env",
-            "environment variables whose values are secrets (read by the host)",
+            "list of strings",
+            "Environment variables whose values are secrets (the host reads them).",
         ),
-        (
+        ConfigKey::new(
             "replacement",
-            "what replaces a secret; by default [REDACTED]",
-        ),
+            "string",
+            "What replaces a secret; must not contain characters a secret can contain.",
+        )
+        .default("\"[REDACTED]\""),
     ];
     const BOUNDARY_SAFE: bool = true;
 

@@ -24,6 +24,10 @@ pub struct Batch<'a> {
     partial: &'a [u32],
     /// The fields of the batch's lines.
     fields: FieldTable<'a>,
+    /// (line, timestamp) by ascending line, each line `< ends.len()`.
+    timestamps: &'a [(u32, i64)],
+    /// Where the lines were read from.
+    source: &'a str,
 }
 
 impl<'a> Batch<'a> {
@@ -63,11 +67,22 @@ impl<'a> Batch<'a> {
         }
         let fields = FieldTable::new(&raw.fields, n)
             .map_err(|e| format!("malformed batch from host: fields: {e}"))?;
+        let mut previous: Option<u32> = None;
+        for &(line, _) in &raw.timestamps {
+            if line as usize >= n || previous.is_some_and(|p| line <= p) {
+                return Err(format!(
+                    "malformed batch from host: timestamp for line {line} is out of range or out of order"
+                ));
+            }
+            previous = Some(line);
+        }
         Ok(Batch {
             data: &raw.data,
             ends: &raw.ends,
             partial: &raw.partial,
             fields,
+            timestamps: &raw.timestamps,
+            source: &raw.source,
         })
     }
 
@@ -107,6 +122,12 @@ impl<'a> Batch<'a> {
         self.ends.partition_point(|&end| end as usize <= offset)
     }
 
+    /// Where the lines were read from: a file's path as the user gave it, `-` for standard
+    /// input, or empty for lines a stage emitted on its own.
+    pub fn source(&self) -> &'a str {
+        self.source
+    }
+
     /// Whether any line of the batch is a partial piece.
     pub fn has_partial(&self) -> bool {
         !self.partial.is_empty()
@@ -119,6 +140,7 @@ impl<'a> Batch<'a> {
             next: 0,
             partial_pos: 0,
             field_pos: 0,
+            timestamp_pos: 0,
         }
     }
 
@@ -137,6 +159,11 @@ impl<'a> Batch<'a> {
             start: range.start as u32,
             bytes: &self.data[range],
             partial: self.partial.binary_search(&i).is_ok(),
+            timestamp: self
+                .timestamps
+                .binary_search_by_key(&i, |&(line, _)| line)
+                .ok()
+                .map(|k| self.timestamps[k].1),
             fields: Fields {
                 table: self.fields,
                 entries: field_start as u32..field_end as u32,
@@ -165,6 +192,8 @@ pub struct Lines<'a> {
     /// The first entry of the fields table not yet passed: entries before it belong to lines
     /// `< next`.
     field_pos: usize,
+    /// The first entry of `batch.timestamps` not yet passed.
+    timestamp_pos: usize,
 }
 
 impl<'a> Iterator for Lines<'a> {
@@ -196,11 +225,20 @@ impl<'a> Iterator for Lines<'a> {
         }
         self.field_pos = field_end;
 
+        let timestamp = match batch.timestamps.get(self.timestamp_pos) {
+            Some(&(line, ts)) if line == i => {
+                self.timestamp_pos += 1;
+                Some(ts)
+            }
+            _ => None,
+        };
+
         Some(Line {
             index: i,
             start: start as u32,
             bytes: &batch.data[start..end],
             partial,
+            timestamp,
             fields: Fields {
                 table: batch.fields,
                 entries: field_start as u32..field_end as u32,
@@ -227,6 +265,8 @@ pub struct Line<'a> {
     bytes: &'a [u8],
     /// Whether more bytes of the same line follow in a later line.
     partial: bool,
+    /// The line's timestamp, in nanoseconds since the Unix epoch.
+    timestamp: Option<i64>,
     /// The line's fields.
     fields: Fields<'a>,
 }
@@ -274,6 +314,13 @@ impl<'a> Line<'a> {
     #[inline]
     pub fn is_partial(&self) -> bool {
         self.partial
+    }
+
+    /// The line's timestamp (nanoseconds since 1970-01-01T00:00:00Z), when a stage such as
+    /// `timestamp` gave it one.
+    #[inline]
+    pub fn timestamp(&self) -> Option<i64> {
+        self.timestamp
     }
 
     /// The value of the field named `key`, if the line has one.
@@ -441,6 +488,8 @@ mod tests {
             ends: vec![],
             partial: partial.to_vec(),
             fields,
+            timestamps: vec![],
+            source: "app.log".into(),
         };
         for l in lines {
             b.data.extend_from_slice(l.as_bytes());
@@ -479,12 +528,25 @@ mod tests {
             }]
         );
         assert_eq!(lines[3].offset(), 11);
+        assert_eq!(b.source(), "app.log");
         for (i, l) in lines.iter().enumerate() {
             let random = b.line(i);
             assert_eq!(random.bytes(), l.bytes());
             assert_eq!(random.is_partial(), l.is_partial());
             assert_eq!(random.fields().count(), l.fields().count());
         }
+    }
+
+    #[test]
+    fn timestamps_follow_their_lines() {
+        let mut raw = batch(&["a", "b", "c"], &[], fields(&[], &[]));
+        raw.timestamps = vec![(0, -1), (2, 7)];
+        let b = Batch::new(&raw).unwrap();
+        let ts: Vec<_> = b.lines().map(|l| l.timestamp()).collect();
+        assert_eq!(ts, [Some(-1), None, Some(7)]);
+        assert_eq!(b.line(2).timestamp(), Some(7));
+        raw.timestamps = vec![(2, 0), (1, 0)];
+        assert!(Batch::new(&raw).unwrap_err().contains("timestamp"));
     }
 
     #[test]

@@ -78,6 +78,8 @@ pub struct Config {
     map: Map<String, Value>,
     /// (name, value) of the environment variables the host read for this stage.
     env: Vec<(String, String)>,
+    /// Where the host writes this stage's reports, if the user said.
+    report: Option<String>,
 }
 
 impl Config {
@@ -89,7 +91,7 @@ impl Config {
         match serde_json::from_str::<Value>(json) {
             Ok(Value::Object(map)) => Ok(Config {
                 map,
-                env: Vec::new(),
+                ..Config::default()
             }),
             Ok(other) => Err(ConfigError::general(format!(
                 "the configuration must be a JSON object, got {}",
@@ -105,6 +107,19 @@ impl Config {
     pub fn with_env(mut self, env: Vec<(String, String)>) -> Config {
         self.env = env;
         self
+    }
+
+    /// Attaches where the host writes reports.
+    pub fn with_report(mut self, report: Option<String>) -> Config {
+        self.report = report;
+        self
+    }
+
+    /// Where the host writes this stage's reports (from the stage's `report` key, which the
+    /// host handles and removes): a path, or `stderr`. `None` when the user did not say (the
+    /// host then writes them to standard error).
+    pub fn report(&self) -> Option<&str> {
+        self.report.as_deref()
     }
 
     /// The environment variables the host read for this stage, as (name, value), in the order
@@ -178,6 +193,65 @@ impl Config {
                 )),
             },
             Some(other) => Err(expected(key, "a non-negative integer", other)),
+        }
+    }
+
+    /// The value of `key` as a number (integer or not).
+    pub fn f64(&self, key: &str) -> Result<Option<f64>, ConfigError> {
+        match self.map.get(key) {
+            None => Ok(None),
+            Some(Value::Number(n)) => Ok(n.as_f64()),
+            Some(other) => Err(expected(key, "a number", other)),
+        }
+    }
+
+    /// The value of `key` as a duration: a string such as `"250ms"`, `"5s"`, `"1m30s"`,
+    /// `"2h"` or `"1d"` (units `ns`, `us`, `ms`, `s`, `m`, `h`, `d`, combinable as in Go and
+    /// Loki), or a number of seconds.
+    pub fn duration(&self, key: &str) -> Result<Option<std::time::Duration>, ConfigError> {
+        match self.map.get(key) {
+            None => Ok(None),
+            Some(Value::Number(n)) => match n.as_f64() {
+                Some(secs) if secs >= 0.0 && secs.is_finite() => {
+                    Ok(Some(std::time::Duration::from_secs_f64(secs)))
+                }
+                _ => Err(ConfigError::new(
+                    key,
+                    format!("expected a duration, got {n}"),
+                )),
+            },
+            Some(Value::String(s)) => parse_duration(s)
+                .map(Some)
+                .map_err(|e| ConfigError::new(key, e)),
+            Some(other) => Err(expected(key, "a duration such as \"5s\"", other)),
+        }
+    }
+
+    /// The value of `key` as an object whose values are all strings, in key order.
+    pub fn string_map(&self, key: &str) -> Result<Option<Vec<(&str, &str)>>, ConfigError> {
+        match self.map.get(key) {
+            None => Ok(None),
+            Some(Value::Object(map)) => map
+                .iter()
+                .map(|(k, v)| match v {
+                    Value::String(s) => Ok((k.as_str(), s.as_str())),
+                    other => Err(ConfigError::new(
+                        key,
+                        format!("expected string values, but {k:?} is {}", kind(other)),
+                    )),
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some),
+            Some(other) => Err(expected(key, "an object of strings", other)),
+        }
+    }
+
+    /// The value of `key` as a list of strings, also accepting a single string as a list of
+    /// one.
+    pub fn string_or_strings(&self, key: &str) -> Result<Option<Vec<&str>>, ConfigError> {
+        match self.map.get(key) {
+            Some(Value::String(s)) => Ok(Some(vec![s.as_str()])),
+            _ => self.strings(key),
         }
     }
 
@@ -259,6 +333,47 @@ impl Config {
     }
 }
 
+/// Parses a duration such as `"1m30s"` or `"250ms"`.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let bad = || {
+        format!(
+            "{text:?} is not a duration; write a number and a unit (ns, us, ms, s, m, h, d), \
+             such as \"500ms\", \"5s\" or \"1m30s\""
+        )
+    };
+    let mut rest = text.trim();
+    if rest.is_empty() {
+        return Err(bad());
+    }
+    let mut total = 0f64;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(bad)?;
+        if digits == 0 {
+            return Err(bad());
+        }
+        let number: f64 = rest[..digits].parse().map_err(|_| bad())?;
+        rest = &rest[digits..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let seconds = match &rest[..unit_len] {
+            "ns" => 1e-9,
+            "us" | "µs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            "d" => 86400.0,
+            _ => return Err(bad()),
+        };
+        total += number * seconds;
+        rest = &rest[unit_len..];
+    }
+    Ok(std::time::Duration::from_secs_f64(total))
+}
+
 /// The error for a value of the wrong type.
 fn expected(key: &str, what: &str, got: &Value) -> ConfigError {
     ConfigError::new(key, format!("expected {what}, got {}", kind(got)))
@@ -295,6 +410,28 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations() {
+        let ms = |s: &str| parse_duration(s).map(|d| d.as_millis());
+        assert_eq!(ms("250ms"), Ok(250));
+        assert_eq!(ms("1m30s"), Ok(90_000));
+        assert_eq!(ms("1.5s"), Ok(1500));
+        assert_eq!(ms("2h"), Ok(7_200_000));
+        assert!(ms("5").unwrap_err().contains("not a duration"));
+        assert!(ms("s").is_err());
+        assert!(ms("5 parsecs").is_err());
+        let config = Config::parse(r#"{"a": "1d", "b": 2, "c": true}"#).unwrap();
+        assert_eq!(config.duration("a").unwrap().unwrap().as_secs(), 86_400);
+        assert_eq!(config.duration("b").unwrap().unwrap().as_secs(), 2);
+        assert!(
+            config
+                .duration("c")
+                .unwrap_err()
+                .message
+                .contains("duration")
+        );
+    }
 
     #[test]
     fn empty_string_is_an_empty_object() {

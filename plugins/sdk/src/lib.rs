@@ -1,13 +1,13 @@
 //! Write sluice plugins in Rust.
 //!
 //! A sluice plugin is a WebAssembly component that implements the contract in `wit/plugin.wit`
-//! (package `sluice:plugin@0.1.0`). That contract is built for speed: a batch of about a
+//! (package `sluice:plugin@0.2.0`). That contract is built for speed: a batch of about a
 //! thousand lines crosses the boundary as one flat byte buffer plus offsets, and the plugin
 //! answers with *where each output line comes from* rather than with copies of the lines. This
 //! crate hides all of that behind a trait, so that a plugin is a struct and a few methods:
 //!
 //! ```
-//! use sluice_plugin_sdk::{export_plugin, Config, ConfigError, Line, Output, Plugin};
+//! use sluice_plugin_sdk::{export_plugin, Config, ConfigError, ConfigKey, Line, Output, Plugin};
 //!
 //! /// Drops lines that contain a configured word.
 //! pub struct Grep {
@@ -16,9 +16,10 @@
 //!
 //! impl Plugin for Grep {
 //!     const NAME: &'static str = "grep-out";
+//!     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
 //!     const SUMMARY: &'static str = "Drop the lines that contain a word";
-//!     const CONFIG_KEYS: &'static [(&'static str, &'static str)] =
-//!         &[("word", "the word whose lines are dropped (required)")];
+//!     const CONFIG_KEYS: &'static [ConfigKey] =
+//!         &[ConfigKey::new("word", "string", "The word whose lines are dropped (required).")];
 //!
 //!     fn new(config: Config) -> Result<Self, ConfigError> {
 //!         Ok(Grep { word: config.required_str("word")?.as_bytes().to_vec() })
@@ -41,8 +42,8 @@
 //! - [`Plugin`] is what you implement. Its constants describe the plugin (`describe` in the
 //!   WIT); [`Plugin::new`] validates the configuration and builds a stage; [`Plugin::process`]
 //!   is called for each line; [`Plugin::process_batch`] may be overridden to look at a whole
-//!   batch at once (to prefilter it, say); [`Plugin::finish`] may emit trailing lines at end of
-//!   stream.
+//!   batch at once (to prefilter it, say); [`Plugin::wake`] asks for [`Plugin::tick`] after a
+//!   quiet spell; [`Plugin::finish`] may emit trailing lines and a report at end of stream.
 //! - [`Line`] is a read-only view of one input line: its bytes (without terminator), whether
 //!   it is a *partial piece* of an over-long line, and the fields earlier stages attached. A
 //!   [`Batch`] is the view of a whole batch.
@@ -54,7 +55,9 @@
 //! - [`Config`] wraps the stage's JSON configuration with typed getters whose errors name the
 //!   key and say what was expected; keys not listed in [`Plugin::CONFIG_KEYS`] are rejected
 //!   before [`Plugin::new`] runs.
-//! - [`Trailing`] collects the lines [`Plugin::finish`] emits.
+//! - [`Trailing`] collects the lines (and report) [`Plugin::tick`] and [`Plugin::finish`]
+//!   emit.
+//! - [`clock`] tells the time; a plugin that calls it imports the host's clock.
 //! - [`export_plugin!`] exports the plugin from the wasm module.
 //! - [`testing`] runs a plugin natively, so its logic is unit-tested with plain `cargo test`.
 //!
@@ -74,13 +77,14 @@
 //! validated once (a malformed batch is an error, not a trap).
 
 mod batch;
+pub mod clock;
 mod config;
 mod output;
 mod stage;
 pub mod testing;
 
 pub use batch::{Batch, Field, Fields, Line, Lines};
-pub use config::{Config, ConfigError};
+pub use config::{Config, ConfigError, parse_duration};
 pub use output::{BatchOutput, LineBuf, Output, Trailing};
 
 /// The bindings `wit-bindgen` generates for `wit/plugin.wit`.
@@ -111,6 +115,67 @@ pub mod __export {
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
 
+/// One configuration key a plugin understands, for `describe` (`sluice inspect`,
+/// `--list-plugins`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConfigKey {
+    /// The key.
+    pub name: &'static str,
+    /// Its JSON type in a few words: `string`, `bool`, `integer`, `number`, `duration`,
+    /// `list of strings`, `object`.
+    pub kind: &'static str,
+    /// Its default as JSON (`"\"replace\""`, `"100"`), or `None` when it is required or has
+    /// no default.
+    pub default: Option<&'static str>,
+    /// One or two sentences on what it does.
+    pub doc: &'static str,
+}
+
+impl ConfigKey {
+    /// A key without a default.
+    pub const fn new(name: &'static str, kind: &'static str, doc: &'static str) -> ConfigKey {
+        ConfigKey {
+            name,
+            kind,
+            default: None,
+            doc,
+        }
+    }
+
+    /// The same key with a default, as JSON.
+    pub const fn default(self, json: &'static str) -> ConfigKey {
+        ConfigKey {
+            default: Some(json),
+            ..self
+        }
+    }
+}
+
+/// When a stage wants [`Plugin::tick`] called (see [`Plugin::wake`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Wake {
+    /// Call `tick` once this many milliseconds have passed with no other call to the stage.
+    pub after_ms: u32,
+    /// The stage holds lines back: read no more input until a `tick` returns without `hold`.
+    pub hold: bool,
+}
+
+impl Wake {
+    /// Tick after `duration` without another call (rounded up to a millisecond).
+    pub fn after(duration: std::time::Duration) -> Wake {
+        let ms = duration.as_nanos().div_ceil(1_000_000);
+        Wake {
+            after_ms: ms.min(u32::MAX as u128) as u32,
+            hold: false,
+        }
+    }
+
+    /// The same wake, holding input back until then.
+    pub fn holding(self) -> Wake {
+        Wake { hold: true, ..self }
+    }
+}
+
 /// A sluice plugin: a configured stage that turns input lines into output lines.
 ///
 /// One value of the implementing type is built per stage of a chain (per `-p`), by
@@ -121,14 +186,17 @@ pub trait Plugin: Sized + 'static {
     /// A short lowercase name, such as `sanitize`; shown in messages and `--list-plugins`.
     const NAME: &'static str;
 
+    /// The plugin's version; write `env!("CARGO_PKG_VERSION")`.
+    const VERSION: &'static str;
+
     /// One line saying what the plugin does.
     const SUMMARY: &'static str;
 
-    /// The configuration keys the plugin understands, each with a one-line description.
+    /// The configuration keys the plugin understands.
     ///
     /// The SDK rejects any other key before [`Plugin::new`] runs, naming the unknown key and
     /// listing these. By default, the plugin takes no configuration.
-    const CONFIG_KEYS: &'static [(&'static str, &'static str)] = &[];
+    const CONFIG_KEYS: &'static [ConfigKey] = &[];
 
     /// Whether the plugin must see the whole window of an over-long line before the host cuts
     /// it, as a secret redactor must.
@@ -164,8 +232,24 @@ pub trait Plugin: Sized + 'static {
         Ok(())
     }
 
+    /// When the stage wants [`Plugin::tick`] called, asked after every call into the stage.
+    ///
+    /// Return `Some` while the stage holds something that must go out even if no more input
+    /// comes (an open multiline block: `Wake::after(max_wait)`), or to run periodically. Each
+    /// answer replaces the previous one; `None` cancels it. By default, never.
+    fn wake(&self) -> Option<Wake> {
+        None
+    }
+
+    /// Called when the deadline of the latest [`Plugin::wake`] passed with no other call in
+    /// between; may emit lines and a report. By default, does nothing.
+    fn tick(&mut self, out: &mut Trailing) -> Result<(), String> {
+        let _ = out;
+        Ok(())
+    }
+
     /// Called once at end of stream, after the last batch; may emit trailing lines (a block
-    /// still open, a summary). By default, emits nothing.
+    /// still open, a summary) and a report. By default, emits nothing.
     fn finish(&mut self, out: &mut Trailing) -> Result<(), String> {
         let _ = out;
         Ok(())

@@ -28,8 +28,14 @@ pub struct BatchOutput {
     data: Vec<u8>,
     /// `ends[k]`: one past the end of `rewritten[k]`'s bytes in `data`.
     ends: Vec<u32>,
+    /// Ascending output indexes of lines that inherit no fields or timestamp.
+    detached: Vec<u32>,
+    /// (output index, key) of fields taken off output lines.
+    removed: Vec<(u32, String)>,
     /// Fields set on output lines (indexed by output line).
     fields: FieldBuilder,
+    /// (output index, timestamp) set on output lines, ascending.
+    timestamps: Vec<(u32, i64)>,
     /// The number of lines in the input batch.
     inputs: u32,
     /// The smallest input index that may still be output: the last one given, or 0.
@@ -175,7 +181,11 @@ impl BatchOutput {
             rewritten: std::mem::take(&mut self.rewritten),
             data: std::mem::take(&mut self.data),
             ends: std::mem::take(&mut self.ends),
+            detached: std::mem::take(&mut self.detached),
+            removed: std::mem::take(&mut self.removed),
             fields: self.fields.take(),
+            timestamps: std::mem::take(&mut self.timestamps),
+            wake: None,
         };
         self.fields.reserve(self.hints.fields, self.hints.values);
         Ok(out)
@@ -187,7 +197,9 @@ impl BatchOutput {
 ///
 /// Call [`Output::keep`] to pass the line through, [`Output::emit`] (or
 /// [`Output::emit_with`]) once per new line made from it, and nothing to drop it.
-/// [`Output::set_field`] attaches a field to the most recent of this line's output lines.
+/// [`Output::emit_detached`] outputs, at this line's place, a line that owes nothing to it (one
+/// held from an earlier batch). [`Output::set_field`], [`Output::remove_field`] and
+/// [`Output::set_timestamp`] change the most recent of this line's output lines.
 #[derive(Debug)]
 pub struct Output<'o> {
     batch: &'o mut BatchOutput,
@@ -246,6 +258,60 @@ impl Output<'_> {
         );
         let j = self.batch.source.len() as u32 - 1;
         self.batch.fields.set(j, key, value);
+    }
+
+    /// Outputs, at this input line's place (before whatever else it outputs next), a line
+    /// that is not made from it: one held from an earlier batch, such as a finished multiline
+    /// block or grep's context. It inherits no fields and no timestamp (set them with
+    /// [`Output::set_field`] and [`Output::set_timestamp`]), only the input line's terminator.
+    #[inline]
+    pub fn emit_detached(&mut self, bytes: &[u8]) {
+        self.emit(bytes);
+        self.batch.detached.push(self.batch.source.len() as u32 - 1);
+    }
+
+    /// Like [`Output::emit_detached`], with the bytes written in place.
+    #[inline]
+    pub fn emit_detached_with<R>(&mut self, write: impl FnOnce(&mut LineBuf<'_>) -> R) -> R {
+        let r = self.emit_with(write);
+        self.batch.detached.push(self.batch.source.len() as u32 - 1);
+        r
+    }
+
+    /// Takes field `key` off this line's most recent output line (whether it inherited it or
+    /// it was set). Removing a key the line does not have does nothing.
+    ///
+    /// # Panics
+    ///
+    /// When this line has no output line yet.
+    #[inline]
+    pub fn remove_field(&mut self, key: &str) {
+        assert!(
+            self.produced,
+            "remove_field({key:?}) needs an output line: call keep() or emit() first"
+        );
+        let j = self.batch.source.len() as u32 - 1;
+        self.batch.fields.unset(j, key);
+        self.batch.removed.push((j, key.to_owned()));
+    }
+
+    /// Sets the timestamp (nanoseconds since the Unix epoch) of this line's most recent output
+    /// line; later stages and `--output json` see it.
+    ///
+    /// # Panics
+    ///
+    /// When this line has no output line yet.
+    #[inline]
+    pub fn set_timestamp(&mut self, timestamp: i64) {
+        assert!(
+            self.produced,
+            "set_timestamp needs an output line: call keep() or emit() first"
+        );
+        let j = self.batch.source.len() as u32 - 1;
+        match self.batch.timestamps.last_mut() {
+            Some((last, ts)) if *last == j => *ts = timestamp,
+            _ => self.batch.timestamps.push((j, timestamp)),
+        }
     }
 
     /// Whether this handle has produced an output line.
@@ -374,12 +440,15 @@ impl fmt::Write for LineBuf<'_> {
     }
 }
 
-/// The lines [`crate::Plugin::finish`] emits at end of stream. Each ends in `\n` on output.
+/// What [`crate::Plugin::tick`] and [`crate::Plugin::finish`] emit on their own: lines (each
+/// ends in `\n` on output and goes through the stages after this one) and a report.
 #[derive(Debug, Default)]
 pub struct Trailing {
     data: Vec<u8>,
     ends: Vec<u32>,
     fields: FieldBuilder,
+    timestamps: Vec<(u32, i64)>,
+    report: Option<Vec<u8>>,
 }
 
 impl Trailing {
@@ -414,6 +483,30 @@ impl Trailing {
         self.fields.set(self.ends.len() as u32 - 1, key, value);
     }
 
+    /// Sets the timestamp of the most recently pushed line.
+    ///
+    /// # Panics
+    ///
+    /// When no line was pushed yet.
+    pub fn set_timestamp(&mut self, timestamp: i64) {
+        assert!(
+            !self.ends.is_empty(),
+            "set_timestamp needs a line: call push() first"
+        );
+        let line = self.ends.len() as u32 - 1;
+        match self.timestamps.last_mut() {
+            Some((last, ts)) if *last == line => *ts = timestamp,
+            _ => self.timestamps.push((line, timestamp)),
+        }
+    }
+
+    /// Hands the host a report, which it writes where the stage's `report` key says (standard
+    /// error by default; a file is replaced whole). A later report in the same call replaces
+    /// this one.
+    pub fn report(&mut self, bytes: Vec<u8>) {
+        self.report = Some(bytes);
+    }
+
     /// The number of lines emitted so far.
     pub fn len(&self) -> usize {
         self.ends.len()
@@ -424,11 +517,14 @@ impl Trailing {
         self.ends.is_empty()
     }
 
-    pub(crate) fn take(&mut self) -> types::Lines {
-        types::Lines {
+    pub(crate) fn take(&mut self) -> types::Emitted {
+        types::Emitted {
             data: std::mem::take(&mut self.data),
             ends: std::mem::take(&mut self.ends),
             fields: self.fields.take(),
+            timestamps: std::mem::take(&mut self.timestamps),
+            report: self.report.take(),
+            wake: None,
         }
     }
 }
@@ -469,6 +565,24 @@ impl FieldBuilder {
         self.name.push(name);
         self.values.extend_from_slice(value);
         self.value_ends.push(self.values.len() as u32);
+    }
+
+    /// Removes `key` from line `line` (the greatest line so far), if it was set there.
+    fn unset(&mut self, line: u32, key: &str) {
+        let Some(name) = self.names.iter().position(|n| n == key) else {
+            return;
+        };
+        let mut i = self.line.len();
+        while i > 0 && self.line[i - 1] == line {
+            i -= 1;
+            if self.name[i] as usize == name {
+                self.replace_value(i, b"");
+                self.line.remove(i);
+                self.name.remove(i);
+                self.value_ends.remove(i);
+                return;
+            }
+        }
     }
 
     /// Replaces entry `i`'s value, shifting the values after it.
@@ -522,6 +636,21 @@ mod tests {
         assert_eq!(t.name, [0, 1, 1]);
         assert_eq!(t.values, b"33322");
         assert_eq!(t.value_ends, [3, 5, 5]);
+    }
+
+    #[test]
+    fn field_builder_unsets() {
+        let mut f = FieldBuilder::default();
+        f.set(0, "a", b"1");
+        f.set(1, "a", b"22");
+        f.set(1, "b", b"3");
+        f.unset(1, "a");
+        f.unset(1, "zzz");
+        let t = f.take();
+        assert_eq!(t.line, [0, 1]);
+        assert_eq!(t.name, [0, 1]);
+        assert_eq!(t.values, b"13");
+        assert_eq!(t.value_ends, [1, 2]);
     }
 
     #[test]

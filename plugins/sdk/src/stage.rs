@@ -15,13 +15,26 @@ use std::marker::PhantomData;
 pub(crate) fn describe<P: Plugin>() -> types::Info {
     types::Info {
         name: P::NAME.to_owned(),
+        version: P::VERSION.to_owned(),
         summary: P::SUMMARY.to_owned(),
         config_keys: P::CONFIG_KEYS
             .iter()
-            .map(|&(k, d)| (k.to_owned(), d.to_owned()))
+            .map(|key| types::ConfigKey {
+                name: key.name.to_owned(),
+                kind: key.kind.to_owned(),
+                default: key.default.map(str::to_owned),
+                doc: key.doc.to_owned(),
+            })
             .collect(),
         boundary_safe: P::BOUNDARY_SAFE,
     }
+}
+
+fn wake_of<P: Plugin>(plugin: &P) -> Option<types::Wake> {
+    plugin.wake().map(|w| types::Wake {
+        after_ms: w.after_ms,
+        hold: w.hold,
+    })
 }
 
 /// One stage: a plugin value plus the output buffers reused from batch to batch.
@@ -33,9 +46,13 @@ pub(crate) struct StageCore<P> {
 
 impl<P: Plugin> StageCore<P> {
     /// Parses and checks the configuration, then builds the plugin.
-    pub(crate) fn create(config: &str, env: Vec<(String, String)>) -> Result<Self, ConfigError> {
-        let config = Config::parse(config)?.with_env(env);
-        let known: Vec<&str> = P::CONFIG_KEYS.iter().map(|&(k, _)| k).collect();
+    pub(crate) fn create(
+        config: &str,
+        env: Vec<(String, String)>,
+        report: Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let config = Config::parse(config)?.with_env(env).with_report(report);
+        let known: Vec<&str> = P::CONFIG_KEYS.iter().map(|key| key.name).collect();
         config.deny_unknown(&known)?;
         Ok(StageCore {
             plugin: P::new(config)?,
@@ -51,13 +68,23 @@ impl<P: Plugin> StageCore<P> {
         let partials: &[u32] = if P::BOUNDARY_SAFE { &raw.partial } else { &[] };
         let output = self.output.take(partials);
         result?;
-        output
+        let mut output = output?;
+        output.wake = wake_of(&self.plugin);
+        Ok(output)
     }
 
-    pub(crate) fn finish(&mut self) -> Result<types::Lines, String> {
+    pub(crate) fn tick(&mut self) -> Result<types::Emitted, String> {
+        let result = self.plugin.tick(&mut self.trailing);
+        let mut emitted = self.trailing.take();
+        result?;
+        emitted.wake = wake_of(&self.plugin);
+        Ok(emitted)
+    }
+
+    pub(crate) fn finish(&mut self) -> Result<types::Emitted, String> {
         let result = self.plugin.finish(&mut self.trailing);
-        let lines = self.trailing.take();
-        result.map(|()| lines)
+        let emitted = self.trailing.take();
+        result.map(|()| emitted)
     }
 }
 
@@ -82,7 +109,7 @@ impl<P: Plugin> GuestStage for StageResource<P> {
         config: String,
         grants: types::Grants,
     ) -> Result<transform::Stage, types::ConfigError> {
-        match StageCore::<P>::create(&config, grants.env) {
+        match StageCore::<P>::create(&config, grants.env, grants.report) {
             Ok(core) => Ok(transform::Stage::new(StageResource {
                 core: RefCell::new(core),
             })),
@@ -97,7 +124,11 @@ impl<P: Plugin> GuestStage for StageResource<P> {
         self.core.borrow_mut().process(&batch)
     }
 
-    fn finish(&self) -> Result<types::Lines, String> {
+    fn tick(&self) -> Result<types::Emitted, String> {
+        self.core.borrow_mut().tick()
+    }
+
+    fn finish(&self) -> Result<types::Emitted, String> {
         self.core.borrow_mut().finish()
     }
 }

@@ -11,6 +11,7 @@
 //! # struct Upper;
 //! # impl Plugin for Upper {
 //! #     const NAME: &'static str = "upper";
+//! #     const VERSION: &'static str = "1.0.0";
 //! #     const SUMMARY: &'static str = "Upper-case lines";
 //! #     fn new(_: Config) -> Result<Self, ConfigError> { Ok(Upper) }
 //! #     fn process(&mut self, line: &Line<'_>, out: &mut Output<'_>) {
@@ -45,6 +46,8 @@ pub struct Input {
     pub partial: bool,
     /// The fields earlier stages attached, in order.
     pub fields: Vec<(String, Vec<u8>)>,
+    /// The line's timestamp, if an earlier stage set one.
+    pub timestamp: Option<i64>,
 }
 
 impl Input {
@@ -52,9 +55,14 @@ impl Input {
     pub fn new(bytes: impl AsRef<[u8]>) -> Input {
         Input {
             bytes: bytes.as_ref().to_vec(),
-            partial: false,
-            fields: Vec::new(),
+            ..Input::default()
         }
+    }
+
+    /// Gives the line a timestamp (nanoseconds since the Unix epoch).
+    pub fn timestamp(mut self, timestamp: i64) -> Input {
+        self.timestamp = Some(timestamp);
+        self
     }
 
     /// Marks the line as a partial piece.
@@ -98,18 +106,23 @@ impl From<&Input> for Input {
     }
 }
 
-/// One output line, resolved: its bytes and its effective fields (inherited from its input
-/// line, then those the stage set on top).
+/// One output line, resolved: its bytes, its effective fields (inherited from its input
+/// line unless detached, less those removed, then those the stage set on top) and timestamp.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Emitted {
-    /// The input line (index in its batch) this line comes from; `None` for trailing lines.
+    /// The input line (index in its batch) this line comes from, or sits at when detached;
+    /// `None` for lines from `tick` or `finish`.
     pub source: Option<usize>,
     /// Whether the stage gave the line new bytes (rather than passing its input's through).
     pub rewritten: bool,
+    /// Whether the line inherits nothing from its source line.
+    pub detached: bool,
     /// The line's bytes, without terminator.
     pub bytes: Vec<u8>,
     /// The line's fields: inherited ones first, in order, then new keys in the order set.
     pub fields: Vec<(String, Vec<u8>)>,
+    /// The line's timestamp.
+    pub timestamp: Option<i64>,
 }
 
 impl Emitted {
@@ -135,6 +148,12 @@ impl Emitted {
 /// A stage of plugin `P`, run natively.
 pub struct Harness<P> {
     core: StageCore<P>,
+    /// What batches say they were read from.
+    source: String,
+    /// The reports the stage made, oldest first.
+    reports: Vec<Vec<u8>>,
+    /// The latest `wake` the stage asked for.
+    wake: Option<types::Wake>,
 }
 
 impl<P: Plugin> Harness<P> {
@@ -151,8 +170,42 @@ impl<P: Plugin> Harness<P> {
             .map(|&(k, v)| (k.to_owned(), v.to_owned()))
             .collect();
         Ok(Harness {
-            core: StageCore::create(config, env)?,
+            core: StageCore::create(config, env, None)?,
+            source: "-".to_owned(),
+            reports: Vec::new(),
+            wake: None,
         })
+    }
+
+    /// Sets what the next batches say they were read from (by default `-`, standard input).
+    pub fn set_source(&mut self, source: &str) {
+        self.source = source.to_owned();
+    }
+
+    /// The `wake` of the stage's latest answer: when it wants `tick`, and whether it holds
+    /// input back.
+    pub fn wake(&self) -> Option<crate::Wake> {
+        self.wake.map(|w| crate::Wake {
+            after_ms: w.after_ms,
+            hold: w.hold,
+        })
+    }
+
+    /// The reports the stage made so far (from `tick` and `finish`), oldest first.
+    pub fn reports(&self) -> &[Vec<u8>] {
+        &self.reports
+    }
+
+    /// Calls the stage's `tick`, as the host does once its `wake` deadline passed, and returns
+    /// the lines it emitted.
+    ///
+    /// # Panics
+    ///
+    /// When the lines break the contract.
+    pub fn tick(&mut self) -> Result<Vec<Emitted>, String> {
+        let emitted = self.core.tick()?;
+        self.wake = emitted.wake;
+        Ok(self.resolve_emitted(emitted, "tick"))
     }
 
     /// Processes one batch made of `lines` and returns the output lines.
@@ -165,11 +218,13 @@ impl<P: Plugin> Harness<P> {
         lines: impl IntoIterator<Item = I>,
     ) -> Result<Vec<Emitted>, String> {
         let inputs: Vec<Input> = lines.into_iter().map(Into::into).collect();
-        let batch = build_batch(&inputs);
+        let mut batch = build_batch(&inputs);
+        batch.source = self.source.clone();
         let output = self.process_raw(&batch)?;
         if let Err(e) = check_output(&batch, &output) {
             panic!("{}'s output breaks the contract: {e}", P::NAME);
         }
+        self.wake = output.wake;
         Ok(resolve(&inputs, &output))
     }
 
@@ -184,23 +239,36 @@ impl<P: Plugin> Harness<P> {
     ///
     /// When the trailing lines break the contract.
     pub fn finish(&mut self) -> Result<Vec<Emitted>, String> {
-        let lines = self.core.finish()?;
-        if let Err(e) = check_lines(&lines) {
-            panic!("{}'s trailing lines break the contract: {e}", P::NAME);
+        let emitted = self.core.finish()?;
+        self.wake = None;
+        Ok(self.resolve_emitted(emitted, "finish"))
+    }
+
+    fn resolve_emitted(&mut self, emitted: types::Emitted, call: &str) -> Vec<Emitted> {
+        if let Err(e) = check_emitted(&emitted) {
+            panic!("{}'s lines from {call} break the contract: {e}", P::NAME);
         }
-        let mut out: Vec<Emitted> = (0..lines.ends.len())
+        if let Some(report) = emitted.report {
+            self.reports.push(report);
+        }
+        let mut out: Vec<Emitted> = (0..emitted.ends.len())
             .map(|i| Emitted {
                 source: None,
                 rewritten: true,
-                bytes: lines.data[range(&lines.ends, i)].to_vec(),
+                detached: true,
+                bytes: emitted.data[range(&emitted.ends, i)].to_vec(),
                 fields: Vec::new(),
+                timestamp: None,
             })
             .collect();
-        for i in 0..lines.fields.line.len() {
-            let line = &mut out[lines.fields.line[i] as usize];
-            set(&mut line.fields, &lines.fields, i);
+        for i in 0..emitted.fields.line.len() {
+            let line = &mut out[emitted.fields.line[i] as usize];
+            set(&mut line.fields, &emitted.fields, i);
         }
-        Ok(out)
+        for &(line, ts) in &emitted.timestamps {
+            out[line as usize].timestamp = Some(ts);
+        }
+        out
     }
 
     /// Feeds one over-long line through the stage the way the host feeds a boundary-safe
@@ -287,6 +355,24 @@ pub fn config_error<P: Plugin>(config: &str) -> ConfigError {
     }
 }
 
+/// Sets the clock the plugin sees through [`crate::clock`] on this thread: wall-clock time
+/// `now` (nanoseconds since the Unix epoch) and monotonic time `monotonic` (nanoseconds), until
+/// set again. Natively, without it, the system clock is used.
+pub fn set_clock(now: i64, monotonic: u64) {
+    crate::clock::set_fake(Some((now, monotonic)));
+}
+
+/// Moves the clock set with [`set_clock`] forward by `millis` milliseconds.
+///
+/// # Panics
+///
+/// When no clock was set on this thread.
+pub fn advance_clock(millis: u64) {
+    let (now, monotonic) = crate::clock::fake().expect("set_clock first");
+    let nanos = millis * 1_000_000;
+    crate::clock::set_fake(Some((now + nanos as i64, monotonic + nanos)));
+}
+
 /// The plugin's `describe` answer: name, summary, config keys and boundary safety.
 pub fn describe<P: Plugin>() -> types::Info {
     stage::describe::<P>()
@@ -316,12 +402,17 @@ pub fn build_batch(inputs: &[Input]) -> types::Batch {
         ends: Vec::new(),
         partial: Vec::new(),
         fields: empty_fields(),
+        timestamps: Vec::new(),
+        source: "-".to_owned(),
     };
     for (i, input) in inputs.iter().enumerate() {
         batch.data.extend_from_slice(&input.bytes);
         batch.ends.push(batch.data.len() as u32);
         if input.partial {
             batch.partial.push(i as u32);
+        }
+        if let Some(ts) = input.timestamp {
+            batch.timestamps.push((i as u32, ts));
         }
         for (key, value) in &input.fields {
             let f = &mut batch.fields;
@@ -377,13 +468,38 @@ pub fn check_output(batch: &types::Batch, out: &types::Output) -> Result<(), Str
         return Err("ends and rewritten have different lengths".into());
     }
     check_ends(&out.ends, out.data.len())?;
+    for (k, &d) in out.detached.iter().enumerate() {
+        if k > 0 && d <= out.detached[k - 1] {
+            return Err(format!("detached is not ascending at {k}"));
+        }
+        if out.rewritten.binary_search(&d).is_err() {
+            return Err(format!("detached[{k}] = {d} is not rewritten"));
+        }
+    }
+    for (k, (j, _)) in out.removed.iter().enumerate() {
+        if *j as usize >= out.source.len() || (k > 0 && *j < out.removed[k - 1].0) {
+            return Err(format!("removed[{k}] is out of range or order"));
+        }
+    }
+    check_timestamps(&out.timestamps, out.source.len())?;
     check_fields(&out.fields, out.source.len())
 }
 
-/// Checks trailing lines against the invariants of `lines` in `wit/plugin.wit`.
-pub fn check_lines(lines: &types::Lines) -> Result<(), String> {
-    check_ends(&lines.ends, lines.data.len())?;
-    check_fields(&lines.fields, lines.ends.len())
+/// Checks what `tick` or `finish` returned against the invariants of `emitted` in
+/// `wit/plugin.wit`.
+pub fn check_emitted(emitted: &types::Emitted) -> Result<(), String> {
+    check_ends(&emitted.ends, emitted.data.len())?;
+    check_timestamps(&emitted.timestamps, emitted.ends.len())?;
+    check_fields(&emitted.fields, emitted.ends.len())
+}
+
+fn check_timestamps(timestamps: &[(u32, i64)], lines: usize) -> Result<(), String> {
+    for (k, &(line, _)) in timestamps.iter().enumerate() {
+        if line as usize >= lines || (k > 0 && line <= timestamps[k - 1].0) {
+            return Err(format!("timestamps[{k}] is out of range or order"));
+        }
+    }
+    Ok(())
 }
 
 fn check_ends(ends: &[u32], data_len: usize) -> Result<(), String> {
@@ -435,20 +551,34 @@ fn resolve(inputs: &[Input], out: &types::Output) -> Vec<Emitted> {
     let mut lines = Vec::with_capacity(out.source.len());
     for (j, &s) in out.source.iter().enumerate() {
         let input = &inputs[s as usize];
+        let j32 = j as u32;
+        let detached = out.detached.binary_search(&j32).is_ok();
         let mut line = Emitted {
             source: Some(s as usize),
             rewritten: false,
+            detached,
             bytes: input.bytes.clone(),
-            fields: input.fields.clone(),
+            fields: if detached {
+                Vec::new()
+            } else {
+                input.fields.clone()
+            },
+            timestamp: if detached { None } else { input.timestamp },
         };
-        if out.rewritten.get(rewritten) == Some(&(j as u32)) {
+        if out.rewritten.get(rewritten) == Some(&j32) {
             line.rewritten = true;
             line.bytes = out.data[range(&out.ends, rewritten)].to_vec();
             rewritten += 1;
         }
-        while out.fields.line.get(field) == Some(&(j as u32)) {
+        for (_, key) in out.removed.iter().filter(|(r, _)| *r == j32) {
+            line.fields.retain(|(k, _)| k != key);
+        }
+        while out.fields.line.get(field) == Some(&j32) {
             set(&mut line.fields, &out.fields, field);
             field += 1;
+        }
+        if let Some(&(_, ts)) = out.timestamps.iter().find(|(t, _)| *t == j32) {
+            line.timestamp = Some(ts);
         }
         lines.push(line);
     }
@@ -472,7 +602,7 @@ fn range(ends: &[u32], i: usize) -> std::ops::Range<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{BatchOutput, Config, Line, Output, Trailing};
+    use crate::{BatchOutput, Config, ConfigKey, Line, Output, Trailing, Wake};
 
     /// Exercises the whole output API: keep, emit, 1 → n, drop, fields, finish.
     struct Splitter {
@@ -481,8 +611,10 @@ mod tests {
 
     impl Plugin for Splitter {
         const NAME: &'static str = "splitter";
+        const VERSION: &'static str = "1.0.0";
         const SUMMARY: &'static str = "Splits lines on commas";
-        const CONFIG_KEYS: &'static [(&'static str, &'static str)] = &[("unused", "nothing")];
+        const CONFIG_KEYS: &'static [ConfigKey] =
+            &[ConfigKey::new("unused", "integer", "Nothing.").default("1")];
 
         fn new(_: Config) -> Result<Self, ConfigError> {
             Ok(Splitter { seen: 0 })
@@ -539,6 +671,102 @@ mod tests {
         assert_eq!(trailing[0].field_str("summary"), Some("yes"));
     }
 
+    /// Holds each line until the next one, then emits it detached with a timestamp; reports
+    /// and flushes on tick.
+    struct Holder {
+        held: Option<Vec<u8>>,
+    }
+
+    impl Plugin for Holder {
+        const NAME: &'static str = "holder";
+        const VERSION: &'static str = "1.0.0";
+        const SUMMARY: &'static str = "Delays lines by one";
+
+        fn new(_: Config) -> Result<Self, ConfigError> {
+            Ok(Holder { held: None })
+        }
+
+        fn process(&mut self, line: &Line<'_>, out: &mut Output<'_>) {
+            if let Some(held) = self.held.take() {
+                out.emit_detached(&held);
+                out.set_timestamp(crate::clock::now());
+                out.set_field("held", b"yes");
+            }
+            self.held = Some(line.bytes().to_vec());
+        }
+
+        fn wake(&self) -> Option<Wake> {
+            self.held
+                .as_ref()
+                .map(|_| Wake::after(std::time::Duration::from_millis(1500)))
+        }
+
+        fn tick(&mut self, out: &mut Trailing) -> Result<(), String> {
+            if let Some(held) = self.held.take() {
+                out.push(&held);
+                out.set_timestamp(-1);
+            }
+            out.report(b"ticked".to_vec());
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn detached_lines_timestamps_wake_tick_and_report() {
+        set_clock(1_000, 0);
+        let mut h = Harness::<Holder>::new("{}").unwrap();
+        let out = h
+            .process([Input::new("a").field("k", "v"), Input::new("b")])
+            .unwrap();
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].text(), "a");
+        assert!(out[0].detached);
+        assert_eq!(out[0].source, Some(1));
+        assert_eq!(out[0].fields, [("held".to_string(), b"yes".to_vec())]);
+        assert_eq!(out[0].timestamp, Some(1_000));
+        assert_eq!(
+            h.wake(),
+            Some(Wake {
+                after_ms: 1500,
+                hold: false
+            })
+        );
+        advance_clock(1500);
+        let ticked = h.tick().unwrap();
+        assert_eq!(ticked[0].text(), "b");
+        assert_eq!(ticked[0].timestamp, Some(-1));
+        assert_eq!(h.reports(), [b"ticked".to_vec()]);
+        assert_eq!(h.wake(), None);
+        assert_eq!(crate::clock::now(), 1_500_001_000);
+    }
+
+    #[test]
+    fn removed_fields_and_timestamps_are_inherited_or_not() {
+        struct Tidy;
+        impl Plugin for Tidy {
+            const NAME: &'static str = "tidy";
+            const VERSION: &'static str = "1.0.0";
+            const SUMMARY: &'static str = "Removes `a`, renames `b` to `c`";
+            fn new(_: Config) -> Result<Self, ConfigError> {
+                Ok(Tidy)
+            }
+            fn process(&mut self, line: &Line<'_>, out: &mut Output<'_>) {
+                out.keep();
+                out.remove_field("a");
+                if let Some(b) = line.field("b") {
+                    out.remove_field("b");
+                    out.set_field("c", b);
+                }
+            }
+        }
+        let out = Harness::<Tidy>::new("{}")
+            .unwrap()
+            .process([Input::new("x").field("a", "1").field("b", "2").timestamp(9)])
+            .unwrap();
+        assert_eq!(out[0].fields, [("c".to_string(), b"2".to_vec())]);
+        assert_eq!(out[0].timestamp, Some(9));
+    }
+
     #[test]
     fn unknown_keys_are_rejected_before_new() {
         let e = config_error::<Splitter>(r#"{"unsed": 1}"#);
@@ -550,7 +778,12 @@ mod tests {
     fn describe_uses_the_constants() {
         let info = describe::<Splitter>();
         assert_eq!(info.name, "splitter");
-        assert_eq!(info.config_keys, [("unused".into(), "nothing".into())]);
+        assert_eq!(info.version, "1.0.0");
+        let key = &info.config_keys[0];
+        assert_eq!(
+            (&*key.name, &*key.kind, key.default.as_deref(), &*key.doc),
+            ("unused", "integer", Some("1"), "Nothing.")
+        );
         assert!(!info.boundary_safe);
     }
 
@@ -566,6 +799,7 @@ mod tests {
 
     impl Plugin for Backwards {
         const NAME: &'static str = "backwards";
+        const VERSION: &'static str = "1.0.0";
         const SUMMARY: &'static str = "Outputs lines in reverse order (not allowed)";
 
         fn new(_: Config) -> Result<Self, ConfigError> {
@@ -599,6 +833,7 @@ mod tests {
 
     impl Plugin for Dropper {
         const NAME: &'static str = "dropper";
+        const VERSION: &'static str = "1.0.0";
         const SUMMARY: &'static str = "Drops everything, claiming to be boundary-safe";
         const BOUNDARY_SAFE: bool = true;
 
@@ -624,6 +859,7 @@ mod tests {
 
     impl Plugin for FieldFirst {
         const NAME: &'static str = "field-first";
+        const VERSION: &'static str = "1.0.0";
         const SUMMARY: &'static str = "Sets a field before producing a line (not allowed)";
 
         fn new(_: Config) -> Result<Self, ConfigError> {
@@ -649,6 +885,8 @@ mod tests {
             rewritten: vec![2],
             data: b"x".to_vec(),
             ends: vec![1],
+            detached: vec![2],
+            removed: vec![(0, "k".into())],
             fields: types::Fields {
                 names: vec!["k".into()],
                 line: vec![0],
@@ -656,6 +894,8 @@ mod tests {
                 values: b"v".to_vec(),
                 value_ends: vec![1],
             },
+            timestamps: vec![(1, 5)],
+            wake: None,
         };
         assert_eq!(check_output(&batch, &good()), Ok(()));
         type Break = fn(&mut types::Output);
@@ -665,6 +905,9 @@ mod tests {
             (|o| o.rewritten = vec![3], "not an output line"),
             (|o| o.ends = vec![0], "last end"),
             (|o| o.fields.name = vec![1], "not an index"),
+            (|o| o.detached = vec![1], "not rewritten"),
+            (|o| o.removed = vec![(3, "k".into())], "removed[0]"),
+            (|o| o.timestamps = vec![(1, 0), (1, 1)], "timestamps[1]"),
             (|o| o.fields.line = vec![3], "entry 0 is on line 3"),
             (
                 |o| {
@@ -688,6 +931,7 @@ mod tests {
 
     impl Plugin for Redact {
         const NAME: &'static str = "redact";
+        const VERSION: &'static str = "1.0.0";
         const SUMMARY: &'static str = "Redacts a word";
         const BOUNDARY_SAFE: bool = true;
 

@@ -13,6 +13,7 @@ pub struct Identity;
 
 impl Plugin for Identity {
     const NAME: &'static str = "identity";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const SUMMARY: &'static str = "Pass every line through unchanged (for tests and benchmarks)";
 
     fn new(_config: Config) -> Result<Self, ConfigError> {

@@ -16,7 +16,8 @@
 //! Since `describe` cannot depend on configuration, the probe is never boundary-safe.
 
 use sluice_plugin_sdk::{
-    Batch, BatchOutput, Config, ConfigError, Line, Output, Plugin, Trailing, export_plugin,
+    Batch, BatchOutput, Config, ConfigError, ConfigKey, Line, Output, Plugin, Trailing,
+    export_plugin,
 };
 use std::hint::black_box;
 
@@ -56,23 +57,39 @@ impl Probe {
 
 impl Plugin for Probe {
     const NAME: &'static str = "probe";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const SUMMARY: &'static str =
         "Misbehave on request (trap, loop, fail, bad output, grow) for host tests";
-    const CONFIG_KEYS: &'static [(&'static str, &'static str)] = &[
-        ("trap", "create, process or finish: trap there"),
-        ("loop", "true: loop forever in process"),
-        ("fail", "a message that process returns as an error"),
-        (
+    const CONFIG_KEYS: &'static [ConfigKey] = &[
+        ConfigKey::new("trap", "string", "create, process or finish: trap there."),
+        ConfigKey::new("loop", "bool", "true: loop forever in process."),
+        ConfigKey::new(
+            "fail",
+            "string",
+            "A message that process returns as an error.",
+        ),
+        ConfigKey::new(
             "bad_output",
-            "true: answer process with a source index out of range",
+            "bool",
+            "true: answer process with a source index out of range.",
         ),
-        ("grow", "true: allocate memory without bound in process"),
-        (
+        ConfigKey::new(
+            "grow",
+            "bool",
+            "true: allocate memory without bound in process.",
+        ),
+        ConfigKey::new(
             "repeat",
-            "output each line this many times (0 drops all); by default 1",
+            "integer",
+            "Output each line this many times (0 drops all).",
+        )
+        .default("1"),
+        ConfigKey::new(
+            "finish_lines",
+            "list of strings",
+            "Lines that finish emits.",
         ),
-        ("finish_lines", "lines that finish emits"),
-        ("tag", "append |tag to every line output"),
+        ConfigKey::new("tag", "string", "Append |tag to every line output."),
     ];
 
     fn new(config: Config) -> Result<Self, ConfigError> {

@@ -1,0 +1,98 @@
+//! Reports: what a stage hands the host to write outside the line stream (captured variables,
+//! metrics, a summary), and where they go.
+//!
+//! A stage's `report` config key names the destination: `stderr` (the default) or a file path.
+//! A file is replaced whole by each report, through a temporary file renamed over it, so a
+//! reader never sees half a report.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// Where one stage's reports go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReportTarget {
+    /// Standard error, each report as it is.
+    Stderr,
+    /// A file, replaced by each report.
+    File(PathBuf),
+}
+
+impl ReportTarget {
+    /// `stderr` or a path.
+    pub fn parse(value: &str) -> ReportTarget {
+        if value == "stderr" {
+            ReportTarget::Stderr
+        } else {
+            ReportTarget::File(value.into())
+        }
+    }
+
+    /// Writes `report` to the target.
+    pub fn write(&self, report: &[u8]) -> io::Result<()> {
+        match self {
+            ReportTarget::Stderr => {
+                let mut err = io::stderr().lock();
+                err.write_all(report)?;
+                if !report.ends_with(b"\n") && !report.is_empty() {
+                    err.write_all(b"\n")?;
+                }
+                err.flush()
+            }
+            ReportTarget::File(path) => replace_file(path, report),
+        }
+    }
+}
+
+impl std::fmt::Display for ReportTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReportTarget::Stderr => f.write_str("stderr"),
+            ReportTarget::File(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+/// Writes `bytes` to a temporary file next to `path`, then renames it over `path`.
+fn replace_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file path"))?;
+    let mut temp_name = std::ffi::OsString::from(".");
+    temp_name.push(name);
+    temp_name.push(format!(".{}.tmp", std::process::id()));
+    let temp = path.with_file_name(temp_name);
+    let result = fs::write(&temp, bytes).and_then(|()| fs::rename(&temp, path));
+    if result.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_report_replaces_the_file() {
+        let dir = std::env::temp_dir().join(format!("sluice-report-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("outcome.json");
+        let target = ReportTarget::parse(path.to_str().unwrap());
+        target.write(b"first, longer report").unwrap();
+        target.write(b"second").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"second");
+        assert_eq!(
+            fs::read_dir(&dir).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_report_to_a_missing_directory_fails() {
+        let target = ReportTarget::parse("/nonexistent-sluice-dir/report");
+        assert!(target.write(b"x").is_err());
+    }
+}
