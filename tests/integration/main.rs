@@ -9,4 +9,5 @@ mod passthrough;
 mod plugin_crates;
 mod regex;
 mod sanitize;
+mod stream;
 mod util;

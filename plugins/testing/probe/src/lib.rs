@@ -12,11 +12,15 @@
 //! | `repeat` | n: output each line n times (0 drops every line). By default, 1. |
 //! | `finish_lines` | lines that `finish` emits. |
 //! | `tag` | append `\|` and the tag to every line this stage outputs (finish lines included), to observe chain order. |
+//! | `tick_after_ms` | n: after each batch, ask to be ticked after n ms; `tick` emits the line `tick` (tagged). |
+//! | `stamp` | `true`: give the k-th line seen the timestamp k seconds and the field `n` = k. |
+//! | `remove` | a field name: take that field off every line. |
+//! | `report_lines` | `true`: `finish` reports `probe saw N lines`. |
 //!
 //! Since `describe` cannot depend on configuration, the probe is never boundary-safe.
 
 use sluice_plugin_sdk::{
-    Batch, BatchOutput, Config, ConfigError, ConfigKey, Line, Output, Plugin, Trailing,
+    Batch, BatchOutput, Config, ConfigError, ConfigKey, Line, Output, Plugin, Trailing, Wake,
     export_plugin,
 };
 use std::hint::black_box;
@@ -39,10 +43,18 @@ pub struct Probe {
     finish_lines: Vec<String>,
     /// `|` and the tag, or empty.
     suffix: Vec<u8>,
+    tick_after_ms: Option<u32>,
+    stamp: bool,
+    remove: Option<String>,
+    report_lines: bool,
+    /// Lines seen so far.
+    seen: u64,
+    /// True between a batch and the tick it asked for.
+    tick_due: bool,
 }
 
 impl Probe {
-    /// Emits `line` with the tag appended.
+    /// Emits `line` with the tag appended, stamped and with `remove` removed.
     fn write(&self, bytes: &[u8], out: &mut Output<'_>) {
         if self.suffix.is_empty() {
             out.keep();
@@ -51,6 +63,13 @@ impl Probe {
                 buf.extend_from_slice(bytes);
                 buf.extend_from_slice(&self.suffix);
             });
+        }
+        if self.stamp {
+            out.set_timestamp(self.seen as i64 * 1_000_000_000);
+            out.set_field("n", self.seen.to_string().as_bytes());
+        }
+        if let Some(key) = &self.remove {
+            out.remove_field(key);
         }
     }
 }
@@ -90,6 +109,22 @@ impl Plugin for Probe {
             "Lines that finish emits.",
         ),
         ConfigKey::new("tag", "string", "Append |tag to every line output."),
+        ConfigKey::new(
+            "tick_after_ms",
+            "integer",
+            "Ask for a tick this long after each batch; tick emits `tick`.",
+        ),
+        ConfigKey::new(
+            "stamp",
+            "bool",
+            "Give the k-th line timestamp k s and field n = k.",
+        ),
+        ConfigKey::new("remove", "string", "A field to take off every line."),
+        ConfigKey::new(
+            "report_lines",
+            "bool",
+            "finish reports how many lines the stage saw.",
+        ),
     ];
 
     fn new(config: Config) -> Result<Self, ConfigError> {
@@ -118,13 +153,41 @@ impl Plugin for Probe {
             repeat: config.u64("repeat")?.unwrap_or(1),
             finish_lines,
             suffix,
+            tick_after_ms: config
+                .u64("tick_after_ms")?
+                .map(|ms| ms.min(u32::MAX as u64) as u32),
+            stamp: config.bool("stamp")?.unwrap_or(false),
+            remove: config.str("remove")?.map(str::to_owned),
+            report_lines: config.bool("report_lines")?.unwrap_or(false),
+            seen: 0,
+            tick_due: false,
         })
     }
 
     fn process(&mut self, line: &Line<'_>, out: &mut Output<'_>) {
+        self.seen += 1;
         for _ in 0..self.repeat {
             self.write(line.bytes(), out);
         }
+    }
+
+    fn wake(&self) -> Option<Wake> {
+        match self.tick_after_ms {
+            Some(after_ms) if self.tick_due => Some(Wake {
+                after_ms,
+                hold: false,
+            }),
+            _ => None,
+        }
+    }
+
+    fn tick(&mut self, out: &mut Trailing) -> Result<(), String> {
+        self.tick_due = false;
+        out.push_with(|buf| {
+            buf.extend_from_slice(b"tick");
+            buf.extend_from_slice(&self.suffix);
+        });
+        Ok(())
     }
 
     fn process_batch(&mut self, batch: &Batch<'_>, out: &mut BatchOutput) -> Result<(), String> {
@@ -155,12 +218,16 @@ impl Plugin for Probe {
         for line in batch.lines() {
             self.process(&line, &mut out.line(&line));
         }
+        self.tick_due = true;
         Ok(())
     }
 
     fn finish(&mut self, out: &mut Trailing) -> Result<(), String> {
         if self.trap == Some(Trap::Finish) {
             panic!("probe: trap in finish, as configured");
+        }
+        if self.report_lines {
+            out.report(format!("probe saw {} lines\n", self.seen).into_bytes());
         }
         for line in &self.finish_lines {
             out.push_with(|buf| {
@@ -201,6 +268,24 @@ mod tests {
             run::<Probe>(r#"{"finish_lines": ["end1", "end2"], "tag": "1"}"#, &["a"]),
             ["a|1", "end1|1", "end2|1"]
         );
+    }
+
+    #[test]
+    fn tick_stamp_remove_and_report() {
+        let mut h = Harness::<Probe>::new(
+            r#"{"tick_after_ms": 50, "stamp": true, "remove": "x", "report_lines": true}"#,
+        )
+        .unwrap();
+        let out = h
+            .process([Input::new("a").field("x", "1"), Input::new("b")])
+            .unwrap();
+        assert_eq!(out[1].timestamp, Some(2_000_000_000));
+        assert_eq!(out[0].fields, [("n".to_string(), b"1".to_vec())]);
+        assert_eq!(h.wake().map(|w| w.after_ms), Some(50));
+        assert_eq!(h.tick().unwrap()[0].text(), "tick");
+        assert_eq!(h.wake(), None);
+        h.finish().unwrap();
+        assert_eq!(h.reports(), [b"probe saw 2 lines\n".to_vec()]);
     }
 
     #[test]

@@ -1,0 +1,339 @@
+//! The stream around the stages: timed wake-ups with the input idle, reports, output formats,
+//! `match` nodes and `--follow`. Seen through the `probe` test plugin where a built-in would
+//! hide what the host does.
+
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::util::{run, run_cmd, sluice, test_plugin, transform};
+
+fn probe(config: &str) -> String {
+    format!("{}={config}", test_plugin("probe"))
+}
+
+fn tempdir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("stream-{name}"));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The lines a child writes on stdout, as they come.
+fn lines_of(child: &mut Child) -> mpsc::Receiver<String> {
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// Generous: these tests check that something happens while the input stays open, not how
+/// fast (the README gives the measured latencies).
+const PATIENCE: Duration = Duration::from_secs(20);
+
+#[test]
+fn a_stage_is_ticked_while_the_input_is_idle() {
+    let mut child = sluice()
+        .args(["-p", &probe(r#"{"tick_after_ms": 50}"#)])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let rx = lines_of(&mut child);
+    writeln!(stdin, "first").unwrap();
+    stdin.flush().unwrap();
+    assert_eq!(rx.recv_timeout(PATIENCE).unwrap(), "first");
+    // Nothing more is written, and stdin stays open: the tick must come anyway.
+    assert_eq!(rx.recv_timeout(PATIENCE).unwrap(), "tick");
+    writeln!(stdin, "second").unwrap();
+    stdin.flush().unwrap();
+    assert_eq!(rx.recv_timeout(PATIENCE).unwrap(), "second");
+    assert_eq!(rx.recv_timeout(PATIENCE).unwrap(), "tick");
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn ticked_lines_run_through_the_stages_after() {
+    let mut child = sluice()
+        .args([
+            "-p",
+            &probe(r#"{"tick_after_ms": 20, "tag": "1"}"#),
+            "-p",
+            &probe(r#"{"tag": "2"}"#),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let rx = lines_of(&mut child);
+    writeln!(stdin, "a").unwrap();
+    stdin.flush().unwrap();
+    assert_eq!(rx.recv_timeout(PATIENCE).unwrap(), "a|1|2");
+    assert_eq!(rx.recv_timeout(PATIENCE).unwrap(), "tick|1|2");
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn reports_go_to_stderr_by_default_and_to_a_file_when_asked() {
+    let run = run(&["-p", &probe(r#"{"report_lines": true}"#)], b"a\nb\n");
+    assert_eq!(run.code, 0);
+    assert_eq!(run.stdout, b"a\nb\n");
+    assert_eq!(run.stderr, "probe saw 2 lines\n");
+
+    let dir = tempdir("report");
+    let path = dir.join("report.txt");
+    let config = format!(
+        r#"{{"report_lines": true, "report": "{}"}}"#,
+        path.display()
+    );
+    assert_eq!(transform(&["-p", &probe(&config)], b"x\n"), b"x\n");
+    assert_eq!(fs::read_to_string(&path).unwrap(), "probe saw 1 lines\n");
+}
+
+#[test]
+fn a_report_that_cannot_be_written_fails_the_run() {
+    let config = r#"{"report_lines": true, "report": "/nonexistent-dir/report.txt"}"#;
+    let run = run(&["-p", &probe(config)], b"x\n");
+    let message = run.fails(1);
+    assert!(
+        message.contains("cannot write its report to /nonexistent-dir/report.txt"),
+        "{message}"
+    );
+    let run = crate::util::run(&["-p", &probe(r#"{"report": 7}"#)], b"x\n");
+    assert!(
+        run.fails(2)
+            .contains("config key `report`: expected a file path or \"stderr\", got a number")
+    );
+}
+
+#[test]
+fn json_and_logfmt_output_carry_fields_and_timestamps() {
+    let input = b"GET /a\r\ncaf\xc3\xa9 \xff\n";
+    let json = transform(
+        &["-p", &probe(r#"{"stamp": true}"#), "--output", "json"],
+        input,
+    );
+    insta::assert_snapshot!(String::from_utf8(json).unwrap(), @r#"
+    {"line":"GET /a","timestamp":"1970-01-01T00:00:01Z","fields":{"n":"1"}}
+    {"line":"café \\xff","timestamp":"1970-01-01T00:00:02Z","fields":{"n":"2"}}
+    "#);
+    let logfmt = transform(&["-p", &probe(r#"{"stamp": true}"#), "-o", "logfmt"], input);
+    insta::assert_snapshot!(String::from_utf8(logfmt).unwrap(), @r#"
+    line="GET /a" timestamp=1970-01-01T00:00:01Z n=1
+    line="café \\xff" timestamp=1970-01-01T00:00:02Z n=2
+    "#);
+    // With no stage, JSON output still wraps each line, and a file's name is the source.
+    let run = run_cmd(
+        sluice().args(["-o", "json", "tests/fixtures/logfmt.log"]),
+        b"",
+    );
+    let first = run.ok().split(|&b| b == b'\n').next().unwrap().to_vec();
+    let record: serde_json::Value = serde_json::from_slice(&first).unwrap();
+    assert_eq!(record["source"], "tests/fixtures/logfmt.log");
+    let err = crate::util::run(&["-o", "yaml"], b"").stderr;
+    assert!(err.contains("unknown output format `yaml`"), "{err}");
+}
+
+#[test]
+fn removed_fields_are_gone_downstream() {
+    let out = transform(
+        &[
+            "-p",
+            r#"regex={"expression":"user=(?P<user>\\w+) (?P<rest>.*)"}"#,
+            "-p",
+            &probe(r#"{"remove": "user"}"#),
+            "-p",
+            "pack",
+        ],
+        b"user=bob did things\n",
+    );
+    assert_eq!(
+        out,
+        b"{\"_entry\":\"user=bob did things\",\"rest\":\"did things\"}\n"
+    );
+}
+
+#[test]
+fn match_runs_nested_stages_on_selected_lines_only() {
+    let dir = tempdir("match");
+    let path = dir.join("pipeline.toml");
+    fs::write(
+        &path,
+        format!(
+            r#"
+[[stage]]
+plugin = "regex"
+expression = 'level=(?P<level>\w+)'
+
+[[stage]]
+match = '{{level="error"}} != "ignore"'
+
+  [[stage.stages]]
+  plugin = "{probe}"
+  tag = "matched"
+  finish_lines = ["end"]
+
+[[stage]]
+plugin = "{probe}"
+tag = "all"
+"#,
+            probe = test_plugin("probe")
+        ),
+    )
+    .unwrap();
+    let input = b"level=info a\nlevel=error b\nlevel=error ignore c\nlevel=error d\nlevel=warn e\n";
+    let out = transform(&["-c", path.to_str().unwrap()], input);
+    insta::assert_snapshot!(String::from_utf8(out).unwrap(), @r"
+    level=info a|all
+    level=error b|matched|all
+    level=error ignore c|all
+    level=error d|matched|all
+    level=warn e|all
+    end|matched|all
+    ");
+}
+
+#[test]
+fn a_bad_selector_is_a_config_error() {
+    let dir = tempdir("bad-selector");
+    let path = dir.join("pipeline.toml");
+    fs::write(
+        &path,
+        "[[stage]]\nmatch = '{level=\"x\"'\n[[stage.stages]]\nplugin = \"pack\"\n",
+    )
+    .unwrap();
+    let run = run(&["-c", path.to_str().unwrap()], b"");
+    assert_eq!(
+        run.fails(2),
+        "sluice: stage 1 (match): selector: expected `,` at character 11, found the end"
+    );
+}
+
+#[test]
+fn follow_outputs_appended_lines_and_survives_rotation() {
+    let dir = tempdir("follow");
+    let path = dir.join("app.log");
+    fs::write(&path, "old 1\nold 2\n").unwrap();
+    let mut child = sluice()
+        .args(["-f", "-p", &probe(r#"{"tag": "seen"}"#)])
+        .arg(&path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let rx = lines_of(&mut child);
+    assert_eq!(rx.recv_timeout(PATIENCE).unwrap(), "old 1|seen");
+    assert_eq!(rx.recv_timeout(PATIENCE).unwrap(), "old 2|seen");
+
+    let mut file = fs::OpenOptions::new().append(true).open(&path).unwrap();
+    writeln!(file, "new 1").unwrap();
+    assert_eq!(rx.recv_timeout(PATIENCE).unwrap(), "new 1|seen");
+    // A line written in two parts comes out once it is complete.
+    write!(file, "half").unwrap();
+    file.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    writeln!(file, " and half").unwrap();
+    assert_eq!(rx.recv_timeout(PATIENCE).unwrap(), "half and half|seen");
+
+    // logrotate's rename and create: lines written to the old file just before the rename
+    // and to the new one just after both come out, in order.
+    writeln!(file, "last before rotation").unwrap();
+    fs::rename(&path, dir.join("app.log.1")).unwrap();
+    writeln!(file, "late write to the old file").unwrap();
+    drop(file);
+    let mut file = fs::File::create(&path).unwrap();
+    writeln!(file, "first after rotation").unwrap();
+    assert_eq!(
+        rx.recv_timeout(PATIENCE).unwrap(),
+        "last before rotation|seen"
+    );
+    assert_eq!(
+        rx.recv_timeout(PATIENCE).unwrap(),
+        "late write to the old file|seen"
+    );
+    assert_eq!(
+        rx.recv_timeout(PATIENCE).unwrap(),
+        "first after rotation|seen"
+    );
+
+    // Truncation in place starts over.
+    drop(file);
+    fs::write(&path, "").unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    fs::write(&path, "after truncation\n").unwrap();
+    assert_eq!(rx.recv_timeout(PATIENCE).unwrap(), "after truncation|seen");
+
+    child.kill().unwrap();
+    let _ = child.wait();
+}
+
+#[test]
+fn follow_waits_for_a_file_to_appear_and_follows_several() {
+    let dir = tempdir("follow-several");
+    let a = dir.join("a.log");
+    let b = dir.join("b.log");
+    fs::write(&a, "a1\n").unwrap();
+    let mut child = sluice()
+        .args(["-f", "-o", "json"])
+        .arg(&a)
+        .arg(&b)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let rx = lines_of(&mut child);
+    let record = |line: String| serde_json::from_str::<serde_json::Value>(&line).unwrap();
+    let first = record(rx.recv_timeout(PATIENCE).unwrap());
+    assert_eq!(first["line"], "a1");
+    assert_eq!(first["source"], a.display().to_string());
+    fs::write(&b, "b1\n").unwrap();
+    let second = record(rx.recv_timeout(PATIENCE).unwrap());
+    assert_eq!(second["line"], "b1");
+    assert_eq!(second["source"], b.display().to_string());
+    child.kill().unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("b.log: no such file yet; waiting for it to appear"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn follow_needs_files() {
+    assert!(
+        run(&["-f"], b"")
+            .fails(2)
+            .contains("--follow needs file paths")
+    );
+    assert!(
+        run(&["-f", "-"], b"")
+            .fails(2)
+            .contains("--follow needs file paths")
+    );
+}
+
+#[test]
+fn sluice_now_must_be_a_time() {
+    let run = run_cmd(
+        sluice().env("SLUICE_NOW", "tomorrow").args(["-p", "pack"]),
+        b"",
+    );
+    assert!(
+        run.fails(2)
+            .contains("SLUICE_NOW=\"tomorrow\" is not a time")
+    );
+}
