@@ -1,8 +1,11 @@
-//! A realistic log for the benchmark, generated from a fixed seed: the same bytes every run.
+//! Realistic logs for the benchmark, generated from a fixed seed: the same bytes every run.
 //!
-//! A mix of nginx access lines (40%), logfmt application lines (30%), JSON application lines
-//! (25%) and Java stack trace lines (5%), about 140 bytes on average; about 2% of the lines
-//! carry a secret (a password, a bearer token, an AWS key, a JWT) for `sanitize` to find.
+//! [`Mix::All`] is a mix of nginx access lines (40%), logfmt application lines (30%), JSON
+//! application lines (25%) and Java stack trace lines (5%), about 120 bytes on average; about 2%
+//! of the lines carry a secret (a password, a bearer token, an AWS key, a JWT) for `sanitize`
+//! to find. The other mixes hold one kind of line only, for the parsers' rows:
+//! [`Mix::Json`], [`Mix::Logfmt`], and [`Mix::JavaTraces`] (an error line with a timestamp
+//! followed by 2–12 stack frames, for `multiline`).
 
 /// xorshift64*: small, fast, reproducible.
 struct Rng(u64);
@@ -59,15 +62,38 @@ const MESSAGES: &[&str] = &[
     "connection pool exhausted",
 ];
 
+/// Which kinds of lines a sample holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mix {
+    All,
+    Json,
+    Logfmt,
+    JavaTraces,
+}
+
 /// `lines` lines of log, each ending in `\n`.
-pub fn generate(lines: usize, seed: u64) -> Vec<u8> {
+pub fn generate(lines: usize, seed: u64, mix: Mix) -> Vec<u8> {
     let mut rng = Rng(seed | 1);
     let mut out = Vec::with_capacity(lines * 150);
+    let mut frames_left = 0;
     for i in 0..lines {
         let second = i / 2000;
         let (h, m, s) = (second / 3600 % 24, second / 60 % 60, second % 60);
         let secret = rng.below(50) == 0;
-        let line = match rng.below(20) {
+        let kind = match mix {
+            Mix::All => rng.below(20),
+            Mix::Json => 14,
+            Mix::Logfmt => 8,
+            Mix::JavaTraces if frames_left > 0 => {
+                frames_left -= 1;
+                19
+            }
+            Mix::JavaTraces => {
+                frames_left = 2 + rng.below(11);
+                20
+            }
+        };
+        let line = match kind {
             0..=7 => {
                 let ip = format!(
                     "{}.{}.{}.{}",
@@ -128,6 +154,13 @@ pub fn generate(lines: usize, seed: u64) -> Vec<u8> {
                     rng.below(100_000)
                 )
             }
+            20 => format!(
+                "2026-11-21 {h:02}:{m:02}:{s:02}.{:03} ERROR [{}] request {} failed: java.lang.IllegalStateException: {}",
+                rng.below(1000),
+                rng.pick(SERVICES),
+                rng.token(12),
+                rng.pick(MESSAGES)
+            ),
             _ => format!(
                 "\tat com.example.{}.{}Service.handle({}Service.java:{})",
                 rng.pick(SERVICES),

@@ -3,7 +3,9 @@
 //!
 //! - **External runs** time whole processes, file on stdin, output to `/dev/null`, best of
 //!   `SLUICE_BENCH_RUNS` (default 3): `cat`, `sed -E` doing comparable redaction, and sluice
-//!   with no plugins, each built-in alone, and the sanitize → regex → pack chain.
+//!   with no plugins, each built-in alone, and the sanitize → regex → pack chain; then the
+//!   parsers `json`, `logfmt` and `multiline`, each on a log of its own format (the MB/s
+//!   column and "vs cat" are against that log; its lines are longer or shorter).
 //! - **Native runs** call the built-in plugins' own code compiled for the host (through the
 //!   guest SDK's native harness, the code path the wasm exports use) on the same batches the
 //!   host would make: the ceiling sluice approaches, without wasm.
@@ -12,6 +14,8 @@
 //! fixed seed (see `sample.rs`) into `target/bench/`.
 
 mod sample;
+
+use sample::Mix;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -34,9 +38,9 @@ fn main() {
     }
     let lines: usize = env_or("SLUICE_BENCH_LINES", 1_000_000);
     let runs: usize = env_or("SLUICE_BENCH_RUNS", 3);
-    let sample = write_sample(lines);
+    let sample = write_sample(lines, Mix::All);
     let bytes = std::fs::metadata(&sample).unwrap().len() as f64;
-    let report = |name: &str, time: Duration, baseline: Option<Duration>| {
+    let report_bytes = |name: &str, time: Duration, baseline: Option<Duration>, bytes: f64| {
         let secs = time.as_secs_f64();
         let vs = baseline.map_or(String::new(), |b| format!("{:.2}×", secs / b.as_secs_f64()));
         println!(
@@ -45,6 +49,9 @@ fn main() {
             lines as f64 / secs / 1e6,
             bytes / secs / 1e6,
         );
+    };
+    let report = |name: &str, time: Duration, baseline: Option<Duration>| {
+        report_bytes(name, time, baseline, bytes)
     };
 
     println!(
@@ -97,6 +104,35 @@ fn main() {
         report(name, time, Some(cat));
     }
 
+    // Parsers, each on a log of the format it parses (the same number of lines).
+    let per_format: &[(&str, Mix, &[&str])] = &[
+        ("sluice -p json (JSON lines)", Mix::Json, &["-p", "json"]),
+        (
+            "sluice -p logfmt (logfmt lines)",
+            Mix::Logfmt,
+            &["-p", "logfmt"],
+        ),
+        (
+            "sluice -p multiline (Java traces)",
+            Mix::JavaTraces,
+            &["-p", r#"multiline={"firstline":"^\\d{4}-\\d{2}-\\d{2} "}"#],
+        ),
+    ];
+    for (name, mix, args) in per_format {
+        let sample = write_sample(lines, *mix);
+        let own_cat = best_of(runs, || time_command(Command::new("cat"), &sample));
+        let mut warm = Command::new(sluice);
+        warm.args(*args);
+        time_command(warm, &sample);
+        let time = best_of(runs, || {
+            let mut cmd = Command::new(sluice);
+            cmd.args(*args);
+            time_command(cmd, &sample)
+        });
+        let own_bytes = std::fs::metadata(&sample).unwrap().len() as f64;
+        report_bytes(name, time, Some(own_cat), own_bytes);
+    }
+
     let input = std::fs::read(&sample).unwrap();
     let batches = host_batches(&input);
     let native = |name: &str, stages: &mut dyn FnMut() -> Vec<Box<dyn NativeStage>>| {
@@ -143,12 +179,16 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
         .unwrap_or(default)
 }
 
-fn write_sample(lines: usize) -> PathBuf {
+fn write_sample(lines: usize, mix: Mix) -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench");
     std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("sample-{lines}-{SEED:x}.log"));
+    let name = match mix {
+        Mix::All => format!("sample-{lines}-{SEED:x}.log"),
+        other => format!("sample-{other:?}-{lines}-{SEED:x}.log").to_lowercase(),
+    };
+    let path = dir.join(name);
     if !path.exists() {
-        std::fs::write(&path, sample::generate(lines, SEED)).unwrap();
+        std::fs::write(&path, sample::generate(lines, SEED, mix)).unwrap();
     }
     path
 }
@@ -220,6 +260,8 @@ fn run_native(batches: &[Lines], chain: &mut [Box<dyn NativeStage>]) {
                     values: std::mem::take(&mut lines.fields.values),
                     value_ends: std::mem::take(&mut lines.fields.value_ends),
                 },
+                timestamps: std::mem::take(&mut lines.timestamps),
+                source: std::mem::take(&mut lines.source),
             };
             let output = stage.process(&batch);
             lines.data = batch.data;
@@ -230,11 +272,17 @@ fn run_native(batches: &[Lines], chain: &mut [Box<dyn NativeStage>]) {
             lines.fields.name = batch.fields.name;
             lines.fields.values = batch.fields.values;
             lines.fields.value_ends = batch.fields.value_ends;
+            lines.timestamps = batch.timestamps;
+            lines.source = batch.source;
             let output = StageOutput {
                 source: output.source,
                 rewritten: output.rewritten,
                 data: output.data,
                 ends: output.ends,
+                detached: output.detached,
+                removed: output.removed,
+                timestamps: output.timestamps,
+                wake: None,
                 fields: sluice_host::fields::FieldTable {
                     names: output.fields.names,
                     line: output.fields.line,

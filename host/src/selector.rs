@@ -40,7 +40,7 @@ struct LineFilter {
 #[derive(Clone, Debug)]
 enum Test {
     Equals(Vec<u8>, bool),
-    Contains(memchr::memmem::Finder<'static>, bool),
+    Contains(Box<memchr::memmem::Finder<'static>>, bool),
     Matches(Regex, bool),
 }
 
@@ -201,7 +201,7 @@ impl Parser<'_> {
         let value = self.string()?;
         let test = match op {
             "|=" | "!=" => Test::Contains(
-                memchr::memmem::Finder::new(value.as_bytes()).into_owned(),
+                Box::new(memchr::memmem::Finder::new(value.as_bytes()).into_owned()),
                 op == "|=",
             ),
             _ => Test::Matches(regex(&value, &value)?, op == "|~"),
