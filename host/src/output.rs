@@ -425,13 +425,7 @@ mod tests {
         output.check(input.len()).unwrap();
         let mut out = Lines::default();
         output.apply(&input, &mut out);
-        assert_eq!(
-            written(&out),
-            b"held
-b
-b
-"
-        );
+        assert_eq!(written(&out), b"held\r\nb\r\nb\r\n");
         assert_eq!(
             out.fields.of_line(0).collect::<Vec<_>>(),
             [("block", &b"yes"[..])]

@@ -168,6 +168,7 @@ impl Parser<'_> {
     }
 
     fn field_matcher(&mut self) -> Result<FieldMatcher, String> {
+        self.skip_space();
         let rest = self.rest();
         let len = rest
             .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '-'))
@@ -279,7 +280,7 @@ mod tests {
     fn field_matchers() {
         assert_eq!(selected(r#"{level="error"}"#), [0]);
         assert_eq!(selected(r#"{level!="error"}"#), [1, 2]);
-        assert_eq!(selected(r#"{level=~"err|info"}"#), [0, 1]);
+        assert_eq!(selected(r#"{level=~"error|info"}"#), [0, 1]);
         // Anchored: `err` does not match `error` whole.
         assert_eq!(selected(r#"{level=~"err"}"#), Vec::<usize>::new());
         // A missing field is the empty string.
