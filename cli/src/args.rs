@@ -27,8 +27,18 @@ Exit status:
 /// with -p/--config, in order, and writes the result to standard output as soon as each line
 /// is done. Bytes are never re-encoded: terminators (LF, CRLF, none) and invalid UTF-8 are kept.
 #[derive(Debug, Parser)]
-#[command(name = "sluice", version, after_help = AFTER_HELP)]
+#[command(
+    name = "sluice",
+    version,
+    after_help = AFTER_HELP,
+    args_conflicts_with_subcommands = true,
+    subcommand_value_name = "COMMAND",
+    subcommand_help_heading = "Commands (instead of processing input)"
+)]
 pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Files to read, in order; `-` is standard input. By default, standard input.
     #[arg(value_name = "FILE")]
     pub files: Vec<String>,
@@ -85,6 +95,18 @@ pub struct Args {
 fn parse_format(text: &str) -> Result<OutputFormat, String> {
     OutputFormat::parse(text)
         .ok_or_else(|| format!("unknown output format `{text}`; use raw, json or logfmt"))
+}
+
+/// What sluice can do besides processing input.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Shows what a plugin says about itself (name, version, summary, config keys with types
+    /// and defaults) and what it imports, without running it.
+    Inspect {
+        /// A built-in plugin's name or a path to a .wasm component.
+        #[arg(value_name = "PLUGIN")]
+        plugin: String,
+    },
 }
 
 /// Parses `65536`, `64K`, `64KiB`, `1M`, `1MiB` (binary multiples).

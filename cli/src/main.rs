@@ -8,6 +8,7 @@
 //! Data goes to stdout, diagnostics to stderr, each on one line prefixed `sluice: `.
 
 mod args;
+mod inspect;
 mod pipeline_file;
 mod setup;
 mod spec;
@@ -22,7 +23,7 @@ use sluice_host::chain::Chain;
 use sluice_host::pipeline::{Input, Pipeline, RunError, Settings};
 use sluice_host::runtime::{Clock, Runtime, RuntimeOptions};
 
-use crate::args::Args;
+use crate::args::{Args, Command};
 use crate::spec::{NodeSpec, StageSpec};
 
 /// Below this `--boundary-overlap`, a boundary-safe stage cannot keep enough context (a key, a
@@ -71,6 +72,25 @@ fn run(args: &Args) -> u8 {
     }
     if args.list_plugins {
         return match Runtime::new(runtime_options).and_then(|runtime| list_plugins(&runtime)) {
+            Ok(()) => exit::OK,
+            Err(err) if is_broken_pipe(&err) => exit::OK,
+            Err(err) => fail(exit::USAGE, format!("{err:#}")),
+        };
+    }
+    if let Some(Command::Inspect { plugin }) = &args.command {
+        let inspected = Runtime::new(runtime_options).and_then(|runtime| {
+            let spec = StageSpec::parse(plugin)?;
+            let loaded = if spec.is_path() {
+                setup::load(&runtime, &spec).with_context(|| plugin.clone())?
+            } else {
+                setup::load(&runtime, &spec)?
+            };
+            let mut out = io::stdout().lock();
+            inspect::write(&mut out, &loaded)?;
+            out.flush()?;
+            Ok(())
+        });
+        return match inspected {
             Ok(()) => exit::OK,
             Err(err) if is_broken_pipe(&err) => exit::OK,
             Err(err) => fail(exit::USAGE, format!("{err:#}")),
@@ -161,33 +181,10 @@ fn list_plugins(runtime: &Runtime) -> Result<()> {
         let plugin = runtime
             .load(builtin.name, builtin.component)
             .with_context(|| format!("built-in plugin {}", builtin.name))?;
-        let info = plugin.info();
         if i > 0 {
             writeln!(out)?;
         }
-        let safe = if info.boundary_safe {
-            " (boundary-safe)"
-        } else {
-            ""
-        };
-        writeln!(out, "{}{safe}\n    {}", builtin.name, info.summary)?;
-        let width = info
-            .config_keys
-            .iter()
-            .map(|k| k.name.len())
-            .max()
-            .unwrap_or(0);
-        for key in &info.config_keys {
-            let default = match &key.default {
-                Some(default) => format!(" Default: {default}."),
-                None => String::new(),
-            };
-            writeln!(
-                out,
-                "    {:<width$}  ({}) {}{default}",
-                key.name, key.kind, key.doc
-            )?;
-        }
+        inspect::write_summary(&mut out, builtin.name, plugin.info())?;
     }
     out.flush()?;
     Ok(())

@@ -90,7 +90,7 @@ fn build_stage(
 }
 
 /// Finds and compiles the plugin a spec names.
-fn load(runtime: &Runtime, spec: &StageSpec) -> Result<Plugin> {
+pub fn load(runtime: &Runtime, spec: &StageSpec) -> Result<Plugin> {
     if spec.is_path() {
         let bytes = std::fs::read(&spec.plugin).context("cannot read the plugin file")?;
         return runtime.load(&spec.plugin, &bytes);

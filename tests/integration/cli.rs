@@ -239,3 +239,28 @@ fn too_small_an_overlap_for_sanitize_is_warned_about() {
          secret straddling a cut; use at least 64\n"
     );
 }
+
+#[test]
+fn inspect_shows_config_keys_and_imports() {
+    let out = String::from_utf8(crate::util::transform(&["inspect", "regex"], b"")).unwrap();
+    assert!(out.starts_with("regex 0."), "{out}");
+    assert!(
+        out.contains("    mode (string, default \"extract\")\n"),
+        "{out}"
+    );
+    assert!(out.contains("imports: nothing"), "{out}");
+    let probe = crate::util::test_plugin("probe");
+    let out = String::from_utf8(crate::util::transform(&["inspect", &probe], b"")).unwrap();
+    assert!(out.contains(&format!("origin: {probe}")), "{out}");
+    let message = run(&["inspect", "regx"], b"").fails(2).to_owned();
+    assert!(
+        message.starts_with("sluice: unknown plugin `regx`: not a built-in (")
+            && message.ends_with("did you mean `regex`?"),
+        "{message}"
+    );
+    let message = run(&["inspect", "./missing.wasm"], b"").fails(2).to_owned();
+    assert!(
+        message.starts_with("sluice: ./missing.wasm: cannot read the plugin file"),
+        "{message}"
+    );
+}

@@ -1,0 +1,88 @@
+//! `sluice inspect PLUGIN` and `--list-plugins`: what a plugin says about itself and what it
+//! asks of the host, shown before anything runs.
+
+use std::io::{self, Write};
+
+use sluice_host::runtime::{Plugin, PluginInfo};
+
+/// What an import grants, for the interfaces sluice knows.
+fn import_meaning(import: &str) -> &'static str {
+    if import.starts_with("sluice:plugin/clock@") {
+        "the time (wall clock and a monotonic clock)"
+    } else {
+        "not provided by sluice: the plugin cannot be loaded"
+    }
+}
+
+/// The full description of `plugin`.
+pub fn write(out: &mut impl Write, plugin: &Plugin) -> io::Result<()> {
+    let info = plugin.info();
+    writeln!(out, "{} {}", info.name, info.version)?;
+    writeln!(out, "    {}", info.summary)?;
+    writeln!(out)?;
+    writeln!(out, "origin: {}", plugin.origin())?;
+    writeln!(
+        out,
+        "boundary-safe: {}",
+        if info.boundary_safe {
+            "yes (sees whole windows of over-long lines; put it first in a chain)"
+        } else {
+            "no"
+        }
+    )?;
+    writeln!(out)?;
+    if info.config_keys.is_empty() {
+        writeln!(out, "config: none")?;
+    } else {
+        writeln!(out, "config:")?;
+        for key in &info.config_keys {
+            let default = match &key.default {
+                Some(default) => format!(", default {default}"),
+                None => String::new(),
+            };
+            writeln!(out, "    {} ({}{default})", key.name, key.kind)?;
+            writeln!(out, "        {}", key.doc)?;
+        }
+    }
+    writeln!(out)?;
+    if info.imports.is_empty() {
+        writeln!(
+            out,
+            "imports: nothing (no files, environment, network or clock)"
+        )?;
+    } else {
+        writeln!(out, "imports:")?;
+        for import in &info.imports {
+            writeln!(out, "    {import}: {}", import_meaning(import))?;
+        }
+    }
+    Ok(())
+}
+
+/// The short form `--list-plugins` prints for each built-in.
+pub fn write_summary(out: &mut impl Write, name: &str, info: &PluginInfo) -> io::Result<()> {
+    let safe = if info.boundary_safe {
+        " (boundary-safe)"
+    } else {
+        ""
+    };
+    writeln!(out, "{name}{safe}\n    {}", info.summary)?;
+    let width = info
+        .config_keys
+        .iter()
+        .map(|k| k.name.len())
+        .max()
+        .unwrap_or(0);
+    for key in &info.config_keys {
+        let default = match &key.default {
+            Some(default) => format!(" Default: {default}."),
+            None => String::new(),
+        };
+        writeln!(
+            out,
+            "    {:<width$}  ({}) {}{default}",
+            key.name, key.kind, key.doc
+        )?;
+    }
+    Ok(())
+}
