@@ -116,8 +116,8 @@ fn take_report(config: &mut Map<String, Value>) -> Result<Option<String>, String
 fn unknown_plugin_message(name: &str) -> String {
     let names: Vec<&str> = BUILTINS.iter().map(|b| b.name).collect();
     let mut message = format!(
-        "unknown plugin `{name}`: not a built-in ({}) nor a path to a .wasm file",
-        names.join(", ")
+        "unknown plugin `{name}`: not a built-in (`sluice --list-plugins` lists them) nor a \
+         path to a .wasm file"
     );
     if let Some(close) = names.iter().find(|n| strsim::levenshtein(n, name) <= 2) {
         message.push_str(&format!("; did you mean `{close}`?"));

@@ -13,7 +13,7 @@ use crate::lines::{Lines, check_timestamps};
 /// When a stage wants `tick` called; mirrors the WIT `wake` record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Wake {
-    /// Call `tick` after this many milliseconds without another call to the stage.
+    /// Call `tick` this many milliseconds after this answer (a later answer replaces it).
     pub after_ms: u32,
     /// Read no more input until a `tick` returns without `hold`.
     pub hold: bool,

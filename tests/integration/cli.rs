@@ -11,7 +11,7 @@ use crate::util::{fixture, run, run_cmd, sluice};
 fn unknown_builtin() {
     assert_eq!(
         run(&["-p", "sanitise"], b"").fails(2),
-        "sluice: stage 1 (sanitise): unknown plugin `sanitise`: not a built-in (sanitize, regex, pack) nor a path to a .wasm file; did you mean `sanitize`?"
+        "sluice: stage 1 (sanitise): unknown plugin `sanitise`: not a built-in (`sluice --list-plugins` lists them) nor a path to a .wasm file; did you mean `sanitize`?"
     );
 }
 

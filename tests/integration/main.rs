@@ -9,5 +9,6 @@ mod passthrough;
 mod plugin_crates;
 mod regex;
 mod sanitize;
+mod stages;
 mod stream;
 mod util;

@@ -147,7 +147,7 @@ impl Config {
         self.map.contains_key(key)
     }
 
-    /// The configuration's keys, in byte order.
+    /// The configuration's keys, in the order the user wrote them.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.map.keys().map(String::as_str)
     }

@@ -154,14 +154,14 @@ impl ConfigKey {
 /// When a stage wants [`Plugin::tick`] called (see [`Plugin::wake`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Wake {
-    /// Call `tick` once this many milliseconds have passed with no other call to the stage.
+    /// Call `tick` this many milliseconds after this answer (unless a later answer replaces it).
     pub after_ms: u32,
     /// The stage holds lines back: read no more input until a `tick` returns without `hold`.
     pub hold: bool,
 }
 
 impl Wake {
-    /// Tick after `duration` without another call (rounded up to a millisecond).
+    /// Tick `duration` after this answer (rounded up to a millisecond).
     pub fn after(duration: std::time::Duration) -> Wake {
         let ms = duration.as_nanos().div_ceil(1_000_000);
         Wake {
@@ -217,7 +217,13 @@ pub trait Plugin: Sized + 'static {
 
     /// Processes one line: call [`Output::keep`] to pass it through, [`Output::emit`] to
     /// replace it (once per output line), nothing to drop it.
-    fn process(&mut self, line: &Line<'_>, out: &mut Output<'_>);
+    ///
+    /// By default, passes the line through: a plugin that overrides
+    /// [`Plugin::process_batch`] need not implement it.
+    fn process(&mut self, line: &Line<'_>, out: &mut Output<'_>) {
+        let _ = line;
+        out.keep();
+    }
 
     /// Processes a batch. By default, calls [`Plugin::process`] for each line in order.
     ///
@@ -235,14 +241,17 @@ pub trait Plugin: Sized + 'static {
     /// When the stage wants [`Plugin::tick`] called, asked after every call into the stage.
     ///
     /// Return `Some` while the stage holds something that must go out even if no more input
-    /// comes (an open multiline block: `Wake::after(max_wait)`), or to run periodically. Each
-    /// answer replaces the previous one; `None` cancels it. By default, never.
+    /// comes (an open multiline block: `Wake::after(max_wait)`, re-armed by every batch, so
+    /// the tick comes once the input has been quiet that long), or to run periodically (return
+    /// the time left until the next period, so that busy input does not postpone it). The
+    /// deadline counts from this answer; each answer replaces the previous one, `None` cancels
+    /// it. By default, never.
     fn wake(&self) -> Option<Wake> {
         None
     }
 
-    /// Called when the deadline of the latest [`Plugin::wake`] passed with no other call in
-    /// between; may emit lines and a report. By default, does nothing.
+    /// Called when the deadline of the latest [`Plugin::wake`] passed; may emit lines and a
+    /// report. By default, does nothing.
     fn tick(&mut self, out: &mut Trailing) -> Result<(), String> {
         let _ = out;
         Ok(())

@@ -91,6 +91,12 @@ impl From<&[u8]> for Input {
     }
 }
 
+impl From<String> for Input {
+    fn from(s: String) -> Input {
+        Input::new(s)
+    }
+}
+
 impl From<Vec<u8>> for Input {
     fn from(b: Vec<u8>) -> Input {
         Input {
@@ -165,12 +171,23 @@ impl<P: Plugin> Harness<P> {
     /// Creates a stage with configuration `config` and the granted environment variables
     /// `env`, as (name, value).
     pub fn with_env(config: &str, env: &[(&str, &str)]) -> Result<Harness<P>, ConfigError> {
+        Harness::with_grants(config, env, None)
+    }
+
+    /// Creates a stage with configuration `config` and everything the host can grant: the
+    /// environment variables `env`, as (name, value), and the destination of its reports (the
+    /// value of the user's `report` key, which the host removes from the configuration).
+    pub fn with_grants(
+        config: &str,
+        env: &[(&str, &str)],
+        report: Option<&str>,
+    ) -> Result<Harness<P>, ConfigError> {
         let env = env
             .iter()
             .map(|&(k, v)| (k.to_owned(), v.to_owned()))
             .collect();
         Ok(Harness {
-            core: StageCore::create(config, env, None)?,
+            core: StageCore::create(config, env, report.map(str::to_owned))?,
             source: "-".to_owned(),
             reports: Vec::new(),
             wake: None,

@@ -1,0 +1,89 @@
+//! The lines held back in delay mode, in input order, with their fields and timestamps.
+
+use sluice_plugin_sdk::{Line, Output, Trailing};
+use std::collections::VecDeque;
+
+/// A line held back.
+#[derive(Debug, Default)]
+pub(crate) struct Held {
+    bytes: Vec<u8>,
+    fields: Vec<(String, Vec<u8>)>,
+    timestamp: Option<i64>,
+}
+
+impl Held {
+    /// The value of field `key`.
+    pub(crate) fn field(&self, key: &str) -> Option<&[u8]> {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_slice())
+    }
+
+    /// Emits the line from `tick` or `finish`.
+    pub(crate) fn push_to(&self, out: &mut Trailing) {
+        out.push(&self.bytes);
+        for (key, value) in &self.fields {
+            out.set_field(key, value);
+        }
+        if let Some(ts) = self.timestamp {
+            out.set_timestamp(ts);
+        }
+    }
+
+    /// Emits the line detached, before the line of `out`.
+    pub(crate) fn emit_before(&self, out: &mut Output<'_>) {
+        out.emit_detached(&self.bytes);
+        for (key, value) in &self.fields {
+            out.set_field(key, value);
+        }
+        if let Some(ts) = self.timestamp {
+            out.set_timestamp(ts);
+        }
+    }
+}
+
+/// The lines held back, oldest first; at most `max` of them.
+#[derive(Debug)]
+pub(crate) struct Queue {
+    lines: VecDeque<Held>,
+    max: usize,
+}
+
+impl Queue {
+    pub(crate) fn new(max: usize) -> Queue {
+        Queue {
+            lines: VecDeque::new(),
+            max,
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// The oldest line held.
+    pub(crate) fn front(&self) -> Option<&Held> {
+        self.lines.front()
+    }
+
+    pub(crate) fn pop_front(&mut self) -> Option<Held> {
+        self.lines.pop_front()
+    }
+
+    /// Holds a copy of `line`; false when the queue is full.
+    pub(crate) fn push(&mut self, line: &Line<'_>) -> bool {
+        if self.lines.len() >= self.max {
+            return false;
+        }
+        self.lines.push_back(Held {
+            bytes: line.bytes().to_vec(),
+            fields: line
+                .fields()
+                .map(|f| (f.key.to_owned(), f.value.to_vec()))
+                .collect(),
+            timestamp: line.timestamp(),
+        });
+        true
+    }
+}

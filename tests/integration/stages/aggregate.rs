@@ -1,0 +1,1 @@
+//! `aggregate`: see docs/stages/aggregate.md.

@@ -1,0 +1,1 @@
+//! `decolorize`: see docs/stages/decolorize.md.

@@ -1,0 +1,1 @@
+//! `docker`: see docs/stages/docker.md.

@@ -1,0 +1,1 @@
+//! `drop`: see docs/stages/drop.md.

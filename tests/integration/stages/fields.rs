@@ -1,0 +1,1 @@
+//! `fields`: see docs/stages/fields.md.

@@ -1,0 +1,1 @@
+//! `grep`: see docs/stages/grep.md.

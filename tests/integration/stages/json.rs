@@ -1,0 +1,1 @@
+//! `json`: see docs/stages/json.md.

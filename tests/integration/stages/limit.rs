@@ -1,0 +1,1 @@
+//! `limit`: see docs/stages/limit.md.

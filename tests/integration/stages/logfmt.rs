@@ -1,0 +1,1 @@
+//! `logfmt`: see docs/stages/logfmt.md.

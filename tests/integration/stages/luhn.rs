@@ -1,0 +1,1 @@
+//! `luhn`: see docs/stages/luhn.md.

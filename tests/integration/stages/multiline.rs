@@ -1,0 +1,1 @@
+//! `multiline`: see docs/stages/multiline.md.

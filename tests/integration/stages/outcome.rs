@@ -1,0 +1,1 @@
+//! `outcome`: see docs/stages/outcome.md.

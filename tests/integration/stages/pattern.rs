@@ -1,0 +1,1 @@
+//! `pattern`: see docs/stages/pattern.md.

@@ -1,0 +1,1 @@
+//! `prefix`: see docs/stages/prefix.md.

@@ -1,0 +1,1 @@
+//! `replace`: see docs/stages/replace.md.

@@ -1,0 +1,1 @@
+//! `sampling`: see docs/stages/sampling.md.

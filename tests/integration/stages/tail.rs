@@ -1,0 +1,1 @@
+//! `tail`: see docs/stages/tail.md.

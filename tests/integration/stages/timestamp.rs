@@ -1,0 +1,1 @@
+//! `timestamp`: see docs/stages/timestamp.md.

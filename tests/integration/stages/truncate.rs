@@ -1,0 +1,1 @@
+//! `truncate`: see docs/stages/truncate.md.
