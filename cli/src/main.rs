@@ -105,7 +105,13 @@ fn run(args: &Args) -> u8 {
     let chain = if specs.is_empty() {
         Ok(Chain::new(Vec::new()))
     } else {
-        Runtime::new(runtime_options).and_then(|runtime| setup::build_chain(&runtime, &specs))
+        let limits = setup::Limits {
+            // `Settings::check` keeps both within u32.
+            max_line_bytes: settings.max_line_bytes as u32,
+            boundary_overlap: settings.boundary_overlap as u32,
+        };
+        Runtime::new(runtime_options)
+            .and_then(|runtime| setup::build_chain(&runtime, &specs, limits))
     };
     let chain = match chain {
         Ok(chain) => chain,
@@ -167,12 +173,32 @@ fn frozen_clock() -> Result<Clock, String> {
         return Ok(Clock::System);
     };
     let text = value.to_string_lossy();
-    match text.trim().parse::<f64>() {
-        Ok(secs) if secs.is_finite() => Ok(Clock::Frozen((secs * 1e9) as i64)),
-        _ => Err(format!(
-            "SLUICE_NOW={text:?} is not a time; give seconds since 1970-01-01 UTC, e.g. 1717243200"
-        )),
+    parse_unix_nanos(text.trim()).map(Clock::Frozen).ok_or_else(|| {
+        format!(
+            "SLUICE_NOW={text:?} is not a time; give seconds since 1970-01-01 UTC, e.g. 1717243200 or 1717243200.5"
+        )
+    })
+}
+
+/// `[-]SECONDS[.FRACTION]` as nanoseconds, exactly (no float rounding; digits past the ninth
+/// are ignored).
+fn parse_unix_nanos(text: &str) -> Option<i64> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !all_digits(whole) || !all_digits(fraction) {
+        return None;
     }
+    let seconds: i64 = whole.parse().ok()?;
+    let mut nanos: i64 = 0;
+    for (i, digit) in fraction.bytes().take(9).enumerate() {
+        nanos += i64::from(digit - b'0') * 10i64.pow(8 - i as u32);
+    }
+    let total = seconds.checked_mul(1_000_000_000)?.checked_add(nanos)?;
+    Some(if negative { -total } else { total })
 }
 
 fn list_plugins(runtime: &Runtime) -> Result<()> {
@@ -202,4 +228,23 @@ fn fail(code: u8, message: impl std::fmt::Display) -> u8 {
     let folded: Vec<&str> = message.split_whitespace().collect();
     eprintln!("sluice: {}", folded.join(" "));
     code
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_unix_nanos;
+
+    #[test]
+    fn unix_seconds_are_exact() {
+        assert_eq!(
+            parse_unix_nanos("1717243200.123"),
+            Some(1_717_243_200_123_000_000)
+        );
+        assert_eq!(parse_unix_nanos("0.000000001"), Some(1));
+        assert_eq!(parse_unix_nanos("-1.5"), Some(-1_500_000_000));
+        assert_eq!(parse_unix_nanos("12"), Some(12_000_000_000));
+        for bad in ["", ".5", "1e9", "soon", "1.2.3", "99999999999999999999"] {
+            assert_eq!(parse_unix_nanos(bad), None, "{bad}");
+        }
+    }
 }

@@ -21,16 +21,24 @@ const ENV_KEY: &str = "env";
 /// them (plugins have no files); the key is passed to the plugin as a grant, not as config.
 const REPORT_KEY: &str = "report";
 
+/// What every stage is told about the pipeline it runs in.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub max_line_bytes: u32,
+    pub boundary_overlap: u32,
+}
+
 /// Loads the plugins and creates the chain's nodes, in order.
-pub fn build_chain(runtime: &Runtime, specs: &[NodeSpec]) -> Result<Chain> {
+pub fn build_chain(runtime: &Runtime, specs: &[NodeSpec], limits: Limits) -> Result<Chain> {
     let mut plugins: HashMap<String, Plugin> = HashMap::new();
-    build_nodes(runtime, specs, "", &mut plugins)
+    build_nodes(runtime, specs, "", limits, &mut plugins)
 }
 
 fn build_nodes(
     runtime: &Runtime,
     specs: &[NodeSpec],
     prefix: &str,
+    limits: Limits,
     plugins: &mut HashMap<String, Plugin>,
 ) -> Result<Chain> {
     let mut nodes = Vec::with_capacity(specs.len());
@@ -38,7 +46,9 @@ fn build_nodes(
         let position = format!("{prefix}{}", i + 1);
         match spec {
             NodeSpec::Stage(spec) => {
-                nodes.push(Node::Stage(build_stage(runtime, spec, &position, plugins)?));
+                nodes.push(Node::Stage(build_stage(
+                    runtime, spec, &position, limits, plugins,
+                )?));
             }
             NodeSpec::Match {
                 selector,
@@ -46,7 +56,7 @@ fn build_nodes(
             } => {
                 let selector = Selector::parse(selector)
                     .map_err(|err| anyhow!("stage {position} (match): selector: {err}"))?;
-                let chain = build_nodes(runtime, nested, &format!("{position}."), plugins)?;
+                let chain = build_nodes(runtime, nested, &format!("{position}."), limits, plugins)?;
                 nodes.push(Node::Match(Match::new(selector, chain)));
             }
         }
@@ -58,6 +68,7 @@ fn build_stage(
     runtime: &Runtime,
     spec: &StageSpec,
     position: &str,
+    limits: Limits,
     plugins: &mut HashMap<String, Plugin>,
 ) -> Result<Stage> {
     if !plugins.contains_key(&spec.plugin) {
@@ -85,7 +96,12 @@ fn build_stage(
         plugin,
         position,
         &config,
-        StageGrants { env, report },
+        StageGrants {
+            env,
+            report,
+            max_line_bytes: limits.max_line_bytes,
+            boundary_overlap: limits.boundary_overlap,
+        },
     )
 }
 

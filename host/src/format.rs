@@ -14,6 +14,7 @@
 //! character cut by a piece boundary is held back and written whole with the next piece.
 //! `source` is left out for standard input.
 
+use crate::framing::Terminator;
 use crate::lines::Lines;
 
 /// The `--output` formats.
@@ -48,6 +49,15 @@ pub struct Formatter {
     in_line: bool,
     /// The start of a UTF-8 character cut off at the end of the previous piece.
     carry: Vec<u8>,
+    /// Raw output: the last complete line written had no terminator (the input's last line
+    /// lacked one). If another line follows (a stage emitted it at the end), a line break is
+    /// written first, so the two do not run together.
+    unterminated: bool,
+    /// Raw output: the terminator of the last line written that had one, used for that break
+    /// (`\r\n` in a CRLF file); else the last one read.
+    last_terminator: Option<Terminator>,
+    /// The terminator of the last input line that had one.
+    input_terminator: Option<Terminator>,
 }
 
 impl Formatter {
@@ -64,10 +74,33 @@ impl Formatter {
         self.format
     }
 
+    /// Notes raw bytes written without this formatter (a batch no stage changed, copied as
+    /// it was read), so that a later line knows whether it needs a line break first.
+    pub fn wrote_raw(&mut self, raw: &[u8]) {
+        if let Some(&last) = raw.last() {
+            self.unterminated = last != b'\n';
+        }
+        if let Some(newline) = memchr::memrchr(b'\n', raw) {
+            self.last_terminator = Some(if raw[..newline].ends_with(b"\r") {
+                Terminator::CrLf
+            } else {
+                Terminator::Lf
+            });
+        }
+    }
+
+    /// Notes how the input's lines end, for the break before a line written after an
+    /// unterminated one when no terminated line was written yet.
+    pub fn saw_input(&mut self, lines: &Lines) {
+        if let Some(&term) = lines.terms.iter().rev().find(|&&t| t != Terminator::None) {
+            self.input_terminator = Some(term);
+        }
+    }
+
     /// Appends `lines` to `out`.
     pub fn write(&mut self, lines: &Lines, out: &mut Vec<u8>) {
         if self.format == OutputFormat::Raw {
-            lines.write_to(out);
+            self.write_raw(lines, out);
             return;
         }
         let mut field = 0;
@@ -144,6 +177,32 @@ impl Formatter {
                     }
                     out.push(b'\n');
                 }
+            }
+        }
+    }
+}
+
+impl Formatter {
+    fn write_raw(&mut self, lines: &Lines, out: &mut Vec<u8>) {
+        let mut start = 0;
+        for (i, (&end, &term)) in lines.ends.iter().zip(&lines.terms).enumerate() {
+            if self.unterminated {
+                let brk = self
+                    .last_terminator
+                    .or(self.input_terminator)
+                    .unwrap_or(Terminator::Lf);
+                out.extend_from_slice(brk.bytes());
+                self.unterminated = false;
+            }
+            out.extend_from_slice(&lines.data[start..end as usize]);
+            out.extend_from_slice(term.bytes());
+            start = end as usize;
+            if term == Terminator::None {
+                // A partial piece continues in the next line written; a complete line without
+                // terminator was the input's last.
+                self.unterminated = !lines.is_partial(i);
+            } else {
+                self.last_terminator = Some(term);
             }
         }
     }
@@ -296,6 +355,27 @@ mod tests {
         let mut out = Vec::new();
         Formatter::new(OutputFormat::Raw).write(&sample(), &mut out);
         assert_eq!(out, b"GET \"/\" ok\r\ncaf\xc3\xa9 \xff\n");
+    }
+
+    #[test]
+    fn a_line_after_an_unterminated_last_line_starts_a_new_line() {
+        let mut formatter = Formatter::new(OutputFormat::Raw);
+        let mut out = Vec::new();
+        formatter.wrote_raw(b"a\r\nlast");
+        let mut trailing = Lines::default();
+        trailing.push(b"summary", Terminator::Lf, false);
+        formatter.write(&trailing, &mut out);
+        assert_eq!(out, b"\r\nsummary\n");
+
+        // Pieces of an over-long line are joined with nothing between them.
+        let mut formatter = Formatter::new(OutputFormat::Raw);
+        let mut out = Vec::new();
+        let mut lines = Lines::default();
+        lines.push(b"piece", Terminator::None, true);
+        lines.push(b"end", Terminator::None, false);
+        formatter.write(&lines, &mut out);
+        formatter.write(&trailing, &mut out);
+        assert_eq!(out, b"pieceend\nsummary\n");
     }
 
     #[test]

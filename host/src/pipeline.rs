@@ -13,7 +13,8 @@
 //! hold input back (a rate limiter delaying lines): the loop then sleeps to its deadline and
 //! ticks it before reading on. And with `--follow`, files are polled for new bytes every
 //! [`FOLLOW_POLL`] ([`crate::follow`]), each with its own buffer so lines of different files
-//! never mix.
+//! never mix; while one file's over-long line passes in pieces, the other files wait for its
+//! end.
 //!
 //! When no stage changes a batch and the output is raw, its bytes (lines and terminators as
 //! read) are written as they are; a chain with no stages is a copy from input to output.
@@ -200,6 +201,9 @@ struct Reading {
     buffer: LineBuffer,
     /// Lines of this input handed on so far.
     line: u64,
+    /// True while an over-long line of this input is being handed on in pieces: until its
+    /// last piece, no other input's lines may enter the chain (stages keep one line's state).
+    mid_line: bool,
 }
 
 impl Reading {
@@ -210,6 +214,7 @@ impl Reading {
             // Pending bytes never exceed a line cap plus a possible `\r\n`; see `framing`.
             buffer: LineBuffer::new(settings.max_line_bytes + 2, settings.read_size),
             line: 0,
+            mid_line: false,
         }
     }
 }
@@ -396,6 +401,7 @@ impl Pipeline {
                     self.emitter.lines(raw, &reading.source, at, sink)?;
                     reading.buffer.consume(len);
                     reading.line += count as u64;
+                    reading.mid_line = false;
                 }
                 Frame::Last => {
                     let at = Position::Lines {
@@ -410,6 +416,7 @@ impl Pipeline {
                     self.emitter.lines(raw, &reading.source, at, sink)?;
                     reading.buffer.consume(len);
                     reading.line += 1;
+                    reading.mid_line = false;
                 }
                 Frame::Window => {
                     let at = Position::Piece {
@@ -419,6 +426,7 @@ impl Pipeline {
                     let cap = self.limits.max_line_bytes;
                     self.emitter
                         .window(&mut reading.buffer, &reading.source, cap, at)?;
+                    reading.mid_line = true;
                 }
                 Frame::Wait => return Ok(()),
             }
@@ -508,7 +516,13 @@ impl Pipeline {
         }
         loop {
             let mut got_bytes = false;
-            for f in &mut followed {
+            for i in 0..followed.len() {
+                // While one file's over-long line is passing in pieces, only that file is read,
+                // so that no other file's lines reach the stages between its pieces.
+                if !followed[i].reading.mid_line && followed.iter().any(|f| f.reading.mid_line) {
+                    continue;
+                }
+                let f = &mut followed[i];
                 // Read what there is, handing lines on as they complete.
                 loop {
                     match f.reading.buffer.fill(&mut f.file) {
@@ -588,6 +602,7 @@ impl Emitter {
         self.batch.clear();
         self.batch.set_source(source);
         self.batch.push_framed(raw, &self.line_ends);
+        self.formatter.saw_input(&self.batch);
         let changed = self
             .chain
             .run(&mut self.batch, 0, at)
@@ -596,8 +611,10 @@ impl Emitter {
             self.formatter.write(&self.batch, &mut self.out);
         } else if self.out.is_empty() {
             sink.write_all(raw).map_err(RunError::Output)?;
+            self.formatter.wrote_raw(raw);
         } else {
             self.out.extend_from_slice(raw);
+            self.formatter.wrote_raw(raw);
         }
         Ok(())
     }

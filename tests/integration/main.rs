@@ -7,6 +7,7 @@ mod cli;
 mod pack;
 mod passthrough;
 mod plugin_crates;
+mod promtail;
 mod regex;
 mod sanitize;
 mod stages;

@@ -16,13 +16,16 @@ use crate::output::{StageOutput, Wake};
 use crate::report::ReportTarget;
 
 /// What the host grants a stage beyond its configuration.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct StageGrants {
     /// Environment variables, as (name, value), from the config's `env` key.
     pub env: Vec<(String, String)>,
     /// Where the stage's reports go, from the config's `report` key (for the plugin's
     /// messages; the caller does the writing).
     pub report: Option<String>,
+    /// The line cap and the window overlap the pipeline runs with.
+    pub max_line_bytes: u32,
+    pub boundary_overlap: u32,
 }
 
 /// What a stage emitted on its own, from `tick` or `finish`.
@@ -80,6 +83,8 @@ impl Stage {
             &Grants {
                 env: grants.env,
                 report: grants.report,
+                max_line_bytes: grants.max_line_bytes,
+                boundary_overlap: grants.boundary_overlap,
             },
         );
         let handle = match created {

@@ -9,6 +9,8 @@ use sluice_plugin_sdk::{Config, ConfigError, Line};
 pub(crate) struct Conditions {
     /// The line must be longer than this many bytes.
     longer_than: Option<u64>,
+    /// The host's line cap: a line that arrives in pieces is longer than this.
+    max_line_bytes: u64,
     /// The line's timestamp must be before now minus this many nanoseconds.
     older_than: Option<i64>,
     /// The fields tested instead of the line (non-empty when present).
@@ -75,6 +77,7 @@ impl Conditions {
             .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
         let conditions = Conditions {
             longer_than,
+            max_line_bytes: config.max_line_bytes().into(),
             older_than,
             sources: sources.map(|s| s.into_iter().map(str::to_owned).collect()),
             separator: separator.unwrap_or(";").as_bytes().to_vec(),
@@ -103,10 +106,17 @@ impl Conditions {
     /// Whether every condition holds for `line`, given the time `now` (nanoseconds since the
     /// Unix epoch; only read for `older_than`).
     pub(crate) fn hold(&mut self, line: &Line<'_>, now: i64) -> bool {
-        if let Some(limit) = self.longer_than
-            && line.len() as u64 <= limit
-        {
-            return false;
+        if let Some(limit) = self.longer_than {
+            // The first piece of an over-long line is shorter than the line, which is longer
+            // than the host's cap: that much is known before the line's end arrives.
+            let known_length = if line.is_partial() {
+                (line.len() as u64).max(self.max_line_bytes + 1)
+            } else {
+                line.len() as u64
+            };
+            if known_length <= limit {
+                return false;
+            }
         }
         if let Some(age) = self.older_than {
             match line.timestamp() {

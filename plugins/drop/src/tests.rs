@@ -235,7 +235,8 @@ fn over_long_lines_are_decided_by_their_first_piece() {
         s.reports(),
         [b"dropped_lines_total{reason=\"drop_stage\"} 3\n".to_vec()]
     );
-    // A partial piece longer than `longer_than` means the line is longer still.
+    // A partial piece means the line is longer than the host's cap (64 KiB here), whatever
+    // the piece's own length: up to the cap, `longer_than` drops it; above it, it keeps it.
     let mut s = stage(r#"{"longer_than": 10}"#);
     let out = s
         .process([
@@ -243,9 +244,15 @@ fn over_long_lines_are_decided_by_their_first_piece() {
             Input::new("c"),
             Input::new("short").partial(),
             Input::new(" and then much longer"),
+            Input::new("tiny"),
         ])
         .unwrap();
-    assert_eq!(texts(&out), ["short", " and then much longer"]);
+    assert_eq!(texts(&out), ["tiny"]);
+    let mut s = stage(r#"{"longer_than": 65537}"#);
+    let out = s
+        .process([Input::new("short").partial(), Input::new(" end")])
+        .unwrap();
+    assert_eq!(texts(&out), ["short", " end"]);
 }
 
 #[test]

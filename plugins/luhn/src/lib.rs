@@ -146,7 +146,7 @@ impl Plugin for Luhn {
         Ok(Luhn {
             scanner: Scanner::new(min_length as usize),
             replacement: replacement.as_bytes().to_vec(),
-            source: config.str("source")?.map(str::to_owned),
+            source: config.field_name("source")?.map(str::to_owned),
             continues: false,
             spans: Vec::new(),
             scratch: Vec::new(),

@@ -151,17 +151,25 @@ impl Joiner {
         let Some(block) = event.block.take() else {
             return;
         };
+        // The block goes out where its last line is (so it ends with that line's terminator),
+        // or, when all its lines came in earlier batches, before the line that closed it.
+        let at = block.here.map_or(i, |(_, last)| last);
         match event.head {
+            Head::Here(h) if block.here == Some((h, h)) => {
+                out.line(&lines[h]).keep(); // the head alone: no copy
+            }
             Head::Here(h) => {
-                let mut o = out.line(&lines[h]);
-                if block.here == Some((h, h)) {
-                    o.keep(); // the head alone: no copy
-                } else {
-                    o.emit_with(|buf| self.write(&block, lines, buf));
+                let mut o = out.line(&lines[at]);
+                o.emit_detached_with(|buf| self.write(&block, lines, buf));
+                for field in lines[h].fields() {
+                    o.set_field(field.key, field.value);
+                }
+                if let Some(ts) = lines[h].timestamp() {
+                    o.set_timestamp(ts);
                 }
             }
             Head::Stored => {
-                let mut o = out.line(&lines[i]);
+                let mut o = out.line(&lines[at]);
                 o.emit_detached_with(|buf| self.write(&block, lines, buf));
                 for (key, value) in &self.head.fields {
                     o.set_field(key, value);

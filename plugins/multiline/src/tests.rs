@@ -98,11 +98,12 @@ fn joins_a_stack_trace_and_keeps_the_heads_fields_and_timestamp() {
     let out = s.process(java_log()).unwrap();
     // The last block is still open: it waits for more lines.
     assert_eq!(summary(&out), java_blocks()[..3]);
-    // A one-line event passes through untouched; a joined block goes out at its head.
+    // A one-line event passes through untouched; a joined block goes out at its last line
+    // (taking that line's terminator), with its head's fields and timestamp.
     assert!(!out[0].rewritten);
     assert_eq!(
         (out[1].source, out[1].rewritten, out[1].detached),
-        (Some(1), true, false)
+        (Some(6), true, true)
     );
     assert_eq!(out[2].source, Some(7));
     assert_eq!(s.wake(), Some(Wake::after(Duration::from_secs(3))));
@@ -120,13 +121,13 @@ fn every_batch_boundary_gives_the_same_blocks() {
 }
 
 #[test]
-fn a_block_from_an_earlier_batch_goes_out_detached_before_the_line_that_closes_it() {
+fn a_block_from_an_earlier_batch_goes_out_detached_at_its_last_line() {
     let mut s = stage(DATE);
     let inputs = java_log();
     assert!(s.process(&inputs[1..4]).unwrap().is_empty());
     let out = s.process(&inputs[4..8]).unwrap();
     assert_eq!(out.len(), 1, "line 8 opens the next block");
-    assert_eq!(out[0].source, Some(3), "at the line that closed it");
+    assert_eq!(out[0].source, Some(2), "at its last line");
     assert!(out[0].detached);
     assert_eq!(out[0].field_str("pod"), Some("order-2"));
     assert_eq!(out[0].timestamp, Some(2));

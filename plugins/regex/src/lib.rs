@@ -142,7 +142,7 @@ impl Plugin for RegexStage {
         Ok(RegexStage {
             regex,
             groups,
-            source: config.str("source")?.map(str::to_owned),
+            source: config.field_name("source")?.map(str::to_owned),
             mode,
             long_line: None,
         })

@@ -129,7 +129,7 @@ impl Plugin for Replace {
         Ok(Replace {
             replacer: Replacer::new(regex, template),
             limit: (limit > 0).then(|| usize::try_from(limit).unwrap_or(usize::MAX)),
-            source: config.str("source")?.map(str::to_owned),
+            source: config.field_name("source")?.map(str::to_owned),
             replaced_in_line: 0,
             scratch: Vec::new(),
         })

@@ -80,6 +80,8 @@ pub struct Config {
     env: Vec<(String, String)>,
     /// Where the host writes this stage's reports, if the user said.
     report: Option<String>,
+    /// The host's `--max-line-bytes` and `--boundary-overlap`, when it said.
+    limits: Option<(u32, u32)>,
 }
 
 impl Config {
@@ -113,6 +115,25 @@ impl Config {
     pub fn with_report(mut self, report: Option<String>) -> Config {
         self.report = report;
         self
+    }
+
+    /// Attaches the host's line cap and window overlap.
+    pub fn with_limits(mut self, max_line_bytes: u32, boundary_overlap: u32) -> Config {
+        self.limits = Some((max_line_bytes, boundary_overlap));
+        self
+    }
+
+    /// The host's line cap (`--max-line-bytes`, 64 KiB unless the user changed it): a line
+    /// whose content is longer reaches the stage in pieces, so a line whose first piece is
+    /// partial is longer than this.
+    pub fn max_line_bytes(&self) -> u32 {
+        self.limits.map_or(64 << 10, |(cap, _)| cap)
+    }
+
+    /// The bytes a boundary-safe stage sees twice at each window cut (`--boundary-overlap`,
+    /// 1 KiB unless the user changed it).
+    pub fn boundary_overlap(&self) -> u32 {
+        self.limits.map_or(1 << 10, |(_, overlap)| overlap)
     }
 
     /// Where the host writes this stage's reports (from the stage's `report` key, which the
@@ -170,6 +191,26 @@ impl Config {
     pub fn required_str(&self, key: &str) -> Result<&str, ConfigError> {
         self.str(key)?
             .ok_or_else(|| ConfigError::new(key, "is required (a string)"))
+    }
+
+    /// The value of `key` as the name of a field (such as a `source` key): a string that is not
+    /// empty.
+    pub fn field_name(&self, key: &str) -> Result<Option<&str>, ConfigError> {
+        match self.str(key)? {
+            Some("") => Err(ConfigError::new(
+                key,
+                "is empty; name a field, or leave the key out to use the line",
+            )),
+            other => Ok(other),
+        }
+    }
+
+    /// Like [`Config::field_name`], for a key that must be present.
+    pub fn required_field_name(&self, key: &str) -> Result<&str, ConfigError> {
+        match self.required_str(key)? {
+            "" => Err(ConfigError::new(key, "is empty; name a field")),
+            name => Ok(name),
+        }
     }
 
     /// The boolean value of `key`.
@@ -410,6 +451,22 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn field_names_are_not_empty() {
+        let config = Config::parse(r#"{"a": "", "b": "user"}"#).unwrap();
+        assert!(
+            config
+                .field_name("a")
+                .unwrap_err()
+                .message
+                .contains("is empty")
+        );
+        assert_eq!(config.field_name("b").unwrap(), Some("user"));
+        assert_eq!(config.field_name("c").unwrap(), None);
+        assert!(config.required_field_name("a").is_err());
+        assert!(config.required_field_name("c").is_err());
+    }
 
     #[test]
     fn durations() {

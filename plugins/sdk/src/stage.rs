@@ -50,8 +50,12 @@ impl<P: Plugin> StageCore<P> {
         config: &str,
         env: Vec<(String, String)>,
         report: Option<String>,
+        limits: (u32, u32),
     ) -> Result<Self, ConfigError> {
-        let config = Config::parse(config)?.with_env(env).with_report(report);
+        let config = Config::parse(config)?
+            .with_env(env)
+            .with_report(report)
+            .with_limits(limits.0, limits.1);
         let known: Vec<&str> = P::CONFIG_KEYS.iter().map(|key| key.name).collect();
         config.deny_unknown(&known)?;
         Ok(StageCore {
@@ -109,7 +113,8 @@ impl<P: Plugin> GuestStage for StageResource<P> {
         config: String,
         grants: types::Grants,
     ) -> Result<transform::Stage, types::ConfigError> {
-        match StageCore::<P>::create(&config, grants.env, grants.report) {
+        let limits = (grants.max_line_bytes, grants.boundary_overlap);
+        match StageCore::<P>::create(&config, grants.env, grants.report, limits) {
             Ok(core) => Ok(transform::Stage::new(StageResource {
                 core: RefCell::new(core),
             })),

@@ -187,7 +187,7 @@ impl<P: Plugin> Harness<P> {
             .map(|&(k, v)| (k.to_owned(), v.to_owned()))
             .collect();
         Ok(Harness {
-            core: StageCore::create(config, env, report.map(str::to_owned))?,
+            core: StageCore::create(config, env, report.map(str::to_owned), (64 << 10, 1 << 10))?,
             source: "-".to_owned(),
             reports: Vec::new(),
             wake: None,

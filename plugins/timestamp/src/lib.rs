@@ -145,7 +145,7 @@ impl Plugin for TimestampStage {
     ];
 
     fn new(config: Config) -> Result<Self, ConfigError> {
-        let source = config.required_str("source")?.to_owned();
+        let source = config.required_field_name("source")?.to_owned();
         let mut formats = vec![
             Format::from_config(config.required_str("format")?)
                 .map_err(|e| ConfigError::new("format", e))?,

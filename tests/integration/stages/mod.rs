@@ -3,26 +3,26 @@
 //! stage must handle (bytes that are not UTF-8, empty lines, CRLF, pieces of over-long lines).
 //! `sanitize`, `regex` and `pack` have their own modules one level up.
 
-mod luhn;
-mod replace;
-mod json;
-mod logfmt;
-mod pattern;
-mod cri;
-mod docker;
-mod timestamp;
-mod fields;
-mod template;
-mod output;
-mod prefix;
-mod decolorize;
-mod truncate;
-mod drop;
-mod sampling;
-mod limit;
-mod multiline;
-mod grep;
-mod tail;
-mod outcome;
 mod aggregate;
+mod cri;
+mod decolorize;
+mod docker;
+mod drop;
+mod fields;
+mod grep;
+mod json;
+mod limit;
+mod logfmt;
+mod luhn;
 mod metrics;
+mod multiline;
+mod outcome;
+mod output;
+mod pattern;
+mod prefix;
+mod replace;
+mod sampling;
+mod tail;
+mod template;
+mod timestamp;
+mod truncate;
