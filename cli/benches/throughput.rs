@@ -164,6 +164,30 @@ fn main() {
         },
     );
 
+    for (name, mix, stage_of) in [
+        (
+            "native in-process: json (JSON lines)",
+            Mix::Json,
+            stage::<sluice_plugin_json::Json> as fn(&str) -> Box<dyn NativeStage>,
+        ),
+        (
+            "native in-process: logfmt (logfmt lines)",
+            Mix::Logfmt,
+            stage::<sluice_plugin_logfmt::Logfmt>,
+        ),
+    ] {
+        let sample = write_sample(lines, mix);
+        let input = std::fs::read(&sample).unwrap();
+        let batches = host_batches(&input);
+        let time = best_of(runs, || {
+            let mut chain = vec![stage_of("{}")];
+            let started = Instant::now();
+            run_native(&batches, &mut chain);
+            started.elapsed()
+        });
+        report_bytes(name, time, None, input.len() as f64);
+    }
+
     if let Some(sanitize) = sanitize_time {
         println!(
             "\nsanitize vs sed -E: {:.1}× as fast",

@@ -539,19 +539,16 @@ struct FieldBuilder {
     name: Vec<u32>,
     values: Vec<u8>,
     value_ends: Vec<u32>,
+    /// The index in `names` after the last key set: lines of one log usually set the same
+    /// keys in the same order, so the next key is most often found here at the first try.
+    next_name: usize,
 }
 
 impl FieldBuilder {
     /// Sets `key` = `value` on line `line`, which must be the greatest line so far.
     fn set(&mut self, line: u32, key: &str, value: &[u8]) {
         debug_assert!(self.line.last().is_none_or(|&l| l <= line));
-        let name = match self.names.iter().position(|n| n == key) {
-            Some(i) => i as u32,
-            None => {
-                self.names.push(key.to_owned());
-                self.names.len() as u32 - 1
-            }
-        };
+        let name = self.intern(key);
         // The entries of `line` are at the end of the table: look for the same key there.
         let mut i = self.line.len();
         while i > 0 && self.line[i - 1] == line {
@@ -565,6 +562,22 @@ impl FieldBuilder {
         self.name.push(name);
         self.values.extend_from_slice(value);
         self.value_ends.push(self.values.len() as u32);
+    }
+
+    /// The index of `key` in `names`, adding it when new.
+    #[inline]
+    fn intern(&mut self, key: &str) -> u32 {
+        let guess = self.next_name;
+        let index = if self.names.get(guess).is_some_and(|n| n == key) {
+            guess
+        } else if let Some(i) = self.names.iter().position(|n| n == key) {
+            i
+        } else {
+            self.names.push(key.to_owned());
+            self.names.len() - 1
+        };
+        self.next_name = index + 1;
+        index as u32
     }
 
     /// Removes `key` from line `line` (the greatest line so far), if it was set there.
@@ -608,6 +621,7 @@ impl FieldBuilder {
     }
 
     fn take(&mut self) -> types::Fields {
+        self.next_name = 0;
         types::Fields {
             names: std::mem::take(&mut self.names),
             line: std::mem::take(&mut self.line),
