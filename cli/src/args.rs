@@ -15,7 +15,8 @@ Examples:
 Exit status:
   0  success (also when the reader of the output went away: a broken pipe)
   1  a plugin failed while processing: it trapped, looped past --plugin-timeout, hit
-     --plugin-memory, returned an error or malformed output
+     --plugin-memory, returned an error or malformed output; for `sluice test`, a case
+     failed or its output differs from its snapshot
   2  bad usage or configuration: an argument, the pipeline file, a plugin spec or its config,
      a plugin that cannot be loaded; nothing was processed
   3  an input could not be read (the other inputs were still processed) or the output could
@@ -106,6 +107,17 @@ pub enum Command {
         /// A built-in plugin's name or a path to a .wasm component.
         #[arg(value_name = "PLUGIN")]
         plugin: String,
+    },
+    /// Runs snapshot test cases: every folder under DIR holding a pipeline.toml and an
+    /// input.log is run, and its output compared with the output.snap beside them (written on
+    /// the first run). A difference is shown as a diff and makes the exit status 1.
+    Test {
+        /// The folder holding the cases.
+        #[arg(value_name = "DIR", default_value = "tests")]
+        dir: PathBuf,
+        /// Accepts the new output: writes it to the snapshots that differ.
+        #[arg(long, visible_alias = "update")]
+        bless: bool,
     },
 }
 

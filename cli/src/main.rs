@@ -8,6 +8,7 @@
 //! Data goes to stdout, diagnostics to stderr, each on one line prefixed `sluice: `.
 
 mod args;
+mod case_tests;
 mod inspect;
 mod pipeline_file;
 mod setup;
@@ -73,6 +74,18 @@ fn run(args: &Args) -> u8 {
     if args.list_plugins {
         return match Runtime::new(runtime_options).and_then(|runtime| list_plugins(&runtime)) {
             Ok(()) => exit::OK,
+            Err(err) if is_broken_pipe(&err) => exit::OK,
+            Err(err) => fail(exit::USAGE, format!("{err:#}")),
+        };
+    }
+    if let Some(Command::Test { dir, bless }) = &args.command {
+        let ran = Runtime::new(runtime_options).and_then(|runtime| {
+            let mut out = io::stdout().lock();
+            case_tests::run(&runtime, settings, dir, *bless, &mut out)
+        });
+        return match ran {
+            Ok(summary) if summary.failed > 0 => exit::PLUGIN_FAILED,
+            Ok(_) => exit::OK,
             Err(err) if is_broken_pipe(&err) => exit::OK,
             Err(err) => fail(exit::USAGE, format!("{err:#}")),
         };

@@ -1,6 +1,7 @@
 //! sluice's integration and snapshot tests: one binary (see STYLE.md), run against the real
 //! `sluice` executable and the committed built-in plugins.
 
+mod author_tests;
 mod boundary;
 mod chain;
 mod cli;
