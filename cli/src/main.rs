@@ -9,6 +9,7 @@
 
 mod args;
 mod case_tests;
+mod conformance;
 mod inspect;
 mod pipeline_file;
 mod setup;
@@ -78,7 +79,31 @@ fn run(args: &Args) -> u8 {
             Err(err) => fail(exit::USAGE, format!("{err:#}")),
         };
     }
-    if let Some(Command::Test { dir, bless }) = &args.command {
+    if let Some(Command::Test {
+        conformance: Some(spec),
+        ..
+    }) = &args.command
+    {
+        let limits = setup::Limits {
+            max_line_bytes: settings.max_line_bytes as u32,
+            boundary_overlap: settings.boundary_overlap as u32,
+        };
+        let ran = Runtime::new(runtime_options).and_then(|runtime| {
+            let spec = StageSpec::parse(spec)?;
+            let plugin = setup::load(&runtime, &spec)
+                .with_context(|| format!("stage 1 ({})", spec.plugin))?;
+            let config = serde_json::Value::Object(spec.config.clone()).to_string();
+            let mut out = io::stdout().lock();
+            conformance::run(&runtime, &plugin, &config, limits, &mut out)
+        });
+        return match ran {
+            Ok(0) => exit::OK,
+            Ok(_) => exit::PLUGIN_FAILED,
+            Err(err) if is_broken_pipe(&err) => exit::OK,
+            Err(err) => fail(exit::USAGE, format!("{err:#}")),
+        };
+    }
+    if let Some(Command::Test { dir, bless, .. }) = &args.command {
         let ran = Runtime::new(runtime_options).and_then(|runtime| {
             let mut out = io::stdout().lock();
             case_tests::run(&runtime, settings, dir, *bless, &mut out)

@@ -5,6 +5,7 @@ mod author_tests;
 mod boundary;
 mod chain;
 mod cli;
+mod conformance;
 mod pack;
 mod passthrough;
 mod plugin_crates;
