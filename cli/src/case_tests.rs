@@ -131,11 +131,7 @@ fn run_case(runtime: &Runtime, settings: Settings, case: &Path) -> Result<Vec<u8
     if !input.is_file() {
         bail!("no {INPUT} beside {PIPELINE}");
     }
-    let limits = setup::Limits {
-        max_line_bytes: settings.max_line_bytes as u32,
-        boundary_overlap: settings.boundary_overlap as u32,
-    };
-    let chain = setup::build_chain(runtime, &specs, limits)?;
+    let chain = setup::build_chain(runtime, &specs, setup::Limits::of(&settings))?;
     let mut output = Vec::new();
     let mut read_error = None;
     Pipeline::new(chain, settings)

@@ -3,12 +3,15 @@
 //! - [`args`]: the options, their defaults and the exit status table (`--help`).
 //! - [`spec`]: `-p SPEC` parsing; [`pipeline_file`]: the `--config` TOML file.
 //! - [`setup`]: finding and loading plugins, env grants, creating the chain.
+//! - [`commands`]: the subcommands `inspect` ([`inspect`]) and `test` ([`case_tests`],
+//!   [`conformance`]).
 //! - `main` (here): the order of things and the mapping of failures to exit codes.
 //!
 //! Data goes to stdout, diagnostics to stderr, each on one line prefixed `sluice: `.
 
 mod args;
 mod case_tests;
+mod commands;
 mod conformance;
 mod inspect;
 mod pipeline_file;
@@ -25,7 +28,7 @@ use sluice_host::chain::Chain;
 use sluice_host::pipeline::{Input, Pipeline, RunError, Settings};
 use sluice_host::runtime::{Clock, Runtime, RuntimeOptions};
 
-use crate::args::{Args, Command};
+use crate::args::Args;
 use crate::spec::{NodeSpec, StageSpec};
 
 /// Below this `--boundary-overlap`, a boundary-safe stage cannot keep enough context (a key, a
@@ -79,60 +82,8 @@ fn run(args: &Args) -> u8 {
             Err(err) => fail(exit::USAGE, format!("{err:#}")),
         };
     }
-    if let Some(Command::Test {
-        conformance: Some(spec),
-        ..
-    }) = &args.command
-    {
-        let limits = setup::Limits {
-            max_line_bytes: settings.max_line_bytes as u32,
-            boundary_overlap: settings.boundary_overlap as u32,
-        };
-        let ran = Runtime::new(runtime_options).and_then(|runtime| {
-            let spec = StageSpec::parse(spec)?;
-            let plugin = setup::load(&runtime, &spec)
-                .with_context(|| format!("stage 1 ({})", spec.plugin))?;
-            let config = serde_json::Value::Object(spec.config.clone()).to_string();
-            let mut out = io::stdout().lock();
-            conformance::run(&runtime, &plugin, &config, limits, &mut out)
-        });
-        return match ran {
-            Ok(0) => exit::OK,
-            Ok(_) => exit::PLUGIN_FAILED,
-            Err(err) if is_broken_pipe(&err) => exit::OK,
-            Err(err) => fail(exit::USAGE, format!("{err:#}")),
-        };
-    }
-    if let Some(Command::Test { dir, bless, .. }) = &args.command {
-        let ran = Runtime::new(runtime_options).and_then(|runtime| {
-            let mut out = io::stdout().lock();
-            case_tests::run(&runtime, settings, dir, *bless, &mut out)
-        });
-        return match ran {
-            Ok(summary) if summary.failed > 0 => exit::PLUGIN_FAILED,
-            Ok(_) => exit::OK,
-            Err(err) if is_broken_pipe(&err) => exit::OK,
-            Err(err) => fail(exit::USAGE, format!("{err:#}")),
-        };
-    }
-    if let Some(Command::Inspect { plugin }) = &args.command {
-        let inspected = Runtime::new(runtime_options).and_then(|runtime| {
-            let spec = StageSpec::parse(plugin)?;
-            let loaded = if spec.is_path() {
-                setup::load(&runtime, &spec).with_context(|| plugin.clone())?
-            } else {
-                setup::load(&runtime, &spec)?
-            };
-            let mut out = io::stdout().lock();
-            inspect::write(&mut out, &loaded)?;
-            out.flush()?;
-            Ok(())
-        });
-        return match inspected {
-            Ok(()) => exit::OK,
-            Err(err) if is_broken_pipe(&err) => exit::OK,
-            Err(err) => fail(exit::USAGE, format!("{err:#}")),
-        };
+    if let Some(command) = &args.command {
+        return commands::run(command, runtime_options, settings);
     }
 
     let specs = match stage_specs(args) {
@@ -143,11 +94,7 @@ fn run(args: &Args) -> u8 {
     let chain = if specs.is_empty() {
         Ok(Chain::new(Vec::new()))
     } else {
-        let limits = setup::Limits {
-            // `Settings::check` keeps both within u32.
-            max_line_bytes: settings.max_line_bytes as u32,
-            boundary_overlap: settings.boundary_overlap as u32,
-        };
+        let limits = setup::Limits::of(&settings);
         Runtime::new(runtime_options)
             .and_then(|runtime| setup::build_chain(&runtime, &specs, limits))
     };

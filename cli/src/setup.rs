@@ -7,6 +7,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use serde_json::{Map, Value};
 use sluice_host::builtin::{self, BUILTINS};
 use sluice_host::chain::{Chain, Match, Node};
+use sluice_host::pipeline::Settings;
 use sluice_host::runtime::{Plugin, Runtime, Stage, StageGrants};
 use sluice_host::selector::Selector;
 
@@ -26,6 +27,16 @@ const REPORT_KEY: &str = "report";
 pub struct Limits {
     pub max_line_bytes: u32,
     pub boundary_overlap: u32,
+}
+
+impl Limits {
+    /// The limits of `settings`, which passed `Settings::check` (so both fit in a u32).
+    pub fn of(settings: &Settings) -> Limits {
+        Limits {
+            max_line_bytes: settings.max_line_bytes as u32,
+            boundary_overlap: settings.boundary_overlap as u32,
+        }
+    }
 }
 
 /// Loads the plugins and creates the chain's nodes, in order.

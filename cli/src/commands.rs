@@ -1,0 +1,74 @@
+//! The subcommands, which do something other than process input: `inspect` and `test`. Each
+//! prints its result on stdout and maps its outcome to an exit code like the main path does.
+
+use std::io::{self, Write};
+
+use anyhow::{Context, Result};
+use sluice_host::pipeline::Settings;
+use sluice_host::runtime::{Runtime, RuntimeOptions};
+
+use crate::args::Command;
+use crate::spec::StageSpec;
+use crate::{case_tests, conformance, exit, fail, inspect, is_broken_pipe, setup};
+
+/// Runs `command`; returns the exit code.
+pub fn run(command: &Command, runtime_options: RuntimeOptions, settings: Settings) -> u8 {
+    let result = Runtime::new(runtime_options).and_then(|runtime| match command {
+        Command::Inspect { plugin } => inspect_plugin(&runtime, plugin).map(|()| exit::OK),
+        Command::Test {
+            conformance: Some(spec),
+            ..
+        } => conformance_checks(&runtime, spec, settings).map(|failed| {
+            if failed == 0 {
+                exit::OK
+            } else {
+                exit::PLUGIN_FAILED
+            }
+        }),
+        Command::Test { dir, bless, .. } => {
+            let mut out = io::stdout().lock();
+            case_tests::run(&runtime, settings, dir, *bless, &mut out).map(|summary| {
+                if summary.failed > 0 {
+                    exit::PLUGIN_FAILED
+                } else {
+                    exit::OK
+                }
+            })
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(err) if is_broken_pipe(&err) => exit::OK,
+        Err(err) => fail(exit::USAGE, format!("{err:#}")),
+    }
+}
+
+/// `sluice inspect PLUGIN`.
+fn inspect_plugin(runtime: &Runtime, plugin: &str) -> Result<()> {
+    let spec = StageSpec::parse(plugin)?;
+    let loaded = if spec.is_path() {
+        setup::load(runtime, &spec).with_context(|| plugin.to_owned())?
+    } else {
+        setup::load(runtime, &spec)?
+    };
+    let mut out = io::stdout().lock();
+    inspect::write(&mut out, &loaded)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// `sluice test --conformance SPEC`; returns the number of checks that failed.
+fn conformance_checks(runtime: &Runtime, spec: &str, settings: Settings) -> Result<usize> {
+    let spec = StageSpec::parse(spec)?;
+    let plugin =
+        setup::load(runtime, &spec).with_context(|| format!("stage 1 ({})", spec.plugin))?;
+    let config = serde_json::Value::Object(spec.config.clone()).to_string();
+    let mut out = io::stdout().lock();
+    conformance::run(
+        runtime,
+        &plugin,
+        &config,
+        setup::Limits::of(&settings),
+        &mut out,
+    )
+}
