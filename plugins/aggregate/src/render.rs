@@ -17,6 +17,7 @@
 
 use crate::groups::{Group, Groups};
 use crate::select::{Value, number};
+use sluice_plugin_sdk::json::write_string;
 use std::cmp::Ordering;
 use std::fmt::Write;
 
@@ -165,7 +166,7 @@ impl Layout {
             if c > 0 {
                 text.push(b',');
             }
-            json_string(column.name.as_bytes(), &mut text);
+            write_string(column.name.as_bytes(), &mut text);
             text.push(b':');
             match value {
                 Value::Missing => text.extend_from_slice(b"null"),
@@ -174,7 +175,7 @@ impl Layout {
                     text.extend_from_slice(x.to_string().as_bytes())
                 }
                 Value::Number(_) => text.extend_from_slice(b"null"),
-                Value::Text(t) => json_string(t, &mut text),
+                Value::Text(t) => write_string(t, &mut text),
             }
         }
         text.push(b'}');
@@ -306,35 +307,6 @@ pub(crate) fn decimal(x: f64) -> String {
 /// The width of a cell, in characters.
 fn width(text: &str) -> usize {
     text.chars().count()
-}
-
-/// Writes `bytes` as a JSON string; bytes that are not valid UTF-8 become the text `\xNN`.
-pub(crate) fn json_string(bytes: &[u8], out: &mut Vec<u8>) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push(b'"');
-    for chunk in bytes.utf8_chunks() {
-        for &b in chunk.valid().as_bytes() {
-            match b {
-                b'"' => out.extend_from_slice(b"\\\""),
-                b'\\' => out.extend_from_slice(b"\\\\"),
-                b'\n' => out.extend_from_slice(b"\\n"),
-                b'\r' => out.extend_from_slice(b"\\r"),
-                b'\t' => out.extend_from_slice(b"\\t"),
-                0..0x20 => {
-                    out.extend_from_slice(b"\\u00");
-                    out.push(HEX[(b >> 4) as usize]);
-                    out.push(HEX[(b & 15) as usize]);
-                }
-                _ => out.push(b),
-            }
-        }
-        for &b in chunk.invalid() {
-            out.extend_from_slice(b"\\\\x");
-            out.push(HEX[(b >> 4) as usize]);
-            out.push(HEX[(b & 15) as usize]);
-        }
-    }
-    out.push(b'"');
 }
 
 #[cfg(test)]

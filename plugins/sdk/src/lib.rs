@@ -58,6 +58,7 @@
 //! - [`Trailing`] collects the lines (and report) [`Plugin::tick`] and [`Plugin::finish`]
 //!   emit.
 //! - [`clock`] tells the time; a plugin that calls it imports the host's clock.
+//! - [`json::write_string`] writes bytes as a JSON string, `\xNN` for bytes that are not UTF-8.
 //! - [`export_plugin!`] exports the plugin from the wasm module.
 //! - [`testing`] runs a plugin natively, so its logic is unit-tested with plain `cargo test`.
 //!
@@ -79,6 +80,7 @@
 mod batch;
 pub mod clock;
 mod config;
+pub mod json;
 mod output;
 mod stage;
 pub mod testing;
