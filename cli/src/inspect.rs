@@ -7,10 +7,32 @@ use sluice_host::runtime::{Plugin, PluginInfo};
 
 /// What an import grants, for the interfaces sluice knows.
 fn import_meaning(import: &str) -> &'static str {
-    if import.starts_with("sluice:plugin/clock@") {
-        "the time (wall clock and a monotonic clock)"
-    } else {
-        "not provided by sluice: the plugin cannot be loaded"
+    let interface = import.split('@').next().unwrap_or(import);
+    match interface {
+        "sluice:plugin/clock" => "the time (wall clock and a monotonic clock)",
+        "wasi:cli/environment" => {
+            "environment variables: only those the stage's `env` key grants; reads are reported"
+        }
+        "wasi:cli/stdout" | "wasi:cli/stderr" => {
+            "output: goes to sluice's stderr, each line prefixed with the stage"
+        }
+        "wasi:cli/stdin" => "input: always empty",
+        "wasi:cli/exit" => "exit: ends the run with an error naming the stage",
+        "wasi:clocks/wall-clock" | "wasi:clocks/monotonic-clock" => "the time (sluice's clock)",
+        "wasi:random/random" | "wasi:random/insecure" | "wasi:random/insecure-seed" => {
+            "random numbers"
+        }
+        "wasi:io/error" | "wasi:io/streams" | "wasi:io/poll" => {
+            "streams and polling, for the above"
+        }
+        _ if interface.starts_with("wasi:filesystem/") => {
+            "files: none; opening a path is refused and reported"
+        }
+        _ if interface.starts_with("wasi:sockets/") => {
+            "network: none; making a socket is refused and reported"
+        }
+        _ if interface.starts_with("wasi:") => "WASI, with nothing granted",
+        _ => "not provided by sluice: the plugin cannot be loaded",
     }
 }
 

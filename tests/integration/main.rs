@@ -15,3 +15,4 @@ mod sanitize;
 mod stages;
 mod stream;
 mod util;
+mod wasi;

@@ -34,7 +34,7 @@ impl Clock {
 }
 
 /// Nanoseconds since the first call in this process.
-fn monotonic() -> u64 {
+pub(super) fn monotonic() -> u64 {
     static START: OnceLock<Instant> = OnceLock::new();
     START.get_or_init(Instant::now).elapsed().as_nanos() as u64
 }

@@ -12,11 +12,14 @@
 //!   [`Lines`](crate::lines::Lines) into the plugin's `batch` and the plugin's `output` back
 //!   into lines, checking everything the plugin returns.
 //!
-//! Sandboxing: the linker provides one interface, `sluice:plugin/clock` (the time, from
-//! [`clock`]), so a plugin can reach no file, environment variable or socket. A component that
-//! imports anything else (a WASI build, say) is refused at load with a message naming the
-//! import. What a plugin needs from outside, such as secret values from the environment, the
-//! host reads and passes explicitly (`grants`); reports it writes on the plugin's behalf.
+//! Sandboxing: the linker provides `sluice:plugin/clock` (the time, from [`clock`]) and, for
+//! components built with a WASI toolchain (componentize-py, componentize-js, C with stdio),
+//! WASI preview 2 with nothing granted ([`wasi`]): no files, no environment, no network, an
+//! empty stdin, and stdout/stderr sent to sluice's stderr under the stage's label. Attempts to
+//! reach a file, the environment or a socket are refused and reported. A component that
+//! imports anything else is refused at load with a message naming the import. What a plugin
+//! needs from outside, such as secret values from the environment, the host reads and passes
+//! explicitly (`grants`); reports it writes on the plugin's behalf.
 //!
 //! Limits: each store has a memory cap ([`StoreLimits`]; growing past it traps) and each call a
 //! deadline (epoch interruption). A trap, a deadline, a memory cap hit or malformed output ends
@@ -27,6 +30,7 @@ mod cache;
 mod clock;
 mod plugin;
 mod stage;
+mod wasi;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -73,6 +77,8 @@ impl Default for RuntimeOptions {
 struct StageState {
     limits: StoreLimits,
     clock: Clock,
+    /// WASI, for components that import it.
+    wasi: wasi::StageWasi,
 }
 
 /// The engine and everything shared by the stages of a run.
@@ -81,6 +87,8 @@ pub struct Runtime {
     linker: Linker<StageState>,
     cache: ComponentCache,
     clock: Clock,
+    /// The empty directory WASI guests see as `/`, if one could be made.
+    empty_root: Option<PathBuf>,
     options: RuntimeOptions,
 }
 
@@ -97,11 +105,13 @@ impl Runtime {
         let cache = ComponentCache::new(&engine, options.cache_root.clone());
         let mut linker = Linker::new(&engine);
         clock::add_to_linker(&mut linker)?;
+        wasi::add_to_linker(&mut linker)?;
         Ok(Runtime {
             engine,
             linker,
             cache,
             clock: options.clock,
+            empty_root: wasi::EmptyRoot::under(options.cache_root.as_deref()),
             options,
         })
     }

@@ -4,13 +4,17 @@ use anyhow::{Context, Result, bail};
 use wasmtime::Store;
 
 use super::bindings::{self, PluginPre};
+use super::wasi::StageWasi;
 use super::{Runtime, StageState};
 
 /// The contract's types-only interface, which every plugin imports (without a version).
 const TYPES_INTERFACE: &str = "sluice:plugin/types@";
 
-/// The host's clock interface, the one import that grants something (the time).
+/// The host's clock interface, which grants the time.
 const CLOCK_INTERFACE: &str = "sluice:plugin/clock@";
+
+/// WASI's interfaces, which the host provides with nothing granted (see `wasi`).
+const WASI_INTERFACES: &str = "wasi:";
 
 /// What a plugin says about itself (the WIT `info` record), plus what it imports.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -92,14 +96,13 @@ impl Runtime {
             .collect();
         let refused: Vec<String> = imports
             .iter()
-            .filter(|name| !name.starts_with(CLOCK_INTERFACE))
+            .filter(|name| !name.starts_with(CLOCK_INTERFACE) && !name.starts_with(WASI_INTERFACES))
             .map(|name| format!("`{name}`"))
             .collect();
         if !refused.is_empty() {
             bail!(
-                "it imports {}; sluice gives plugins no files, environment or network, only \
-                 `sluice:plugin/clock`. Build it without WASI (componentize-py --stub-wasi, \
-                 jco --disable all)",
+                "it imports {}; sluice provides plugins only `sluice:plugin/clock` and WASI \
+                 0.2 (with nothing granted)",
                 refused.join(", ")
             );
         }
@@ -114,7 +117,7 @@ impl Runtime {
                  (see wit/plugin.wit)",
             )?;
 
-        let mut store = self.new_store();
+        let mut store = self.new_store(origin, &[]);
         let instance = pre
             .instantiate(&mut store)
             .map_err(anyhow::Error::from)
@@ -131,13 +134,15 @@ impl Runtime {
         })
     }
 
-    /// A store with this runtime's limits and a deadline set for the first call.
-    pub(super) fn new_store(&self) -> Store<StageState> {
+    /// A store for the stage `label`, with this runtime's limits, WASI granting the
+    /// environment variables `env`, and a deadline set for the first call.
+    pub(super) fn new_store(&self, label: &str, env: &[(String, String)]) -> Store<StageState> {
         let mut store = Store::new(
             &self.engine,
             StageState {
                 limits: self.store_limits(),
                 clock: self.clock,
+                wasi: StageWasi::new(label, env, self.clock, self.empty_root.as_deref()),
             },
         );
         store.limiter(|state| &mut state.limits);

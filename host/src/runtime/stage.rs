@@ -72,7 +72,7 @@ impl Stage {
             memory_limit: runtime.options().memory_limit,
         };
         let report_target = ReportTarget::parse(grants.report.as_deref().unwrap_or("stderr"));
-        let mut store = runtime.new_store();
+        let mut store = runtime.new_store(&label, &grants.env);
         let instance = plugin
             .pre
             .instantiate(&mut store)

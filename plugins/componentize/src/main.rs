@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! sluice-componentize <module.wasm> <component.wasm>   # encode, validate, check, write
+//! sluice-componentize --allow-wasi <module.wasm> <component.wasm>   # the same, WASI allowed
 //! sluice-componentize --inspect <component.wasm>        # print a component's imports and exports
 //! ```
 //!
@@ -24,11 +25,14 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         [flag, component] if flag == "--inspect" => inspect(Path::new(component)),
         [module, component] if !module.starts_with('-') => {
-            componentize(Path::new(module), Path::new(component))
+            componentize(Path::new(module), Path::new(component), false)
+        }
+        [flag, module, component] if flag == "--allow-wasi" => {
+            componentize(Path::new(module), Path::new(component), true)
         }
         _ => {
             eprintln!(
-                "usage: sluice-componentize <module.wasm> <component.wasm>\n       \
+                "usage: sluice-componentize [--allow-wasi] <module.wasm> <component.wasm>\n       \
                  sluice-componentize --inspect <component.wasm>"
             );
             return ExitCode::from(2);
@@ -44,13 +48,13 @@ fn main() -> ExitCode {
 }
 
 /// Encodes `module` as a component, checks it and writes it to `out`.
-fn componentize(module: &Path, out: &Path) -> Result<()> {
+fn componentize(module: &Path, out: &Path, allow_wasi: bool) -> Result<()> {
     let bytes =
         std::fs::read(module).with_context(|| format!("cannot read {}", module.display()))?;
     let component =
         encode(&bytes).with_context(|| format!("cannot componentize {}", module.display()))?;
-    let surface =
-        check(&component).with_context(|| format!("{} is not a valid plugin", module.display()))?;
+    let surface = check(&component, allow_wasi)
+        .with_context(|| format!("{} is not a valid plugin", module.display()))?;
     std::fs::write(out, &component).with_context(|| format!("cannot write {}", out.display()))?;
     let imports = if surface.imports.is_empty() {
         "none".to_owned()
@@ -61,6 +65,8 @@ fn componentize(module: &Path, out: &Path) -> Result<()> {
             .map(|i| {
                 if i.starts_with("sluice:plugin/clock@") {
                     format!("{i} (the clock)")
+                } else if i.starts_with("wasi:") {
+                    format!("{i} (WASI)")
                 } else {
                     format!("{i} (types only)")
                 }
@@ -107,8 +113,9 @@ fn encode(module: &[u8]) -> Result<Vec<u8>> {
 /// import is an instance holding type definitions only: nothing runs through it and wasmtime
 /// does not ask the embedder to supply it. It is allowed (and listed as "types only"), and so
 /// is the host's `sluice:plugin/clock`, which plugins that tell the time import; any other
-/// import carrying a function, a resource, a value, a module or a component is an error.
-fn check(component: &[u8]) -> Result<Surface> {
+/// import carrying a function, a resource, a value, a module or a component is an error,
+/// except WASI's with `--allow-wasi` (the host's WASI probe, which tests the sandbox).
+fn check(component: &[u8], allow_wasi: bool) -> Result<Surface> {
     let types = Validator::new_with_features(WasmFeatures::all())
         .validate_all(component)
         .context("the component does not validate")?;
@@ -119,7 +126,9 @@ fn check(component: &[u8]) -> Result<Surface> {
         let item = types
             .component_item_for_import(import)
             .with_context(|| format!("import {import} has no type"))?;
-        if !type_only(types, &item.ty) && !import.starts_with("sluice:plugin/clock@") {
+        let allowed = import.starts_with("sluice:plugin/clock@")
+            || (allow_wasi && import.starts_with("wasi:"));
+        if !type_only(types, &item.ty) && !allowed {
             capabilities.push(import.as_str());
         }
     }
@@ -210,7 +219,7 @@ mod tests {
     fn a_module_without_the_world_is_not_a_plugin() {
         let module = b"\0asm\x01\0\0\0";
         let component = encode(module).unwrap();
-        let e = check(&component).unwrap_err().to_string();
+        let e = check(&component, false).unwrap_err().to_string();
         assert!(e.contains("does not export sluice:plugin/transform"), "{e}");
     }
 }

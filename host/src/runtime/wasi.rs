@@ -1,0 +1,422 @@
+//! WASI for plugins that import it, with nothing granted.
+//!
+//! Components built by componentize-py or componentize-js, or from C with stdio, import WASI
+//! interfaces (files, environment, sockets, stdio, clocks, random). sluice links wasmtime-wasi's
+//! preview 2 implementation so that they load, and configures each stage's [`WasiCtx`] so that
+//! it grants nothing a pure plugin would not have:
+//!
+//! - **stdin** is empty; **stdout and stderr** go to sluice's stderr, a line at a time, each
+//!   line prefixed with the stage's label (`stage 2 (level.wasm): …`). Standard output is
+//!   sluice's data stream, so a plugin can never write into it.
+//! - **files**: the guest sees one directory, `/`, backed by an empty directory of sluice's own
+//!   (see [`EmptyRoot`]), and every attempt to open or stat a path in it is refused with
+//!   `access` and reported on stderr (`denied: open /etc/passwd`). Without a preopened
+//!   directory, the guest's libc would refuse the path itself and the user would never see it.
+//! - **environment**: only the variables the stage's `env` key grants (which the contract's
+//!   `grants` also carries); reading it is reported once per stage when nothing is granted.
+//! - **network**: creating a TCP or UDP socket and looking up a name are refused and reported,
+//!   so no host socket is ever made; as a second line of defence every socket address is
+//!   refused too.
+//! - **clocks** follow sluice's [`Clock`] (so `SLUICE_NOW` freezes them too); **random** is
+//!   the default generator.
+//!
+//! Invariant: every shadowed function is re-defined right after `add_to_linker_sync`, with
+//! shadowing switched on only for that, so no WASI function sluice means to refuse can reach
+//! wasmtime-wasi's own implementation.
+
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use anyhow::Result;
+use wasmtime::StoreContextMut;
+use wasmtime::component::{Linker, Resource, ResourceTable, Val};
+use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
+use wasmtime_wasi::filesystem::Descriptor;
+use wasmtime_wasi::p2::bindings::filesystem::types::{
+    DescriptorFlags, DescriptorStat, ErrorCode, OpenFlags, PathFlags,
+};
+use wasmtime_wasi::p2::bindings::sockets::network::{
+    ErrorCode as SocketErrorCode, IpAddressFamily,
+};
+use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult, TcpSocket, UdpSocket};
+use wasmtime_wasi::sockets::SocketAddrUse;
+use wasmtime_wasi::{
+    FsPerms, HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView,
+};
+
+use super::StageState;
+use super::clock::{Clock, monotonic};
+
+/// The WASI version whose interfaces wasmtime-wasi 48 defines; imports of any 0.2.x match.
+const WASI_VERSION: &str = "0.2.12";
+
+/// A stage's WASI state: its context and the table of resources (files, streams, sockets) the
+/// guest holds handles to.
+pub(super) struct StageWasi {
+    ctx: WasiCtx,
+    table: ResourceTable,
+    /// The stage's label, for reports.
+    label: Arc<str>,
+    /// The environment variables granted to the stage.
+    env: Vec<(String, String)>,
+    /// Set once the environment read has been reported, so it is reported once.
+    env_reported: AtomicBool,
+}
+
+impl StageWasi {
+    /// The context for the stage `label`, granting the environment variables `env`.
+    pub(super) fn new(
+        label: &str,
+        env: &[(String, String)],
+        clock: Clock,
+        root: Option<&Path>,
+    ) -> StageWasi {
+        let label: Arc<str> = Arc::from(label);
+        let mut builder = WasiCtxBuilder::new();
+        builder
+            .stdout(PrefixedStderr::new(&label))
+            .stderr(PrefixedStderr::new(&label))
+            .envs(env)
+            .wall_clock(WallClock(clock))
+            .monotonic_clock(MonotonicClock)
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false);
+        let socket_label = Arc::clone(&label);
+        builder.socket_addr_check(move |addr, usage| {
+            report_denied(&socket_label, &describe_socket_use(addr, usage), NO_NETWORK);
+            Box::pin(async { false })
+        });
+        if let Some(root) = root {
+            // Best effort: without the root, paths are refused by the guest's own libc.
+            let _ = builder.preopened_dir(root, "/", FsPerms::ReadOnly);
+        }
+        StageWasi {
+            ctx: builder.build(),
+            table: ResourceTable::new(),
+            label,
+            env: env.to_vec(),
+            env_reported: AtomicBool::new(false),
+        }
+    }
+}
+
+impl WasiView for StageState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi.ctx,
+            table: &mut self.wasi.table,
+        }
+    }
+}
+
+/// Links WASI preview 2 into `linker`, with the functions that reach files and the
+/// environment replaced by ones that refuse and report.
+pub(super) fn add_to_linker(linker: &mut Linker<StageState>) -> Result<()> {
+    wasmtime_wasi::p2::add_to_linker_sync(linker)?;
+    linker.allow_shadowing(true);
+    let mut types = linker.instance(&format!("wasi:filesystem/types@{WASI_VERSION}"))?;
+    types.func_wrap(
+        "[method]descriptor.open-at",
+        |store: StoreContextMut<'_, StageState>,
+         (_dir, _flags, path, _open, _descriptor): (
+            Resource<Descriptor>,
+            PathFlags,
+            String,
+            OpenFlags,
+            DescriptorFlags,
+        )| {
+            let what = format!("open {}", guest_path(&path));
+            report_denied(&store.data().wasi.label, &what, NO_FILES);
+            Ok((Err::<Resource<Descriptor>, _>(ErrorCode::Access),))
+        },
+    )?;
+    types.func_wrap(
+        "[method]descriptor.stat-at",
+        |store: StoreContextMut<'_, StageState>,
+         (_dir, _flags, path): (Resource<Descriptor>, PathFlags, String)| {
+            let what = format!("stat {}", guest_path(&path));
+            report_denied(&store.data().wasi.label, &what, NO_FILES);
+            Ok((Err::<DescriptorStat, _>(ErrorCode::Access),))
+        },
+    )?;
+    let mut environment = linker.instance(&format!("wasi:cli/environment@{WASI_VERSION}"))?;
+    environment.func_wrap(
+        "get-environment",
+        |store: StoreContextMut<'_, StageState>, (): ()| {
+            let wasi = &store.data().wasi;
+            if wasi.env.is_empty() && !wasi.env_reported.swap(true, Ordering::Relaxed) {
+                report_denied(&wasi.label, "read the environment", NO_ENVIRONMENT);
+            }
+            Ok((wasi.env.clone(),))
+        },
+    )?;
+    shadow_sockets(linker)?;
+    linker.allow_shadowing(false);
+    Ok(())
+}
+
+/// Refuses (and reports) making a socket or looking up a name, before any host socket exists.
+fn shadow_sockets(linker: &mut Linker<StageState>) -> Result<()> {
+    linker
+        .instance(&format!("wasi:sockets/tcp-create-socket@{WASI_VERSION}"))?
+        .func_wrap(
+            "create-tcp-socket",
+            |store: StoreContextMut<'_, StageState>, (family,): (IpAddressFamily,)| {
+                let what = format!("create a TCP socket ({})", family_name(family));
+                report_denied(&store.data().wasi.label, &what, NO_NETWORK);
+                Ok((Err::<Resource<TcpSocket>, _>(SocketErrorCode::AccessDenied),))
+            },
+        )?;
+    linker
+        .instance(&format!("wasi:sockets/udp-create-socket@{WASI_VERSION}"))?
+        .func_wrap(
+            "create-udp-socket",
+            |store: StoreContextMut<'_, StageState>, (family,): (IpAddressFamily,)| {
+                let what = format!("create a UDP socket ({})", family_name(family));
+                report_denied(&store.data().wasi.label, &what, NO_NETWORK);
+                Ok((Err::<Resource<UdpSocket>, _>(SocketErrorCode::AccessDenied),))
+            },
+        )?;
+    // wasmtime-wasi does not export the type of a lookup's stream, so this one is untyped.
+    linker
+        .instance(&format!("wasi:sockets/ip-name-lookup@{WASI_VERSION}"))?
+        .func_new("resolve-addresses", |store, _ty, params, results| {
+            let name = match params.get(1) {
+                Some(Val::String(name)) => name.as_str(),
+                _ => "?",
+            };
+            let what = format!("look up the address of {name:?}");
+            report_denied(&store.data().wasi.label, &what, NO_NETWORK);
+            results[0] = Val::Result(Err(Some(Box::new(Val::Enum("access-denied".into())))));
+            Ok(())
+        })?;
+    Ok(())
+}
+
+fn family_name(family: IpAddressFamily) -> &'static str {
+    match family {
+        IpAddressFamily::Ipv4 => "IPv4",
+        IpAddressFamily::Ipv6 => "IPv6",
+    }
+}
+
+/// A path as the guest gave it, relative to the one preopened directory `/`.
+fn guest_path(path: &str) -> String {
+    if path.starts_with('/') {
+        path.to_owned()
+    } else {
+        format!("/{path}")
+    }
+}
+
+fn describe_socket_use(addr: SocketAddr, usage: SocketAddrUse) -> String {
+    let what = match usage {
+        SocketAddrUse::TcpBind => "bind a TCP socket to",
+        SocketAddrUse::TcpListen => "listen on",
+        SocketAddrUse::TcpAccept => "accept a connection from",
+        SocketAddrUse::TcpConnect => "connect to",
+        SocketAddrUse::UdpBind => "bind a UDP socket to",
+        SocketAddrUse::UdpSend => "send a UDP datagram to",
+        SocketAddrUse::UdpReceive => "receive a UDP datagram from",
+    };
+    format!("{what} {addr}")
+}
+
+const NO_FILES: &str = "plugins are granted no files";
+const NO_NETWORK: &str = "plugins are granted no network";
+const NO_ENVIRONMENT: &str = "no variables granted; list them under the stage's `env` key";
+
+/// Writes `sluice: LABEL: denied: WHAT (WHY)` to stderr.
+fn report_denied(label: &str, what: &str, why: &str) {
+    let _ = writeln!(
+        io::stderr().lock(),
+        "sluice: {label}: denied: {what} ({why})"
+    );
+}
+
+/// A plugin's stdout or stderr: complete lines go to sluice's stderr with the stage's label in
+/// front; a line without its end yet waits for it (or for the stream to be flushed).
+#[derive(Clone)]
+struct PrefixedStderr {
+    label: Arc<str>,
+}
+
+impl PrefixedStderr {
+    fn new(label: &Arc<str>) -> PrefixedStderr {
+        PrefixedStderr {
+            label: Arc::clone(label),
+        }
+    }
+
+    fn writer(&self) -> PrefixedWriter {
+        PrefixedWriter {
+            label: Arc::clone(&self.label),
+            pending: Vec::new(),
+        }
+    }
+}
+
+impl IsTerminal for PrefixedStderr {
+    fn is_terminal(&self) -> bool {
+        false
+    }
+}
+
+impl StdoutStream for PrefixedStderr {
+    fn p2_stream(&self) -> Box<dyn OutputStream> {
+        Box::new(self.writer())
+    }
+
+    fn async_stream(&self) -> Box<dyn tokio::io::AsyncWrite + Send + Sync> {
+        Box::new(self.writer())
+    }
+}
+
+/// The most a partial line may hold before it is written anyway.
+const PENDING_LIMIT: usize = 8 << 10;
+
+/// Buffers one stream's partial line.
+struct PrefixedWriter {
+    label: Arc<str>,
+    /// Bytes after the last line break written so far.
+    pending: Vec<u8>,
+}
+
+impl PrefixedWriter {
+    fn push(&mut self, bytes: &[u8]) {
+        self.pending.extend_from_slice(bytes);
+        let complete = match memchr::memrchr(b'\n', &self.pending) {
+            Some(last) => last + 1,
+            None if self.pending.len() >= PENDING_LIMIT => self.pending.len(),
+            None => return,
+        };
+        self.emit(complete);
+    }
+
+    /// Writes the first `len` pending bytes, a prefixed line each.
+    fn emit(&mut self, len: usize) {
+        let mut err = io::stderr().lock();
+        for line in self.pending[..len].split_inclusive(|&b| b == b'\n') {
+            let _ = write!(err, "{}: ", self.label);
+            let _ = err.write_all(line);
+            if !line.ends_with(b"\n") {
+                let _ = err.write_all(b"\n");
+            }
+        }
+        self.pending.drain(..len);
+    }
+
+    fn flush_pending(&mut self) {
+        if !self.pending.is_empty() {
+            self.emit(self.pending.len());
+        }
+    }
+}
+
+impl Drop for PrefixedWriter {
+    fn drop(&mut self) {
+        self.flush_pending();
+    }
+}
+
+impl OutputStream for PrefixedWriter {
+    fn write(&mut self, bytes: bytes::Bytes) -> StreamResult<()> {
+        self.push(&bytes);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> StreamResult<()> {
+        Ok(())
+    }
+
+    fn check_write(&mut self) -> StreamResult<usize> {
+        Ok(64 << 10)
+    }
+}
+
+#[wasmtime_wasi::async_trait]
+impl Pollable for PrefixedWriter {
+    async fn ready(&mut self) {}
+}
+
+impl tokio::io::AsyncWrite for PrefixedWriter {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.push(buf);
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.flush_pending();
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// WASI's wall clock, from sluice's [`Clock`].
+struct WallClock(Clock);
+
+impl HostWallClock for WallClock {
+    fn resolution(&self) -> Duration {
+        Duration::from_nanos(1)
+    }
+
+    fn now(&self) -> Duration {
+        // WASI's wall clock cannot go before 1970.
+        Duration::from_nanos(self.0.now().max(0) as u64)
+    }
+}
+
+/// WASI's monotonic clock: the same as the contract's `clock.monotonic`.
+struct MonotonicClock;
+
+impl HostMonotonicClock for MonotonicClock {
+    fn resolution(&self) -> u64 {
+        1
+    }
+
+    fn now(&self) -> u64 {
+        monotonic()
+    }
+}
+
+/// The empty directory the guest sees as `/`.
+///
+/// Only `open-at` and `stat-at` are shadowed; the other functions that take a path (read a
+/// link, list a directory) reach this directory, so it must be empty. It is `empty-root` in
+/// sluice's cache directory, or else in the temporary directory, and is used only when it is
+/// a real directory (not a link), owned by this user and empty.
+pub(super) struct EmptyRoot;
+
+impl EmptyRoot {
+    /// The directory, created if needed; `None` when no suitable one could be made.
+    pub(super) fn under(cache_root: Option<&Path>) -> Option<PathBuf> {
+        use std::os::unix::fs::MetadataExt;
+
+        let dir = match cache_root {
+            Some(root) => root.join("empty-root"),
+            // SAFETY: geteuid has no preconditions and cannot fail.
+            None => std::env::temp_dir()
+                .join(format!("sluice-empty-root-{}", unsafe { libc::geteuid() })),
+        };
+        std::fs::create_dir_all(&dir).ok()?;
+        let meta = std::fs::symlink_metadata(&dir).ok()?;
+        // SAFETY: as above.
+        let ours = meta.uid() == unsafe { libc::geteuid() };
+        let empty = std::fs::read_dir(&dir).ok()?.next().is_none();
+        (meta.is_dir() && ours && empty).then_some(dir)
+    }
+}
