@@ -124,6 +124,19 @@ pub enum Command {
         #[arg(long, value_name = "SPEC", conflicts_with = "bless")]
         conformance: Option<String>,
     },
+    /// Starts a plugin project in NAME/ (or --dir): the source of a small working plugin, a
+    /// build script, a README and a `sluice test` case.
+    New {
+        /// The language to write the plugin in.
+        #[arg(long, value_enum)]
+        lang: crate::scaffold::Lang,
+        /// The plugin's name: lowercase letters, digits and `-`.
+        #[arg(value_name = "NAME")]
+        name: String,
+        /// Where to create the project; by default a folder NAME in the current directory.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// Parses `65536`, `64K`, `64KiB`, `1M`, `1MiB` (binary multiples).

@@ -1,18 +1,27 @@
-//! The subcommands, which do something other than process input: `inspect` and `test`. Each
-//! prints its result on stdout and maps its outcome to an exit code like the main path does.
+//! The subcommands, which do something other than process input: `inspect`, `test` and
+//! `new`. Each prints its result on stdout and maps its outcome to an exit code like the main
+//! path does.
 
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use sluice_host::pipeline::Settings;
 use sluice_host::runtime::{Runtime, RuntimeOptions};
 
 use crate::args::Command;
+use crate::scaffold::{self, Lang};
 use crate::spec::StageSpec;
 use crate::{case_tests, conformance, exit, fail, inspect, is_broken_pipe, setup};
 
 /// Runs `command`; returns the exit code.
 pub fn run(command: &Command, runtime_options: RuntimeOptions, settings: Settings) -> u8 {
+    if let Command::New { lang, name, dir } = command {
+        return match new_project(*lang, name, dir.as_deref()) {
+            Ok(()) => exit::OK,
+            Err(err) => fail(exit::USAGE, format!("{err:#}")),
+        };
+    }
     let result = Runtime::new(runtime_options).and_then(|runtime| match command {
         Command::Inspect { plugin } => inspect_plugin(&runtime, plugin).map(|()| exit::OK),
         Command::Test {
@@ -35,12 +44,30 @@ pub fn run(command: &Command, runtime_options: RuntimeOptions, settings: Setting
                 }
             })
         }
+        Command::New { .. } => unreachable!("handled above: it needs no runtime"),
     });
     match result {
         Ok(code) => code,
         Err(err) if is_broken_pipe(&err) => exit::OK,
         Err(err) => fail(exit::USAGE, format!("{err:#}")),
     }
+}
+
+/// `sluice new --lang LANG NAME [--dir DIR]`.
+fn new_project(lang: Lang, name: &str, dir: Option<&Path>) -> Result<()> {
+    let dir = dir.map_or_else(|| PathBuf::from(name), Path::to_path_buf);
+    let written = scaffold::create(&dir, name, lang)?;
+    let mut out = io::stdout().lock();
+    writeln!(out, "created {} ({} files):", dir.display(), written.len())?;
+    for path in &written {
+        writeln!(out, "    {}", path.display())?;
+    }
+    writeln!(
+        out,
+        "next: cd {} && ./build.sh && sluice test",
+        dir.display()
+    )?;
+    Ok(())
 }
 
 /// `sluice inspect PLUGIN`.

@@ -15,6 +15,7 @@ mod commands;
 mod conformance;
 mod inspect;
 mod pipeline_file;
+mod scaffold;
 mod setup;
 mod spec;
 

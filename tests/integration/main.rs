@@ -6,6 +6,7 @@ mod boundary;
 mod chain;
 mod cli;
 mod conformance;
+mod new_project;
 mod pack;
 mod passthrough;
 mod plugin_crates;

@@ -127,6 +127,7 @@ impl Runtime {
             .call_describe(&mut store)
             .map_err(anyhow::Error::from)
             .context("failed in `describe`")?;
+        store.data_mut().wasi.settled = true;
         Ok(Plugin {
             origin: origin.to_owned(),
             pre,

@@ -98,6 +98,7 @@ impl Stage {
             }
             Err(err) => return Err(anyhow!("{label}: {}", limits.describe(&err, "create"))),
         };
+        store.data_mut().wasi.settled = true;
         Ok(Stage {
             label,
             info: plugin.info.clone(),

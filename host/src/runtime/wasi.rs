@@ -13,7 +13,8 @@
 //!   `access` and reported on stderr (`denied: open /etc/passwd`). Without a preopened
 //!   directory, the guest's libc would refuse the path itself and the user would never see it.
 //! - **environment**: only the variables the stage's `env` key grants (which the contract's
-//!   `grants` also carries); reading it is reported once per stage when nothing is granted.
+//!   `grants` also carries). Reading it when nothing is granted is reported once per stage,
+//!   except on the instance's first call, where language runtimes read it as they start.
 //! - **network**: creating a TCP or UDP socket and looking up a name are refused and reported,
 //!   so no host socket is ever made; as a second line of defence every socket address is
 //!   refused too.
@@ -67,6 +68,10 @@ pub(super) struct StageWasi {
     env: Vec<(String, String)>,
     /// Set once the environment read has been reported, so it is reported once.
     env_reported: AtomicBool,
+    /// False until the instance's first call (`describe` or `create`) has returned. Language
+    /// runtimes read the whole environment as they start, on that first call (CPython does),
+    /// which is not the plugin asking for a variable; reads before then are not reported.
+    pub(super) settled: bool,
 }
 
 impl StageWasi {
@@ -103,6 +108,7 @@ impl StageWasi {
             label,
             env: env.to_vec(),
             env_reported: AtomicBool::new(false),
+            settled: false,
         }
     }
 }
@@ -151,7 +157,10 @@ pub(super) fn add_to_linker(linker: &mut Linker<StageState>) -> Result<()> {
         "get-environment",
         |store: StoreContextMut<'_, StageState>, (): ()| {
             let wasi = &store.data().wasi;
-            if wasi.env.is_empty() && !wasi.env_reported.swap(true, Ordering::Relaxed) {
+            if wasi.settled
+                && wasi.env.is_empty()
+                && !wasi.env_reported.swap(true, Ordering::Relaxed)
+            {
                 report_denied(&wasi.label, "read the environment", NO_ENVIRONMENT);
             }
             Ok((wasi.env.clone(),))

@@ -1,8 +1,8 @@
 //! `wasi-probe`: a plugin that imports WASI and tries to use it, for the host's sandbox tests.
 //!
-//! Not a built-in. Configured with what to try, it tries it when the stage is created and, at
-//! `finish`, emits one line per attempt saying what it got back (`open /etc/passwd: access`), so
-//! a test sees both sides: the guest's error and the host's report on stderr. It calls WASI
+//! Not a built-in. Configured with what to try, it tries it at `finish` (`say` when the stage is
+//! created) and emits one line per attempt saying what it got back (`open /etc/passwd:
+//! access`), so a test sees both sides: the guest's error and the host's report on stderr. It calls WASI
 //! directly through bindings generated from WASI's own WIT (`wit/deps`, copied from
 //! wasmtime-wasi 48), with no libc in between, so each attempt is exactly one host call.
 //!
@@ -22,9 +22,11 @@ mod wasi_bindings {
     });
 }
 
-/// The probe: the results of its attempts, emitted at `finish`.
+/// The probe: what to try at `finish`.
 pub struct WasiProbe {
-    results: Vec<String>,
+    open: Option<String>,
+    getenv: Option<String>,
+    connect: Option<(String, ([u8; 4], u16))>,
 }
 
 impl Plugin for WasiProbe {
@@ -43,22 +45,22 @@ impl Plugin for WasiProbe {
     ];
 
     fn new(config: Config) -> Result<Self, ConfigError> {
-        let mut results = Vec::new();
         if let Some(text) = config.str("say")? {
             attempts::say(text);
         }
-        if let Some(path) = config.str("open")? {
-            results.push(format!("open {path}: {}", attempts::open(path)));
-        }
-        if let Some(name) = config.str("getenv")? {
-            results.push(format!("env {name}: {}", attempts::env(name)));
-        }
-        if let Some(addr) = config.str("connect")? {
-            let parsed = parse_ipv4(addr)
-                .ok_or_else(|| ConfigError::new("connect", "expected a.b.c.d:port"))?;
-            results.push(format!("connect {addr}: {}", attempts::connect(parsed)));
-        }
-        Ok(WasiProbe { results })
+        let connect = match config.str("connect")? {
+            Some(addr) => Some((
+                addr.to_owned(),
+                parse_ipv4(addr)
+                    .ok_or_else(|| ConfigError::new("connect", "expected a.b.c.d:port"))?,
+            )),
+            None => None,
+        };
+        Ok(WasiProbe {
+            open: config.str("open")?.map(str::to_owned),
+            getenv: config.str("getenv")?.map(str::to_owned),
+            connect,
+        })
     }
 
     fn process(&mut self, _line: &Line<'_>, out: &mut Output<'_>) {
@@ -66,8 +68,14 @@ impl Plugin for WasiProbe {
     }
 
     fn finish(&mut self, out: &mut Trailing) -> Result<(), String> {
-        for result in &self.results {
-            out.push(result.as_bytes());
+        if let Some(path) = &self.open {
+            out.push(format!("open {path}: {}", attempts::open(path)).as_bytes());
+        }
+        if let Some(name) = &self.getenv {
+            out.push(format!("env {name}: {}", attempts::env(name)).as_bytes());
+        }
+        if let Some((text, addr)) = &self.connect {
+            out.push(format!("connect {text}: {}", attempts::connect(*addr)).as_bytes());
         }
         Ok(())
     }
