@@ -2,7 +2,7 @@
 //   node build.mjs            the normal build: keeps the `stdio` feature, so console.log and
 //                             uncaught errors reach the host's standard error (WASI imports)
 //   node build.mjs --pure     every WASI feature disabled: the component imports nothing
-// Needs `npm ci` here first (see ../README.md, "Toolchains").
+// Needs `npm install` here first (see ../README.md, "Toolchains").
 import { componentize } from '@bytecodealliance/componentize-js';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
