@@ -13,8 +13,26 @@ const TYPES_INTERFACE: &str = "sluice:plugin/types@";
 /// The host's clock interface, which grants the time.
 const CLOCK_INTERFACE: &str = "sluice:plugin/clock@";
 
-/// WASI's interfaces, which the host provides with nothing granted (see `wasi`).
-const WASI_INTERFACES: &str = "wasi:";
+/// The WASI 0.2 packages the host provides, with nothing granted (see `wasi`).
+const WASI_PACKAGES: &[&str] = &[
+    "wasi:io/",
+    "wasi:clocks/",
+    "wasi:random/",
+    "wasi:cli/",
+    "wasi:filesystem/",
+    "wasi:sockets/",
+];
+
+/// True when the host provides the interface `import` (a full name with its version).
+fn provided(import: &str) -> bool {
+    let wasi_0_2 = WASI_PACKAGES
+        .iter()
+        .any(|package| import.starts_with(package))
+        && import
+            .split_once('@')
+            .is_some_and(|(_, version)| version.starts_with("0.2."));
+    import.starts_with(CLOCK_INTERFACE) || wasi_0_2
+}
 
 /// What a plugin says about itself (the WIT `info` record), plus what it imports.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,24 +104,28 @@ impl Runtime {
             .context("not a valid wasm component")?;
 
         // `use types.{…}` in the WIT makes a component import the types-only interface
-        // `sluice:plugin/types`; it carries no functions, so it grants nothing. The clock is
-        // the one interface the host provides.
+        // `sluice:plugin/types`; it carries no functions, so it grants nothing. The host
+        // provides the clock and WASI 0.2 (see `provided`); anything else is refused here, by
+        // name, rather than by the linker's less telling message.
         let imports: Vec<String> = component
             .component_type()
             .imports(&self.engine)
             .map(|(name, _)| name.to_owned())
             .filter(|name| !name.starts_with(TYPES_INTERFACE))
             .collect();
-        let refused: Vec<String> = imports
-            .iter()
-            .filter(|name| !name.starts_with(CLOCK_INTERFACE) && !name.starts_with(WASI_INTERFACES))
-            .map(|name| format!("`{name}`"))
-            .collect();
+        let refused: Vec<&String> = imports.iter().filter(|name| !provided(name)).collect();
         if !refused.is_empty() {
+            let names: Vec<String> = refused.iter().map(|name| format!("`{name}`")).collect();
+            let hint = if refused.iter().any(|name| name.starts_with("wasi:http/")) {
+                " (componentize-js adds `wasi:http` unless built with `disableFeatures: \
+                 ['http', 'fetch-event']`)"
+            } else {
+                ""
+            };
             bail!(
                 "it imports {}; sluice provides plugins only `sluice:plugin/clock` and WASI \
-                 0.2 (with nothing granted)",
-                refused.join(", ")
+                 0.2's io, clocks, random, cli, filesystem and sockets, with nothing granted{hint}",
+                names.join(", ")
             );
         }
 
@@ -177,4 +199,30 @@ impl PluginInfo {
 /// A core module starts with the preamble `\0asm` version 1; a component with layer 1.
 fn is_core_module(bytes: &[u8]) -> bool {
     bytes.len() >= 8 && bytes[..4] == *b"\0asm" && bytes[4..8] == [1, 0, 0, 0]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::provided;
+
+    #[test]
+    fn provides_the_clock_and_wasi_0_2_only() {
+        for import in [
+            "sluice:plugin/clock@0.2.0",
+            "wasi:cli/environment@0.2.4",
+            "wasi:io/streams@0.2.12",
+            "wasi:sockets/tcp@0.2.0",
+        ] {
+            assert!(provided(import), "{import}");
+        }
+        for import in [
+            "wasi:http/types@0.2.4",
+            "wasi:cli/environment@0.3.0",
+            "wasi:cli/environment",
+            "wasi:keyvalue/store@0.2.0",
+            "acme:secrets/vault@1.0.0",
+        ] {
+            assert!(!provided(import), "{import}");
+        }
+    }
 }
