@@ -30,7 +30,6 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -67,7 +66,7 @@ pub(super) struct StageWasi {
     /// The environment variables granted to the stage.
     env: Vec<(String, String)>,
     /// Set once the environment read has been reported, so it is reported once.
-    env_reported: AtomicBool,
+    env_reported: bool,
     /// False until the instance's first call (`describe` or `create`) has returned. Language
     /// runtimes read the whole environment as they start, on that first call (CPython does),
     /// which is not the plugin asking for a variable; reads before then are not reported.
@@ -107,7 +106,7 @@ impl StageWasi {
             table: ResourceTable::new(),
             label,
             env: env.to_vec(),
-            env_reported: AtomicBool::new(false),
+            env_reported: false,
             settled: false,
         }
     }
@@ -155,12 +154,10 @@ pub(super) fn add_to_linker(linker: &mut Linker<StageState>) -> Result<()> {
     let mut environment = linker.instance(&format!("wasi:cli/environment@{WASI_VERSION}"))?;
     environment.func_wrap(
         "get-environment",
-        |store: StoreContextMut<'_, StageState>, (): ()| {
-            let wasi = &store.data().wasi;
-            if wasi.settled
-                && wasi.env.is_empty()
-                && !wasi.env_reported.swap(true, Ordering::Relaxed)
-            {
+        |mut store: StoreContextMut<'_, StageState>, (): ()| {
+            let wasi = &mut store.data_mut().wasi;
+            if wasi.settled && wasi.env.is_empty() && !wasi.env_reported {
+                wasi.env_reported = true;
                 report_denied(&wasi.label, "read the environment", NO_ENVIRONMENT);
             }
             Ok((wasi.env.clone(),))
