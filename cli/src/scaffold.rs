@@ -86,8 +86,8 @@ const RUST: &[Template] = &[
 
 const C: &[Template] = &[
     file("plugin.c", include_str!("../templates/c/plugin.c")),
-    file("sluice.h", include_str!("../../plugins/sdk-c/sluice.h")),
-    file("sluice.c", include_str!("../../plugins/sdk-c/sluice.c")),
+    file("sluice.h", include_str!("../../plugins/sdk/c/sluice.h")),
+    file("sluice.c", include_str!("../../plugins/sdk/c/sluice.c")),
     script("build.sh", include_str!("../templates/c/build.sh")),
     file("README.md", include_str!("../templates/c/README.md")),
 ];
@@ -96,11 +96,11 @@ const PYTHON: &[Template] = &[
     file("plugin.py", include_str!("../templates/python/plugin.py")),
     file(
         "sluice_plugin.py",
-        include_str!("../../plugins/sdk-python/sluice_plugin.py"),
+        include_str!("../../plugins/sdk/python/sluice_plugin.py"),
     ),
     file(
         "transform.py",
-        include_str!("../../plugins/sdk-python/transform.py"),
+        include_str!("../../plugins/sdk/python/transform.py"),
     ),
     script("build.sh", include_str!("../templates/python/build.sh")),
     file("README.md", include_str!("../templates/python/README.md")),
@@ -108,7 +108,7 @@ const PYTHON: &[Template] = &[
 
 const JS: &[Template] = &[
     file("plugin.js", include_str!("../templates/js/plugin.js")),
-    file("sluice.js", include_str!("../../plugins/sdk-js/sluice.js")),
+    file("sluice.js", include_str!("../../plugins/sdk/js/sluice.js")),
     file("build.mjs", include_str!("../templates/js/build.mjs")),
     file("package.json", include_str!("../templates/js/package.json")),
     script("build.sh", include_str!("../templates/js/build.sh")),
@@ -187,7 +187,7 @@ fn check_name(name: &str) -> Result<()> {
 
 /// The Rust SDK: this source tree's when it is still there, else the repository's.
 fn sdk_dependency() -> String {
-    let tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/sdk");
+    let tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/sdk/rust");
     match tree.canonicalize() {
         Ok(path) if path.join("Cargo.toml").is_file() => {
             format!("{{ path = {:?} }}", path.display().to_string())

@@ -51,18 +51,18 @@ fn every_language_gets_its_helper_the_contract_and_a_test_case() {
         (
             "c",
             &[
-                ("sluice.h", "plugins/sdk-c/sluice.h"),
-                ("sluice.c", "plugins/sdk-c/sluice.c"),
+                ("sluice.h", "plugins/sdk/c/sluice.h"),
+                ("sluice.c", "plugins/sdk/c/sluice.c"),
             ],
         ),
         (
             "python",
             &[
-                ("sluice_plugin.py", "plugins/sdk-python/sluice_plugin.py"),
-                ("transform.py", "plugins/sdk-python/transform.py"),
+                ("sluice_plugin.py", "plugins/sdk/python/sluice_plugin.py"),
+                ("transform.py", "plugins/sdk/python/transform.py"),
             ],
         ),
-        ("js", &[("sluice.js", "plugins/sdk-js/sluice.js")]),
+        ("js", &[("sluice.js", "plugins/sdk/js/sluice.js")]),
     ];
     for (lang, copies) in helpers {
         let (scratch, _) = new_project(lang, "level-filter");
@@ -100,7 +100,7 @@ fn rust_project_uses_this_trees_sdk() {
     let (scratch, _) = new_project("rust", "level-filter");
     let dir = scratch.path().join("level-filter");
     let manifest = read(&dir, "Cargo.toml");
-    let sdk = repo_root().join("plugins/sdk").canonicalize().unwrap();
+    let sdk = repo_root().join("plugins/sdk/rust").canonicalize().unwrap();
     assert!(
         manifest.contains(&format!(
             "sluice-plugin-sdk = {{ path = {:?} }}",

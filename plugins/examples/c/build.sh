@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Builds level.wasm from level.c and the C helper (plugins/sdk-c).
+# Builds level.wasm from level.c and the C helper (plugins/sdk/c).
 # Needs clang-19 with wasi-libc, wit-bindgen and wasm-tools (see ../README.md, "Toolchains").
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 root=$(cd "$here/../../.." && pwd -P)
-sdk=$root/plugins/sdk-c
+sdk=$root/plugins/sdk/c
 gen=$here/gen
 cd "$here"
 rm -rf "$gen"

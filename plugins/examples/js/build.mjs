@@ -1,4 +1,4 @@
-// Builds level.wasm from level.js and the JS helper (plugins/sdk-js) with componentize-js.
+// Builds level.wasm from level.js and the JS helper (plugins/sdk/js) with componentize-js.
 //   node build.mjs            the normal build: keeps the `stdio` feature, so console.log and
 //                             uncaught errors reach the host's standard error (WASI imports)
 //   node build.mjs --pure     every WASI feature disabled: the component imports nothing

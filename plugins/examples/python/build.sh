@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds level.wasm from level.py and the Python helper (plugins/sdk-python) with componentize-py.
+# Builds level.wasm from level.py and the Python helper (plugins/sdk/python) with componentize-py.
 #   ./build.sh               the normal build: imports WASI 0.2 (the host provides it, granting
 #                            nothing)
 #   ./build.sh --stub-wasi   WASI imports replaced by traps: the component imports nothing
@@ -19,5 +19,5 @@ export PYTHONDONTWRITEBYTECODE=1
 # The bindings are generated into the build's own folder (for editors: `componentize-py -d
 # ../../../wit -w plugin bindings gen` writes them to gen/, which is gitignored).
 componentize-py -d "$root/wit" -w plugin componentize "${stub[@]}" \
-    -p "$here" -p "$root/plugins/sdk-python" level -o level.wasm
+    -p "$here" -p "$root/plugins/sdk/python" level -o level.wasm
 echo "built $here/level.wasm ($(wc -c < level.wasm) bytes)"

@@ -5,7 +5,7 @@
  * sluice:plugin@0.2.0, world `plugin`). The contract is batch-oriented and flat (a batch is one
  * byte buffer plus offsets; the answer says where each output line comes from). This helper
  * does that bookkeeping: the plugin sees one line at a time and keeps, drops or replaces it,
- * and sets fields on it. It mirrors the Rust SDK (plugins/sdk), without its extras.
+ * and sets fields on it. It mirrors the Rust SDK (plugins/sdk/rust), without its extras.
  *
  * The plugin defines three functions (and optionally two more):
  *
@@ -48,7 +48,7 @@
  * Build (see plugins/examples/c/build.sh):
  *     wit-bindgen c wit --world plugin --out-dir gen
  *     clang-19 --target=wasm32-wasi -mexec-model=reactor -O2 -Wl,--strip-debug -Igen \
- *         -Iplugins/sdk-c -o p.core.wasm app.c plugins/sdk-c/sluice.c gen/plugin.c \
+ *         -Iplugins/sdk/c -o p.core.wasm app.c plugins/sdk/c/sluice.c gen/plugin.c \
  *         gen/plugin_component_type.o
  *     wasm-tools component new p.core.wasm -o p.wasm
  * Keep the plugin free of stdio (printf and friends): then the module imports nothing.

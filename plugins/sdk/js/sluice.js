@@ -33,7 +33,7 @@
 // encoded as UTF-8) to replace it. Setting a property of `fields` sets that field on the line
 // (a Uint8Array or a string) and deleting one removes that field.
 //
-// It mirrors the Rust SDK (plugins/sdk) without its extras. Build it with componentize-js
+// It mirrors the Rust SDK (plugins/sdk/rust) without its extras. Build it with componentize-js
 // (see plugins/examples/js/build.mjs).
 //
 // Over-long lines (longer than the host's --max-line-bytes) arrive in pieces. This helper is

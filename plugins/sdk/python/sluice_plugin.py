@@ -30,9 +30,9 @@ returns ``None`` to keep the line, :data:`Drop` to drop it, or ``bytes`` (or ``s
 as UTF-8) to replace it. Changing ``fields`` sets fields on the line (values ``bytes`` or
 ``str``) and deleting a key removes that field.
 
-It mirrors the Rust SDK (``plugins/sdk``) without its extras. It is built with componentize-py
+It mirrors the Rust SDK (``plugins/sdk/rust``) without its extras. It is built with componentize-py
 (see ``plugins/examples/python/build.sh``): put this module and ``transform.py`` beside it on
-the path (``-p plugins/sdk-python``).
+the path (``-p plugins/sdk/python``).
 
 Over-long lines (longer than the host's ``--max-line-bytes``) arrive in pieces. This helper is
 not boundary-safe and follows the contract's conventions for such stages: ``process_line`` is

@@ -98,7 +98,7 @@ pub use output::{BatchOutput, LineBuf, Output, Trailing};
 #[allow(missing_docs, clippy::all)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../../wit",
+        path: "../../../wit",
         world: "plugin",
         pub_export_macro: true,
         default_bindings_module: "sluice_plugin_sdk::bindings",
@@ -114,7 +114,7 @@ pub mod __export {
 
 /// Compiles the Rust examples of `plugins/README.md` as doctests.
 #[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
+#[doc = include_str!("../../../README.md")]
 pub struct ReadmeDoctests;
 
 /// One configuration key a plugin understands, for `describe` (`sluice inspect`,
