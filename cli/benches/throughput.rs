@@ -22,9 +22,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use sluice_host::framing::Terminator;
-use sluice_host::lines::Lines;
-use sluice_host::output::StageOutput;
+use sluice_host::bench_support::StageOutput;
+use sluice_host::{FieldTable, Lines, Terminator};
 use sluice_plugin_sdk::Plugin;
 use sluice_plugin_sdk::bindings::sluice::plugin::types;
 use sluice_plugin_sdk::testing::Harness;
@@ -307,7 +306,7 @@ fn run_native(batches: &[Lines], chain: &mut [Box<dyn NativeStage>]) {
                 removed: output.removed,
                 timestamps: output.timestamps,
                 wake: None,
-                fields: sluice_host::fields::FieldTable {
+                fields: FieldTable {
                     names: output.fields.names,
                     line: output.fields.line,
                     name: output.fields.name,

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
-use sluice_host::format::OutputFormat;
+use sluice_host::OutputFormat;
 
 const AFTER_HELP: &str = "\
 Examples:

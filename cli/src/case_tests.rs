@@ -24,8 +24,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use sluice_host::pipeline::{Input, Pipeline, Settings};
-use sluice_host::runtime::Runtime;
+use sluice_host::{Input, OutputFormat, Pipeline, Runtime, Settings, WriteSink};
 
 use crate::pipeline_file;
 use crate::setup;
@@ -131,18 +130,18 @@ fn run_case(runtime: &Runtime, settings: Settings, case: &Path) -> Result<Vec<u8
     if !input.is_file() {
         bail!("no {INPUT} beside {PIPELINE}");
     }
-    let chain = setup::build_chain(runtime, &specs, setup::Limits::of(&settings))?;
-    let mut output = Vec::new();
+    let chain = setup::build_chain(runtime, &specs, &settings)?;
+    let mut sink = WriteSink::new(OutputFormat::Raw, Vec::new());
     let mut read_error = None;
     Pipeline::new(chain, settings)
-        .run(&[Input::File(input)], &mut output, &mut |_, err| {
+        .run(&[Input::File(input)], &mut sink, &mut |_, err| {
             read_error = Some(err)
         })
         .map_err(|err| anyhow::anyhow!("{err}"))?;
     if let Some(err) = read_error {
         bail!("cannot read {INPUT}: {err}");
     }
-    Ok(output)
+    Ok(sink.into_inner())
 }
 
 /// The output stored in a snapshot: what follows its header.

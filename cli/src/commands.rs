@@ -6,20 +6,20 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use sluice_host::pipeline::Settings;
-use sluice_host::runtime::{Runtime, RuntimeOptions};
+use sluice_host::{Runtime, RuntimeOptions, Settings};
 
 use crate::args::Command;
+use crate::diagnostics::{self, exit, fail};
 use crate::scaffold::{self, Lang};
 use crate::spec::StageSpec;
-use crate::{case_tests, conformance, exit, fail, inspect, is_broken_pipe, setup};
+use crate::{case_tests, conformance, inspect, is_broken_pipe, setup};
 
 /// Runs `command`; returns the exit code.
 pub fn run(command: &Command, runtime_options: RuntimeOptions, settings: Settings) -> u8 {
     if let Command::New { lang, name, dir } = command {
         return match new_project(*lang, name, dir.as_deref()) {
             Ok(()) => exit::OK,
-            Err(err) => fail(exit::USAGE, format!("{err:#}")),
+            Err(err) => fail(exit::USAGE, diagnostics::error(&err)),
         };
     }
     let result = Runtime::new(runtime_options).and_then(|runtime| match command {
@@ -49,7 +49,7 @@ pub fn run(command: &Command, runtime_options: RuntimeOptions, settings: Setting
     match result {
         Ok(code) => code,
         Err(err) if is_broken_pipe(&err) => exit::OK,
-        Err(err) => fail(exit::USAGE, format!("{err:#}")),
+        Err(err) => fail(exit::USAGE, diagnostics::error(&err)),
     }
 }
 
@@ -91,11 +91,5 @@ fn conformance_checks(runtime: &Runtime, spec: &str, settings: Settings) -> Resu
         setup::load(runtime, &spec).with_context(|| format!("stage 1 ({})", spec.plugin))?;
     let config = serde_json::Value::Object(spec.config.clone()).to_string();
     let mut out = io::stdout().lock();
-    conformance::run(
-        runtime,
-        &plugin,
-        &config,
-        setup::Limits::of(&settings),
-        &mut out,
-    )
+    conformance::run(runtime, &plugin, &config, &settings, &mut out)
 }

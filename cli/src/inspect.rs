@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use sluice_host::runtime::{Plugin, PluginInfo};
+use sluice_host::{Plugin, PluginInfo};
 
 /// What an import grants, for the interfaces sluice knows.
 fn import_meaning(import: &str) -> &'static str {

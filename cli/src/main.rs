@@ -5,6 +5,7 @@
 //! - [`setup`]: finding and loading plugins, env grants, creating the chain.
 //! - [`commands`]: the subcommands `inspect` ([`inspect`]) and `test` ([`case_tests`],
 //!   [`conformance`]).
+//! - [`diagnostics`]: exit codes, one-line messages, and the hints that name options.
 //! - `main` (here): the order of things and the mapping of failures to exit codes.
 //!
 //! Data goes to stdout, diagnostics to stderr, each on one line prefixed `sluice: `.
@@ -13,6 +14,7 @@ mod args;
 mod case_tests;
 mod commands;
 mod conformance;
+mod diagnostics;
 mod inspect;
 mod pipeline_file;
 mod scaffold;
@@ -24,25 +26,17 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use sluice_host::builtin::BUILTINS;
-use sluice_host::chain::Chain;
-use sluice_host::pipeline::{Input, Pipeline, RunError, Settings};
-use sluice_host::runtime::{Clock, Runtime, RuntimeOptions};
+use sluice_host::{
+    BUILTINS, Chain, Clock, Input, Pipeline, RunError, Runtime, RuntimeOptions, Settings, WriteSink,
+};
 
 use crate::args::Args;
+use crate::diagnostics::{exit, fail};
 use crate::spec::{NodeSpec, StageSpec};
 
 /// Below this `--boundary-overlap`, a boundary-safe stage cannot keep enough context (a key, a
 /// separator and its replacement) to recognise the rest of a secret cut by a window's end.
 const MIN_SAFE_OVERLAP: usize = 64;
-
-/// The exit codes, as documented in `--help` and the README.
-mod exit {
-    pub const OK: u8 = 0;
-    pub const PLUGIN_FAILED: u8 = 1;
-    pub const USAGE: u8 = 2;
-    pub const IO: u8 = 3;
-}
 
 fn main() -> ExitCode {
     let args = Args::parse();
@@ -53,11 +47,10 @@ fn run(args: &Args) -> u8 {
     let settings = Settings {
         max_line_bytes: args.max_line_bytes,
         boundary_overlap: args.boundary_overlap,
-        format: args.output,
         ..Settings::default()
     };
-    if let Err(message) = settings.check() {
-        return fail(exit::USAGE, message);
+    if let Err(err) = settings.check() {
+        return fail(exit::USAGE, diagnostics::settings_error(err));
     }
     let clock = match frozen_clock() {
         Ok(clock) => clock,
@@ -80,7 +73,7 @@ fn run(args: &Args) -> u8 {
         return match Runtime::new(runtime_options).and_then(|runtime| list_plugins(&runtime)) {
             Ok(()) => exit::OK,
             Err(err) if is_broken_pipe(&err) => exit::OK,
-            Err(err) => fail(exit::USAGE, format!("{err:#}")),
+            Err(err) => fail(exit::USAGE, diagnostics::error(&err)),
         };
     }
     if let Some(command) = &args.command {
@@ -89,19 +82,18 @@ fn run(args: &Args) -> u8 {
 
     let specs = match stage_specs(args) {
         Ok(specs) => specs,
-        Err(err) => return fail(exit::USAGE, format!("{err:#}")),
+        Err(err) => return fail(exit::USAGE, diagnostics::error(&err)),
     };
     // No stage, no engine: sluice then starts as fast as `cat`.
     let chain = if specs.is_empty() {
         Ok(Chain::new(Vec::new()))
     } else {
-        let limits = setup::Limits::of(&settings);
         Runtime::new(runtime_options)
-            .and_then(|runtime| setup::build_chain(&runtime, &specs, limits))
+            .and_then(|runtime| setup::build_chain(&runtime, &specs, &settings))
     };
     let chain = match chain {
         Ok(chain) => chain,
-        Err(err) => return fail(exit::USAGE, format!("{err:#}")),
+        Err(err) => return fail(exit::USAGE, diagnostics::error(&err)),
     };
     for warning in chain.warnings() {
         eprintln!("sluice: warning: {warning}");
@@ -125,18 +117,21 @@ fn run(args: &Args) -> u8 {
         eprintln!("sluice: {input}: {err}");
     };
     let mut pipeline = Pipeline::new(chain, settings);
+    let mut sink = WriteSink::new(args.output, io::stdout().lock());
     let result = if args.follow {
         let paths: Vec<_> = args.files.iter().map(std::path::PathBuf::from).collect();
-        pipeline.follow(&paths, &mut io::stdout().lock(), &mut report)
+        pipeline.follow(&paths, &mut sink, &mut report)
     } else {
-        pipeline.run(&inputs, &mut io::stdout().lock(), &mut report)
+        pipeline.run(&inputs, &mut sink, &mut report)
     };
     match result {
         Ok(()) if unreadable => exit::IO,
         Ok(()) => exit::OK,
         Err(RunError::Output(err)) if err.kind() == io::ErrorKind::BrokenPipe => exit::OK,
-        Err(err @ RunError::Output(_)) => fail(exit::IO, err.to_string()),
-        Err(err @ RunError::Stage(_)) => fail(exit::PLUGIN_FAILED, err.to_string()),
+        Err(err @ RunError::Output(_)) => fail(exit::IO, err),
+        Err(RunError::Stage(err)) => {
+            fail(diagnostics::exit_code(&err), diagnostics::stage_error(&err))
+        }
     }
 }
 
@@ -205,15 +200,6 @@ fn list_plugins(runtime: &Runtime) -> Result<()> {
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.downcast_ref::<io::Error>()
         .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
-}
-
-/// Prints one diagnostic line and returns `code`. Messages from wasmtime or a plugin can span
-/// several lines; they are folded so that every diagnostic is one line.
-fn fail(code: u8, message: impl std::fmt::Display) -> u8 {
-    let message = message.to_string();
-    let folded: Vec<&str> = message.split_whitespace().collect();
-    eprintln!("sluice: {}", folded.join(" "));
-    code
 }
 
 #[cfg(test)]

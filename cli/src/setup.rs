@@ -5,11 +5,9 @@ use std::collections::HashMap;
 
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::{Map, Value};
-use sluice_host::builtin::{self, BUILTINS};
-use sluice_host::chain::{Chain, Match, Node};
-use sluice_host::pipeline::Settings;
-use sluice_host::runtime::{Plugin, Runtime, Stage, StageGrants};
-use sluice_host::selector::Selector;
+use sluice_host::{
+    BUILTINS, Chain, Match, Node, Plugin, Runtime, Selector, Settings, Stage, StageGrants,
+};
 
 use crate::spec::{NodeSpec, StageSpec, json_kind};
 
@@ -22,34 +20,17 @@ const ENV_KEY: &str = "env";
 /// them (plugins have no files); the key is passed to the plugin as a grant, not as config.
 const REPORT_KEY: &str = "report";
 
-/// What every stage is told about the pipeline it runs in.
-#[derive(Clone, Copy, Debug)]
-pub struct Limits {
-    pub max_line_bytes: u32,
-    pub boundary_overlap: u32,
-}
-
-impl Limits {
-    /// The limits of `settings`, which passed `Settings::check` (so both fit in a u32).
-    pub fn of(settings: &Settings) -> Limits {
-        Limits {
-            max_line_bytes: settings.max_line_bytes as u32,
-            boundary_overlap: settings.boundary_overlap as u32,
-        }
-    }
-}
-
 /// Loads the plugins and creates the chain's nodes, in order.
-pub fn build_chain(runtime: &Runtime, specs: &[NodeSpec], limits: Limits) -> Result<Chain> {
+pub fn build_chain(runtime: &Runtime, specs: &[NodeSpec], settings: &Settings) -> Result<Chain> {
     let mut plugins: HashMap<String, Plugin> = HashMap::new();
-    build_nodes(runtime, specs, "", limits, &mut plugins)
+    build_nodes(runtime, specs, "", settings, &mut plugins)
 }
 
 fn build_nodes(
     runtime: &Runtime,
     specs: &[NodeSpec],
     prefix: &str,
-    limits: Limits,
+    settings: &Settings,
     plugins: &mut HashMap<String, Plugin>,
 ) -> Result<Chain> {
     let mut nodes = Vec::with_capacity(specs.len());
@@ -58,7 +39,7 @@ fn build_nodes(
         match spec {
             NodeSpec::Stage(spec) => {
                 nodes.push(Node::Stage(build_stage(
-                    runtime, spec, &position, limits, plugins,
+                    runtime, spec, &position, settings, plugins,
                 )?));
             }
             NodeSpec::Match {
@@ -67,7 +48,8 @@ fn build_nodes(
             } => {
                 let selector = Selector::parse(selector)
                     .map_err(|err| anyhow!("stage {position} (match): selector: {err}"))?;
-                let chain = build_nodes(runtime, nested, &format!("{position}."), limits, plugins)?;
+                let chain =
+                    build_nodes(runtime, nested, &format!("{position}."), settings, plugins)?;
                 nodes.push(Node::Match(Match::new(selector, chain)));
             }
         }
@@ -79,7 +61,7 @@ fn build_stage(
     runtime: &Runtime,
     spec: &StageSpec,
     position: &str,
-    limits: Limits,
+    settings: &Settings,
     plugins: &mut HashMap<String, Plugin>,
 ) -> Result<Stage> {
     if !plugins.contains_key(&spec.plugin) {
@@ -102,18 +84,10 @@ fn build_stage(
         )
     })?;
     let config = Value::Object(config).to_string();
-    Stage::new(
-        runtime,
-        plugin,
-        position,
-        &config,
-        StageGrants {
-            env,
-            report,
-            max_line_bytes: limits.max_line_bytes,
-            boundary_overlap: limits.boundary_overlap,
-        },
-    )
+    let grants = StageGrants { env, report };
+    Ok(Stage::new(
+        runtime, plugin, position, &config, grants, settings,
+    )?)
 }
 
 /// Finds and compiles the plugin a spec names.
@@ -122,7 +96,7 @@ pub fn load(runtime: &Runtime, spec: &StageSpec) -> Result<Plugin> {
         let bytes = std::fs::read(&spec.plugin).context("cannot read the plugin file")?;
         return runtime.load(&spec.plugin, &bytes);
     }
-    match builtin::find(&spec.plugin) {
+    match sluice_host::find_builtin(&spec.plugin) {
         Some(builtin) => runtime.load(builtin.name, builtin.component),
         None => bail!("{}", unknown_plugin_message(&spec.plugin)),
     }

@@ -22,8 +22,7 @@
 use std::fmt;
 use std::time::Instant;
 
-use anyhow::{Result, anyhow};
-
+use crate::error::{Call, Failure, Malformed, StageError};
 use crate::lines::Lines;
 use crate::runtime::{Emitted, Stage};
 use crate::selector::Selector;
@@ -100,7 +99,7 @@ impl Match {
     }
 
     /// Runs `lines` through; returns true when anything changed.
-    fn process(&mut self, lines: &mut Lines, at: Position<'_>) -> Result<bool> {
+    fn process(&mut self, lines: &mut Lines, at: Position<'_>) -> Result<bool, StageError> {
         let selected: Vec<bool> = (0..lines.len())
             .map(|i| {
                 let decision = match self.piece_decision {
@@ -212,7 +211,12 @@ impl Chain {
     }
 
     /// Runs `lines` through the nodes from `from` on. Returns true when any node changed them.
-    pub fn run(&mut self, lines: &mut Lines, from: usize, at: Position<'_>) -> Result<bool> {
+    pub fn run(
+        &mut self,
+        lines: &mut Lines,
+        from: usize,
+        at: Position<'_>,
+    ) -> Result<bool, StageError> {
         let mut changed = false;
         for node in &mut self.nodes[from..] {
             if lines.is_empty() {
@@ -221,7 +225,7 @@ impl Chain {
             changed |= match node {
                 Node::Stage(stage) => stage
                     .process(lines)
-                    .map_err(|message| anyhow!("{}, at {at}: {message}", stage.label()))?,
+                    .map_err(|failure| stage.error(Call::Process, failure).at(at))?,
                 Node::Match(m) => m.process(lines, at)?,
             };
         }
@@ -230,21 +234,19 @@ impl Chain {
 
     /// Runs a window (a batch of one partial line) through the boundary-safe prefix. Each of
     /// those stages must give back exactly one line.
-    pub fn run_window(&mut self, window: &mut Lines, at: Position<'_>) -> Result<()> {
+    pub fn run_window(&mut self, window: &mut Lines, at: Position<'_>) -> Result<(), StageError> {
         for node in &mut self.nodes[..self.boundary_safe_prefix] {
             let Node::Stage(stage) = node else {
                 unreachable!("the boundary-safe prefix holds stages only")
             };
             stage
                 .process(window)
-                .map_err(|message| anyhow!("{}, at {at}: {message}", stage.label()))?;
+                .map_err(|failure| stage.error(Call::Process, failure).at(at))?;
             if window.len() != 1 {
-                return Err(anyhow!(
-                    "{}, at {at}: malformed output: a boundary-safe stage must return exactly one \
-                     line for a partial line, it returned {}",
-                    stage.label(),
-                    window.len()
-                ));
+                let failure = Failure::Malformed(Malformed::WindowLines {
+                    returned: window.len(),
+                });
+                return Err(stage.error(Call::Process, failure).at(at));
             }
         }
         Ok(())
@@ -271,16 +273,20 @@ impl Chain {
 
     /// Ticks every stage whose deadline is at or before `now`, in chain order; what each emits
     /// runs through the nodes after it and is handed to `emit`.
-    pub fn tick_due(&mut self, now: Instant, emit: &mut dyn FnMut(&Lines)) -> Result<()> {
+    pub fn tick_due(
+        &mut self,
+        now: Instant,
+        emit: &mut dyn FnMut(&Lines),
+    ) -> Result<(), StageError> {
         for i in 0..self.nodes.len() {
             let mut emitted = Vec::new();
             match &mut self.nodes[i] {
                 Node::Stage(stage) => {
                     if stage.deadline().is_some_and(|at| at <= now) {
-                        let out = stage.tick().map_err(|message| {
-                            anyhow!("{}, at a timed wake-up: {message}", stage.label())
+                        let out = stage.tick().map_err(|failure| {
+                            stage.error(Call::Tick, failure).at(Position::Tick)
                         })?;
-                        if let Some(lines) = deliver(stage, out)? {
+                        if let Some(lines) = deliver(stage, Call::Tick, out)? {
                             emitted.push(lines);
                         }
                     }
@@ -301,15 +307,15 @@ impl Chain {
 
     /// Finishes every stage in order, handing each one's trailing lines to `emit` after they
     /// ran through the nodes after it.
-    pub fn finish(&mut self, emit: &mut dyn FnMut(&Lines)) -> Result<()> {
+    pub fn finish(&mut self, emit: &mut dyn FnMut(&Lines)) -> Result<(), StageError> {
         for i in 0..self.nodes.len() {
             let mut emitted = Vec::new();
             match &mut self.nodes[i] {
                 Node::Stage(stage) => {
-                    let out = stage.finish().map_err(|message| {
-                        anyhow!("{}, at end of input: {message}", stage.label())
-                    })?;
-                    if let Some(lines) = deliver(stage, out)? {
+                    let out = stage
+                        .finish()
+                        .map_err(|failure| stage.error(Call::Finish, failure).at(Position::End))?;
+                    if let Some(lines) = deliver(stage, Call::Finish, out)? {
                         emitted.push(lines);
                     }
                 }
@@ -326,15 +332,13 @@ impl Chain {
     }
 }
 
-/// Writes what a stage reported and returns the lines it emitted, if any.
-fn deliver(stage: &Stage, emitted: Emitted) -> Result<Option<Lines>> {
+/// Writes what a stage reported (answering `call`) and returns the lines it emitted, if any.
+fn deliver(stage: &Stage, call: Call, emitted: Emitted) -> Result<Option<Lines>, StageError> {
     if let Some(report) = emitted.report {
         let target = stage.report_target();
-        target.write(&report).map_err(|err| {
-            anyhow!(
-                "{}: cannot write its report to {target}: {err}",
-                stage.label()
-            )
+        target.write(&report).map_err(|error| {
+            let target = target.to_string();
+            stage.error(call, Failure::Report { target, error })
         })?;
     }
     Ok((!emitted.lines.is_empty()).then_some(emitted.lines))

@@ -1,11 +1,18 @@
-//! The sluice line path: bytes in, lines through a chain of WebAssembly plugins, bytes out.
+//! The sluice line path: bytes in, lines through a chain of WebAssembly plugins, lines out.
 //!
 //! A tour, in the order bytes travel:
 //!
-//! - [`line_buffer`]: one fixed buffer per run that inputs are read into, once per read call.
+//! - [`input`]: what the user named (a file or standard input), its reader, and the state of
+//!   one input being read.
+//! - [`line_buffer`]: one fixed buffer per input that bytes are read into, once per read call.
 //! - [`framing`]: the splitter's rules. Finds line ends with `memchr`, keeps each line's
 //!   terminator (`\n`, `\r\n` or none), decides when complete lines form a batch and when a
 //!   line too long to hold must be cut into a *window*.
+//! - [`pipeline`]: the read/frame loop that ties them together, flushing the output before
+//!   every read that may block; [`follow`] runs the same loop over files that grow, like
+//!   `tail -F`.
+//! - [`emit`]: runs what the loop hands on (batches, windows, ticks, the end) through the
+//!   chain and hands the result to the [`Sink`].
 //! - [`lines`]: [`Lines`](lines::Lines), a batch as it travels the chain: flat bytes plus
 //!   offsets, terminators, partial-piece marks and [`fields`].
 //! - [`chain`]: the stages in order; batches, windows of over-long lines (boundary-safe
@@ -13,25 +20,66 @@
 //!   node runs nested stages on the lines a [`selector`] picks.
 //! - [`runtime`]: wasmtime's component model. Compiles (and caches) plugins, creates one
 //!   sandboxed instance per stage, calls it under a memory cap and a deadline.
-//! - [`output`]: what a stage returns and how it becomes the next batch, checked index by index.
-//! - [`pipeline`]: the loop that ties them together and writes the output in order, flushing
-//!   before every read that may block; [`follow`] watches files like `tail -F`; [`format`]
-//!   writes lines raw, as JSON or as logfmt; [`report`] writes what stages report.
+//! - [`output`]: what a stage returns and how it becomes the next batch, by the contract's
+//!   rules (the `sluice-contract` crate, shared with the guest SDK).
+//! - [`error`]: what a failed call into a plugin is, typed: deadline, memory cap, trap, the
+//!   plugin's own error, a rejected config, a malformed answer.
+//! - [`sink`]: where lines go: the [`Sink`] trait and [`WriteSink`], which writes them raw,
+//!   as JSON or as logfmt ([`format`]); [`report`] writes what stages report.
+//! - [`conformance`]: the checks every plugin must pass, with structured results.
 //! - [`builtin`]: the built-in plugins, embedded in the binary.
 //!
 //! Nothing on this path decodes text: lines are bytes, and bytes the chain does not change are
 //! written exactly as they were read.
+//!
+//! # Embedding
+//!
+//! The public surface is what the CLI, the benchmark and tests need: build a [`Runtime`],
+//! load [`Plugin`]s, create [`Stage`]s from [`Settings`], put them in a [`Chain`] (with
+//! [`Match`] nodes), and run a [`Pipeline`] over [`Input`]s into a [`Sink`]. Everything else
+//! is internal and keeps its invariants to itself.
 
-pub mod builtin;
-pub mod chain;
-pub mod fields;
-pub mod follow;
-pub mod format;
-pub mod framing;
-pub mod line_buffer;
-pub mod lines;
-pub mod output;
-pub mod pipeline;
-pub mod report;
-pub mod runtime;
-pub mod selector;
+mod builtin;
+mod chain;
+pub mod conformance;
+mod emit;
+mod error;
+mod fields;
+mod follow;
+mod format;
+mod framing;
+mod input;
+mod line_buffer;
+mod lines;
+mod output;
+mod pipeline;
+mod report;
+mod runtime;
+mod selector;
+mod settings;
+mod sink;
+
+pub use builtin::{BUILTINS, Builtin, find as find_builtin};
+pub use chain::{Chain, Match, Node};
+pub use error::{Call, Failure, Malformed, StageError};
+pub use fields::FieldTable;
+pub use follow::FOLLOW_POLL;
+pub use format::OutputFormat;
+pub use framing::Terminator;
+pub use input::Input;
+pub use lines::Lines;
+pub use pipeline::{Pipeline, RunError};
+pub use runtime::{
+    Clock, ComponentCache, ConfigKeyInfo, Plugin, PluginInfo, Runtime, RuntimeOptions, Stage,
+    StageGrants,
+};
+pub use selector::Selector;
+pub use settings::{MAX_LINE_BYTES, Settings, SettingsError};
+pub use sink::{Sink, WriteSink};
+
+/// For the benchmark's native rows only: how a plugin's answer becomes the next batch, so
+/// native runs of the plugins' code do exactly the host's work. Not a stable interface.
+#[doc(hidden)]
+pub mod bench_support {
+    pub use crate::output::StageOutput;
+}

@@ -1,7 +1,7 @@
 //! `sluice test --conformance`: every built-in passes the checks every plugin must pass, and a
 //! plugin that fails them is reported check by check.
 
-use sluice_host::builtin::BUILTINS;
+use sluice_host::BUILTINS;
 
 use crate::util::{run, test_plugin};
 

@@ -21,13 +21,15 @@
 //! needs from outside, such as secret values from the environment, the host reads and passes
 //! explicitly (`grants`); reports it writes on the plugin's behalf.
 //!
-//! Limits: each store has a memory cap ([`StoreLimits`]; growing past it traps) and each call a
+//! Limits: each store has a memory cap ([`memory_cap`]; growing past it traps, and the hit is
+//! recorded so the failure is reported as one) and each call a
 //! deadline (epoch interruption). A trap, a deadline, a memory cap hit or malformed output ends
 //! the run with an error naming the stage; none of them can panic the host.
 
 mod bindings;
 mod cache;
 mod clock;
+mod memory_cap;
 mod plugin;
 mod stage;
 mod wasi;
@@ -37,12 +39,15 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use wasmtime::component::Linker;
-use wasmtime::{Config, Engine, StoreLimits};
+use wasmtime::{Config, Engine};
+
+use memory_cap::MemoryCap;
 
 pub use cache::ComponentCache;
 pub use clock::Clock;
 pub use plugin::{ConfigKeyInfo, Plugin, PluginInfo};
-pub use stage::{Emitted, Stage, StageGrants};
+pub(crate) use stage::Emitted;
+pub use stage::{Stage, StageGrants};
 
 /// How often the epoch advances. Deadlines are rounded up to whole ticks.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
@@ -75,7 +80,7 @@ impl Default for RuntimeOptions {
 
 /// What a stage's store carries.
 struct StageState {
-    limits: StoreLimits,
+    limits: MemoryCap,
     clock: Clock,
     /// WASI, for components that import it.
     wasi: wasi::StageWasi,
@@ -128,12 +133,9 @@ impl Runtime {
         (ticks as u64).max(1) + 1
     }
 
-    /// Limits for a new stage's store.
-    fn store_limits(&self) -> StoreLimits {
-        wasmtime::StoreLimitsBuilder::new()
-            .memory_size(self.options.memory_limit)
-            .trap_on_grow_failure(true)
-            .build()
+    /// The memory cap for a new stage's store.
+    fn memory_cap(&self) -> MemoryCap {
+        MemoryCap::new(self.options.memory_limit)
     }
 }
 

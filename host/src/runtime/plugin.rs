@@ -163,7 +163,7 @@ impl Runtime {
         let mut store = Store::new(
             &self.engine,
             StageState {
-                limits: self.store_limits(),
+                limits: self.memory_cap(),
                 clock: self.clock,
                 wasi: StageWasi::new(label, env, self.clock, self.empty_root.as_deref()),
             },

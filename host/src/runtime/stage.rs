@@ -3,38 +3,36 @@
 use std::mem;
 use std::time::{Duration, Instant};
 
-use anyhow::{Result, anyhow};
 use wasmtime::component::ResourceAny;
 use wasmtime::{Store, Trap};
 
 use super::bindings::{self, Batch, Fields, Grants};
 use super::{Plugin, PluginInfo, Runtime, StageState};
+use crate::error::{Call, Failure, Malformed, StageError};
 use crate::fields::FieldTable;
 use crate::framing::Terminator;
 use crate::lines::Lines;
 use crate::output::{StageOutput, Wake};
 use crate::report::ReportTarget;
+use crate::settings::Settings;
 
-/// What the host grants a stage beyond its configuration.
-#[derive(Clone, Debug)]
+/// What the host grants a stage beyond its configuration and the pipeline's settings.
+#[derive(Clone, Debug, Default)]
 pub struct StageGrants {
     /// Environment variables, as (name, value), from the config's `env` key.
     pub env: Vec<(String, String)>,
     /// Where the stage's reports go, from the config's `report` key (for the plugin's
     /// messages; the caller does the writing).
     pub report: Option<String>,
-    /// The line cap and the window overlap the pipeline runs with.
-    pub max_line_bytes: u32,
-    pub boundary_overlap: u32,
 }
 
 /// What a stage emitted on its own, from `tick` or `finish`.
 #[derive(Debug, Default)]
-pub struct Emitted {
+pub(crate) struct Emitted {
     /// Lines, each ending in `\n`, to run through the stages after this one.
-    pub lines: Lines,
+    pub(crate) lines: Lines,
     /// A report for the host to write where the stage's `report` key says.
-    pub report: Option<Vec<u8>>,
+    pub(crate) report: Option<Vec<u8>>,
 }
 
 /// One stage of a chain: a plugin instance in its own store, created with its config.
@@ -57,46 +55,53 @@ pub struct Stage {
 
 impl Stage {
     /// Instantiates `plugin` as the stage at `position` (`3`, or `3.1` for the first stage
-    /// nested in the third) and creates it with `config` (a JSON object) and `grants`.
+    /// nested in the third) and creates it with `config` (a JSON object), `grants` and the
+    /// line cap and overlap of `settings`.
     pub fn new(
         runtime: &Runtime,
         plugin: &Plugin,
         position: &str,
         config: &str,
         grants: StageGrants,
-    ) -> Result<Stage> {
+        settings: &Settings,
+    ) -> Result<Stage, StageError> {
         let label = format!("stage {position} ({})", plugin.origin);
         let limits = CallLimits {
             deadline_ticks: runtime.deadline_ticks(),
             timeout: runtime.options().call_timeout,
-            memory_limit: runtime.options().memory_limit,
         };
         let report_target = ReportTarget::parse(grants.report.as_deref().unwrap_or("stderr"));
         let mut store = runtime.new_store(&label, &grants.env);
-        let instance = plugin
-            .pre
-            .instantiate(&mut store)
-            .map_err(|err| anyhow!("{label}: failed to start: {}", root_message(&err)))?;
+        let instance = plugin.pre.instantiate(&mut store).map_err(|err| {
+            StageError::new(
+                &label,
+                Call::Start,
+                Failure::Instantiate(root_message(&err)),
+            )
+        })?;
         let created = instance.sluice_plugin_transform().stage().call_create(
             &mut store,
             config,
             &Grants {
                 env: grants.env,
                 report: grants.report,
-                max_line_bytes: grants.max_line_bytes,
-                boundary_overlap: grants.boundary_overlap,
+                max_line_bytes: settings.max_line_bytes as u32,
+                boundary_overlap: settings.boundary_overlap as u32,
             },
         );
         let handle = match created {
             Ok(Ok(handle)) => handle,
             Ok(Err(rejected)) => {
-                let message = one_line(&rejected.message);
-                return Err(match rejected.key {
-                    Some(key) => anyhow!("{label}: config key `{key}`: {message}"),
-                    None => anyhow!("{label}: bad config: {message}"),
-                });
+                let failure = Failure::Config {
+                    key: rejected.key,
+                    message: one_line(&rejected.message),
+                };
+                return Err(StageError::new(&label, Call::Create, failure));
             }
-            Err(err) => return Err(anyhow!("{label}: {}", limits.describe(&err, "create"))),
+            Err(err) => {
+                let failure = limits.failure(&err, &mut store);
+                return Err(StageError::new(&label, Call::Create, failure));
+            }
         };
         store.data_mut().wasi.settled = true;
         Ok(Stage {
@@ -113,17 +118,17 @@ impl Stage {
     }
 
     /// Where the stage's reports go.
-    pub fn report_target(&self) -> &ReportTarget {
+    pub(crate) fn report_target(&self) -> &ReportTarget {
         &self.report_target
     }
 
     /// When the stage's `tick` is due, if it asked for one.
-    pub fn deadline(&self) -> Option<Instant> {
+    pub(crate) fn deadline(&self) -> Option<Instant> {
         self.wake.map(|(at, _)| at)
     }
 
     /// True when the stage holds lines back and no more input may be read until its `tick`.
-    pub fn holds(&self) -> bool {
+    pub(crate) fn holds(&self) -> bool {
         self.wake.is_some_and(|(_, hold)| hold)
     }
 
@@ -141,15 +146,20 @@ impl Stage {
         &self.label
     }
 
+    /// `failure` in `call` of this stage, as an error naming it.
+    pub(crate) fn error(&self, call: Call, failure: Failure) -> StageError {
+        StageError::new(&self.label, call, failure)
+    }
+
     /// What the plugin said about itself.
     pub fn info(&self) -> &PluginInfo {
         &self.info
     }
 
     /// Runs the stage on `lines`, replacing them with its output. Returns false when the stage
-    /// left the batch unchanged (then `lines` is untouched). An error is one line saying what
-    /// went wrong; the caller adds the stage's label and the input position.
-    pub fn process(&mut self, lines: &mut Lines) -> Result<bool, String> {
+    /// left the batch unchanged (then `lines` is untouched). The error says what went wrong;
+    /// the caller places it (see [`StageError`]).
+    pub(crate) fn process(&mut self, lines: &mut Lines) -> Result<bool, Failure> {
         let batch = Batch {
             data: mem::take(&mut lines.data),
             ends: mem::take(&mut lines.ends),
@@ -173,8 +183,8 @@ impl Stage {
 
         let output = match result {
             Ok(Ok(output)) => output,
-            Ok(Err(message)) => return Err(one_line(&message)),
-            Err(err) => return Err(self.limits.describe(&err, "process")),
+            Ok(Err(message)) => return Err(Failure::Plugin(one_line(&message))),
+            Err(err) => return Err(self.limits.failure(&err, &mut self.store)),
         };
         let output = StageOutput {
             source: output.source,
@@ -189,14 +199,14 @@ impl Stage {
         };
         output
             .check(lines.len())
-            .map_err(|e| format!("malformed output: {e}"))?;
+            .map_err(|e| Failure::Malformed(Malformed::Answer(e.to_string())))?;
         self.set_wake(output.wake);
         Ok(output.apply_in_place(lines, &mut self.spare))
     }
 
     /// Calls the stage's `tick` (its deadline passed) and returns what it emitted. Errors are
     /// as for [`Stage::process`].
-    pub fn tick(&mut self) -> Result<Emitted, String> {
+    pub(crate) fn tick(&mut self) -> Result<Emitted, Failure> {
         self.wake = None;
         self.store.set_epoch_deadline(self.limits.deadline_ticks);
         let result = self
@@ -206,16 +216,16 @@ impl Stage {
             .call_tick(&mut self.store, self.handle);
         let emitted = match result {
             Ok(Ok(emitted)) => emitted,
-            Ok(Err(message)) => return Err(one_line(&message)),
-            Err(err) => return Err(self.limits.describe(&err, "tick")),
+            Ok(Err(message)) => return Err(Failure::Plugin(one_line(&message))),
+            Err(err) => return Err(self.limits.failure(&err, &mut self.store)),
         };
         self.set_wake(emitted.wake.map(wake_from));
-        emitted_lines(emitted).map_err(|e| format!("malformed output from tick: {e}"))
+        emitted_lines(emitted)
     }
 
     /// Calls the stage's `finish` and returns its trailing lines, each ending in `\n`, and its
     /// report. Errors are as for [`Stage::process`].
-    pub fn finish(&mut self) -> Result<Emitted, String> {
+    pub(crate) fn finish(&mut self) -> Result<Emitted, Failure> {
         self.wake = None;
         self.store.set_epoch_deadline(self.limits.deadline_ticks);
         let result = self
@@ -224,11 +234,9 @@ impl Stage {
             .stage()
             .call_finish(&mut self.store, self.handle);
         match result {
-            Ok(Ok(emitted)) => {
-                emitted_lines(emitted).map_err(|e| format!("malformed output from finish: {e}"))
-            }
-            Ok(Err(message)) => Err(one_line(&message)),
-            Err(err) => Err(self.limits.describe(&err, "finish")),
+            Ok(Ok(emitted)) => emitted_lines(emitted),
+            Ok(Err(message)) => Err(Failure::Plugin(one_line(&message))),
+            Err(err) => Err(self.limits.failure(&err, &mut self.store)),
         }
     }
 }
@@ -241,15 +249,16 @@ fn wake_from(wake: bindings::Wake) -> Wake {
 }
 
 /// Checks what `tick` or `finish` returned and turns it into lines ending in `\n`.
-fn emitted_lines(emitted: bindings::Emitted) -> Result<Emitted, String> {
+fn emitted_lines(emitted: bindings::Emitted) -> Result<Emitted, Failure> {
+    let malformed = |words: String| Failure::Malformed(Malformed::Answer(words));
     let mut lines = Lines::default();
     let mut start = 0;
     for (i, &end) in emitted.ends.iter().enumerate() {
         if end < start || end as usize > emitted.data.len() {
-            return Err(format!(
+            return Err(malformed(format!(
                 "ends[{i}] = {end} is out of order or past the {} data bytes",
                 emitted.data.len()
-            ));
+            )));
         }
         lines.push(
             &emitted.data[start as usize..end as usize],
@@ -260,7 +269,9 @@ fn emitted_lines(emitted: bindings::Emitted) -> Result<Emitted, String> {
     }
     lines.fields = restore_fields(emitted.fields);
     lines.timestamps = emitted.timestamps;
-    lines.check_annotations()?;
+    lines
+        .check_annotations()
+        .map_err(|e| malformed(e.to_string()))?;
     Ok(Emitted {
         lines,
         report: emitted.report,
@@ -272,35 +283,26 @@ struct CallLimits {
     /// The epoch deadline set before each call.
     deadline_ticks: u64,
     /// The same deadline as a duration, for messages.
-    timeout: std::time::Duration,
-    /// The store's memory cap in bytes, for messages.
-    memory_limit: usize,
+    timeout: Duration,
 }
 
 impl CallLimits {
-    /// One line saying why a call into a plugin failed.
-    fn describe(&self, err: &wasmtime::Error, call: &str) -> String {
+    /// What made a call into the plugin fail: the memory cap if the store's limiter refused a
+    /// growth, else the trap wasmtime raised (an epoch interrupt is the deadline), else
+    /// wasmtime's own message.
+    fn failure(&self, err: &wasmtime::Error, store: &mut Store<StageState>) -> Failure {
+        let cap = &mut store.data_mut().limits;
+        if cap.take_hit() {
+            return Failure::MemoryCap {
+                limit_bytes: cap.limit_bytes(),
+            };
+        }
         match err.downcast_ref::<Trap>() {
-            Some(Trap::Interrupt) => format!(
-                "`{call}` did not finish within {:?} and was stopped (an endless loop? if the \
-                 plugin is just slow, raise --plugin-timeout)",
-                self.timeout
-            ),
-            Some(Trap::UnreachableCodeReached) => {
-                format!("`{call}` trapped: wasm `unreachable` executed (in a Rust plugin, a panic)")
-            }
-            Some(trap) => format!("`{call}` trapped: {trap}"),
-            None => {
-                let message = root_message(err);
-                if message.contains("forcing trap when growing memory") {
-                    format!(
-                        "`{call}` exceeded the memory limit of {} MiB (raise --plugin-memory)",
-                        self.memory_limit >> 20
-                    )
-                } else {
-                    format!("`{call}` failed: {message}")
-                }
-            }
+            Some(Trap::Interrupt) => Failure::Deadline {
+                timeout: self.timeout,
+            },
+            Some(&trap) => Failure::Trap(trap),
+            None => Failure::Runtime(root_message(err)),
         }
     }
 }

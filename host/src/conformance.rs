@@ -1,0 +1,247 @@
+//! The checks every plugin must pass, whatever it does (`sluice test --conformance`).
+//!
+//! Each check creates a fresh stage from the plugin and its config and drives it the way the
+//! pipeline does, so the host's own validation (every index a plugin returns is checked)
+//! applies:
+//!
+//! | check | what must hold |
+//! |---|---|
+//! | describe | a name, a version and a one-line summary |
+//! | config error | a configuration that is not a JSON object is rejected as a config error, not a trap |
+//! | empty batch | a batch of no lines is answered, with no lines |
+//! | large batch | 10,000 lines in one batch are answered with valid output |
+//! | empty line | an empty line is handled |
+//! | odd bytes | bytes that are not UTF-8, NUL and a lone `\r` are handled |
+//! | pieces | the pieces of an over-long line are handled (a boundary-safe plugin returns one line for each) |
+//! | finish | `finish` is called once, after the last batch, and answers |
+//!
+//! A check fails on an error, a trap, a deadline or memory cap hit, or malformed output
+//! ([`CheckFailure`]); the caller words the report.
+
+use std::fmt;
+
+use crate::error::{Call, Failure, StageError};
+use crate::framing::Terminator;
+use crate::lines::Lines;
+use crate::runtime::{Plugin, Runtime, Stage, StageGrants};
+use crate::settings::Settings;
+
+/// The result of one check.
+#[derive(Debug)]
+pub struct Check {
+    /// The check's name, from the table above.
+    pub name: &'static str,
+    /// Whether it held.
+    pub outcome: Result<(), CheckFailure>,
+}
+
+/// Why a check failed.
+#[derive(Debug)]
+pub enum CheckFailure {
+    /// The stage could not be created with the configuration under test.
+    Create(StageError),
+    /// A call into the stage failed (the check names the call).
+    Call(StageError),
+    /// The plugin answered, but not as the check requires.
+    Unmet(String),
+}
+
+impl CheckFailure {
+    /// The stage error behind the failure, if there is one.
+    pub fn stage_error(&self) -> Option<&StageError> {
+        match self {
+            CheckFailure::Create(err) | CheckFailure::Call(err) => Some(err),
+            CheckFailure::Unmet(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for CheckFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CheckFailure::Create(err) => write!(f, "{err}"),
+            CheckFailure::Call(err) => write!(f, "{}", err.what()),
+            CheckFailure::Unmet(words) => f.write_str(words),
+        }
+    }
+}
+
+/// Runs every check on `plugin` created with `config` (a JSON object) under `settings`.
+pub fn run(runtime: &Runtime, plugin: &Plugin, config: &str, settings: &Settings) -> Vec<Check> {
+    let under_test = Subject {
+        runtime,
+        plugin,
+        config,
+        settings,
+    };
+    let checks: [(&'static str, CheckFn); 8] = [
+        ("describe", describe),
+        ("config error", config_error),
+        ("empty batch", empty_batch),
+        ("large batch", large_batch),
+        ("empty line", empty_line),
+        ("odd bytes", odd_bytes),
+        ("pieces", pieces),
+        ("finish", finish),
+    ];
+    checks
+        .into_iter()
+        .map(|(name, check)| Check {
+            name,
+            outcome: check(&under_test),
+        })
+        .collect()
+}
+
+type Outcome = Result<(), CheckFailure>;
+
+/// One check: drives a fresh stage of the subject and says whether the rule held.
+type CheckFn = fn(&Subject<'_>) -> Outcome;
+
+/// The plugin under test and how to make a stage of it.
+struct Subject<'a> {
+    runtime: &'a Runtime,
+    plugin: &'a Plugin,
+    config: &'a str,
+    settings: &'a Settings,
+}
+
+impl Subject<'_> {
+    fn stage_with(&self, config: &str) -> Result<Stage, StageError> {
+        let grants = StageGrants::default();
+        Stage::new(
+            self.runtime,
+            self.plugin,
+            "1",
+            config,
+            grants,
+            self.settings,
+        )
+    }
+
+    fn stage(&self) -> Result<Stage, CheckFailure> {
+        self.stage_with(self.config).map_err(CheckFailure::Create)
+    }
+}
+
+fn process(stage: &mut Stage, lines: &mut Lines) -> Outcome {
+    stage
+        .process(lines)
+        .map(|_| ())
+        .map_err(|failure| CheckFailure::Call(stage.error(Call::Process, failure)))
+}
+
+fn finish_stage(stage: &mut Stage) -> Outcome {
+    stage
+        .finish()
+        .map(|_| ())
+        .map_err(|failure| CheckFailure::Call(stage.error(Call::Finish, failure)))
+}
+
+/// Creates a stage, runs one batch of `lines` through it, then finishes it.
+fn run_batch(subject: &Subject<'_>, lines: &[(&[u8], Terminator)]) -> Outcome {
+    let mut stage = subject.stage()?;
+    let mut batch = Lines::default();
+    for &(line, term) in lines {
+        batch.push(line, term, false);
+    }
+    process(&mut stage, &mut batch)?;
+    finish_stage(&mut stage)
+}
+
+fn describe(subject: &Subject<'_>) -> Outcome {
+    let info = subject.plugin.info();
+    let unmet = |words: &str| Err(CheckFailure::Unmet(words.to_owned()));
+    if info.name.trim().is_empty() {
+        unmet("the name is empty")
+    } else if info.version.trim().is_empty() {
+        unmet("the version is empty")
+    } else if info.summary.trim().is_empty() || info.summary.contains('\n') {
+        unmet("the summary is empty or not one line")
+    } else {
+        Ok(())
+    }
+}
+
+fn config_error(subject: &Subject<'_>) -> Outcome {
+    let err = match subject.stage_with("[]") {
+        Ok(_) => {
+            return Err(CheckFailure::Unmet(
+                "the configuration `[]` (not an object) was accepted".into(),
+            ));
+        }
+        Err(err) => err,
+    };
+    match err.failure {
+        Failure::Config { .. } => Ok(()),
+        Failure::Trap(_) | Failure::Deadline { .. } | Failure::MemoryCap { .. } => Err(
+            CheckFailure::Unmet(format!("rejected by a trap, not an error: {err}")),
+        ),
+        _ => Err(CheckFailure::Unmet(format!(
+            "not rejected with a config error: {err}"
+        ))),
+    }
+}
+
+fn empty_batch(subject: &Subject<'_>) -> Outcome {
+    let mut stage = subject.stage()?;
+    let mut lines = Lines::default();
+    process(&mut stage, &mut lines)?;
+    if lines.is_empty() {
+        Ok(())
+    } else {
+        Err(CheckFailure::Unmet(format!(
+            "it answered with {} lines",
+            lines.len()
+        )))
+    }
+}
+
+fn large_batch(subject: &Subject<'_>) -> Outcome {
+    let lines: Vec<String> = (0..10_000)
+        .map(|i| format!("2024-06-01T12:00:00Z level=info msg=\"request {i}\" status=200"))
+        .collect();
+    let batch: Vec<(&[u8], Terminator)> = lines
+        .iter()
+        .map(|line| (line.as_bytes(), Terminator::Lf))
+        .collect();
+    run_batch(subject, &batch)
+}
+
+fn empty_line(subject: &Subject<'_>) -> Outcome {
+    run_batch(subject, &[(b"", Terminator::Lf), (b"", Terminator::CrLf)])
+}
+
+fn odd_bytes(subject: &Subject<'_>) -> Outcome {
+    run_batch(
+        subject,
+        &[
+            (b"caf\xc3\xa9 \xff\xfe invalid", Terminator::Lf),
+            (b"nul \0 in the middle", Terminator::Lf),
+            (b"lone \r carriage return", Terminator::CrLf),
+        ],
+    )
+}
+
+fn pieces(subject: &Subject<'_>) -> Outcome {
+    let mut stage = subject.stage()?;
+    let piece = "x".repeat(subject.settings.max_line_bytes / 2);
+    let mut first = Lines::default();
+    first.push(piece.as_bytes(), Terminator::None, true);
+    process(&mut stage, &mut first)?;
+    if subject.plugin.info().boundary_safe && first.len() != 1 {
+        return Err(CheckFailure::Unmet(format!(
+            "a boundary-safe plugin answered a partial piece with {} lines",
+            first.len()
+        )));
+    }
+    let mut last = Lines::default();
+    last.push(b"end of the long line", Terminator::Lf, false);
+    last.push(b"next line", Terminator::Lf, false);
+    process(&mut stage, &mut last)?;
+    finish_stage(&mut stage)
+}
+
+fn finish(subject: &Subject<'_>) -> Outcome {
+    run_batch(subject, &[(b"a line", Terminator::Lf)])
+}

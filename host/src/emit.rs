@@ -1,0 +1,158 @@
+//! [`Emitter`]: runs what the read loop hands on through the chain and passes the result to
+//! the [`Sink`]: batches of complete lines, windows of over-long lines, the lines stages
+//! emit when ticked or finished, and the waits a stage that holds input back asks for.
+//!
+//! Every method answers [`Flow::Stop`] once the sink said it wants no more.
+
+use std::io;
+use std::ops::ControlFlow;
+use std::time::Instant;
+
+use crate::chain::{Chain, Position};
+use crate::framing::Terminator;
+use crate::line_buffer::LineBuffer;
+use crate::lines::Lines;
+use crate::pipeline::RunError;
+use crate::sink::Sink;
+
+/// Whether the run goes on: [`ControlFlow::Break`] once the sink wants no more lines.
+pub(crate) type Flow = ControlFlow<()>;
+
+/// Turns a sink's answer into a [`Flow`].
+pub(crate) fn flow(more: io::Result<bool>) -> Result<Flow, RunError> {
+    match more {
+        Ok(true) => Ok(Flow::Continue(())),
+        Ok(false) => Ok(Flow::Break(())),
+        Err(err) => Err(RunError::Output(err)),
+    }
+}
+
+/// The part of the pipeline that owns the chain; split from the inputs so that lines can be
+/// borrowed from an input's buffer while the chain runs.
+pub(crate) struct Emitter {
+    pub(crate) chain: Chain,
+    /// Bytes kept from the end of each window (`Settings::boundary_overlap`).
+    overlap: usize,
+    /// The batch being run through the chain; reused.
+    batch: Lines,
+    /// The tail of the last window, on its way back into the buffer; reused.
+    tail: Vec<u8>,
+    /// Where each line of the current frame ends, as `next_frame` records it; reused.
+    pub(crate) line_ends: Vec<u32>,
+}
+
+impl Emitter {
+    pub(crate) fn new(chain: Chain, overlap: usize) -> Emitter {
+        Emitter {
+            chain,
+            overlap,
+            batch: Lines::default(),
+            tail: Vec::new(),
+            line_ends: Vec::new(),
+        }
+    }
+
+    /// Runs complete lines (`raw`, terminators included, ending at `self.line_ends`) through
+    /// the chain and hands the result to `sink`.
+    pub(crate) fn lines(
+        &mut self,
+        raw: &[u8],
+        source: &str,
+        at: Position<'_>,
+        sink: &mut dyn Sink,
+    ) -> Result<Flow, RunError> {
+        self.batch.clear();
+        self.batch.set_source(source);
+        self.batch.push_framed(raw, &self.line_ends);
+        sink.input(&self.batch);
+        let changed = self.chain.run(&mut self.batch, 0, at)?;
+        if changed {
+            flow(sink.changed(&self.batch))
+        } else {
+            flow(sink.unchanged(raw, &self.batch))
+        }
+    }
+
+    /// Force-flushes the first `cap` pending bytes, which belong to a line too long to hold.
+    pub(crate) fn window(
+        &mut self,
+        buffer: &mut LineBuffer,
+        source: &str,
+        cap: usize,
+        at: Position<'_>,
+        sink: &mut dyn Sink,
+    ) -> Result<Flow, RunError> {
+        let window = &mut self.batch;
+        window.clear();
+        window.set_source(source);
+        window.push(&buffer.pending()[..cap], Terminator::None, true);
+        self.chain.run_window(window, at)?;
+
+        // Keep the last `overlap` bytes (as the boundary-safe stages left them) for the next
+        // window; the rest is a partial piece.
+        let seen = window.line(0);
+        let head_len = seen.len().saturating_sub(self.overlap);
+        self.tail.clear();
+        self.tail.extend_from_slice(&seen[head_len..]);
+        buffer.replace_front(cap, &self.tail);
+        if head_len == 0 {
+            return Ok(Flow::Continue(()));
+        }
+        window.data.truncate(head_len);
+        window.ends[0] = head_len as u32;
+
+        let rest = self.chain.boundary_safe_prefix();
+        self.chain.run(window, rest, at)?;
+        flow(sink.changed(window))
+    }
+
+    /// Ticks the stages whose deadline has passed and hands on what they emit.
+    pub(crate) fn tick_due(&mut self, now: Instant, sink: &mut dyn Sink) -> Result<Flow, RunError> {
+        let mut more = Ok(true);
+        self.chain
+            .tick_due(now, &mut |lines| emit_to(sink, lines, &mut more))?;
+        flow(more)
+    }
+
+    /// Finishes the chain and hands on what its stages emit.
+    pub(crate) fn finish(&mut self, sink: &mut dyn Sink) -> Result<Flow, RunError> {
+        let mut more = Ok(true);
+        self.chain
+            .finish(&mut |lines| emit_to(sink, lines, &mut more))?;
+        flow(more)
+    }
+
+    /// While a stage holds input back, flushes, sleeps to its deadline and ticks.
+    pub(crate) fn wait_while_held(&mut self, sink: &mut dyn Sink) -> Result<Flow, RunError> {
+        while self.chain.holds() {
+            sink.flush().map_err(RunError::Output)?;
+            if let Some(deadline) = self.chain.next_deadline() {
+                let now = Instant::now();
+                if deadline > now {
+                    std::thread::sleep(deadline - now);
+                }
+            }
+            if self.tick_due(Instant::now(), sink)?.is_break() {
+                return Ok(Flow::Break(()));
+            }
+        }
+        Ok(Flow::Continue(()))
+    }
+
+    /// Ticks what is due, if anything asked for a tick.
+    pub(crate) fn tick_if_due(&mut self, sink: &mut dyn Sink) -> Result<Flow, RunError> {
+        if self.chain.next_deadline().is_some() {
+            self.tick_due(Instant::now(), sink)
+        } else {
+            Ok(Flow::Continue(()))
+        }
+    }
+}
+
+/// Hands emitted lines to `sink` while it still wants them; its first refusal or error is
+/// kept in `more`.
+fn emit_to(sink: &mut dyn Sink, lines: &Lines, more: &mut io::Result<bool>) {
+    if matches!(more, Ok(true)) {
+        *more = sink.emitted(lines);
+    }
+}

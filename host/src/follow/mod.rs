@@ -1,0 +1,185 @@
+//! `--follow`: files read like `tail -F` does, as they grow and across rotations.
+//!
+//! - [`file`]: [`FollowedFile`], one path and the file open under it: reads what was
+//!   appended, notices rotation and truncation.
+//! - here: [`Pipeline::follow`], the loop. Every file has its own buffer, so lines of
+//!   different files never mix; each poll reads what every file has and hands it on through
+//!   the same frame loop as a finite input ([`Pipeline::drain`]). While one file's over-long
+//!   line passes in pieces, the other files wait for its end. When no file had new bytes, the
+//!   loop sleeps [`FOLLOW_POLL`], or less when a stage's tick is due sooner.
+
+mod file;
+
+pub use file::{Change, FollowedFile};
+
+use std::io;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::emit::Flow;
+use crate::input::{Input, Reading};
+use crate::pipeline::{Pipeline, RunError, settle};
+use crate::sink::Sink;
+
+/// How often followed files are polled for new bytes when none had any.
+pub const FOLLOW_POLL: Duration = Duration::from_millis(25);
+
+/// One followed file and its reading state.
+struct Followed {
+    input: Input,
+    file: FollowedFile,
+    reading: Reading,
+    /// The last error reported for this file, so that a retry does not repeat it.
+    reported: Option<io::ErrorKind>,
+}
+
+impl Followed {
+    /// Reports `err` for this file unless the last report was of the same kind.
+    fn report(&mut self, err: io::Error, input_error: &mut dyn FnMut(&Input, io::Error)) {
+        if self.reported != Some(err.kind()) {
+            self.reported = Some(err.kind());
+            input_error(&self.input, err);
+        }
+    }
+}
+
+impl Pipeline {
+    /// Follows `files` like `tail -F`: reads each from its start, then polls them for new
+    /// bytes and across rotations, forever (until the sink stops or fails, or a stage fails).
+    /// Errors opening or reading a file are reported to `input_error` once per kind of
+    /// trouble; the file is retried.
+    pub fn follow(
+        &mut self,
+        files: &[PathBuf],
+        sink: &mut dyn Sink,
+        input_error: &mut dyn FnMut(&Input, io::Error),
+    ) -> Result<(), RunError> {
+        let result = self.follow_all(files, sink, input_error);
+        settle(result, sink)
+    }
+
+    fn follow_all(
+        &mut self,
+        paths: &[PathBuf],
+        sink: &mut dyn Sink,
+        input_error: &mut dyn FnMut(&Input, io::Error),
+    ) -> Result<(), RunError> {
+        let mut followed = self.open_followed(paths, input_error);
+        loop {
+            let mut got_bytes = false;
+            for i in 0..followed.len() {
+                // While one file's over-long line is passing in pieces, only that file is read,
+                // so that no other file's lines reach the stages between its pieces.
+                if !followed[i].reading.mid_line && followed.iter().any(|f| f.reading.mid_line) {
+                    continue;
+                }
+                let (flow, got) = self.poll_one(&mut followed[i], sink, input_error)?;
+                if flow.is_break() {
+                    return Ok(());
+                }
+                got_bytes |= got;
+            }
+            sink.flush().map_err(RunError::Output)?;
+            if got_bytes {
+                continue;
+            }
+            let mut wait = FOLLOW_POLL;
+            if let Some(deadline) = self.emitter.chain.next_deadline() {
+                let now = Instant::now();
+                if deadline <= now {
+                    if self.emitter.tick_due(now, sink)?.is_break() {
+                        return Ok(());
+                    }
+                    sink.flush().map_err(RunError::Output)?;
+                    continue;
+                }
+                wait = wait.min(deadline - now);
+            }
+            std::thread::sleep(wait);
+        }
+    }
+
+    /// Opens every path to follow; a path that does not exist yet is waited for.
+    fn open_followed(
+        &self,
+        paths: &[PathBuf],
+        input_error: &mut dyn FnMut(&Input, io::Error),
+    ) -> Vec<Followed> {
+        let mut followed = Vec::with_capacity(paths.len());
+        for path in paths {
+            let input = Input::File(path.clone());
+            let reading = Reading::new(&input, &self.settings);
+            let file = match FollowedFile::new(path.clone()) {
+                Ok(file) => file,
+                Err(err) => {
+                    input_error(&input, err);
+                    continue;
+                }
+            };
+            let mut entry = Followed {
+                input,
+                file,
+                reading,
+                reported: None,
+            };
+            if !entry.file.is_open() {
+                let err = io::Error::new(
+                    io::ErrorKind::NotFound,
+                    "no such file yet; waiting for it to appear",
+                );
+                entry.report(err, input_error);
+            }
+            followed.push(entry);
+        }
+        followed
+    }
+
+    /// Reads what one file has, handing lines on as they complete, then checks its path for a
+    /// rotation. Returns the flow and whether the file had anything new.
+    fn poll_one(
+        &mut self,
+        f: &mut Followed,
+        sink: &mut dyn Sink,
+        input_error: &mut dyn FnMut(&Input, io::Error),
+    ) -> Result<(Flow, bool), RunError> {
+        let mut got_bytes = false;
+        loop {
+            match f.reading.buffer.fill(&mut f.file) {
+                Ok(0) => {
+                    f.reading.buffer.clear_eof();
+                    break;
+                }
+                Ok(_) => got_bytes = true,
+                Err(err) => {
+                    f.report(err, input_error);
+                    break;
+                }
+            }
+            if self.drain(&mut f.reading, sink)?.is_break() {
+                return Ok((Flow::Break(()), got_bytes));
+            }
+        }
+        let change = match f.file.check() {
+            Ok(change) => change,
+            Err(err) => {
+                f.report(err, input_error);
+                return Ok((Flow::Continue(()), got_bytes));
+            }
+        };
+        if change != Change::Replaced {
+            return Ok((Flow::Continue(()), got_bytes));
+        }
+        // The old file was read to its end above; its last line, even without a terminator,
+        // is complete now.
+        f.reading.buffer.set_eof();
+        if self.drain(&mut f.reading, sink)?.is_break() {
+            return Ok((Flow::Break(()), true));
+        }
+        f.reading.buffer.reset();
+        match f.file.reopen() {
+            Ok(()) => f.reported = None,
+            Err(err) => f.report(err, input_error),
+        }
+        Ok((Flow::Continue(()), true))
+    }
+}
