@@ -79,7 +79,11 @@ fn run(args: &Args) -> u8 {
     if let Some(command) = &args.command {
         return commands::run(command, runtime_options, settings);
     }
+    process(args, runtime_options, settings)
+}
 
+/// The main path: build the chain, run the inputs through it to standard output.
+fn process(args: &Args, runtime_options: RuntimeOptions, settings: Settings) -> u8 {
     let specs = match stage_specs(args) {
         Ok(specs) => specs,
         Err(err) => return fail(exit::USAGE, diagnostics::error(&err)),
@@ -95,16 +99,7 @@ fn run(args: &Args) -> u8 {
         Ok(chain) => chain,
         Err(err) => return fail(exit::USAGE, diagnostics::error(&err)),
     };
-    for warning in chain.warnings() {
-        eprintln!("sluice: warning: {warning}");
-    }
-    if chain.boundary_safe_prefix() > 0 && settings.boundary_overlap < MIN_SAFE_OVERLAP {
-        eprintln!(
-            "sluice: warning: --boundary-overlap {} is too small for boundary-safe stages to \
-             catch a secret straddling a cut; use at least {MIN_SAFE_OVERLAP}",
-            settings.boundary_overlap
-        );
-    }
+    warn_about(&chain, &settings);
 
     let inputs: Vec<Input> = if args.files.is_empty() {
         vec![Input::Stdin]
@@ -132,6 +127,20 @@ fn run(args: &Args) -> u8 {
         Err(RunError::Stage(err)) => {
             fail(diagnostics::exit_code(&err), diagnostics::stage_error(&err))
         }
+    }
+}
+
+/// Warnings about the chain's shape and the overlap it runs with.
+fn warn_about(chain: &Chain, settings: &Settings) {
+    for warning in chain.warnings() {
+        eprintln!("sluice: warning: {warning}");
+    }
+    if chain.boundary_safe_prefix() > 0 && settings.boundary_overlap < MIN_SAFE_OVERLAP {
+        eprintln!(
+            "sluice: warning: --boundary-overlap {} is too small for boundary-safe stages to \
+             catch a secret straddling a cut; use at least {MIN_SAFE_OVERLAP}",
+            settings.boundary_overlap
+        );
     }
 }
 

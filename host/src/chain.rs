@@ -29,7 +29,7 @@ use crate::selector::Selector;
 
 /// Where in the input a batch came from, for messages.
 #[derive(Clone, Copy, Debug)]
-pub enum Position<'a> {
+pub(crate) enum Position<'a> {
     /// Lines `first..=last` (1-based) of `input`.
     Lines {
         input: &'a str,
@@ -161,19 +161,9 @@ impl Chain {
         }
     }
 
-    /// A chain of plain stages.
-    pub fn of_stages(stages: Vec<Stage>) -> Chain {
-        Chain::new(stages.into_iter().map(Node::Stage).collect())
-    }
-
     /// True when the chain has no node: lines pass through untouched.
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
-    }
-
-    /// The number of top-level nodes.
-    pub fn len(&self) -> usize {
-        self.nodes.len()
     }
 
     /// The number of leading boundary-safe stages.
@@ -182,7 +172,7 @@ impl Chain {
     }
 
     /// Every stage, nested ones included, in chain order.
-    pub fn stages(&self) -> Vec<&Stage> {
+    pub(crate) fn stages(&self) -> Vec<&Stage> {
         let mut stages = Vec::new();
         for node in &self.nodes {
             match node {
@@ -211,7 +201,7 @@ impl Chain {
     }
 
     /// Runs `lines` through the nodes from `from` on. Returns true when any node changed them.
-    pub fn run(
+    pub(crate) fn run(
         &mut self,
         lines: &mut Lines,
         from: usize,
@@ -234,7 +224,11 @@ impl Chain {
 
     /// Runs a window (a batch of one partial line) through the boundary-safe prefix. Each of
     /// those stages must give back exactly one line.
-    pub fn run_window(&mut self, window: &mut Lines, at: Position<'_>) -> Result<(), StageError> {
+    pub(crate) fn run_window(
+        &mut self,
+        window: &mut Lines,
+        at: Position<'_>,
+    ) -> Result<(), StageError> {
         for node in &mut self.nodes[..self.boundary_safe_prefix] {
             let Node::Stage(stage) = node else {
                 unreachable!("the boundary-safe prefix holds stages only")
@@ -253,7 +247,7 @@ impl Chain {
     }
 
     /// The earliest deadline a stage asked to be ticked at.
-    pub fn next_deadline(&self) -> Option<Instant> {
+    pub(crate) fn next_deadline(&self) -> Option<Instant> {
         self.nodes
             .iter()
             .filter_map(|node| match node {
@@ -264,7 +258,7 @@ impl Chain {
     }
 
     /// True when a stage holds lines back until its tick: read no input meanwhile.
-    pub fn holds(&self) -> bool {
+    pub(crate) fn holds(&self) -> bool {
         self.nodes.iter().any(|node| match node {
             Node::Stage(stage) => stage.holds(),
             Node::Match(m) => m.chain.holds(),
@@ -273,7 +267,7 @@ impl Chain {
 
     /// Ticks every stage whose deadline is at or before `now`, in chain order; what each emits
     /// runs through the nodes after it and is handed to `emit`.
-    pub fn tick_due(
+    pub(crate) fn tick_due(
         &mut self,
         now: Instant,
         emit: &mut dyn FnMut(&Lines),
@@ -307,7 +301,7 @@ impl Chain {
 
     /// Finishes every stage in order, handing each one's trailing lines to `emit` after they
     /// ran through the nodes after it.
-    pub fn finish(&mut self, emit: &mut dyn FnMut(&Lines)) -> Result<(), StageError> {
+    pub(crate) fn finish(&mut self, emit: &mut dyn FnMut(&Lines)) -> Result<(), StageError> {
         for i in 0..self.nodes.len() {
             let mut emitted = Vec::new();
             match &mut self.nodes[i] {

@@ -63,15 +63,13 @@ pub use builtin::{BUILTINS, Builtin, find as find_builtin};
 pub use chain::{Chain, Match, Node};
 pub use error::{Call, Failure, Malformed, StageError};
 pub use fields::FieldTable;
-pub use follow::FOLLOW_POLL;
 pub use format::OutputFormat;
 pub use framing::Terminator;
 pub use input::Input;
 pub use lines::Lines;
 pub use pipeline::{Pipeline, RunError};
 pub use runtime::{
-    Clock, ComponentCache, ConfigKeyInfo, Plugin, PluginInfo, Runtime, RuntimeOptions, Stage,
-    StageGrants,
+    Clock, ConfigKeyInfo, Plugin, PluginInfo, Runtime, RuntimeOptions, Stage, StageGrants,
 };
 pub use selector::Selector;
 pub use settings::{MAX_LINE_BYTES, Settings, SettingsError};

@@ -87,11 +87,6 @@ impl Pipeline {
         }
     }
 
-    /// The chain's warnings about its own shape (see [`Chain::warnings`]).
-    pub fn chain(&self) -> &Chain {
-        &self.emitter.chain
-    }
-
     /// Runs every input through the chain in order, then finishes the chain, handing the lines
     /// to `sink` as they come. An input that cannot be opened or read is reported to
     /// `input_error` and skipped (what was read of it is kept); the others still run. When a

@@ -10,7 +10,8 @@
 //! - [`Stage`] is one configured use of a plugin in a chain: its own [`Store`] (so its own
 //!   memory and limits) and its own instance, created by the plugin's `stage.create`. It turns
 //!   [`Lines`](crate::lines::Lines) into the plugin's `batch` and the plugin's `output` back
-//!   into lines, checking everything the plugin returns.
+//!   into lines, checking everything the plugin returns. A call that fails says why as a
+//!   typed [`Failure`](crate::error::Failure).
 //!
 //! Sandboxing: the linker provides `sluice:plugin/clock` (the time, from [`clock`]) and, for
 //! components built with a WASI toolchain (componentize-py, componentize-js, C with stdio),
@@ -21,10 +22,11 @@
 //! needs from outside, such as secret values from the environment, the host reads and passes
 //! explicitly (`grants`); reports it writes on the plugin's behalf.
 //!
-//! Limits: each store has a memory cap ([`memory_cap`]; growing past it traps, and the hit is
-//! recorded so the failure is reported as one) and each call a
-//! deadline (epoch interruption). A trap, a deadline, a memory cap hit or malformed output ends
-//! the run with an error naming the stage; none of them can panic the host.
+//! Limits: each store has a memory cap ([`memory_cap`]: growing past it traps, and the limiter
+//! records the hit, so the failure is reported as a memory cap, not guessed from a message)
+//! and each call a deadline (epoch interruption, reported from the `Interrupt` trap). A trap,
+//! a deadline, a memory cap hit or malformed output ends the run with an error naming the
+//! stage; none of them can panic the host.
 
 mod bindings;
 mod cache;
