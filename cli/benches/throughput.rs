@@ -22,8 +22,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use sluice_host::bench_support::StageOutput;
-use sluice_host::{FieldTable, Lines, Terminator};
+use sluice_host::bench_support::{self, RawBatch, RawOutput};
+use sluice_host::{Lines, Terminator};
 use sluice_plugin_sdk::Plugin;
 use sluice_plugin_sdk::bindings::sluice::plugin::types;
 use sluice_plugin_sdk::testing::Harness;
@@ -272,51 +272,56 @@ fn run_native(batches: &[Lines], chain: &mut [Box<dyn NativeStage>]) {
     for input in batches {
         let mut lines = input.clone();
         for stage in chain.iter_mut() {
-            let batch = types::Batch {
-                data: std::mem::take(&mut lines.data),
-                ends: std::mem::take(&mut lines.ends),
-                partial: std::mem::take(&mut lines.partial),
-                fields: types::Fields {
-                    names: std::mem::take(&mut lines.fields.names),
-                    line: std::mem::take(&mut lines.fields.line),
-                    name: std::mem::take(&mut lines.fields.name),
-                    values: std::mem::take(&mut lines.fields.values),
-                    value_ends: std::mem::take(&mut lines.fields.value_ends),
-                },
-                timestamps: std::mem::take(&mut lines.timestamps),
-                source: std::mem::take(&mut lines.source),
-            };
-            let output = stage.process(&batch);
-            lines.data = batch.data;
-            lines.ends = batch.ends;
-            lines.partial = batch.partial;
-            lines.fields.names = batch.fields.names;
-            lines.fields.line = batch.fields.line;
-            lines.fields.name = batch.fields.name;
-            lines.fields.values = batch.fields.values;
-            lines.fields.value_ends = batch.fields.value_ends;
-            lines.timestamps = batch.timestamps;
-            lines.source = batch.source;
-            let output = StageOutput {
-                source: output.source,
-                rewritten: output.rewritten,
-                data: output.data,
-                ends: output.ends,
-                detached: output.detached,
-                removed: output.removed,
-                timestamps: output.timestamps,
-                wake: None,
-                fields: FieldTable {
-                    names: output.fields.names,
-                    line: output.fields.line,
-                    name: output.fields.name,
-                    values: output.fields.values,
-                    value_ends: output.fields.value_ends,
-                },
-            };
-            output.apply_in_place(&mut lines, &mut next);
+            bench_support::process(&mut lines, &mut next, |raw| native_call(stage, raw))
+                .expect("a native stage broke the contract");
         }
         lines.write_to(&mut out);
         out.clear();
+    }
+}
+
+/// One call of a native stage: the host's raw batch moved into the contract's record and back,
+/// the answer moved out of it.
+fn native_call(stage: &mut Box<dyn NativeStage>, raw: &mut RawBatch) -> RawOutput {
+    let batch = types::Batch {
+        data: std::mem::take(&mut raw.data),
+        ends: std::mem::take(&mut raw.ends),
+        partial: std::mem::take(&mut raw.partial),
+        fields: types::Fields {
+            names: std::mem::take(&mut raw.names),
+            line: std::mem::take(&mut raw.line),
+            name: std::mem::take(&mut raw.name),
+            values: std::mem::take(&mut raw.values),
+            value_ends: std::mem::take(&mut raw.value_ends),
+        },
+        timestamps: std::mem::take(&mut raw.timestamps),
+        source: std::mem::take(&mut raw.source),
+    };
+    let output = stage.process(&batch);
+    *raw = RawBatch {
+        data: batch.data,
+        ends: batch.ends,
+        partial: batch.partial,
+        names: batch.fields.names,
+        line: batch.fields.line,
+        name: batch.fields.name,
+        values: batch.fields.values,
+        value_ends: batch.fields.value_ends,
+        timestamps: batch.timestamps,
+        source: batch.source,
+    };
+    RawOutput {
+        source: output.source,
+        rewritten: output.rewritten,
+        data: output.data,
+        ends: output.ends,
+        detached: output.detached,
+        removed: output.removed,
+        names: output.fields.names,
+        line: output.fields.line,
+        name: output.fields.name,
+        values: output.fields.values,
+        value_ends: output.fields.value_ends,
+        timestamps: output.timestamps,
     }
 }

@@ -15,6 +15,8 @@ use std::fmt;
 use std::io;
 use std::time::Duration;
 
+pub use sluice_contract::Violation;
+
 /// The export of a plugin that a call went to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Call {
@@ -77,8 +79,9 @@ pub enum Failure {
 /// How an answer broke the contract.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Malformed {
-    /// An index, an offset or an order in the answer is wrong; the words name the first one.
-    Answer(String),
+    /// An index, an offset or an order in the answer is wrong: the first rule of the
+    /// contract it breaks (the `sluice-contract` crate's verdict).
+    Answer(Violation),
     /// A boundary-safe stage answered a window of an over-long line with other than one line.
     WindowLines { returned: usize },
 }
@@ -169,7 +172,7 @@ impl fmt::Display for What<'_> {
                     write!(f, " from {call}")?;
                 }
                 match malformed {
-                    Malformed::Answer(words) => write!(f, ": {words}"),
+                    Malformed::Answer(violation) => write!(f, ": {violation}"),
                     Malformed::WindowLines { returned } => write!(
                         f,
                         ": a boundary-safe stage must return exactly one line for a partial \
@@ -235,14 +238,20 @@ mod tests {
 
     #[test]
     fn malformed_answers_name_the_call_after_process() {
-        let answer = || Failure::Malformed(Malformed::Answer("source[1] = 5".into()));
+        let answer = || {
+            Failure::Malformed(Malformed::Answer(Violation::SourceOutOfRange {
+                j: 1,
+                source: 5,
+                lines: 3,
+            }))
+        };
         assert_eq!(
             error(Call::Process, answer()),
-            "stage 2 (probe): malformed output: source[1] = 5"
+            "stage 2 (probe): malformed output: source[1] = 5, but the batch has 3 lines"
         );
         assert_eq!(
             error(Call::Finish, answer()),
-            "stage 2 (probe): malformed output from finish: source[1] = 5"
+            "stage 2 (probe): malformed output from finish: source[1] = 5, but the batch has 3 lines"
         );
     }
 

@@ -1,7 +1,11 @@
 //! The fields (key → value) that stages extract and attach to lines.
 //!
 //! Stored exactly as the WIT `fields` record lays them out, flat, so a batch's table crosses the
-//! plugin boundary by moving its vectors, without a copy or a per-line allocation.
+//! plugin boundary by moving its vectors, without a copy or a per-line allocation. The rules of
+//! such a table are the contract's ([`sluice_contract::check_fields`]); [`FieldTable::view`]
+//! lends the table to them.
+
+use sluice_contract::FieldsView;
 
 /// The fields of the lines of one batch.
 ///
@@ -11,19 +15,21 @@
 /// Invariants (checked by [`FieldTable::check`] on anything a plugin returns): `line`, `name`
 /// and `value_ends` have the same length; `line` is non-decreasing, so one line's entries are
 /// contiguous; `value_ends` is non-decreasing and ends at `values.len()`; every `name[i]`
-/// indexes `names`.
+/// indexes `names`; `names` are distinct ([`FieldTable::intern`] keeps them so). A table the
+/// host builds also has each key at most once per line; one a plugin returns may set a key
+/// twice on a line, and the later value wins when it is resolved.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FieldTable {
     /// The distinct keys in this table.
-    pub names: Vec<String>,
+    pub(crate) names: Vec<String>,
     /// The line of each entry.
-    pub line: Vec<u32>,
+    pub(crate) line: Vec<u32>,
     /// The key of each entry, as an index into `names`.
-    pub name: Vec<u32>,
+    pub(crate) name: Vec<u32>,
     /// The values back to back.
-    pub values: Vec<u8>,
+    pub(crate) values: Vec<u8>,
     /// The end offset in `values` of each entry's value.
-    pub value_ends: Vec<u32>,
+    pub(crate) value_ends: Vec<u32>,
 }
 
 impl FieldTable {
@@ -38,12 +44,17 @@ impl FieldTable {
     }
 
     /// Empties the table, keeping its allocations.
-    pub fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.names.clear();
         self.line.clear();
         self.name.clear();
         self.values.clear();
         self.value_ends.clear();
+    }
+
+    /// The line entry `i` belongs to (entries are in line order).
+    pub fn line_of(&self, i: usize) -> usize {
+        self.line[i] as usize
     }
 
     /// The key of entry `i`.
@@ -62,7 +73,7 @@ impl FieldTable {
     }
 
     /// The index of `key` in `names`, adding it if it is new.
-    pub fn intern(&mut self, key: &str) -> u32 {
+    pub(crate) fn intern(&mut self, key: &str) -> u32 {
         match self.names.iter().position(|n| n == key) {
             Some(i) => i as u32,
             None => {
@@ -73,7 +84,7 @@ impl FieldTable {
     }
 
     /// Appends an entry. Entries must be pushed in line order.
-    pub fn push(&mut self, line: u32, name: u32, value: &[u8]) {
+    pub(crate) fn push(&mut self, line: u32, name: u32, value: &[u8]) {
         debug_assert!(self.line.last().is_none_or(|&last| last <= line));
         self.line.push(line);
         self.name.push(name);
@@ -90,52 +101,27 @@ impl FieldTable {
     }
 
     /// Checks the invariants for a batch of `lines` lines; the error says which one broke.
-    pub fn check(&self, lines: usize) -> Result<(), String> {
-        let n = self.line.len();
-        if self.name.len() != n || self.value_ends.len() != n {
-            return Err(format!(
-                "fields: `line`, `name` and `value-ends` have lengths {}, {} and {}; they must be equal",
-                n,
-                self.name.len(),
-                self.value_ends.len()
-            ));
+    #[cfg(test)]
+    pub(crate) fn check(&self, lines: usize) -> Result<(), sluice_contract::Violation> {
+        sluice_contract::check_fields(&self.view(), lines)
+    }
+
+    /// The table as the contract's view.
+    pub(crate) fn view(&self) -> FieldsView<'_> {
+        FieldsView {
+            names: &self.names,
+            line: &self.line,
+            name: &self.name,
+            values: &self.values,
+            value_ends: &self.value_ends,
         }
-        let mut prev_line = 0;
-        let mut prev_end = 0;
-        for i in 0..n {
-            let (line, name, end) = (self.line[i], self.name[i], self.value_ends[i]);
-            if line as usize >= lines {
-                return Err(format!(
-                    "fields: line[{i}] = {line}, but there are only {lines} lines"
-                ));
-            }
-            if line < prev_line {
-                return Err(format!(
-                    "fields: line[{i}] = {line} comes after {prev_line}; entries must be in line order"
-                ));
-            }
-            if name as usize >= self.names.len() {
-                return Err(format!(
-                    "fields: name[{i}] = {name}, but there are only {} names",
-                    self.names.len()
-                ));
-            }
-            if end < prev_end || end as usize > self.values.len() {
-                return Err(format!(
-                    "fields: value-ends[{i}] = {end} is out of order or past the {} value bytes",
-                    self.values.len()
-                ));
-            }
-            prev_line = line;
-            prev_end = end;
-        }
-        Ok(())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sluice_contract::Violation;
 
     fn table() -> FieldTable {
         let mut t = FieldTable::default();
@@ -172,26 +158,74 @@ mod tests {
 
     #[test]
     fn check_rejects_line_out_of_range() {
-        assert!(table().check(2).unwrap_err().contains("line[1] = 2"));
+        let words = table().check(2).unwrap_err().to_string();
+        assert_eq!(words, "fields: line[1] = 2, but there are only 2 lines");
     }
 
     #[test]
     fn check_rejects_unordered_lines() {
         let mut t = table();
         t.line[2] = 1;
-        assert!(t.check(3).unwrap_err().contains("line order"));
+        assert!(t.check(3).unwrap_err().to_string().contains("line order"));
     }
 
     #[test]
     fn check_rejects_bad_name_and_value_ends() {
         let mut t = table();
         t.name[0] = 9;
-        assert!(t.check(3).unwrap_err().contains("name[0] = 9"));
+        assert!(matches!(
+            t.check(3),
+            Err(Violation::FieldNameOutOfRange { i: 0, name: 9, .. })
+        ));
         let mut t = table();
         t.value_ends[2] = 99;
-        assert!(t.check(3).unwrap_err().contains("value-ends[2] = 99"));
+        assert!(matches!(
+            t.check(3),
+            Err(Violation::ValueEndPastValues { i: 2, end: 99, .. })
+        ));
         let mut t = table();
         t.value_ends.pop();
-        assert!(t.check(3).unwrap_err().contains("must be equal"));
+        assert!(
+            t.check(3)
+                .unwrap_err()
+                .to_string()
+                .contains("must be equal")
+        );
+    }
+
+    /// Drift decided by the WIT ("its last entry is `len(values)`", required back): the host
+    /// used to check only that each end was within `values`.
+    #[test]
+    fn check_rejects_unused_value_bytes_after_the_last_end() {
+        let mut t = table();
+        t.values.extend_from_slice(b"junk");
+        assert_eq!(
+            t.check(3),
+            Err(Violation::ValuesAfterLastEntry {
+                last: 11,
+                values_len: 15
+            })
+        );
+    }
+
+    /// Drift decided by the WIT (`names`: "the distinct keys"): the harness checked it, the
+    /// host did not.
+    #[test]
+    fn check_rejects_a_repeated_name() {
+        let mut t = table();
+        t.names.push("level".into());
+        assert!(matches!(
+            t.check(3),
+            Err(Violation::NameRepeated { i: 2, first: 0, .. })
+        ));
+    }
+
+    /// Drift decided by the WIT ("when a plugin sets a key twice on one line, the later value
+    /// wins"): not malformed; [`crate::output`] resolves it.
+    #[test]
+    fn check_accepts_a_key_twice_on_one_line() {
+        let mut t = table();
+        t.push(2, 1, b"eve");
+        assert_eq!(t.check(3), Ok(()));
     }
 }

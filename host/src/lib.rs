@@ -61,7 +61,7 @@ mod sink;
 
 pub use builtin::{BUILTINS, Builtin, find as find_builtin};
 pub use chain::{Chain, Match, Node};
-pub use error::{Call, Failure, Malformed, StageError};
+pub use error::{Call, Failure, Malformed, StageError, Violation};
 pub use fields::FieldTable;
 pub use format::OutputFormat;
 pub use framing::Terminator;
@@ -75,9 +75,5 @@ pub use selector::Selector;
 pub use settings::{MAX_LINE_BYTES, Settings, SettingsError};
 pub use sink::{Sink, WriteSink};
 
-/// For the benchmark's native rows only: how a plugin's answer becomes the next batch, so
-/// native runs of the plugins' code do exactly the host's work. Not a stable interface.
 #[doc(hidden)]
-pub mod bench_support {
-    pub use crate::output::StageOutput;
-}
+pub mod bench_support;

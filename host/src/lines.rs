@@ -1,4 +1,9 @@
 //! [`Lines`]: a batch of lines as it travels down the chain.
+//!
+//! Its layout is the WIT `batch` record's; the rules it keeps are the contract's
+//! ([`sluice_contract`]), which [`Lines::view`] lends it to.
+
+use sluice_contract::{BatchView, EmittedView, Violation};
 
 use crate::fields::FieldTable;
 use crate::framing::Terminator;
@@ -15,19 +20,19 @@ use crate::framing::Terminator;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Lines {
     /// The lines' bytes back to back, without terminators.
-    pub data: Vec<u8>,
+    pub(crate) data: Vec<u8>,
     /// `ends[i]` is the offset in `data` one past the end of line `i`.
-    pub ends: Vec<u32>,
+    pub(crate) ends: Vec<u32>,
     /// How each line ended in the input, restored on output.
-    pub terms: Vec<Terminator>,
+    pub(crate) terms: Vec<Terminator>,
     /// Ascending indexes of the lines that are partial pieces of an over-long line.
-    pub partial: Vec<u32>,
+    pub(crate) partial: Vec<u32>,
     /// The fields of the lines.
-    pub fields: FieldTable,
+    pub(crate) fields: FieldTable,
     /// (line, nanoseconds since the Unix epoch) for the lines that have a timestamp.
-    pub timestamps: Vec<(u32, i64)>,
+    pub(crate) timestamps: Vec<(u32, i64)>,
     /// Where the lines were read from (`-` for stdin), or empty for lines a stage emitted.
-    pub source: String,
+    pub(crate) source: String,
 }
 
 impl Lines {
@@ -42,7 +47,7 @@ impl Lines {
     }
 
     /// Empties the batch, keeping its allocations.
-    pub fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.data.clear();
         self.ends.clear();
         self.terms.clear();
@@ -53,7 +58,7 @@ impl Lines {
     }
 
     /// Sets where the lines come from.
-    pub fn set_source(&mut self, source: &str) {
+    pub(crate) fn set_source(&mut self, source: &str) {
         self.source.clear();
         self.source.push_str(source);
     }
@@ -69,9 +74,78 @@ impl Lines {
 
     /// Checks the invariants that a plugin's answer can break (fields and timestamps); the
     /// others hold by construction.
-    pub fn check_annotations(&self) -> Result<(), String> {
+    #[cfg(test)]
+    pub(crate) fn check_annotations(&self) -> Result<(), Violation> {
         self.fields.check(self.len())?;
-        check_timestamps(&self.timestamps, self.len())
+        sluice_contract::check_timestamps(&self.timestamps, self.len())
+    }
+
+    /// The batch as the contract's view (what a plugin is sent, less `source`).
+    pub(crate) fn view(&self) -> BatchView<'_> {
+        BatchView {
+            data: &self.data,
+            ends: &self.ends,
+            partial: &self.partial,
+            fields: self.fields.view(),
+            timestamps: &self.timestamps,
+        }
+    }
+
+    /// The lines a stage emitted from `tick` or `finish` (the WIT `emitted` record's `data`,
+    /// `ends`, `fields` and `timestamps`), checked by the contract's rules, each ending in
+    /// `\n`, and with a key set twice on one line resolved to its later value. The source is
+    /// empty: the stage made the lines.
+    pub(crate) fn from_emitted(
+        data: &[u8],
+        ends: &[u32],
+        fields: FieldTable,
+        timestamps: Vec<(u32, i64)>,
+    ) -> Result<Lines, Violation> {
+        sluice_contract::check_emitted(&EmittedView {
+            data,
+            ends,
+            fields: fields.view(),
+            timestamps: &timestamps,
+        })?;
+        let mut lines = Lines::default();
+        let mut start = 0;
+        for &end in ends {
+            lines.push(&data[start..end as usize], Terminator::Lf, false);
+            start = end as usize;
+        }
+        let mut effective = 0;
+        sluice_contract::resolve::emitted_fields(&fields.view(), |_, _| effective += 1);
+        lines.fields = if effective == fields.len() {
+            fields
+        } else {
+            let mut resolved = FieldTable {
+                names: fields.names.clone(),
+                ..FieldTable::default()
+            };
+            sluice_contract::resolve::emitted_fields(&fields.view(), |line, i| {
+                resolved.push(line, fields.name[i], fields.value(i));
+            });
+            resolved
+        };
+        lines.timestamps = timestamps;
+        Ok(lines)
+    }
+
+    /// How line `i` ended in the input: `\n`, `\r\n`, or nothing (the input's last line, or a
+    /// partial piece).
+    pub fn terminator(&self, i: usize) -> Terminator {
+        self.terms[i]
+    }
+
+    /// Where the lines were read from: a path as given, `-` for standard input, or empty for
+    /// lines a stage emitted on its own.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The fields stages set on the lines.
+    pub fn fields(&self) -> &FieldTable {
+        &self.fields
     }
 
     /// The bytes of line `i`, without terminator.
@@ -113,8 +187,8 @@ impl Lines {
     }
 
     /// Appends the complete lines in `raw`, whose terminators end at `line_ends` (offsets one
-    /// past each `\n`, as [`next_frame`](crate::framing::next_frame) records them).
-    pub fn push_framed(&mut self, raw: &[u8], line_ends: &[u32]) {
+    /// past each `\n`, as `framing::next_frame` records them).
+    pub(crate) fn push_framed(&mut self, raw: &[u8], line_ends: &[u32]) {
         self.data.reserve(raw.len());
         self.ends.reserve(line_ends.len());
         self.terms.reserve(line_ends.len());
@@ -130,7 +204,7 @@ impl Lines {
 
     /// Appends lines `range` of `other`, with their terminators, partial marks, fields and
     /// timestamps. Used to split a batch into runs (a `match` stage's selected lines).
-    pub fn extend_from(&mut self, other: &Lines, range: std::ops::Range<usize>) {
+    pub(crate) fn extend_from(&mut self, other: &Lines, range: std::ops::Range<usize>) {
         let offset = self.len() as u32;
         let base = if range.start == 0 {
             0
@@ -187,25 +261,6 @@ impl Lines {
             start = end as usize;
         }
     }
-}
-
-/// Checks that `timestamps` names lines below `lines`, each at most once, in ascending order.
-pub fn check_timestamps(timestamps: &[(u32, i64)], lines: usize) -> Result<(), String> {
-    let mut previous = None;
-    for (k, &(line, _)) in timestamps.iter().enumerate() {
-        if line as usize >= lines {
-            return Err(format!(
-                "timestamps[{k}] is for line {line}, but there are {lines} lines"
-            ));
-        }
-        if previous.is_some_and(|p| line <= p) {
-            return Err(format!(
-                "timestamps[{k}] (line {line}) is not in ascending order"
-            ));
-        }
-        previous = Some(line);
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -269,6 +324,72 @@ mod tests {
             [("k", &b"v1"[..])]
         );
         assert_eq!(copy.check_annotations(), Ok(()));
+    }
+
+    #[test]
+    fn from_emitted_ends_every_line_in_a_newline() {
+        let lines =
+            Lines::from_emitted(b"ab", &[1, 1, 2], FieldTable::default(), vec![(2, 5)]).unwrap();
+        let mut out = Vec::new();
+        lines.write_to(&mut out);
+        assert_eq!(out, b"a\n\nb\n");
+        assert_eq!(lines.timestamps, [(2, 5)]);
+        assert!(lines.source.is_empty());
+    }
+
+    /// Drift decided by the WIT ("when a plugin sets a key twice on one line, the later value
+    /// wins"): emitted lines used to go downstream with both entries.
+    #[test]
+    fn from_emitted_keeps_the_later_value_of_a_key_set_twice() {
+        let mut fields = FieldTable::default();
+        let key = fields.intern("k");
+        let other = fields.intern("other");
+        fields.push(0, key, b"first");
+        fields.push(0, other, b"o");
+        fields.push(0, key, b"later");
+        let lines = Lines::from_emitted(b"a", &[1], fields, vec![]).unwrap();
+        assert_eq!(
+            lines.fields.of_line(0).collect::<Vec<_>>(),
+            [("other", &b"o"[..]), ("k", &b"later"[..])]
+        );
+        assert_eq!(lines.check_annotations(), Ok(()));
+    }
+
+    /// Drift decided by the WIT, which does not say an `emitted` record's last end is
+    /// `len(data)`: bytes after it are unused, as for an `output`.
+    #[test]
+    fn from_emitted_ignores_unused_data_after_the_last_end() {
+        let lines = Lines::from_emitted(b"abjunk", &[2], FieldTable::default(), vec![]).unwrap();
+        assert_eq!(lines.data, b"ab");
+    }
+
+    #[test]
+    fn from_emitted_rejects_what_breaks_the_contract() {
+        let words = |r: Result<Lines, Violation>| r.unwrap_err().to_string();
+        assert_eq!(
+            words(Lines::from_emitted(
+                b"ab",
+                &[3],
+                FieldTable::default(),
+                vec![]
+            )),
+            "ends[0] = 3 is out of order or past the 2 data bytes"
+        );
+        assert_eq!(
+            words(Lines::from_emitted(
+                b"ab",
+                &[2],
+                FieldTable::default(),
+                vec![(1, 0)]
+            )),
+            "timestamps[0] is for line 1, but there are 1 lines"
+        );
+        let mut fields = FieldTable::default();
+        fields.values.push(b'x');
+        assert!(matches!(
+            Lines::from_emitted(b"ab", &[2], fields, vec![]),
+            Err(Violation::ValuesAfterLastEntry { .. })
+        ));
     }
 
     #[test]

@@ -10,7 +10,6 @@ use super::bindings::{self, Batch, Fields, Grants};
 use super::{Plugin, PluginInfo, Runtime, StageState};
 use crate::error::{Call, Failure, Malformed, StageError};
 use crate::fields::FieldTable;
-use crate::framing::Terminator;
 use crate::lines::Lines;
 use crate::output::{StageOutput, Wake};
 use crate::report::ReportTarget;
@@ -199,7 +198,7 @@ impl Stage {
         };
         output
             .check(lines.len())
-            .map_err(|e| Failure::Malformed(Malformed::Answer(e.to_string())))?;
+            .map_err(|violation| Failure::Malformed(Malformed::Answer(violation)))?;
         self.set_wake(output.wake);
         Ok(output.apply_in_place(lines, &mut self.spare))
     }
@@ -250,28 +249,9 @@ fn wake_from(wake: bindings::Wake) -> Wake {
 
 /// Checks what `tick` or `finish` returned and turns it into lines ending in `\n`.
 fn emitted_lines(emitted: bindings::Emitted) -> Result<Emitted, Failure> {
-    let malformed = |words: String| Failure::Malformed(Malformed::Answer(words));
-    let mut lines = Lines::default();
-    let mut start = 0;
-    for (i, &end) in emitted.ends.iter().enumerate() {
-        if end < start || end as usize > emitted.data.len() {
-            return Err(malformed(format!(
-                "ends[{i}] = {end} is out of order or past the {} data bytes",
-                emitted.data.len()
-            )));
-        }
-        lines.push(
-            &emitted.data[start as usize..end as usize],
-            Terminator::Lf,
-            false,
-        );
-        start = end;
-    }
-    lines.fields = restore_fields(emitted.fields);
-    lines.timestamps = emitted.timestamps;
-    lines
-        .check_annotations()
-        .map_err(|e| malformed(e.to_string()))?;
+    let fields = restore_fields(emitted.fields);
+    let lines = Lines::from_emitted(&emitted.data, &emitted.ends, fields, emitted.timestamps)
+        .map_err(|violation| Failure::Malformed(Malformed::Answer(violation)))?;
     Ok(Emitted {
         lines,
         report: emitted.report,

@@ -1,0 +1,376 @@
+//! The rules of `StageOutput`: checks, identity, and how answers resolve into lines.
+
+use super::*;
+
+fn input() -> Lines {
+    let mut lines = Lines::default();
+    lines.push(b"a", Terminator::Lf, false);
+    lines.push(b"b", Terminator::CrLf, false);
+    lines.push(b"c", Terminator::None, true);
+    let level = lines.fields.intern("level");
+    lines.fields.push(1, level, b"INFO");
+    lines
+}
+
+fn apply(output: &StageOutput) -> Lines {
+    let input = input();
+    output.check(input.len()).unwrap();
+    let mut out = Lines::default();
+    output.apply(&input, &mut out);
+    out
+}
+
+fn written(lines: &Lines) -> Vec<u8> {
+    let mut out = Vec::new();
+    lines.write_to(&mut out);
+    out
+}
+
+#[test]
+fn identity() {
+    let output = StageOutput {
+        source: vec![0, 1, 2],
+        ..Default::default()
+    };
+    assert!(output.is_identity(3));
+    assert_eq!(apply(&output), input());
+}
+
+#[test]
+fn drop_and_rewrite() {
+    let output = StageOutput {
+        source: vec![1, 2],
+        rewritten: vec![0],
+        data: b"B".to_vec(),
+        ends: vec![1],
+        ..Default::default()
+    };
+    assert!(!output.is_identity(3));
+    let out = apply(&output);
+    assert_eq!(written(&out), b"B\r\nc");
+    assert_eq!(out.partial, [1]);
+    assert_eq!(
+        out.fields.of_line(0).collect::<Vec<_>>(),
+        [("level", &b"INFO"[..])]
+    );
+}
+
+#[test]
+fn one_to_many_uses_the_input_terminator_between() {
+    let output = StageOutput {
+        source: vec![1, 1, 2, 2],
+        rewritten: vec![0, 2],
+        data: b"b1c1".to_vec(),
+        ends: vec![2, 4],
+        ..Default::default()
+    };
+    let out = apply(&output);
+    assert_eq!(written(&out), b"b1\r\nb\r\nc1\nc");
+    // Only the last piece of the partial line stays partial.
+    assert_eq!(out.partial, [3]);
+    // Both lines made from input line 1 inherit its fields.
+    assert_eq!(out.fields.of_line(1).count(), 1);
+}
+
+#[test]
+fn fields_only_keeps_the_lines() {
+    let mut fields = FieldTable::default();
+    let user = fields.intern("user");
+    fields.push(2, user, b"bob");
+    let output = StageOutput {
+        source: vec![0, 1, 2],
+        fields,
+        ..Default::default()
+    };
+    assert!(output.keeps_lines(3) && !output.is_identity(3));
+    let input = input();
+    let mut merged = FieldTable::default();
+    output.merge_fields(&input.fields, &mut merged);
+    let mut applied = Lines::default();
+    output.apply(&input, &mut applied);
+    assert_eq!(merged, applied.fields);
+    assert_eq!(
+        merged.of_line(1).collect::<Vec<_>>(),
+        [("level", &b"INFO"[..])]
+    );
+    assert_eq!(
+        merged.of_line(2).collect::<Vec<_>>(),
+        [("user", &b"bob"[..])]
+    );
+}
+
+#[test]
+fn set_fields_override_inherited_ones() {
+    let mut fields = FieldTable::default();
+    let level = fields.intern("level");
+    let user = fields.intern("user");
+    fields.push(0, level, b"DEBUG");
+    fields.push(0, user, b"x");
+    fields.push(0, user, b"bob");
+    let output = StageOutput {
+        source: vec![1],
+        fields,
+        ..Default::default()
+    };
+    let out = apply(&output);
+    assert_eq!(
+        out.fields.of_line(0).collect::<Vec<_>>(),
+        [("level", &b"DEBUG"[..]), ("user", &b"bob"[..])]
+    );
+}
+
+#[test]
+fn detached_lines_inherit_nothing_and_removed_fields_go() {
+    let mut input = input();
+    input.timestamps = vec![(1, 42)];
+    let user = input.fields.intern("user");
+    input.fields.push(1, user, b"bob");
+    let mut fields = FieldTable::default();
+    let block = fields.intern("block");
+    fields.push(0, block, b"yes");
+    let output = StageOutput {
+        source: vec![1, 1, 1],
+        rewritten: vec![0],
+        data: b"held".to_vec(),
+        ends: vec![4],
+        detached: vec![0],
+        removed: vec![(2, "level".into())],
+        fields,
+        timestamps: vec![(0, 7)],
+        ..Default::default()
+    };
+    output.check(input.len()).unwrap();
+    let mut out = Lines::default();
+    output.apply(&input, &mut out);
+    assert_eq!(written(&out), b"held\r\nb\r\nb\r\n");
+    assert_eq!(
+        out.fields.of_line(0).collect::<Vec<_>>(),
+        [("block", &b"yes"[..])]
+    );
+    assert_eq!(out.fields.of_line(1).count(), 2);
+    assert_eq!(
+        out.fields.of_line(2).collect::<Vec<_>>(),
+        [("user", &b"bob"[..])]
+    );
+    assert_eq!(out.timestamps, [(0, 7), (1, 42), (2, 42)]);
+}
+
+#[test]
+fn timestamps_only_keeps_the_lines() {
+    let output = StageOutput {
+        source: vec![0, 1, 2],
+        timestamps: vec![(2, -5)],
+        ..Default::default()
+    };
+    assert!(output.keeps_lines(3) && !output.is_identity(3));
+    let mut lines = input();
+    let mut spare = Lines::default();
+    assert!(output.apply_in_place(&mut lines, &mut spare));
+    assert_eq!(lines.timestamps, [(2, -5)]);
+    assert_eq!(lines.timestamp(2), Some(-5));
+}
+
+#[test]
+fn check_rejects_bad_annotations() {
+    let base = StageOutput {
+        source: vec![0, 1],
+        rewritten: vec![1],
+        data: b"x".to_vec(),
+        ends: vec![1],
+        ..Default::default()
+    };
+    let detached_not_rewritten = StageOutput {
+        detached: vec![0],
+        ..base.clone()
+    };
+    assert!(
+        detached_not_rewritten
+            .check(3)
+            .unwrap_err()
+            .to_string()
+            .contains("detached[0] = 0 is not rewritten")
+    );
+    let removed_out_of_range = StageOutput {
+        removed: vec![(2, "k".into())],
+        ..base.clone()
+    };
+    assert!(
+        removed_out_of_range
+            .check(3)
+            .unwrap_err()
+            .to_string()
+            .contains("removed[0]")
+    );
+    let timestamps_unordered = StageOutput {
+        timestamps: vec![(1, 0), (0, 0)],
+        ..base
+    };
+    assert!(
+        timestamps_unordered
+            .check(3)
+            .unwrap_err()
+            .to_string()
+            .contains("not in ascending order")
+    );
+}
+
+#[test]
+fn check_rejects_source_out_of_range() {
+    let output = StageOutput {
+        source: vec![0, 5],
+        ..Default::default()
+    };
+    assert_eq!(
+        output.check(3).unwrap_err().to_string(),
+        "source[1] = 5, but the batch has 3 lines"
+    );
+}
+
+#[test]
+fn check_rejects_reordering() {
+    let output = StageOutput {
+        source: vec![2, 1],
+        ..Default::default()
+    };
+    assert!(
+        output
+            .check(3)
+            .unwrap_err()
+            .to_string()
+            .contains("keep input order")
+    );
+}
+
+#[test]
+fn check_rejects_bad_rewrites() {
+    let output = StageOutput {
+        source: vec![0],
+        rewritten: vec![0],
+        data: b"x".to_vec(),
+        ends: vec![2],
+        ..Default::default()
+    };
+    assert!(
+        output
+            .check(3)
+            .unwrap_err()
+            .to_string()
+            .contains("ends[0] = 2")
+    );
+    let output = StageOutput {
+        source: vec![0],
+        rewritten: vec![1],
+        data: b"x".to_vec(),
+        ends: vec![1],
+        ..Default::default()
+    };
+    assert!(
+        output
+            .check(3)
+            .unwrap_err()
+            .to_string()
+            .contains("rewritten[0] = 1")
+    );
+}
+
+#[test]
+fn a_replaced_key_comes_after_the_inherited_ones() {
+    let mut input = input();
+    let user = input.fields.intern("user");
+    input.fields.push(1, user, b"bob");
+    let mut fields = FieldTable::default();
+    let level = fields.intern("level");
+    fields.push(0, level, b"WARN");
+    let output = StageOutput {
+        source: vec![1],
+        fields,
+        ..Default::default()
+    };
+    output.check(input.len()).unwrap();
+    let mut out = Lines::default();
+    output.apply(&input, &mut out);
+    assert_eq!(
+        out.fields.of_line(0).collect::<Vec<_>>(),
+        [("user", &b"bob"[..]), ("level", &b"WARN"[..])]
+    );
+}
+
+/// Drift decided by the WIT ("when a plugin sets a key twice on one line, the later value
+/// wins"): the SDK's harness used to reject it; the host accepts it, as before.
+#[test]
+fn a_key_set_twice_on_one_line_is_well_formed_and_the_later_value_wins() {
+    let mut fields = FieldTable::default();
+    let user = fields.intern("user");
+    fields.push(2, user, b"first");
+    fields.push(2, user, b"later");
+    let output = StageOutput {
+        source: vec![0, 1, 2],
+        fields,
+        ..Default::default()
+    };
+    assert_eq!(output.check(3), Ok(()));
+    let mut lines = input();
+    let mut spare = Lines::default();
+    assert!(output.apply_in_place(&mut lines, &mut spare));
+    assert_eq!(
+        lines.fields.of_line(2).collect::<Vec<_>>(),
+        [("user", &b"later"[..])]
+    );
+}
+
+/// Drift decided by the WIT ("its last entry is `len(values)`", among the invariants the
+/// host "requires back"): the host used to check bounds only.
+#[test]
+fn unused_value_bytes_after_the_last_end_are_malformed() {
+    let mut fields = FieldTable::default();
+    let user = fields.intern("user");
+    fields.push(0, user, b"bob");
+    fields.values.extend_from_slice(b"junk");
+    let output = StageOutput {
+        source: vec![0],
+        fields,
+        ..Default::default()
+    };
+    assert_eq!(
+        output.check(3),
+        Err(Violation::ValuesAfterLastEntry {
+            last: 3,
+            values_len: 7
+        })
+    );
+}
+
+/// Drift decided by the WIT, which does not say an output's last end is `len(data)`: the
+/// harness used to require it; the host checks bounds only, as before, and reads only the
+/// ranges.
+#[test]
+fn unused_data_bytes_after_the_last_end_are_well_formed_and_ignored() {
+    let output = StageOutput {
+        source: vec![0],
+        rewritten: vec![0],
+        data: b"Ajunk".to_vec(),
+        ends: vec![1],
+        ..Default::default()
+    };
+    let out = apply(&output);
+    assert_eq!(written(&out), b"A\n");
+}
+
+/// Drift decided by the WIT (`names`: "the distinct keys used in this table"): the harness
+/// checked it, the host did not.
+#[test]
+fn repeated_names_are_malformed() {
+    let fields = FieldTable {
+        names: vec!["user".into(), "user".into()],
+        ..FieldTable::default()
+    };
+    let output = StageOutput {
+        source: vec![0],
+        fields,
+        ..Default::default()
+    };
+    assert!(matches!(
+        output.check(3),
+        Err(Violation::NameRepeated { i: 1, first: 0, .. })
+    ));
+}
