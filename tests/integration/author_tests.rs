@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::util::{run_cmd, sluice, test_plugin};
+use crate::util::{run_cmd, sluice, tempdir, test_plugin};
 
 fn case(root: &Path, name: &str, tag: &str) -> PathBuf {
     let dir = root.join(name);
@@ -31,8 +31,7 @@ fn sluice_test(root: &Path, extra: &[&str]) -> crate::util::Run {
 
 #[test]
 fn new_then_ok_then_diff_then_bless() {
-    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("author-tests");
-    let _ = fs::remove_dir_all(&root);
+    let root = tempdir("author-tests");
     let dir = case(&root, "tagged", "v1");
 
     let first = sluice_test(&root, &[]);
@@ -91,8 +90,7 @@ fn new_then_ok_then_diff_then_bless() {
 
 #[test]
 fn a_broken_case_fails_and_an_empty_folder_is_an_error() {
-    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("author-tests-broken");
-    let _ = fs::remove_dir_all(&root);
+    let root = tempdir("author-tests-broken");
     let dir = root.join("bad");
     fs::create_dir_all(&dir).unwrap();
     fs::write(dir.join("pipeline.toml"), "[[stage]]\nplugin = \"regex\"\n").unwrap();
@@ -106,8 +104,7 @@ fn a_broken_case_fails_and_an_empty_folder_is_an_error() {
         run.text()
     );
 
-    let empty = Path::new(env!("CARGO_TARGET_TMPDIR")).join("author-tests-empty");
-    fs::create_dir_all(&empty).unwrap();
+    let empty = tempdir("author-tests-empty");
     let run = sluice_test(&empty, &[]);
     assert!(run.fails(2).contains("no test cases in"), "{}", run.stderr);
 }

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::util::{run, test_plugin, transform};
+use crate::util::{run, tempdir, test_plugin, transform};
 
 fn probe(config: &str) -> String {
     format!("{}={config}", test_plugin("probe"))
@@ -128,7 +128,7 @@ fn plugin_error_message_is_shown() {
 
 #[test]
 fn not_a_component() {
-    let dir = tempdir();
+    let dir = tempdir("chain-not-a-component");
     let junk = dir.join("junk.wasm");
     std::fs::write(&junk, b"this is not wasm").unwrap();
     let core = dir.join("core.wasm");
@@ -147,14 +147,4 @@ fn not_a_component() {
         message.contains("core.wasm): a core wasm module, not a component"),
         "{message}"
     );
-}
-
-fn tempdir() -> std::path::PathBuf {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
-        "chain-{}-{:?}",
-        std::process::id(),
-        std::thread::current().id()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }

@@ -5,7 +5,7 @@ use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::util::{fixture, run, run_cmd, sluice};
+use crate::util::{fixture, run, run_cmd, sluice, tempdir};
 
 #[test]
 fn unknown_builtin() {
@@ -68,8 +68,7 @@ fn bad_option_value_is_a_usage_error() {
 
 #[test]
 fn pipeline_file() {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("pipeline-file");
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = tempdir("pipeline-file");
     let path = dir.join("pipeline.toml");
     std::fs::write(
         &path,
@@ -99,8 +98,7 @@ fields = ["level"]
 
 #[test]
 fn pipeline_file_errors_name_the_file_and_stage() {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("pipeline-file-bad");
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = tempdir("pipeline-file-bad");
     let path = dir.join("bad.toml");
     std::fs::write(&path, "[[stage]]\nexpression = 'x'\n").unwrap();
     let run = run_cmd(sluice().arg("-c").arg(&path), b"");

@@ -4,22 +4,14 @@
 
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::util::{run, run_cmd, sluice, test_plugin, transform};
+use crate::util::{run, run_cmd, sluice, tempdir, test_plugin, transform};
 
 fn probe(config: &str) -> String {
     format!("{}={config}", test_plugin("probe"))
-}
-
-fn tempdir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("stream-{name}"));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// The lines a child writes on stdout, as they come.
@@ -93,7 +85,7 @@ fn reports_go_to_stderr_by_default_and_to_a_file_when_asked() {
     assert_eq!(run.stdout, b"a\nb\n");
     assert_eq!(run.stderr, "probe saw 2 lines\n");
 
-    let dir = tempdir("report");
+    let dir = tempdir("stream-report");
     let path = dir.join("report.txt");
     let config = format!(
         r#"{{"report_lines": true, "report": "{}"}}"#,
@@ -168,7 +160,7 @@ fn removed_fields_are_gone_downstream() {
 
 #[test]
 fn match_runs_nested_stages_on_selected_lines_only() {
-    let dir = tempdir("match");
+    let dir = tempdir("stream-match");
     let path = dir.join("pipeline.toml");
     fs::write(
         &path,
@@ -208,7 +200,7 @@ tag = "all"
 
 #[test]
 fn a_bad_selector_is_a_config_error() {
-    let dir = tempdir("bad-selector");
+    let dir = tempdir("stream-bad-selector");
     let path = dir.join("pipeline.toml");
     fs::write(
         &path,
@@ -224,7 +216,7 @@ fn a_bad_selector_is_a_config_error() {
 
 #[test]
 fn follow_outputs_appended_lines_and_survives_rotation() {
-    let dir = tempdir("follow");
+    let dir = tempdir("stream-follow");
     let path = dir.join("app.log");
     fs::write(&path, "old 1\nold 2\n").unwrap();
     let mut child = sluice()
@@ -282,7 +274,7 @@ fn follow_outputs_appended_lines_and_survives_rotation() {
 
 #[test]
 fn follow_waits_for_a_file_to_appear_and_follows_several() {
-    let dir = tempdir("follow-several");
+    let dir = tempdir("stream-follow-several");
     let a = dir.join("a.log");
     let b = dir.join("b.log");
     fs::write(&a, "a1\n").unwrap();

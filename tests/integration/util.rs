@@ -1,8 +1,14 @@
-//! Running the `sluice` binary in tests.
+//! Running the `sluice` binary in tests, and the helpers the test modules share: showing
+//! output as text for a snapshot ([`show`], [`show_controls`], [`show_lossy`], [`visible`]),
+//! `-o json` records ([`records`]), the one-line message of a refused configuration
+//! ([`config_error`]), a run fed while it goes ([`spawn`], [`send`]), and a fresh scratch
+//! folder ([`tempdir`]).
 
-use std::io::Write;
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
 
 /// What a run of sluice produced.
 pub struct Run {
@@ -81,6 +87,120 @@ pub fn run_cmd(cmd: &mut Command, stdin: &[u8]) -> Run {
 #[track_caller]
 pub fn transform(args: &[&str], stdin: &[u8]) -> Vec<u8> {
     run(args, stdin).ok().to_vec()
+}
+
+/// `-o json` records of `input` through `args`, asserting a clean exit.
+pub fn records(args: &[&str], input: &[u8]) -> String {
+    let out = transform(&[args, &["-o", "json"]].concat(), input);
+    String::from_utf8(out).unwrap()
+}
+
+/// sluice with `args`, its stdin kept open, and its stdout read line by line as it comes.
+pub fn spawn(args: &[&str]) -> (Child, ChildStdin, mpsc::Receiver<String>) {
+    let mut child = sluice()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    (child, stdin, rx)
+}
+
+/// Writes `bytes` to a spawned sluice and flushes them.
+pub fn send(stdin: &mut ChildStdin, bytes: &[u8]) {
+    stdin.write_all(bytes).unwrap();
+    stdin.flush().unwrap();
+}
+
+/// The one-line message of sluice refusing `-p stage` (exit code 2).
+#[track_caller]
+pub fn config_error(stage: &str) -> String {
+    run(&["-p", stage], b"").fails(2).to_owned()
+}
+
+/// Output as text: valid UTF-8 as it is, `\r`, NUL and invalid bytes escaped, and a missing
+/// final newline marked.
+pub fn show(out: &[u8]) -> String {
+    show_with(out, |c, text| match c {
+        '\r' => text.push_str("\\r"),
+        '\0' => text.push_str("\\0"),
+        c => text.push(c),
+    })
+}
+
+/// Output as text: printable UTF-8 as it is; ESC as `\e`, BEL as `\a`, other controls (C0,
+/// DEL, C1), `\r` and bytes that are not UTF-8 escaped; a missing final newline marked.
+pub fn show_controls(out: &[u8]) -> String {
+    show_with(out, |c, text| match c {
+        '\n' => text.push('\n'),
+        '\x1b' => text.push_str("\\e"),
+        '\x07' => text.push_str("\\a"),
+        '\r' => text.push_str("\\r"),
+        '\t' => text.push_str("\\t"),
+        '\0' => text.push_str("\\0"),
+        c if c.is_control() => write!(text, "\\u{{{:x}}}", c as u32).unwrap(),
+        c => text.push(c),
+    })
+}
+
+/// Raw output with `\r`, NUL and bytes that are not printable ASCII made visible, one output
+/// line per line (`\n` shown).
+pub fn visible(out: &[u8]) -> String {
+    let mut text = String::new();
+    for &b in out {
+        match b {
+            b'\n' => text.push_str("\\n\n"),
+            b'\r' => text.push_str("\\r"),
+            b'\t' => text.push_str("\\t"),
+            b'\0' => text.push_str("\\0"),
+            0x20..=0x7e => text.push(b as char),
+            _ => text.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    text
+}
+
+/// Output as text, bytes that are not UTF-8 replaced by U+FFFD.
+pub fn show_lossy(out: &[u8]) -> String {
+    String::from_utf8_lossy(out).into_owned()
+}
+
+/// Output as text: each character as `write_char` writes it, each byte that is not UTF-8 as
+/// `\xNN`, and `[no final newline]` after output that does not end in a line feed.
+fn show_with(out: &[u8], mut write_char: impl FnMut(char, &mut String)) -> String {
+    let mut text = String::new();
+    for chunk in out.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            write_char(c, &mut text);
+        }
+        for b in chunk.invalid() {
+            write!(text, "\\x{b:02x}").unwrap();
+        }
+    }
+    if !out.is_empty() && !out.ends_with(b"\n") {
+        text.push_str("[no final newline]");
+    }
+    text
+}
+
+/// An empty folder `name` under the tests' scratch folder (what was there is removed): give
+/// each test its own `name`, prefixed by its module's, as tests run in parallel.
+pub fn tempdir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }
 
 /// The text output of sluice with `args` on the fixture file `name`.

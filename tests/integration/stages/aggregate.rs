@@ -1,22 +1,14 @@
 //! `aggregate`: see docs/stages/aggregate.md.
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use insta::assert_snapshot;
 
-use crate::util::{Run, fixture, run, sluice, transform};
+use crate::util::{Run, fixture, run, send, show_lossy, spawn, tempdir, transform};
 
 /// Generous: the interval tests check what is printed while the input stays open, not how
 /// fast.
 const PATIENCE: Duration = Duration::from_secs(20);
-
-fn show(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 /// `-p logfmt -p aggregate=<config>` on `input`.
 fn aggregate(config: &str, input: &[u8]) -> Run {
@@ -32,41 +24,7 @@ fn on_access_log(config: &str) -> String {
     let input = std::fs::read(fixture("aggregate_access.log")).unwrap();
     let out = aggregate(config, &input);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    show(&out.stdout)
-}
-
-/// sluice with `args`, its stdin kept open, and its stdout read line by line as it comes.
-fn spawn(args: &[&str]) -> (Child, ChildStdin, mpsc::Receiver<String>) {
-    let mut child = sluice()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdin = child.stdin.take().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            if tx.send(line.unwrap()).is_err() {
-                break;
-            }
-        }
-    });
-    (child, stdin, rx)
-}
-
-fn send(stdin: &mut ChildStdin, bytes: &[u8]) {
-    stdin.write_all(bytes).unwrap();
-    stdin.flush().unwrap();
-}
-
-fn tempdir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("aggregate-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    show_lossy(&out.stdout)
 }
 
 const DOCS_INPUT: &[u8] = b"status=200 method=GET bytes=2326 latency_ms=12 path=/api/users
@@ -81,7 +39,7 @@ fn docs_example_table() {
         r#"{"group_by": ["status"], "select": ["count", "sum(bytes)", "avg(latency_ms)"]}"#,
         DOCS_INPUT,
     );
-    assert_snapshot!(show(out.ok()), @r"
+    assert_snapshot!(show_lossy(out.ok()), @r"
      status | count | sum(bytes) | avg(latency_ms)
     --------|-------|------------|-----------------
         200 |     3 |       6978 |       12.333333
@@ -96,7 +54,7 @@ fn json_format_one_object_per_group() {
         DOCS_INPUT,
     );
     // Numbers in full precision, counts as integers, group values as strings.
-    assert_snapshot!(show(out.ok()), @r#"
+    assert_snapshot!(show_lossy(out.ok()), @r#"
     {"status":"200","count":3,"sum(bytes)":6978,"avg(latency_ms)":12.333333333333334}
     {"status":"404","count":1,"sum(bytes)":153,"avg(latency_ms)":3}
     "#);
@@ -137,7 +95,7 @@ fn values_that_are_not_numbers_are_skipped_and_reported() {
     );
     // web-3: bytes "-" and duration "n/a" are skipped; its avg is over 2 values. Host names
     // are not numbers: sorted by bytes, "web-10" before "web-2".
-    assert_snapshot!(show(&out.stdout), @r"
+    assert_snapshot!(show_lossy(&out.stdout), @r"
      host   | count | sum(bytes) | avg(duration_ms)
     --------|-------|------------|------------------
      web-1  |     5 |       6092 |             3.74
@@ -150,7 +108,7 @@ fn values_that_are_not_numbers_are_skipped_and_reported() {
         "sluice aggregate: sum(bytes): skipped 1 value(s) that were not numbers; avg(duration_ms): skipped 1 value(s) that were not numbers\n"
     );
     // To a file with `report`; nothing is written when nothing was skipped.
-    let dir = tempdir("report");
+    let dir = tempdir("aggregate-report");
     let path = dir.join("notes.txt");
     let config = format!(
         r#"{{"select": "sum(n), max(n)", "report": "{}"}}"#,
@@ -160,7 +118,7 @@ fn values_that_are_not_numbers_are_skipped_and_reported() {
         &config,
         b"n=1\nn=12ms\nn=-\nn=\" 2.5 \"\nn=inf\nn=1.5e2\nother=x\n",
     );
-    assert_snapshot!(show(out.ok()), @r"
+    assert_snapshot!(show_lossy(out.ok()), @r"
      sum(n) | max(n)
     --------|--------
       153.5 |    150
@@ -183,7 +141,7 @@ fn groups_sort_in_natural_order_missing_last() {
     );
     // Numbers by value (9 before 10), then text by bytes (the empty value first), missing
     // (the line without svc, and the empty line) last.
-    assert_snapshot!(show(&out.stdout), @r"
+    assert_snapshot!(show_lossy(&out.stdout), @r"
      svc | count | avg(ms)
     -----|-------|---------
      9   |     1 |       5
@@ -242,13 +200,13 @@ fn order_by_order_and_limit() {
 
 #[test]
 fn without_group_by_there_is_always_one_row() {
-    assert_snapshot!(show(aggregate("{}", b"").ok()), @r"
+    assert_snapshot!(show_lossy(aggregate("{}", b"").ok()), @r"
      count
     -------
          0
     ");
     assert_eq!(
-        show(
+        show_lossy(
             aggregate(
                 r#"{"select": "count, avg(x), last(y)", "format": "json"}"#,
                 b""
@@ -259,7 +217,7 @@ fn without_group_by_there_is_always_one_row() {
     );
     // With group_by and no input: only the header (JSON: nothing).
     assert_eq!(
-        show(aggregate(r#"{"group_by": "x"}"#, b"").ok()),
+        show_lossy(aggregate(r#"{"group_by": "x"}"#, b"").ok()),
         " x | count\n---|-------\n"
     );
     assert_eq!(
@@ -268,7 +226,7 @@ fn without_group_by_there_is_always_one_row() {
     );
     // A last line without newline is aggregated too.
     assert_eq!(
-        show(
+        show_lossy(
             aggregate(
                 r#"{"select": "count, sum(a)", "format": "json"}"#,
                 b"a=1\na=2"
@@ -279,7 +237,7 @@ fn without_group_by_there_is_always_one_row() {
     );
     // Empty lines and lines without fields are counted.
     assert_eq!(
-        show(aggregate(r#"{"format": "json"}"#, b"\n\nplain\n").ok()),
+        show_lossy(aggregate(r#"{"format": "json"}"#, b"\n\nplain\n").ok()),
         "{\"count\":3}\n"
     );
 }
@@ -297,7 +255,7 @@ fn rows_carry_their_values_as_fields() {
         ],
         DOCS_INPUT,
     );
-    assert_snapshot!(show(out.ok()), @r#"
+    assert_snapshot!(show_lossy(out.ok()), @r#"
     {"line":" status | count | sum(bytes) | avg(latency_ms) | last(method)"}
     {"line":"--------|-------|------------|-----------------|--------------"}
     {"line":"    200 |     3 |       6978 |       12.333333 | GET","fields":{"status":"200","count":"3","sum(bytes)":"6978","avg(latency_ms)":"12.333333333333334","last(method)":"GET"}}
@@ -315,7 +273,7 @@ fn rows_carry_their_values_as_fields() {
         ],
         DOCS_INPUT,
     );
-    assert_snapshot!(show(&out), @r#"
+    assert_snapshot!(show_lossy(&out), @r#"
     {"_entry":"{\"status\":\"200\",\"count\":3}","status":"200"}
     {"_entry":"{\"status\":\"404\",\"count\":1}","status":"404"}
     "#);
@@ -343,7 +301,7 @@ fn pass_lets_lines_through_and_appends_the_table() {
 fn pass_after_a_last_line_without_newline() {
     // Actual: "a=1\nb=2 count\n-------\n     2\n".
     let out = aggregate(r#"{"pass": true}"#, b"a=1\nb=2");
-    assert_eq!(show(out.ok()), "a=1\nb=2\n count\n-------\n     2\n");
+    assert_eq!(show_lossy(out.ok()), "a=1\nb=2\n count\n-------\n     2\n");
 }
 
 #[test]
@@ -353,7 +311,7 @@ fn cells_show_control_characters_and_odd_bytes_escaped() {
         b"k=caf\xe9 v=1\nk=\"a\tb\" v=2\nk=\"nul\0x\" v=3\nk=\xe6\x97\xa5\xe6\x9c\xac v=4\nk=\"cr\rx\" v=5\nk=\"\x1b[31mred\" v=6\n",
     );
     // Wide characters count as one: the CJK row misaligns, as documented.
-    assert_snapshot!(show(out.ok()), @r"
+    assert_snapshot!(show_lossy(out.ok()), @r"
      k           | count | last(v)
     -------------|-------|---------
      \x1b[31mred |     1 |       6
@@ -368,7 +326,7 @@ fn cells_show_control_characters_and_odd_bytes_escaped() {
         r#"{"group_by": "k", "select": "count, last(k)", "format": "json"}"#,
         b"k=caf\xe9 v=1\nk=\"a\tb\" v=2\n",
     );
-    assert_snapshot!(show(out.ok()), @r#"
+    assert_snapshot!(show_lossy(out.ok()), @r#"
     {"k":"a\tb","count":1,"last(k)":"a\tb"}
     {"k":"caf\\xe9","count":1,"last(k)":"caf\\xe9"}
     "#);
@@ -384,7 +342,7 @@ fn cells_show_control_characters_and_odd_bytes_escaped() {
         ],
         b"k=caf\xe9\n",
     );
-    assert!(show(out.ok()).contains(r#""fields":{"k":"caf\\xe9","count":"1"}"#));
+    assert!(show_lossy(out.ok()).contains(r#""fields":{"k":"caf\\xe9","count":"1"}"#));
 }
 
 #[test]
@@ -393,7 +351,7 @@ fn max_groups_caps_the_groups_and_reports_the_rest() {
         r#"{"group_by": "host", "max_groups": 2}"#,
         &std::fs::read(fixture("aggregate_access.log")).unwrap(),
     );
-    assert_snapshot!(show(&out.stdout), @r"
+    assert_snapshot!(show_lossy(&out.stdout), @r"
      host  | count
     -------|-------
      web-1 |     5
@@ -429,13 +387,13 @@ fn over_long_lines_are_aggregated_once() {
     let out = args(
         r#"{"group_by": "status", "select": "count, count(bytes), sum(bytes)", "format": "json"}"#,
     );
-    assert_snapshot!(show(out.ok()), @r#"
+    assert_snapshot!(show_lossy(out.ok()), @r#"
     {"status":"200","count":2,"count(bytes)":2,"sum(bytes)":3}
     {"status":"500","count":1,"count(bytes)":0,"sum(bytes)":0}
     "#);
     // With pass, every piece passes unchanged.
     let out = args(r#"{"select": "count", "format": "json", "pass": true}"#);
-    assert_eq!(show(out.ok()), format!("{input}{{\"count\":3}}\n"));
+    assert_eq!(show_lossy(out.ok()), format!("{input}{{\"count\":3}}\n"));
 }
 
 #[test]

@@ -2,7 +2,6 @@
 
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -10,42 +9,9 @@ use std::time::Duration;
 use insta::assert_snapshot;
 use serde_json::{Value, json};
 
-use crate::util::{run, sluice, transform, transform_fixture};
-
-/// The one-line message of a configuration that is refused.
-fn config_error(stage: &str) -> String {
-    run(&["-p", stage], b"").fails(2).to_owned()
-}
-
-/// `-o json` records of `input` through `args`, asserting a clean exit.
-fn records(args: &[&str], input: &[u8]) -> String {
-    let out = transform(&[args, &["-o", "json"]].concat(), input);
-    String::from_utf8(out).unwrap()
-}
-
-/// Raw output with `\r`, NUL and bytes that are not printable ASCII made visible, one output
-/// line per line (`\n` shown).
-fn visible(out: &[u8]) -> String {
-    let mut text = String::new();
-    for &b in out {
-        match b {
-            b'\n' => text.push_str("\\n\n"),
-            b'\r' => text.push_str("\\r"),
-            b'\t' => text.push_str("\\t"),
-            b'\0' => text.push_str("\\0"),
-            0x20..=0x7e => text.push(b as char),
-            _ => text.push_str(&format!("\\x{b:02x}")),
-        }
-    }
-    text
-}
-
-fn tempdir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("stages-cri-{name}"));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use crate::util::{
+    config_error, records, run, sluice, tempdir, transform, transform_fixture, visible,
+};
 
 #[test]
 fn kubernetes_pod_log() {
@@ -214,7 +180,7 @@ fn truncation_cuts_at_a_character_boundary_and_never_cuts_a_lone_f_line() {
 
 #[test]
 fn merges_are_kept_per_input() {
-    let dir = tempdir("inputs");
+    let dir = tempdir("stages-cri-inputs");
     let a = dir.join("a.log");
     let b = dir.join("b.log");
     fs::write(&a, "2024-06-01T12:00:01Z stdout P from a, \n").unwrap();
@@ -258,7 +224,7 @@ fn merges_are_kept_per_input() {
 
 #[test]
 fn at_most_64_merges_are_open() {
-    let dir = tempdir("many");
+    let dir = tempdir("stages-cri-many");
     let mut paths = Vec::new();
     for i in 1..=65 {
         let path = dir.join(format!("pod-{i:02}.log"));
@@ -376,7 +342,7 @@ fn over_long_lines_with_truncation_are_cut_to_what_the_limit_leaves() {
 /// on, then the other file's line, then the rest: the line comes out as two).
 #[test]
 fn following_pods_keeps_a_long_line_being_written_whole() {
-    let dir = tempdir("follow");
+    let dir = tempdir("stages-cri-follow");
     let a = dir.join("a.log");
     let b = dir.join("b.log");
     fs::write(&a, "").unwrap();

@@ -1,40 +1,11 @@
 //! `decolorize`: see docs/stages/decolorize.md.
 
-use std::fmt::Write;
-
 use insta::assert_snapshot;
 
-use crate::util::{run, transform};
-
-/// Output as text: printable UTF-8 as it is; ESC as `\e`, BEL as `\a`, other controls (C0, DEL,
-/// C1), `\r` and bytes that are not UTF-8 escaped; a missing final newline marked.
-fn show(out: &[u8]) -> String {
-    let mut text = String::new();
-    for chunk in out.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            match c {
-                '\n' => text.push('\n'),
-                '\x1b' => text.push_str("\\e"),
-                '\x07' => text.push_str("\\a"),
-                '\r' => text.push_str("\\r"),
-                '\t' => text.push_str("\\t"),
-                '\0' => text.push_str("\\0"),
-                c if c.is_control() => write!(text, "\\u{{{:x}}}", c as u32).unwrap(),
-                c => text.push(c),
-            }
-        }
-        for b in chunk.invalid() {
-            write!(text, "\\x{b:02x}").unwrap();
-        }
-    }
-    if !out.is_empty() && !out.ends_with(b"\n") {
-        text.push_str("[no final newline]");
-    }
-    text
-}
+use crate::util::{run, show_controls, transform};
 
 fn decolorize(input: &[u8]) -> String {
-    show(&transform(&["-p", "decolorize"], input))
+    show_controls(&transform(&["-p", "decolorize"], input))
 }
 
 const PIECES: [&str; 4] = ["--max-line-bytes", "64", "--boundary-overlap", "16"];
@@ -159,7 +130,7 @@ fn a_sequence_cut_between_pieces_is_removed_whole() {
         .zip(expected.split(|&b| b == b'\n'))
         .enumerate()
     {
-        assert_eq!(show(got), show(want), "line {i}");
+        assert_eq!(show_controls(got), show_controls(want), "line {i}");
     }
     assert!(out == expected);
 }
@@ -191,7 +162,7 @@ fn pieces_holding_only_a_sequence_become_empty() {
         &copyright,
     ]
     .concat();
-    assert_eq!(show(&out), show(&expected));
+    assert_eq!(show_controls(&out), show_controls(&expected));
 }
 
 #[test]
@@ -201,7 +172,10 @@ fn an_unterminated_string_in_an_over_long_line_ends_with_it() {
     input.extend_from_slice(b"\nnext \x1b[1mline\x1b[0m\n");
     let mut args = PIECES.to_vec();
     args.extend(["-p", "decolorize"]);
-    assert_eq!(show(&transform(&args, &input)), "start \nnext line\n");
+    assert_eq!(
+        show_controls(&transform(&args, &input)),
+        "start \nnext line\n"
+    );
 }
 
 #[test]

@@ -1,40 +1,11 @@
 //! `docker`: see docs/stages/docker.md.
 
 use std::fs;
-use std::path::Path;
 
 use insta::assert_snapshot;
 use serde_json::{Value, json};
 
-use crate::util::{run, transform, transform_fixture};
-
-/// The one-line message of a configuration that is refused.
-fn config_error(stage: &str) -> String {
-    run(&["-p", stage], b"").fails(2).to_owned()
-}
-
-/// `-o json` records of `input` through `args`, asserting a clean exit.
-fn records(args: &[&str], input: &[u8]) -> String {
-    let out = transform(&[args, &["-o", "json"]].concat(), input);
-    String::from_utf8(out).unwrap()
-}
-
-/// Raw output with `\r`, NUL and bytes that are not printable ASCII made visible, one output
-/// line per line (`\n` shown).
-fn visible(out: &[u8]) -> String {
-    let mut text = String::new();
-    for &b in out {
-        match b {
-            b'\n' => text.push_str("\\n\n"),
-            b'\r' => text.push_str("\\r"),
-            b'\t' => text.push_str("\\t"),
-            b'\0' => text.push_str("\\0"),
-            0x20..=0x7e => text.push(b as char),
-            _ => text.push_str(&format!("\\x{b:02x}")),
-        }
-    }
-    text
-}
+use crate::util::{config_error, records, tempdir, transform, transform_fixture, visible};
 
 /// One json-file entry as Docker writes it.
 fn entry(log: &str, stream: &str, time: &str) -> String {
@@ -239,9 +210,7 @@ fn merge_partial_and_max_partial_lines() {
 
 #[test]
 fn merges_are_kept_per_input_and_at_most_64_are_open() {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("stages-docker-inputs");
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
+    let dir = tempdir("stages-docker-inputs");
     let mut paths = Vec::new();
     for i in 1..=65 {
         let path = dir.join(format!("c{i:02}-json.log"));

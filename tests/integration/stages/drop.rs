@@ -1,44 +1,13 @@
 //! `drop`: see docs/stages/drop.md.
 
-use std::fmt::Write;
-
 use insta::assert_snapshot;
 
-use crate::util::{run, run_cmd, sluice, transform, transform_fixture};
-
-/// Output as text: valid UTF-8 as it is, `\r`, NUL and invalid bytes escaped, and a missing
-/// final newline marked.
-fn show(out: &[u8]) -> String {
-    let mut text = String::new();
-    for chunk in out.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            match c {
-                '\r' => text.push_str("\\r"),
-                '\0' => text.push_str("\\0"),
-                c => text.push(c),
-            }
-        }
-        for b in chunk.invalid() {
-            write!(text, "\\x{b:02x}").unwrap();
-        }
-    }
-    if !out.is_empty() && !out.ends_with(b"\n") {
-        text.push_str("[no final newline]");
-    }
-    text
-}
+use crate::util::{run, run_cmd, show, sluice, tempdir, transform, transform_fixture};
 
 const PIECES: [&str; 4] = ["--max-line-bytes", "64", "--boundary-overlap", "16"];
 
 /// 2024-06-01T12:00:00Z.
 const NOW: &str = "1717243200";
-
-fn tempdir(test: &str) -> std::path::PathBuf {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("stages-drop-{test}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 #[test]
 fn drops_health_checks_and_long_debug_noise() {
@@ -273,7 +242,7 @@ fn bytes_empty_lines_and_terminators() {
 
 #[test]
 fn report_to_a_file_with_a_reason_counts_an_over_long_line_once() {
-    let dir = tempdir("report_to_a_file_with_a_reason_counts_an_over_long_line_once");
+    let dir = tempdir("stages-drop-report_to_a_file_with_a_reason_counts_an_over_long_line_once");
     let report = dir.join("drop.prom");
     let config = format!(
         r#"drop={{"expression": "^DEBUG", "drop_counter_reason": "debug \"noise\"", "report": {:?}}}"#,

@@ -3,18 +3,7 @@
 use insta::assert_snapshot;
 use serde_json::{Value, json};
 
-use crate::util::{run, transform};
-
-/// The one-line message of a configuration that is refused.
-fn config_error(stage: &str) -> String {
-    run(&["-p", stage], b"").fails(2).to_owned()
-}
-
-/// `-o json` records of `input` through `args`, asserting a clean exit.
-fn records(args: &[&str], input: &[u8]) -> String {
-    let out = transform(&[args, &["-o", "json"]].concat(), input);
-    String::from_utf8(out).unwrap()
-}
+use crate::util::{config_error, records, transform};
 
 /// The fields of each `-o json` record (`null` for a line without any).
 fn fields_of(args: &[&str], input: &[u8]) -> Vec<Value> {

@@ -6,13 +6,12 @@
 //! in chunks of random sizes (so batches are small and cut anywhere).
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use insta::assert_snapshot;
 
-use crate::util::{Bytes, fixture, run, transform};
+use crate::util::{Bytes, fixture, run, show_lossy, tempdir, transform};
 
 /// One comparison: GNU grep's options and the stage's config keys meaning the same.
 struct Case {
@@ -93,10 +92,6 @@ fn trickle(args: &[&str], input: &[u8], seed: u64) -> Vec<u8> {
     output.stdout
 }
 
-fn show(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 /// Asserts that sluice prints what GNU grep prints for every case, on `input` given at once
 /// and through a slow pipe; returns how many cases printed a group separator.
 #[track_caller]
@@ -110,16 +105,16 @@ fn same_as_gnu(cases: &[Case], input: &[u8], what: &str) -> usize {
             at_once == expected,
             "{what}: {spec} differs from grep {:?}:\n--- sluice\n{}\n--- grep\n{}",
             case.gnu,
-            show(&at_once),
-            show(&expected)
+            show_lossy(&at_once),
+            show_lossy(&expected)
         );
         let slow = trickle(&["-p", &spec], input, k as u64 + 1);
         assert!(
             slow == expected,
             "{what}, slow pipe: {spec} differs from grep {:?}:\n--- sluice\n{}\n--- grep\n{}",
             case.gnu,
-            show(&slow),
-            show(&expected)
+            show_lossy(&slow),
+            show_lossy(&expected)
         );
         separated += usize::from(expected.split(|&b| b == b'\n').any(|l| l == b"--"));
         printed += usize::from(!expected.is_empty());
@@ -306,13 +301,6 @@ fn generated_log(n: usize) -> Vec<u8> {
     out
 }
 
-fn tempdir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("grep-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 const BIG_CASES: &[Case] = &[
     case("ERROR", &["-C", "2"], r#""context": 2"#),
     case("ERROR|WARN", &["-A", "3"], r#""after": 3"#),
@@ -355,7 +343,7 @@ fn same_as_gnu_grep_on_a_large_log() {
     let separated = same_as_gnu(BIG_CASES, &input, "generated log");
     assert!(separated >= 5, "too few cases print groups: {separated}");
     // Read from a file: batches of exactly 1024 lines, which split groups.
-    let dir = tempdir("large-log");
+    let dir = tempdir("grep-large-log");
     let path = dir.join("app.log");
     std::fs::write(&path, &input).unwrap();
     for case in BIG_CASES {
@@ -396,7 +384,7 @@ fn docs_example() {
         ],
         input,
     );
-    assert_snapshot!(show(&out), @r"
+    assert_snapshot!(show_lossy(&out), @r"
     2024-10-10 13:55:37 INFO  connected to db
     2024-10-10 13:55:38 ERROR db: connection refused
     2024-10-10 13:55:39 INFO  retrying
@@ -414,7 +402,7 @@ fn docs_example() {
         ],
         b"GET /healthz\nGET /a\nGET /healthz\nGET /b\nGET /c\n",
     );
-    assert_eq!(show(&out), "GET /a\nGET /healthz\n");
+    assert_eq!(show_lossy(&out), "GET /a\nGET /healthz\n");
 }
 
 #[test]
@@ -432,7 +420,7 @@ fn kept_lines_keep_fields_and_timestamps() {
         ],
         b"2024-06-01T12:00:00Z INFO a\n2024-06-01T12:00:01Z INFO b\n2024-06-01T12:00:02Z ERROR c\n2024-06-01T12:00:03Z INFO d\n",
     );
-    assert_snapshot!(show(&out), @r#"
+    assert_snapshot!(show_lossy(&out), @r#"
     {"line":"2024-06-01T12:00:01Z INFO b","timestamp":"2024-06-01T12:00:01Z","fields":{"ts":"2024-06-01T12:00:01Z","level":"INFO"}}
     {"line":"2024-06-01T12:00:02Z ERROR c","timestamp":"2024-06-01T12:00:02Z","fields":{"ts":"2024-06-01T12:00:02Z","level":"ERROR"}}
     "#);
@@ -494,14 +482,14 @@ fn held_context_and_separator_take_the_terminator_of_the_line_after_them() {
     let mut expected = b"M1\n--\r\n".to_vec();
     expected.extend_from_slice(&long);
     expected.extend_from_slice(b"\r\nM2\r\n");
-    assert!(out == expected, "{}", show(&out[..20.min(out.len())]));
+    assert!(out == expected, "{}", show_lossy(&out[..20.min(out.len())]));
     // In one batch nothing is held: the lines keep their own terminators, and the separator
     // takes the next printed line's.
     let out = transform(
         &["-p", r#"grep={"expression": "^M", "before": 1}"#],
         b"M1\r\nx\ny\nz\nM2\r\n",
     );
-    assert_eq!(show(&out), "M1\r\n--\nz\nM2\r\n");
+    assert_eq!(show_lossy(&out), "M1\r\n--\nz\nM2\r\n");
 }
 
 #[test]
@@ -549,7 +537,7 @@ fn crlf_lines_keep_their_terminators() {
     );
     // GNU grep writes "--\n"; here the separator takes the terminator of the line after it.
     assert_eq!(
-        show(&out),
+        show_lossy(&out),
         "b 2\r\nERROR 3\r\nc 4\r\n--\r\ne 6\r\nERROR 7\r\n"
     );
 }
@@ -569,7 +557,7 @@ fn empty_lines_are_lines() {
         &["-p", r#"grep={"expression": "^$", "after": 1}"#],
         b"a\n\nb\nc\n\n\nd\n",
     );
-    assert_eq!(show(&out), "\nb\n--\n\n\nd\n");
+    assert_eq!(show_lossy(&out), "\nb\n--\n\n\nd\n");
 }
 
 #[test]
@@ -585,14 +573,14 @@ fn over_long_lines_are_decided_on_their_first_piece() {
         "-p",
         r#"grep={"expression": "ERROR", "context": 1}"#,
     ];
-    let out = show(&transform(&args, input.as_bytes()));
+    let out = show_lossy(&transform(&args, input.as_bytes()));
     // The first long line matches on its first piece and passes whole, byte for byte; the
     // second holds its match only in a later piece: not selected, but it is context of
     // nothing here either.
     assert_eq!(out, format!("a\n{long_match}\nb\n"));
     // A long line is one line of context, passing whole.
     let input = format!("{long_later}\nERROR\n{long_later}\nz\n");
-    let out = show(&transform(&args, input.as_bytes()));
+    let out = show_lossy(&transform(&args, input.as_bytes()));
     assert_eq!(out, format!("{long_later}\nERROR\n{long_later}\n"));
     // With matches at the start of long lines, the output is GNU grep's.
     let mut log = generated_log(300);

@@ -1,46 +1,16 @@
 //! `json`: see docs/stages/json.md.
 
 use std::fs;
-use std::path::{Path, PathBuf};
 
 use insta::assert_snapshot;
 
-use crate::util::{fixture, run};
+use crate::util::{config_error, fixture, run, tempdir, visible};
 
 /// Runs sluice, asserting a clean exit; returns stdout (UTF-8) and stderr (the report).
 fn records(args: &[&str], input: &[u8]) -> (String, String) {
     let run = run(args, input);
     assert_eq!(run.code, 0, "stderr:\n{}", run.stderr);
     (run.text(), run.stderr)
-}
-
-/// The one-line message of a configuration that is refused.
-fn config_error(stage: &str) -> String {
-    run(&["-p", stage], b"").fails(2).to_owned()
-}
-
-/// Raw output with `\r`, NUL and bytes that are not printable ASCII made visible, one output
-/// line per line (`\n` shown).
-fn visible(out: &[u8]) -> String {
-    let mut text = String::new();
-    for &b in out {
-        match b {
-            b'\n' => text.push_str("\\n\n"),
-            b'\r' => text.push_str("\\r"),
-            b'\t' => text.push_str("\\t"),
-            b'\0' => text.push_str("\\0"),
-            0x20..=0x7e => text.push(b as char),
-            _ => text.push_str(&format!("\\x{b:02x}")),
-        }
-    }
-    text
-}
-
-fn tempdir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("stages-json-{name}"));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 #[test]
@@ -179,7 +149,7 @@ fn expressions_are_set_in_the_order_they_are_written() {
 
 #[test]
 fn expressions_from_a_pipeline_file_are_set_in_the_order_they_are_written() {
-    let dir = tempdir("order");
+    let dir = tempdir("stages-json-order");
     let path = dir.join("pipeline.toml");
     fs::write(
         &path,
@@ -430,7 +400,7 @@ fn over_long_line_with_source_parses_the_field_of_its_last_piece() {
 
 #[test]
 fn report_goes_to_a_file_when_asked() {
-    let dir = tempdir("report");
+    let dir = tempdir("stages-json-report");
     let path = dir.join("report.txt");
     let config = format!(r#"json={{"report": "{}"}}"#, path.display());
     let (out, stderr) = records(&["-p", &config], b"{\"a\":1}\nnope\n");

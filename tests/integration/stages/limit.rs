@@ -4,16 +4,11 @@
 //! full bucket of `burst` tokens decides. Delay mode is checked structurally: the output, and
 //! a lower bound on the time it took (never an upper bound: the machine may be slow).
 
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use insta::assert_snapshot;
 
-use crate::util::{Run, fixture, run, transform};
-
-fn show(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use crate::util::{Run, fixture, run, show_lossy, tempdir, transform};
 
 fn numbered(n: usize) -> Vec<u8> {
     (1..=n)
@@ -27,13 +22,6 @@ fn timed(args: &[&str], input: &[u8]) -> (Run, Duration) {
     (out, start.elapsed())
 }
 
-fn tempdir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("limit-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 #[test]
 fn drop_mode_lets_a_burst_through_and_reports_the_rest() {
     let out = run(
@@ -41,7 +29,7 @@ fn drop_mode_lets_a_burst_through_and_reports_the_rest() {
         &numbered(10),
     );
     assert_eq!(out.code, 0);
-    assert_eq!(show(&out.stdout), "line 1\nline 2\nline 3\n");
+    assert_eq!(show_lossy(&out.stdout), "line 1\nline 2\nline 3\n");
     assert_eq!(
         out.stderr,
         "limit: dropped 7 of 10 lines over the rate of 0.001 lines/s (burst 3)\n"
@@ -51,7 +39,7 @@ fn drop_mode_lets_a_burst_through_and_reports_the_rest() {
         &["-p", r#"limit={"rate": 2.5, "drop": true}"#],
         &numbered(10),
     );
-    assert_eq!(show(&out.stdout), "line 1\nline 2\nline 3\n");
+    assert_eq!(show_lossy(&out.stdout), "line 1\nline 2\nline 3\n");
     assert_eq!(
         out.stderr,
         "limit: dropped 7 of 10 lines over the rate of 2.5 lines/s (burst 3)\n"
@@ -67,14 +55,14 @@ fn drop_mode_lets_a_burst_through_and_reports_the_rest() {
 
 #[test]
 fn the_report_goes_to_a_file_when_asked() {
-    let dir = tempdir("report");
+    let dir = tempdir("limit-report");
     let path = dir.join("limit-report.txt");
     let spec = format!(
         r#"limit={{"rate": 0.001, "burst": 2, "drop": true, "report": "{}"}}"#,
         path.display()
     );
     let out = transform(&["-p", &spec], &numbered(5));
-    assert_eq!(show(&out), "line 1\nline 2\n");
+    assert_eq!(show_lossy(&out), "line 1\nline 2\n");
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),
         "limit: dropped 3 of 5 lines over the rate of 0.001 lines/s (burst 2)\n"
@@ -106,7 +94,7 @@ fn delayed_lines_keep_fields_and_end_with_lf() {
         b"level=info msg=one\r\nlevel=warn msg=two\r\nlevel=info msg=three\r\n",
     );
     assert!(took >= Duration::from_millis(80), "{took:?}");
-    assert_snapshot!(show(out.ok()), @r#"
+    assert_snapshot!(show_lossy(out.ok()), @r#"
     {"line":"level=info msg=one","fields":{"level":"info","msg":"one"}}
     {"line":"level=warn msg=two","fields":{"level":"warn","msg":"two"}}
     {"line":"level=info msg=three","fields":{"level":"info","msg":"three"}}
@@ -133,7 +121,7 @@ fn by_field_limits_each_value_separately() {
         input,
     );
     // Lines without the field are not limited; an empty value is a value.
-    assert_snapshot!(show(&out.stdout), @r"
+    assert_snapshot!(show_lossy(&out.stdout), @r"
     svc=a 1
     svc=b 1
     no service 1
@@ -158,7 +146,7 @@ fn by_field_in_delay_mode_never_lets_lines_overtake() {
         ],
         b"svc=a 1\nsvc=a 2\nsvc=b 1\n",
     );
-    assert_eq!(show(out.ok()), "svc=a 1\nsvc=a 2\nsvc=b 1\n");
+    assert_eq!(show_lossy(out.ok()), "svc=a 1\nsvc=a 2\nsvc=b 1\n");
     assert!(took >= Duration::from_millis(150), "{took:?}");
 }
 
@@ -172,7 +160,7 @@ fn max_distinct_forgets_buckets_which_start_again_full() {
     };
     // Two values tracked: a2 and b2 find empty buckets.
     let out = run(&["-p", "logfmt", "-p", &spec(2)], input);
-    assert_eq!(show(&out.stdout), "svc=a 1\nsvc=b 1\n");
+    assert_eq!(show_lossy(&out.stdout), "svc=a 1\nsvc=b 1\n");
     // One value tracked: each new value makes sluice forget the other, which starts again
     // with a full bucket.
     let out = run(&["-p", "logfmt", "-p", &spec(1)], input);
@@ -186,7 +174,7 @@ fn max_queue_drops_lines_arriving_when_it_is_full() {
         &["-p", r#"limit={"rate": 10, "burst": 1, "max_queue": 2}"#],
         &numbered(10),
     );
-    assert_eq!(show(&out.stdout), "line 1\nline 2\nline 3\n");
+    assert_eq!(show_lossy(&out.stdout), "line 1\nline 2\nline 3\n");
     assert_eq!(
         out.stderr,
         "limit: dropped 7 of 10 lines: 2 lines were already waiting (max_queue)\n"
@@ -246,14 +234,14 @@ fn an_over_long_line_takes_one_token() {
     let drop = r#"limit={"rate": 0.001, "burst": 1, "drop": true}"#;
     // Drop mode: all its pieces pass, or none.
     let (out, _) = with(drop, &format!("a\n{long}\nb\n"));
-    assert_eq!(show(&out.stdout), "a\n");
+    assert_eq!(show_lossy(&out.stdout), "a\n");
     assert!(
         out.stderr.starts_with("limit: dropped 2 of 3 lines"),
         "{}",
         out.stderr
     );
     let (out, _) = with(drop, &format!("{long}\na\nb\n"));
-    assert_eq!(show(&out.stdout), format!("{long}\n"));
+    assert_eq!(show_lossy(&out.stdout), format!("{long}\n"));
     assert!(
         out.stderr.starts_with("limit: dropped 2 of 3 lines"),
         "{}",
@@ -264,7 +252,7 @@ fn an_over_long_line_takes_one_token() {
         r#"limit={"rate": 5, "burst": 1}"#,
         &format!("a\n{long}\nb\n"),
     );
-    assert_eq!(show(out.ok()), format!("a\n{long}\nb\n"));
+    assert_eq!(show_lossy(out.ok()), format!("a\n{long}\nb\n"));
     assert!(took >= Duration::from_millis(350), "{took:?}");
 }
 

@@ -2,18 +2,7 @@
 
 use insta::assert_snapshot;
 
-use crate::util::{run, transform, transform_fixture};
-
-/// The one-line message of a configuration that is refused.
-fn config_error(stage: &str) -> String {
-    run(&["-p", stage], b"").fails(2).to_owned()
-}
-
-/// `-o json` records of `input` through `args`, asserting a clean exit.
-fn records(args: &[&str], input: &[u8]) -> String {
-    let out = transform(&[args, &["-o", "json"]].concat(), input);
-    String::from_utf8(out).unwrap()
-}
+use crate::util::{config_error, records, transform, transform_fixture};
 
 #[test]
 fn every_key_of_a_logfmt_app_log() {

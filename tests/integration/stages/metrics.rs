@@ -1,31 +1,19 @@
 //! `metrics`: see docs/stages/metrics.md.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use insta::assert_snapshot;
 
-use crate::util::{fixture, run, sluice};
-
-fn show(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn tempdir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("metrics-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use crate::util::{fixture, run, show_lossy, sluice, tempdir};
 
 /// Runs `stages` then `metrics` (whose config is `config` with `"report": <file>` added) on
 /// `input`; asserts that the lines pass through unchanged and nothing goes to stderr; returns
 /// the report file's content.
 #[track_caller]
 fn exposition(test: &str, stages: &[&str], config: &str, input: &[u8]) -> String {
-    let dir = tempdir(test);
+    let dir = tempdir(&format!("metrics-{test}"));
     let path = dir.join("metrics.prom");
     let config = config.trim_end();
     let config = format!(
@@ -318,7 +306,7 @@ fn lines_pass_unchanged_whatever_their_bytes() {
         b"a=1\n",
     );
     assert_eq!(
-        show(&out.stdout),
+        show_lossy(&out.stdout),
         "{\"line\":\"a=1\",\"fields\":{\"a\":\"1\"}}\n"
     );
     assert_eq!(
@@ -331,7 +319,7 @@ fn lines_pass_unchanged_whatever_their_bytes() {
 fn an_over_long_line_updates_once_with_all_its_bytes() {
     let long = format!("level=error {}", "x".repeat(300));
     let input = format!("level=info a\n{long}\nlevel=info b\n");
-    let dir = tempdir("long");
+    let dir = tempdir("metrics-long");
     let path = dir.join("metrics.prom");
     let spec = format!(
         r#"metrics={{"labels": ["level"], "report": "{}", "metrics": {{"lines_total": {{"type": "counter"}}, "bytes_total": {{"type": "counter", "count_entry_bytes": true, "labels": []}}}}}}"#,
@@ -351,7 +339,7 @@ fn an_over_long_line_updates_once_with_all_its_bytes() {
         input.as_bytes(),
     );
     // The pieces pass unchanged; the line counts once, with its fields, and all its bytes.
-    assert_eq!(show(out.ok()), input);
+    assert_eq!(show_lossy(out.ok()), input);
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),
         format!(
@@ -363,7 +351,7 @@ fn an_over_long_line_updates_once_with_all_its_bytes() {
 
 #[test]
 fn interval_replaces_the_report_file_while_lines_arrive() {
-    let dir = tempdir("interval");
+    let dir = tempdir("metrics-interval");
     let path = dir.join("app.prom");
     let spec = format!(
         r#"metrics={{"interval": "200ms", "report": "{}", "metrics": {{"lines_total": {{"type": "counter"}}}}}}"#,

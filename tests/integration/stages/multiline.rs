@@ -1,13 +1,11 @@
 //! `multiline`: see docs/stages/multiline.md.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, Stdio};
-use std::sync::mpsc;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use insta::assert_snapshot;
 
-use crate::util::{fixture, run, sluice, transform, transform_fixture};
+use crate::util::{fixture, run, send, sluice, spawn, transform, transform_fixture};
 
 /// The docs' first-line pattern: a date at the start of the line.
 const DATED: &str = r#"multiline={"firstline": "^\\d{4}-\\d{2}-\\d{2} "}"#;
@@ -17,33 +15,6 @@ const PATIENCE: Duration = Duration::from_secs(20);
 
 fn text(bytes: Vec<u8>) -> String {
     String::from_utf8(bytes).unwrap()
-}
-
-/// sluice with `args`, its stdin kept open, and its stdout read line by line as it comes.
-fn spawn(args: &[&str]) -> (Child, ChildStdin, mpsc::Receiver<String>) {
-    let mut child = sluice()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdin = child.stdin.take().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            if tx.send(line.unwrap()).is_err() {
-                break;
-            }
-        }
-    });
-    (child, stdin, rx)
-}
-
-fn send(stdin: &mut ChildStdin, bytes: &[u8]) {
-    stdin.write_all(bytes).unwrap();
-    stdin.flush().unwrap();
 }
 
 /// The output of sluice with `args` when `input` is written one line at a time, with a pause

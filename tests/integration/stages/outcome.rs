@@ -1,14 +1,8 @@
 //! `outcome`: see docs/stages/outcome.md.
 
-use std::path::{Path, PathBuf};
-
 use insta::assert_snapshot;
 
-use crate::util::{Run, run, transform};
-
-fn show(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use crate::util::{Run, run, show_lossy, tempdir, transform};
 
 /// Runs `outcome` (with `config`, if any) on `input`: the run, whose stderr is the report.
 fn outcome(config: &str, input: &[u8]) -> Run {
@@ -30,13 +24,6 @@ fn report(input: &[u8]) -> String {
     out.stderr
 }
 
-fn tempdir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("outcome-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 const CI_STEP: &[u8] = b"+ echo '::set-outcome-var hello-world=42'
 ::set-outcome-var hello-world=42
 Running tests...
@@ -51,12 +38,12 @@ ok: 120 passed
 
 #[test]
 fn docs_example_report_to_a_file() {
-    let dir = tempdir("docs");
+    let dir = tempdir("outcome-docs");
     let path = dir.join("outcome.json");
     std::fs::write(&path, "stale content that is replaced whole\n").unwrap();
     let spec = format!(r#"outcome={{"report": "{}"}}"#, path.display());
     let out = transform(&["-p", &spec], CI_STEP);
-    assert_snapshot!(show(&out), @r"
+    assert_snapshot!(show_lossy(&out), @r"
     + echo '::set-outcome-var hello-world=42'
     Running tests...
     ok: 120 passed
@@ -76,7 +63,7 @@ fn the_report_goes_to_stderr_by_default_and_always_exists() {
     );
     assert_eq!(report(b"nothing to see\n"), "{}\n");
     assert_eq!(report(b""), "{}\n");
-    let dir = tempdir("empty");
+    let dir = tempdir("outcome-empty");
     let path = dir.join("outcome.json");
     let spec = format!(r#"outcome={{"report": "{}"}}"#, path.display());
     assert_eq!(transform(&["-p", &spec], b"plain log\n"), b"plain log\n");
@@ -141,7 +128,7 @@ y
 after
 ";
     let out = outcome("", input);
-    assert_eq!(show(&out.stdout), "before\nafter\n");
+    assert_eq!(show_lossy(&out.stdout), "before\nafter\n");
     // A `set` inside a block is content; a block replaces an earlier value.
     assert_snapshot!(out.stderr, @r#"{"notes":"replaced later","empty":"","again":"y"}"#);
     let out = outcome(
@@ -176,7 +163,7 @@ o2
     }
     deep.extend(b"after\n");
     let out = outcome("", &deep);
-    assert_eq!(show(&out.stdout), "after\n");
+    assert_eq!(show_lossy(&out.stdout), "after\n");
     let vars: serde_json::Value = serde_json::from_str(&out.stderr).unwrap();
     let vars = vars.as_object().unwrap();
     assert_eq!(vars.len(), 64);
@@ -200,7 +187,7 @@ line 1
 ";
     let out = outcome("", input);
     // Outside a block a trace line is an ordinary line; inside, `+`s and a blank pass.
-    assert_snapshot!(show(&out.stdout), @r"
+    assert_snapshot!(show_lossy(&out.stdout), @r"
     + echo ::set-outcome-var traced=1
     + cat summary.txt
     ++ nested shell
@@ -213,7 +200,7 @@ line 1
     // not end the block either (it is not a directive).
     let out = outcome(r#"{"skip_trace": false}"#, input);
     assert_eq!(
-        show(&out.stdout),
+        show_lossy(&out.stdout),
         "+ echo ::set-outcome-var traced=1\n+ echo done\n"
     );
     assert_eq!(
@@ -227,7 +214,7 @@ fn a_block_open_at_end_of_input_is_kept_with_a_warning() {
     let input = b"log line\n::start-multiline-outcome-var summary\nfirst\nsecond\n";
     let out = outcome("", input);
     assert_eq!(
-        show(&out.stdout),
+        show_lossy(&out.stdout),
         "log line\nsluice outcome: the multiline variable \"summary\" was not ended (no ::end-multiline-outcome-var before the end of input); its 2 line(s) were captured\n"
     );
     assert_eq!(out.stderr, "{\"summary\":\"first\\nsecond\"}\n");
@@ -236,7 +223,7 @@ fn a_block_open_at_end_of_input_is_kept_with_a_warning() {
         "",
         b"::start-multiline-outcome-var a\nx\n::start-multiline-outcome-var b\n",
     );
-    assert_snapshot!(show(&out.stdout), @r#"
+    assert_snapshot!(show_lossy(&out.stdout), @r#"
     sluice outcome: the multiline variable "b" was not ended (no ::end-multiline-outcome-var before the end of input); its 0 line(s) were captured
     sluice outcome: the multiline variable "a" was not ended (no ::end-multiline-outcome-var before the end of input); its 1 line(s) were captured
     "#);
@@ -252,7 +239,7 @@ fn max_bytes_cuts_values_and_leaves_keys_out() {
 ";
     let out = outcome(r#"{"max_bytes": 16}"#, input);
     assert_eq!(
-        show(&out.stdout),
+        show_lossy(&out.stdout),
         "sluice outcome: the variables exceeded max_bytes (16 bytes); cut short: b; 2 left out, among them: c, d\n"
     );
     assert_eq!(out.stderr, "{\"a\":\"1234567890\",\"b\":\"1234\"}\n");
@@ -297,7 +284,7 @@ fn a_warning_after_a_last_line_without_newline_starts_a_line() {
     // Actual: "+ tracesluice outcome: …".
     let out = outcome("", b"::start-multiline-outcome-var s\n+ trace");
     assert_eq!(
-        show(&out.stdout),
+        show_lossy(&out.stdout),
         "+ trace\nsluice outcome: the multiline variable \"s\" was not ended (no ::end-multiline-outcome-var before the end of input); its 0 line(s) were captured\n"
     );
 }
@@ -316,7 +303,7 @@ fn passing_lines_keep_fields_and_odd_bytes() {
         b"hello world\n::set-outcome-var k=v\nbye\n",
     );
     assert_eq!(out.stderr, "{\"k\":\"v\"}\n");
-    assert_snapshot!(show(&out.stdout), @r#"
+    assert_snapshot!(show_lossy(&out.stdout), @r#"
     {"line":"hello world","fields":{"word":"hello"}}
     {"line":"bye","fields":{"word":"bye"}}
     "#);
@@ -349,7 +336,7 @@ fn over_long_lines_follow_their_first_piece() {
     );
     // The directive's pieces are all removed and its value runs across them; a content line
     // is captured whole; another line passes piece by piece, unchanged.
-    assert_eq!(show(&out.stdout), format!("plain {long}\n"));
+    assert_eq!(show_lossy(&out.stdout), format!("plain {long}\n"));
     let vars: serde_json::Value = serde_json::from_str(&out.stderr).unwrap();
     assert_eq!(vars["big"], long.as_str());
     assert_eq!(vars["m"], format!("short\n{long}"));

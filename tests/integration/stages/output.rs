@@ -1,41 +1,14 @@
 //! `output`: see docs/stages/output.md.
 
-use std::fmt::Write;
-
 use insta::assert_snapshot;
 
-use crate::util::{fixture, run, run_cmd, sluice, transform};
-
-/// Output as text: valid UTF-8 as it is, `\r`, NUL and invalid bytes escaped, and a missing
-/// final newline marked.
-fn show(out: &[u8]) -> String {
-    let mut text = String::new();
-    for chunk in out.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            match c {
-                '\r' => text.push_str("\\r"),
-                '\0' => text.push_str("\\0"),
-                c => text.push(c),
-            }
-        }
-        for b in chunk.invalid() {
-            write!(text, "\\x{b:02x}").unwrap();
-        }
-    }
-    if !out.is_empty() && !out.ends_with(b"\n") {
-        text.push_str("[no final newline]");
-    }
-    text
-}
+use crate::util::{fixture, run, run_cmd, show, sluice, tempdir, transform};
 
 const PIECES: [&str; 4] = ["--max-line-bytes", "64", "--boundary-overlap", "16"];
 
 #[test]
 fn documented_example_from_a_named_file() {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("stages-output-documented_example_from_a_named_file");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = tempdir("stages-output-documented_example_from_a_named_file");
     let path = dir.join("app.log");
     std::fs::write(
         &path,

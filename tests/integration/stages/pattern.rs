@@ -1,39 +1,16 @@
 //! `pattern`: see docs/stages/pattern.md.
 
 use std::fs;
-use std::path::Path;
 
 use insta::assert_snapshot;
 
-use crate::util::{fixture, run};
-
-/// The one-line message of a configuration that is refused.
-fn config_error(stage: &str) -> String {
-    run(&["-p", stage], b"").fails(2).to_owned()
-}
+use crate::util::{config_error, fixture, run, tempdir, visible};
 
 /// Runs sluice, asserting a clean exit; returns stdout (UTF-8) and stderr (the report).
 fn records(args: &[&str], input: &[u8]) -> (String, String) {
     let run = run(args, input);
     assert_eq!(run.code, 0, "stderr:\n{}", run.stderr);
     (run.text(), run.stderr)
-}
-
-/// Raw output with `\r`, NUL and bytes that are not printable ASCII made visible, one output
-/// line per line (`\n` shown).
-fn visible(out: &[u8]) -> String {
-    let mut text = String::new();
-    for &b in out {
-        match b {
-            b'\n' => text.push_str("\\n\n"),
-            b'\r' => text.push_str("\\r"),
-            b'\t' => text.push_str("\\t"),
-            b'\0' => text.push_str("\\0"),
-            0x20..=0x7e => text.push(b as char),
-            _ => text.push_str(&format!("\\x{b:02x}")),
-        }
-    }
-    text
 }
 
 const NGINX: &str =
@@ -267,9 +244,7 @@ fn over_long_line_with_source_matches_the_field_of_its_last_piece() {
 
 #[test]
 fn report_goes_to_a_file_when_asked() {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("stages-pattern-report");
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
+    let dir = tempdir("stages-pattern-report");
     let path = dir.join("report.txt");
     let stage = format!(
         r#"pattern={{"pattern": "<a>=<b>", "report": "{}"}}"#,

@@ -1,35 +1,12 @@
 //! `prefix`: see docs/stages/prefix.md.
 
-use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Write};
 use std::process::Stdio;
 use std::time::Duration;
 
 use insta::assert_snapshot;
 
-use crate::util::{run, run_cmd, sluice};
-
-/// Output as text: valid UTF-8 as it is, `\r`, NUL and invalid bytes escaped, and a missing
-/// final newline marked.
-fn show(out: &[u8]) -> String {
-    let mut text = String::new();
-    for chunk in out.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            match c {
-                '\r' => text.push_str("\\r"),
-                '\0' => text.push_str("\\0"),
-                c => text.push(c),
-            }
-        }
-        for b in chunk.invalid() {
-            write!(text, "\\x{b:02x}").unwrap();
-        }
-    }
-    if !out.is_empty() && !out.ends_with(b"\n") {
-        text.push_str("[no final newline]");
-    }
-    text
-}
+use crate::util::{run, run_cmd, show, sluice};
 
 /// 2024-06-01T12:00:00Z.
 const NOW: &str = "1717243200";

@@ -1,33 +1,10 @@
 //! `sampling`: see docs/stages/sampling.md.
 
 use std::collections::HashMap;
-use std::fmt::Write;
 
 use insta::assert_snapshot;
 
-use crate::util::{Bytes, run, transform};
-
-/// Output as text: valid UTF-8 as it is, `\r`, NUL and invalid bytes escaped, and a missing
-/// final newline marked.
-fn show(out: &[u8]) -> String {
-    let mut text = String::new();
-    for chunk in out.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            match c {
-                '\r' => text.push_str("\\r"),
-                '\0' => text.push_str("\\0"),
-                c => text.push(c),
-            }
-        }
-        for b in chunk.invalid() {
-            write!(text, "\\x{b:02x}").unwrap();
-        }
-    }
-    if !out.is_empty() && !out.ends_with(b"\n") {
-        text.push_str("[no final newline]");
-    }
-    text
-}
+use crate::util::{Bytes, run, show, transform};
 
 const PIECES: [&str; 4] = ["--max-line-bytes", "64", "--boundary-overlap", "16"];
 

@@ -1,17 +1,12 @@
 //! `tail`: see docs/stages/tail.md.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use insta::assert_snapshot;
 
-use crate::util::{Bytes, fixture, run, sluice, transform, transform_fixture};
-
-fn show(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use crate::util::{Bytes, fixture, run, show_lossy, sluice, tempdir, transform, transform_fixture};
 
 /// `tail -n lines` of coreutils on `input`.
 fn coreutils_tail(lines: usize, input: &[u8]) -> Vec<u8> {
@@ -77,13 +72,6 @@ fn trickle(args: &[&str], input: &[u8]) -> Vec<u8> {
     output.stdout
 }
 
-fn tempdir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("tail-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 #[test]
 fn docs_example_last_errors() {
     let input = b"2024-10-10 13:55:36 INFO  order-service starting
@@ -102,7 +90,7 @@ fn docs_example_last_errors() {
         ],
         input,
     );
-    assert_snapshot!(show(&out), @r"
+    assert_snapshot!(show_lossy(&out), @r"
     2024-10-10 13:55:42 ERROR request failed: upstream timeout
     2024-10-10 13:55:45 ERROR payment: card declined
     ");
@@ -113,7 +101,11 @@ fn default_is_ten_lines_like_tail() {
     let input = numbered_log(30);
     let out = transform(&["-p", "tail"], &input);
     assert_eq!(out, coreutils_tail(10, &input));
-    assert!(show(&out).starts_with("00021 "), "{}", show(&out));
+    assert!(
+        show_lossy(&out).starts_with("00021 "),
+        "{}",
+        show_lossy(&out)
+    );
     // Fewer lines than asked: all of them.
     let out = transform_fixture(&["-p", r#"tail={"lines": 100}"#], "nginx_access.log");
     assert_eq!(
@@ -135,7 +127,7 @@ fn zero_lines_drops_everything() {
 #[test]
 fn same_as_coreutils_tail_across_batches() {
     let input = numbered_log(3500);
-    let dir = tempdir("batches");
+    let dir = tempdir("tail-batches");
     let path = dir.join("app.log");
     std::fs::write(&path, &input).unwrap();
     for lines in [1, 10, 1023, 1024, 1025, 2000, 3499, 3500, 5000] {
@@ -186,7 +178,7 @@ fn fields_and_timestamps_are_kept() {
         ],
         b"2024-06-01T12:00:00Z INFO a\n2024-06-01T12:00:01Z WARN b\n",
     );
-    assert_snapshot!(show(&json), @r#"{"line":"2024-06-01T12:00:01Z WARN b","timestamp":"2024-06-01T12:00:01Z","fields":{"ts":"2024-06-01T12:00:01Z","level":"WARN"}}"#);
+    assert_snapshot!(show_lossy(&json), @r#"{"line":"2024-06-01T12:00:01Z WARN b","timestamp":"2024-06-01T12:00:01Z","fields":{"ts":"2024-06-01T12:00:01Z","level":"WARN"}}"#);
 }
 
 #[test]
@@ -219,7 +211,7 @@ fn max_bytes_evicts_the_oldest_lines_first() {
     // A line longer than max_bytes alone is kept up to its first max_bytes bytes.
     let long = format!("{}\n", "abcdefghij".repeat(10));
     assert_eq!(
-        show(&transform(
+        show_lossy(&transform(
             &["-p", r#"tail={"max_bytes": 30}"#],
             long.as_bytes()
         )),
@@ -280,7 +272,7 @@ fn pieces_of_an_over_long_line_come_out_as_one_line() {
     let with = |extra: &[&str], input: &str| {
         let mut all = args.to_vec();
         all.extend(extra);
-        show(&transform(&all, input.as_bytes()))
+        show_lossy(&transform(&all, input.as_bytes()))
     };
     // The long line counts as one line, wherever it is.
     let input = format!("a\nb\n{long}\nc\n");
@@ -304,7 +296,7 @@ fn pieces_of_an_over_long_line_come_out_as_one_line() {
     );
     // A line of 500 KB read from a file arrives in pieces over several batches (64 KiB each
     // by default), after 3000 short lines.
-    let dir = tempdir("long-line");
+    let dir = tempdir("tail-long-line");
     let path = dir.join("app.log");
     let mut input: Vec<u8> = (0..3000)
         .flat_map(|i| format!("{i}\n").into_bytes())

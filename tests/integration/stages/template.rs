@@ -1,38 +1,15 @@
 //! `template`: see docs/stages/template.md.
 
 use std::fs;
-use std::path::Path;
 
 use insta::assert_snapshot;
 use serde_json::{Value, json};
 
-use crate::util::{fixture, run, transform};
-
-/// The one-line message of a configuration that is refused.
-fn config_error(stage: &str) -> String {
-    run(&["-p", stage], b"").fails(2).to_owned()
-}
+use crate::util::{config_error, fixture, run, tempdir, transform, visible};
 
 /// The output of `args` on `input` as text, asserting a clean exit.
 fn text(args: &[&str], input: &[u8]) -> String {
     String::from_utf8(transform(args, input)).unwrap()
-}
-
-/// Raw output with `\r`, NUL and bytes that are not printable ASCII made visible, one output
-/// line per line (`\n` shown).
-fn visible(out: &[u8]) -> String {
-    let mut text = String::new();
-    for &b in out {
-        match b {
-            b'\n' => text.push_str("\\n\n"),
-            b'\r' => text.push_str("\\r"),
-            b'\t' => text.push_str("\\t"),
-            b'\0' => text.push_str("\\0"),
-            0x20..=0x7e => text.push(b as char),
-            _ => text.push_str(&format!("\\x{b:02x}")),
-        }
-    }
-    text
 }
 
 /// A template stage with `template` (JSON-escaped here).
@@ -310,9 +287,7 @@ fn render_errors_leave_the_line_unchanged_and_are_reported() {
          operation: invalid float literal at line 1, column 11\n"
     );
     // With `target`, the field is not set; the report goes to the file named.
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("stages-template-report");
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
+    let dir = tempdir("stages-template-report");
     let path = dir.join("report.txt");
     let stage = format!(
         r#"template={{"target": "next", "template": "{{{{ status|int + 1 }}}}", "report": "{}"}}"#,

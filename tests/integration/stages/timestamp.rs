@@ -1,12 +1,11 @@
 //! `timestamp`: see docs/stages/timestamp.md.
 
 use std::fs;
-use std::path::Path;
 
 use insta::assert_snapshot;
 use serde_json::Value;
 
-use crate::util::{Run, run, run_cmd, sluice};
+use crate::util::{Run, config_error, run_cmd, sluice, tempdir};
 
 /// 2024-06-01T12:00:00Z, for the patterns without a year.
 const NOW: &str = "1717243200";
@@ -14,11 +13,6 @@ const NOW: &str = "1717243200";
 /// Runs sluice with the clock frozen at [`NOW`].
 fn run_at_now(args: &[&str], input: &[u8]) -> Run {
     run_cmd(sluice().env("SLUICE_NOW", NOW).args(args), input)
-}
-
-/// The one-line message of a configuration that is refused.
-fn config_error(stage: &str) -> String {
-    run(&["-p", stage], b"").fails(2).to_owned()
 }
 
 /// Each value of `values` as a line of its own, captured whole into the field `t` and parsed
@@ -694,9 +688,7 @@ fn over_long_lines_get_the_timestamp_on_their_last_piece() {
 
 #[test]
 fn report_goes_to_a_file_when_asked_even_without_failures() {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("stages-timestamp-report");
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
+    let dir = tempdir("stages-timestamp-report");
     let path = dir.join("report.txt");
     let stage = format!(
         r#"timestamp={{"source": "ts", "format": "RFC3339", "report": "{}"}}"#,

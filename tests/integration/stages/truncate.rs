@@ -1,32 +1,8 @@
 //! `truncate`: see docs/stages/truncate.md.
 
-use std::fmt::Write;
-
 use insta::assert_snapshot;
 
-use crate::util::{run, transform, transform_fixture};
-
-/// Output as text: valid UTF-8 as it is, `\r`, NUL and invalid bytes escaped, and a missing
-/// final newline marked.
-fn show(out: &[u8]) -> String {
-    let mut text = String::new();
-    for chunk in out.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            match c {
-                '\r' => text.push_str("\\r"),
-                '\0' => text.push_str("\\0"),
-                c => text.push(c),
-            }
-        }
-        for b in chunk.invalid() {
-            write!(text, "\\x{b:02x}").unwrap();
-        }
-    }
-    if !out.is_empty() && !out.ends_with(b"\n") {
-        text.push_str("[no final newline]");
-    }
-    text
-}
+use crate::util::{run, show, tempdir, transform, transform_fixture};
 
 /// What truncating `line` to `limit` bytes must give, by the documented rule: unchanged when it
 /// fits, else the longest start that ends on a character boundary and leaves room for the
@@ -324,10 +300,7 @@ fn fields_are_cut_and_marked_the_line_left_alone() {
 
 #[test]
 fn line_and_fields_with_a_report_file() {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("stages-truncate-line_and_fields_with_a_report_file");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = tempdir("stages-truncate-line_and_fields_with_a_report_file");
     let report = dir.join("truncate.prom");
     let config = format!(
         r#"truncate={{"limit": 12, "line": true, "fields": ["msg", "level"], "truncated_field": "cut", "report": {:?}}}"#,

@@ -1,11 +1,14 @@
 //! Read-only views of an input batch: [`Batch`], [`Line`] and a line's [`Fields`].
 //!
 //! The host sends a batch as a handful of flat vectors (see `batch` and `fields` in
-//! `wit/plugin.wit`). [`Batch::new`] checks them once; the views then slice them without
-//! copying, and iterating over a batch walks the `partial` list and the fields table with
-//! cursors, so visiting a line costs a few comparisons whatever the batch's size.
+//! `wit/plugin.wit`). [`Batch::new`] checks them once, by the contract's rules, which the host
+//! shares ([`sluice_contract::check_batch`]); the views then slice them without copying, and
+//! iterating over a batch walks the `partial` list and the fields table with cursors, so
+//! visiting a line costs a few comparisons whatever the batch's size.
 
 use crate::bindings::sluice::plugin::types;
+use sluice_contract::{BatchView, FieldsView, Violation};
+use std::fmt;
 use std::ops::Range;
 
 /// A batch of input lines, in stream order.
@@ -22,8 +25,8 @@ pub struct Batch<'a> {
     ends: &'a [u32],
     /// Ascending indexes of the lines that are partial pieces, each `< ends.len()`.
     partial: &'a [u32],
-    /// The fields of the batch's lines.
-    fields: FieldTable<'a>,
+    /// The fields of the batch's lines, checked: line indexes `< ends.len()`.
+    fields: FieldsView<'a>,
     /// (line, timestamp) by ascending line, each line `< ends.len()`.
     timestamps: &'a [(u32, i64)],
     /// Where the lines were read from.
@@ -35,53 +38,15 @@ impl<'a> Batch<'a> {
     ///
     /// The error says which invariant is broken; the SDK returns it from `process`, so a host
     /// bug surfaces as a clear error rather than a trap.
-    pub(crate) fn new(raw: &'a types::Batch) -> Result<Batch<'a>, String> {
-        let n = raw.ends.len();
-        if u32::try_from(n).is_err() || u32::try_from(raw.data.len()).is_err() {
-            return Err("malformed batch from host: more than 4 GiB".into());
-        }
-        let mut previous = 0u32;
-        for (i, &end) in raw.ends.iter().enumerate() {
-            if end < previous {
-                return Err(format!(
-                    "malformed batch from host: ends[{i}] = {end} is less than ends[{}] = {previous}",
-                    i - 1
-                ));
-            }
-            previous = end;
-        }
-        if previous as usize != raw.data.len() {
-            return Err(format!(
-                "malformed batch from host: the last end is {previous} but data holds {} bytes",
-                raw.data.len()
-            ));
-        }
-        let mut previous: Option<u32> = None;
-        for &p in &raw.partial {
-            if p as usize >= n || previous.is_some_and(|q| p <= q) {
-                return Err(format!(
-                    "malformed batch from host: partial index {p} is out of range or out of order"
-                ));
-            }
-            previous = Some(p);
-        }
-        let fields = FieldTable::new(&raw.fields, n)
-            .map_err(|e| format!("malformed batch from host: fields: {e}"))?;
-        let mut previous: Option<u32> = None;
-        for &(line, _) in &raw.timestamps {
-            if line as usize >= n || previous.is_some_and(|p| line <= p) {
-                return Err(format!(
-                    "malformed batch from host: timestamp for line {line} is out of range or out of order"
-                ));
-            }
-            previous = Some(line);
-        }
+    pub(crate) fn new(raw: &'a types::Batch) -> Result<Batch<'a>, MalformedBatch> {
+        let view = batch_view(raw);
+        sluice_contract::check_batch(&view).map_err(MalformedBatch)?;
         Ok(Batch {
-            data: &raw.data,
-            ends: &raw.ends,
-            partial: &raw.partial,
-            fields,
-            timestamps: &raw.timestamps,
+            data: view.data,
+            ends: view.ends,
+            partial: view.partial,
+            fields: view.fields,
+            timestamps: view.timestamps,
             source: &raw.source,
         })
     }
@@ -348,7 +313,7 @@ pub struct Field<'a> {
 /// The fields of one line; iterate over it for each [`Field`].
 #[derive(Clone, Debug)]
 pub struct Fields<'a> {
-    table: FieldTable<'a>,
+    table: FieldsView<'a>,
     /// The line's entries in the table.
     entries: Range<u32>,
 }
@@ -369,7 +334,7 @@ impl<'a> Fields<'a> {
     pub fn get(&self, key: &str) -> Option<&'a [u8]> {
         let table = &self.table;
         (self.entries.start as usize..self.entries.end as usize)
-            .find(|&i| table.names[table.name[i] as usize] == key)
+            .find(|&i| table.key(i) == key)
             .map(|i| table.value(i))
     }
 }
@@ -381,7 +346,7 @@ impl<'a> Iterator for Fields<'a> {
     fn next(&mut self) -> Option<Field<'a>> {
         let i = self.entries.next()? as usize;
         Some(Field {
-            key: &self.table.names[self.table.name[i] as usize],
+            key: self.table.key(i),
             value: self.table.value(i),
         })
     }
@@ -393,71 +358,48 @@ impl<'a> Iterator for Fields<'a> {
 
 impl ExactSizeIterator for Fields<'_> {}
 
-/// The flat fields table of a batch (see `fields` in `wit/plugin.wit`), checked.
-#[derive(Clone, Copy, Debug)]
-struct FieldTable<'a> {
-    names: &'a [String],
-    /// Non-decreasing line indexes, each `< ` the batch's line count.
-    line: &'a [u32],
-    /// Indexes into `names`.
-    name: &'a [u32],
-    values: &'a [u8],
-    /// Non-decreasing; the last entry is `values.len()`.
-    value_ends: &'a [u32],
+/// A batch from the host that breaks the contract (a host bug), with the rule it broke.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct MalformedBatch(pub(crate) Violation);
+
+impl fmt::Display for MalformedBatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "malformed batch from host: {}", self.0)
+    }
 }
 
-impl<'a> FieldTable<'a> {
-    fn new(raw: &'a types::Fields, lines: usize) -> Result<FieldTable<'a>, String> {
-        let n = raw.line.len();
-        if raw.name.len() != n || raw.value_ends.len() != n {
-            return Err(format!(
-                "line, name and value-ends have different lengths ({}, {}, {})",
-                n,
-                raw.name.len(),
-                raw.value_ends.len()
-            ));
-        }
-        let mut previous_line = 0u32;
-        let mut previous_end = 0u32;
-        for i in 0..n {
-            let (line, name, end) = (raw.line[i], raw.name[i], raw.value_ends[i]);
-            if line < previous_line || line as usize >= lines {
-                return Err(format!(
-                    "entry {i}: line {line} is out of order or out of range"
-                ));
-            }
-            if name as usize >= raw.names.len() {
-                return Err(format!("entry {i}: name {name} is not an index into names"));
-            }
-            if end < previous_end {
-                return Err(format!("entry {i}: value-ends decreases"));
-            }
-            previous_line = line;
-            previous_end = end;
-        }
-        if previous_end as usize != raw.values.len() {
-            return Err(format!(
-                "the last value end is {previous_end} but values holds {} bytes",
-                raw.values.len()
-            ));
-        }
-        Ok(FieldTable {
-            names: &raw.names,
-            line: &raw.line,
-            name: &raw.name,
-            values: &raw.values,
-            value_ends: &raw.value_ends,
-        })
+impl std::error::Error for MalformedBatch {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
     }
+}
 
-    #[inline]
-    fn value(&self, i: usize) -> &'a [u8] {
-        let start = if i == 0 {
-            0
-        } else {
-            self.value_ends[i - 1] as usize
-        };
-        &self.values[start..self.value_ends[i] as usize]
+/// For `process`, whose errors are text: `?` words it.
+impl From<MalformedBatch> for String {
+    fn from(malformed: MalformedBatch) -> String {
+        malformed.to_string()
+    }
+}
+
+/// The host's batch as the contract's view.
+pub(crate) fn batch_view(raw: &types::Batch) -> BatchView<'_> {
+    BatchView {
+        data: &raw.data,
+        ends: &raw.ends,
+        partial: &raw.partial,
+        fields: fields_view(&raw.fields),
+        timestamps: &raw.timestamps,
+    }
+}
+
+/// A fields table as the contract's view.
+pub(crate) fn fields_view(raw: &types::Fields) -> FieldsView<'_> {
+    FieldsView {
+        names: &raw.names,
+        line: &raw.line,
+        name: &raw.name,
+        values: &raw.values,
+        value_ends: &raw.value_ends,
     }
 }
 
@@ -546,7 +488,10 @@ mod tests {
         assert_eq!(ts, [Some(-1), None, Some(7)]);
         assert_eq!(b.line(2).timestamp(), Some(7));
         raw.timestamps = vec![(2, 0), (1, 0)];
-        assert!(Batch::new(&raw).unwrap_err().contains("timestamp"));
+        assert_eq!(
+            Batch::new(&raw).unwrap_err().0,
+            Violation::TimestampNotAscending { k: 1, line: 1 }
+        );
     }
 
     #[test]
@@ -569,23 +514,51 @@ mod tests {
 
     #[test]
     fn rejects_malformed_batches() {
+        let rule = |raw: &types::Batch| Batch::new(raw).unwrap_err().0;
         let mut raw = batch(&["a", "b"], &[], fields(&[], &[]));
         raw.ends = vec![2, 1];
-        assert!(Batch::new(&raw).unwrap_err().contains("ends[1]"));
+        assert!(matches!(rule(&raw), Violation::EndsDecrease { k: 1, .. }));
         raw.ends = vec![1, 3];
-        assert!(Batch::new(&raw).unwrap_err().contains("last end"));
+        assert!(matches!(rule(&raw), Violation::EndPastData { k: 1, .. }));
+        raw.ends = vec![1, 1];
+        assert!(matches!(rule(&raw), Violation::DataAfterLastLine { .. }));
         raw.ends = vec![1, 2];
         raw.partial = vec![1, 0];
-        assert!(Batch::new(&raw).unwrap_err().contains("partial"));
+        assert!(matches!(rule(&raw), Violation::PartialNotAscending { .. }));
         raw.partial = vec![2];
-        assert!(Batch::new(&raw).unwrap_err().contains("partial"));
+        assert!(matches!(rule(&raw), Violation::PartialOutOfRange { .. }));
         raw.partial = vec![];
         raw.fields = fields(&["k"], &[(1, 0, "v"), (0, 0, "w")]);
-        assert!(Batch::new(&raw).unwrap_err().contains("out of order"));
+        assert!(matches!(rule(&raw), Violation::FieldLineOutOfOrder { .. }));
         raw.fields = fields(&["k"], &[(0, 1, "v")]);
-        assert!(Batch::new(&raw).unwrap_err().contains("names"));
-        raw.fields = fields(&["k"], &[(0, 0, "v")]);
+        assert!(matches!(rule(&raw), Violation::FieldNameOutOfRange { .. }));
+        raw.fields = fields(&["k", "k"], &[(0, 0, "v")]);
+        assert!(matches!(rule(&raw), Violation::NameRepeated { .. }));
+    }
+
+    /// The WIT: the last `value-ends` entry is `len(values)`. The SDK always required it; the
+    /// host now does too, with the same rule.
+    #[test]
+    fn rejects_value_bytes_after_the_last_entry() {
+        let mut raw = batch(&["a"], &[], fields(&["k"], &[(0, 0, "v")]));
         raw.fields.values.push(b'x');
-        assert!(Batch::new(&raw).unwrap_err().contains("values holds"));
+        assert_eq!(
+            Batch::new(&raw).unwrap_err().0,
+            Violation::ValuesAfterLastEntry {
+                last: 1,
+                values_len: 2
+            }
+        );
+    }
+
+    #[test]
+    fn errors_say_the_batch_came_from_the_host() {
+        let mut raw = batch(&["a", "b"], &[], fields(&[], &[]));
+        raw.ends = vec![1, 3];
+        let words: String = Batch::new(&raw).unwrap_err().into();
+        assert_eq!(
+            words,
+            "malformed batch from host: ends[1] = 3 is out of order or past the 2 data bytes"
+        );
     }
 }

@@ -4,9 +4,31 @@
 //! when it holds the right type, and a [`ConfigError`] naming the key and saying what was
 //! expected otherwise (`expected a list of strings, got a number`). Unknown keys are rejected
 //! by the SDK before [`crate::Plugin::new`] runs (see [`Config::deny_unknown`]).
+//!
+//! The values that are more than a JSON type have a parser of their own, shared with the
+//! getters: [`parse_duration`] (`"1m30s"`) and [`parse_size`] (`"8KiB"`). The `report` key,
+//! which the host handles for every stage that reports, is declared once:
+//! [`ConfigKey::REPORT`].
 
+use crate::ConfigKey;
 use serde_json::{Map, Value};
 use std::fmt;
+
+impl ConfigKey {
+    /// The `report` key of a stage that makes a report: where it goes. The host handles the
+    /// key (and removes it from the configuration; [`Config::report`] gives its value), so a
+    /// plugin only lists it in [`crate::Plugin::CONFIG_KEYS`]. Its default is `stderr`.
+    pub const REPORT: ConfigKey =
+        ConfigKey::new("report", "string", REPORT_DOC).default("\"stderr\"");
+
+    /// [`ConfigKey::REPORT`] for a stage that makes a report only when the key is given (as
+    /// `drop` and `truncate` do): the same key, without a default.
+    pub const REPORT_ON_REQUEST: ConfigKey = ConfigKey::new("report", "string", REPORT_DOC);
+}
+
+/// What the `report` key does, the same for every stage.
+const REPORT_DOC: &str = "Where the report goes: a file path (replaced whole each time) or \
+                          `stderr`. Handled by the host.";
 
 /// A stage's configuration was rejected.
 ///
@@ -268,6 +290,20 @@ impl Config {
         }
     }
 
+    /// The value of `key` as a size in bytes: a string such as `"8KiB"` or `"1.5MB"` (see
+    /// [`parse_size`]), or a non-negative integer of bytes.
+    pub fn size(&self, key: &str) -> Result<Option<u64>, ConfigError> {
+        match self.map.get(key) {
+            Some(Value::String(s)) => parse_size(s)
+                .map(Some)
+                .map_err(|e| ConfigError::new(key, e)),
+            _ => self.u64(key).map_err(|mut e| {
+                e.message = format!("{}, or a size such as \"8KiB\"", e.message);
+                e
+            }),
+        }
+    }
+
     /// The value of `key` as an object whose values are all strings, in key order.
     pub fn string_map(&self, key: &str) -> Result<Option<Vec<(&str, &str)>>, ConfigError> {
         match self.map.get(key) {
@@ -415,6 +451,34 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     Ok(std::time::Duration::from_secs_f64(total))
 }
 
+/// Parses a size: a number of bytes with an optional unit, `B`, `K`/`KiB` (1024), `KB` (1000),
+/// `M`/`MiB`, `MB`, `G`/`GiB`, `GB`, in any case (`"8KiB"`, `"512"`, `"1.5MB"`), rounded to a
+/// whole byte.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let bad = || {
+        format!(
+            "{text:?} is not a size; write a number of bytes, optionally with a unit (B, K or \
+             KiB, KB, M or MiB, MB, G or GiB, GB), such as \"8KiB\""
+        )
+    };
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let number: f64 = text[..split].parse().map_err(|_| bad())?;
+    let multiple: f64 = match text[split..].trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kib" => 1024.0,
+        "kb" => 1e3,
+        "m" | "mib" => 1024.0 * 1024.0,
+        "mb" => 1e6,
+        "g" | "gib" => 1024.0 * 1024.0 * 1024.0,
+        "gb" => 1e9,
+        _ => return Err(bad()),
+    };
+    Ok((number * multiple).round() as u64)
+}
+
 /// The error for a value of the wrong type.
 fn expected(key: &str, what: &str, got: &Value) -> ConfigError {
     ConfigError::new(key, format!("expected {what}, got {}", kind(got)))
@@ -488,6 +552,49 @@ mod tests {
                 .message
                 .contains("duration")
         );
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("512"), Ok(512));
+        assert_eq!(parse_size("8KiB"), Ok(8192));
+        assert_eq!(parse_size("8k"), Ok(8192));
+        assert_eq!(parse_size("8KB"), Ok(8000));
+        assert_eq!(parse_size("1.5 MiB"), Ok(1_572_864));
+        assert_eq!(parse_size("2GB"), Ok(2_000_000_000));
+        assert_eq!(parse_size("10b"), Ok(10));
+        assert!(parse_size("KiB").unwrap_err().contains("not a size"));
+        assert!(parse_size("8 parsecs").is_err());
+        assert!(parse_size("").is_err());
+        assert!(parse_size("-1").is_err());
+    }
+
+    #[test]
+    fn size_getter_takes_a_string_or_an_integer() {
+        let c =
+            Config::parse(r#"{"a": "8KiB", "b": 300, "c": -1, "d": "lots", "e": [1]}"#).unwrap();
+        assert_eq!(c.size("a").unwrap(), Some(8192));
+        assert_eq!(c.size("b").unwrap(), Some(300));
+        assert_eq!(c.size("absent").unwrap(), None);
+        assert_eq!(
+            c.size("c").unwrap_err().message,
+            "expected a non-negative integer, got -1, or a size such as \"8KiB\""
+        );
+        let e = c.size("d").unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("d"));
+        assert!(e.message.starts_with("\"lots\" is not a size"));
+        assert_eq!(
+            c.size("e").unwrap_err().message,
+            "expected a non-negative integer, got a list, or a size such as \"8KiB\""
+        );
+    }
+
+    #[test]
+    fn the_report_key_reads_the_same_everywhere() {
+        assert_eq!(ConfigKey::REPORT.name, "report");
+        assert_eq!(ConfigKey::REPORT.default, Some("\"stderr\""));
+        assert_eq!(ConfigKey::REPORT_ON_REQUEST.default, None);
+        assert_eq!(ConfigKey::REPORT.doc, ConfigKey::REPORT_ON_REQUEST.doc);
     }
 
     #[test]

@@ -57,8 +57,16 @@
 //!   before [`Plugin::new`] runs.
 //! - [`Trailing`] collects the lines (and report) [`Plugin::tick`] and [`Plugin::finish`]
 //!   emit.
-//! - [`clock`] tells the time; a plugin that calls it imports the host's clock.
-//! - [`json::write_string`] writes bytes as a JSON string, `\xNN` for bytes that are not UTF-8.
+//! - [`clock`] tells the time; a plugin that calls it imports the host's clock. [`Period`]
+//!   times an output made every interval while there is something new.
+//! - [`json`] writes bytes as a JSON string with the host's escaping (`\xNN` for bytes that
+//!   are not UTF-8), scans JSON documents and unescapes their strings.
+//! - [`Sink`] is where written bytes go, a [`LineBuf`] or a `Vec<u8>`, so that a writer is
+//!   written once for both.
+//! - [`LongLine`] follows the pieces of an over-long line, so that a stage decides on a line's
+//!   first piece and finds its fields on the last ([`Piece`]).
+//! - [`merge`] holds the messages a container runtime split into lines while they are merged
+//!   back, per input and stream.
 //! - [`export_plugin!`] exports the plugin from the wasm module.
 //! - [`testing`] runs a plugin natively, so its logic is unit-tested with plain `cargo test`.
 //!
@@ -81,13 +89,20 @@ mod batch;
 pub mod clock;
 mod config;
 pub mod json;
+mod long_line;
+pub mod merge;
 mod output;
+mod period;
+mod sink;
 mod stage;
 pub mod testing;
 
 pub use batch::{Batch, Field, Fields, Line, Lines};
-pub use config::{Config, ConfigError, parse_duration};
+pub use config::{Config, ConfigError, parse_duration, parse_size};
+pub use long_line::{LongLine, Piece};
 pub use output::{BatchOutput, LineBuf, Output, Trailing};
+pub use period::Period;
+pub use sink::Sink;
 
 /// The bindings `wit-bindgen` generates for `wit/plugin.wit`.
 ///

@@ -7,6 +7,7 @@
 //! invariants by construction: sources only move forward, rewritten indexes are appended in
 //! order, names are interned, and a key set twice on one line keeps only the later value.
 
+use crate::Sink;
 use crate::batch::{Batch, Line};
 use crate::bindings::sluice::plugin::types;
 use std::fmt;
@@ -361,7 +362,8 @@ impl<'a> LineBuf<'a> {
     }
 
     /// Appends bytes written in place, with no intermediate buffer: `write` gets room for
-    /// `max` bytes, not initialised, and returns how many it wrote at the start of it.
+    /// `max` bytes, not initialised, and returns how many it wrote at the start of it. The
+    /// same as [`Sink::put_uninit`].
     ///
     /// # Safety
     ///
@@ -373,15 +375,8 @@ impl<'a> LineBuf<'a> {
         max: usize,
         write: impl FnOnce(&mut [MaybeUninit<u8>]) -> usize,
     ) {
-        self.buf.reserve(max);
-        let len = self.buf.len();
-        let n = write(&mut self.buf.spare_capacity_mut()[..max]);
-        assert!(
-            n <= max,
-            "append_uninit: wrote {n} bytes in a room of {max}"
-        );
-        // SAFETY: `n <= max` fits the capacity reserved, and the caller initialised those bytes.
-        unsafe { self.buf.set_len(len + n) };
+        // SAFETY: the same contract.
+        unsafe { self.buf.put_uninit(max, write) };
     }
 
     /// Shortens the line to `len` bytes (no effect when it is shorter).
@@ -402,6 +397,29 @@ impl std::ops::Deref for LineBuf<'_> {
 
     fn deref(&self) -> &[u8] {
         self.as_bytes()
+    }
+}
+
+/// A line being written is a [`Sink`]: what is put goes on the end of the line.
+impl Sink for LineBuf<'_> {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        self.buf.put(bytes);
+    }
+
+    #[inline]
+    fn put_byte(&mut self, byte: u8) {
+        self.buf.put_byte(byte);
+    }
+
+    #[inline]
+    unsafe fn put_uninit(
+        &mut self,
+        max: usize,
+        write: impl FnOnce(&mut [MaybeUninit<u8>]) -> usize,
+    ) {
+        // SAFETY: the same contract.
+        unsafe { self.buf.put_uninit(max, write) };
     }
 }
 

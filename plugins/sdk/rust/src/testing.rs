@@ -3,7 +3,9 @@
 //! [`Harness`] drives a [`Plugin`] through exactly the code path the wasm exports use: it
 //! builds the contract's batch from [`Input`] lines, runs the stage, checks the output against
 //! every invariant of the contract ([`check_output`]), and resolves it into [`Emitted`] lines
-//! with their effective bytes and fields.
+//! with their effective bytes and fields. Checking and resolving are the host's own code (the
+//! `sluice-contract` crate), so an answer that passes here is one the host accepts, and it
+//! becomes the same lines.
 //!
 //! ```
 //! use sluice_plugin_sdk::testing::{Harness, Input};
@@ -30,12 +32,13 @@
 //! boundary-safe stage, window by window, so that a redactor can be tested at every cut.
 
 use crate::Plugin;
-use crate::batch::Batch;
+use crate::batch::{Batch, batch_view, fields_view};
 use crate::bindings::sluice::plugin::types;
 use crate::config::ConfigError;
 use crate::output::LineBuf;
 use crate::stage::{self, StageCore};
-use std::collections::HashSet;
+use sluice_contract::resolve::{self, FieldFrom};
+use sluice_contract::{EmittedView, OutputView};
 
 /// One input line for [`Harness::process`]: bytes, a partial flag and fields.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -125,7 +128,9 @@ pub struct Emitted {
     pub detached: bool,
     /// The line's bytes, without terminator.
     pub bytes: Vec<u8>,
-    /// The line's fields: inherited ones first, in order, then new keys in the order set.
+    /// The line's fields, in the host's order: the inherited ones that stay (neither removed
+    /// nor set again), in order, then the ones the stage set, in the order set (a key set twice
+    /// takes its later value, at its later place).
     pub fields: Vec<(String, Vec<u8>)>,
     /// The line's timestamp.
     pub timestamp: Option<i64>,
@@ -242,7 +247,7 @@ impl<P: Plugin> Harness<P> {
             panic!("{}'s output breaks the contract: {e}", P::NAME);
         }
         self.wake = output.wake;
-        Ok(resolve(&inputs, &output))
+        Ok(resolve(&batch, &output))
     }
 
     /// Processes a batch in the contract's own shape and returns the raw output, unchecked.
@@ -265,27 +270,11 @@ impl<P: Plugin> Harness<P> {
         if let Err(e) = check_emitted(&emitted) {
             panic!("{}'s lines from {call} break the contract: {e}", P::NAME);
         }
+        let lines = resolve_emitted(&emitted);
         if let Some(report) = emitted.report {
             self.reports.push(report);
         }
-        let mut out: Vec<Emitted> = (0..emitted.ends.len())
-            .map(|i| Emitted {
-                source: None,
-                rewritten: true,
-                detached: true,
-                bytes: emitted.data[range(&emitted.ends, i)].to_vec(),
-                fields: Vec::new(),
-                timestamp: None,
-            })
-            .collect();
-        for i in 0..emitted.fields.line.len() {
-            let line = &mut out[emitted.fields.line[i] as usize];
-            set(&mut line.fields, &emitted.fields, i);
-        }
-        for &(line, ts) in &emitted.timestamps {
-            out[line as usize].timestamp = Some(ts);
-        }
-        out
+        lines
     }
 
     /// Feeds one over-long line through the stage the way the host feeds a boundary-safe
@@ -460,160 +449,91 @@ fn empty_fields() -> types::Fields {
 }
 
 /// Checks a stage's output for `batch` against every invariant of `output` and `fields` in
-/// `wit/plugin.wit`.
+/// `wit/plugin.wit`, with the host's rules ([`sluice_contract::check_output`]); the error is
+/// the broken rule in the host's words (what it prints after `malformed output: `).
 pub fn check_output(batch: &types::Batch, out: &types::Output) -> Result<(), String> {
-    let inputs = batch.ends.len();
-    for (j, &s) in out.source.iter().enumerate() {
-        if s as usize >= inputs {
-            return Err(format!(
-                "source[{j}] = {s} but the batch has {inputs} lines"
-            ));
-        }
-        if j > 0 && s < out.source[j - 1] {
-            return Err(format!("source decreases at {j}"));
-        }
-    }
-    for (k, &r) in out.rewritten.iter().enumerate() {
-        if r as usize >= out.source.len() {
-            return Err(format!("rewritten[{k}] = {r} is not an output line"));
-        }
-        if k > 0 && r <= out.rewritten[k - 1] {
-            return Err(format!("rewritten is not ascending at {k}"));
-        }
-    }
-    if out.ends.len() != out.rewritten.len() {
-        return Err("ends and rewritten have different lengths".into());
-    }
-    check_ends(&out.ends, out.data.len())?;
-    for (k, &d) in out.detached.iter().enumerate() {
-        if k > 0 && d <= out.detached[k - 1] {
-            return Err(format!("detached is not ascending at {k}"));
-        }
-        if out.rewritten.binary_search(&d).is_err() {
-            return Err(format!("detached[{k}] = {d} is not rewritten"));
-        }
-    }
-    for (k, (j, _)) in out.removed.iter().enumerate() {
-        if *j as usize >= out.source.len() || (k > 0 && *j < out.removed[k - 1].0) {
-            return Err(format!("removed[{k}] is out of range or order"));
-        }
-    }
-    check_timestamps(&out.timestamps, out.source.len())?;
-    check_fields(&out.fields, out.source.len())
+    sluice_contract::check_output(&output_view(out), batch.ends.len()).map_err(String::from)
 }
 
 /// Checks what `tick` or `finish` returned against the invariants of `emitted` in
-/// `wit/plugin.wit`.
+/// `wit/plugin.wit`, with the host's rules ([`sluice_contract::check_emitted`]); the error is
+/// the broken rule in the host's words.
 pub fn check_emitted(emitted: &types::Emitted) -> Result<(), String> {
-    check_ends(&emitted.ends, emitted.data.len())?;
-    check_timestamps(&emitted.timestamps, emitted.ends.len())?;
-    check_fields(&emitted.fields, emitted.ends.len())
+    sluice_contract::check_emitted(&emitted_view(emitted)).map_err(String::from)
 }
 
-fn check_timestamps(timestamps: &[(u32, i64)], lines: usize) -> Result<(), String> {
-    for (k, &(line, _)) in timestamps.iter().enumerate() {
-        if line as usize >= lines || (k > 0 && line <= timestamps[k - 1].0) {
-            return Err(format!("timestamps[{k}] is out of range or order"));
-        }
+fn output_view(out: &types::Output) -> OutputView<'_> {
+    OutputView {
+        source: &out.source,
+        rewritten: &out.rewritten,
+        data: &out.data,
+        ends: &out.ends,
+        detached: &out.detached,
+        removed: &out.removed,
+        fields: fields_view(&out.fields),
+        timestamps: &out.timestamps,
     }
-    Ok(())
 }
 
-fn check_ends(ends: &[u32], data_len: usize) -> Result<(), String> {
-    if ends.windows(2).any(|w| w[1] < w[0]) {
-        return Err("ends decreases".into());
+fn emitted_view(emitted: &types::Emitted) -> EmittedView<'_> {
+    EmittedView {
+        data: &emitted.data,
+        ends: &emitted.ends,
+        fields: fields_view(&emitted.fields),
+        timestamps: &emitted.timestamps,
     }
-    if ends.last().map_or(0, |&e| e as usize) != data_len {
-        return Err("the last end is not the data's length".into());
-    }
-    Ok(())
 }
 
-fn check_fields(f: &types::Fields, lines: usize) -> Result<(), String> {
-    let n = f.line.len();
-    if f.name.len() != n || f.value_ends.len() != n {
-        return Err("fields: line, name and value-ends have different lengths".into());
-    }
-    let distinct: HashSet<&String> = f.names.iter().collect();
-    if distinct.len() != f.names.len() {
-        return Err("fields: names are not distinct".into());
-    }
-    let mut seen = HashSet::new();
-    for i in 0..n {
-        if f.line[i] as usize >= lines {
-            return Err(format!(
-                "fields: entry {i} is on line {} of {lines}",
-                f.line[i]
-            ));
-        }
-        if i > 0 && f.line[i] < f.line[i - 1] {
-            return Err(format!("fields: line decreases at {i}"));
-        }
-        if f.name[i] as usize >= f.names.len() {
-            return Err(format!(
-                "fields: entry {i}'s name is not an index into names"
-            ));
-        }
-        if !seen.insert((f.line[i], f.name[i])) {
-            return Err(format!("fields: entry {i} sets a key twice on one line"));
-        }
-    }
-    check_ends(&f.value_ends, f.values.len()).map_err(|e| format!("fields: value-{e}"))
-}
-
-/// Resolves a checked output into lines with their effective bytes and fields.
-fn resolve(inputs: &[Input], out: &types::Output) -> Vec<Emitted> {
-    let mut rewritten = 0;
-    let mut field = 0;
-    let mut lines = Vec::with_capacity(out.source.len());
-    for (j, &s) in out.source.iter().enumerate() {
-        let input = &inputs[s as usize];
-        let j32 = j as u32;
-        let detached = out.detached.binary_search(&j32).is_ok();
-        let mut line = Emitted {
-            source: Some(s as usize),
-            rewritten: false,
-            detached,
-            bytes: input.bytes.clone(),
-            fields: if detached {
-                Vec::new()
-            } else {
-                input.fields.clone()
-            },
-            timestamp: if detached { None } else { input.timestamp },
+/// Resolves an output checked against `batch` into lines with their effective bytes, fields
+/// and timestamp, as the host does ([`sluice_contract::resolve`]).
+fn resolve(batch: &types::Batch, out: &types::Output) -> Vec<Emitted> {
+    let (input, output) = (batch_view(batch), output_view(out));
+    let mut lines: Vec<Emitted> = resolve::lines(&output, &input)
+        .map(|line| Emitted {
+            source: Some(line.source),
+            rewritten: line.rewritten,
+            detached: line.detached,
+            bytes: line.bytes.to_vec(),
+            fields: Vec::new(),
+            timestamp: None,
+        })
+        .collect();
+    resolve::fields(&output, &input.fields, |j, from| {
+        let (table, i) = match from {
+            FieldFrom::Inherited(i) => (&input.fields, i),
+            FieldFrom::Set(i) => (&output.fields, i),
         };
-        if out.rewritten.get(rewritten) == Some(&j32) {
-            line.rewritten = true;
-            line.bytes = out.data[range(&out.ends, rewritten)].to_vec();
-            rewritten += 1;
-        }
-        for (_, key) in out.removed.iter().filter(|(r, _)| *r == j32) {
-            line.fields.retain(|(k, _)| k != key);
-        }
-        while out.fields.line.get(field) == Some(&j32) {
-            set(&mut line.fields, &out.fields, field);
-            field += 1;
-        }
-        if let Some(&(_, ts)) = out.timestamps.iter().find(|(t, _)| *t == j32) {
-            line.timestamp = Some(ts);
-        }
-        lines.push(line);
-    }
+        let field = (table.key(i).to_owned(), table.value(i).to_vec());
+        lines[j as usize].fields.push(field);
+    });
+    resolve::timestamps(&output, input.timestamps, |j, ts| {
+        lines[j as usize].timestamp = Some(ts);
+    });
     lines
 }
 
-/// Applies entry `i` of a fields table to a line's fields.
-fn set(fields: &mut Vec<(String, Vec<u8>)>, table: &types::Fields, i: usize) {
-    let key = &table.names[table.name[i] as usize];
-    let value = table.values[range(&table.value_ends, i)].to_vec();
-    match fields.iter_mut().find(|(k, _)| k == key) {
-        Some(entry) => entry.1 = value,
-        None => fields.push((key.clone(), value)),
+/// Resolves checked lines from `tick` or `finish`: a key set twice on a line keeps its later
+/// value, as the host does.
+fn resolve_emitted(emitted: &types::Emitted) -> Vec<Emitted> {
+    let view = emitted_view(emitted);
+    let mut lines: Vec<Emitted> = (0..view.len())
+        .map(|i| Emitted {
+            source: None,
+            rewritten: true,
+            detached: true,
+            bytes: view.line(i).to_vec(),
+            fields: Vec::new(),
+            timestamp: None,
+        })
+        .collect();
+    resolve::emitted_fields(&view.fields, |line, i| {
+        let field = (view.fields.key(i).to_owned(), view.fields.value(i).to_vec());
+        lines[line as usize].fields.push(field);
+    });
+    for &(line, ts) in view.timestamps {
+        lines[line as usize].timestamp = Some(ts);
     }
-}
-
-fn range(ends: &[u32], i: usize) -> std::ops::Range<usize> {
-    (if i == 0 { 0 } else { ends[i - 1] as usize })..ends[i] as usize
+    lines
 }
 
 #[cfg(test)]
@@ -917,22 +837,43 @@ mod tests {
         assert_eq!(check_output(&batch, &good()), Ok(()));
         type Break = fn(&mut types::Output);
         let cases: Vec<(Break, &str)> = vec![
-            (|o| o.source = vec![2], "batch has 2 lines"),
-            (|o| o.source = vec![1, 0, 1], "source decreases"),
-            (|o| o.rewritten = vec![3], "not an output line"),
-            (|o| o.ends = vec![0], "last end"),
-            (|o| o.fields.name = vec![1], "not an index"),
-            (|o| o.detached = vec![1], "not rewritten"),
-            (|o| o.removed = vec![(3, "k".into())], "removed[0]"),
-            (|o| o.timestamps = vec![(1, 0), (1, 1)], "timestamps[1]"),
-            (|o| o.fields.line = vec![3], "entry 0 is on line 3"),
             (
-                |o| {
-                    o.fields.line = vec![0, 0];
-                    o.fields.name = vec![0, 0];
-                    o.fields.value_ends = vec![1, 1];
-                },
-                "twice",
+                |o| o.source = vec![2],
+                "source[0] = 2, but the batch has 2 lines",
+            ),
+            (
+                |o| o.source = vec![1, 0, 1],
+                "source[1] = 0 comes after 1; output must keep input order",
+            ),
+            (
+                |o| o.rewritten = vec![3],
+                "rewritten[0] = 3, but there are 3 output lines",
+            ),
+            (
+                |o| o.ends = vec![2],
+                "ends[0] = 2 is out of order or past the 1 data bytes",
+            ),
+            (
+                |o| o.fields.name = vec![1],
+                "fields: name[0] = 1, but there are only 1 names",
+            ),
+            (|o| o.detached = vec![1], "detached[0] = 1 is not rewritten"),
+            (|o| o.removed = vec![(3, "k".into())], "removed[0]"),
+            (
+                |o| o.timestamps = vec![(1, 0), (1, 1)],
+                "timestamps[1] (line 1) is not in ascending order",
+            ),
+            (
+                |o| o.fields.line = vec![3],
+                "fields: line[0] = 3, but there are only 3 lines",
+            ),
+            (
+                |o| o.fields.values.push(b'x'),
+                "the last value-ends entry is 1, but there are 2 value bytes",
+            ),
+            (
+                |o| o.fields.names.push("k".into()),
+                "names must be distinct",
             ),
         ];
         for (breaks, message) in cases {
@@ -941,6 +882,133 @@ mod tests {
             let e = check_output(&batch, &out).unwrap_err();
             assert!(e.contains(message), "{e} should mention {message}");
         }
+    }
+
+    /// A raw answer: output line 0 from input line 0, rewritten as `x`.
+    fn raw_output(data: &[u8], fields: types::Fields) -> types::Output {
+        types::Output {
+            source: vec![0],
+            rewritten: vec![0],
+            data: data.to_vec(),
+            ends: vec![1],
+            detached: vec![],
+            removed: vec![],
+            fields,
+            timestamps: vec![],
+            wake: None,
+        }
+    }
+
+    /// Drift decided by the WIT ("when a plugin sets a key twice on one line, the later value
+    /// wins"): the harness used to reject it, the host merges it.
+    #[test]
+    fn a_key_set_twice_on_one_line_passes_and_the_later_value_wins() {
+        let batch = build_batch(&[Input::new("a").field("k", "inherited")]);
+        let fields = types::Fields {
+            names: vec!["k".into()],
+            line: vec![0, 0],
+            name: vec![0, 0],
+            values: b"firstlater".to_vec(),
+            value_ends: vec![5, 10],
+        };
+        let out = raw_output(b"x", fields);
+        assert_eq!(check_output(&batch, &out), Ok(()));
+        let lines = resolve(&batch, &out);
+        assert_eq!(lines[0].fields, [("k".to_string(), b"later".to_vec())]);
+    }
+
+    /// Drift decided by the WIT, which does not say an output's last end is `len(data)`: the
+    /// harness used to require it, the host checks bounds only and reads only the ranges.
+    #[test]
+    fn unused_data_after_the_last_end_passes_and_is_ignored() {
+        let batch = build_batch(&[Input::new("a")]);
+        let out = raw_output(b"xjunk", empty_fields());
+        assert_eq!(check_output(&batch, &out), Ok(()));
+        assert_eq!(resolve(&batch, &out)[0].bytes, b"x");
+        let emitted = types::Emitted {
+            data: b"tjunk".to_vec(),
+            ends: vec![1],
+            fields: empty_fields(),
+            timestamps: vec![],
+            report: None,
+            wake: None,
+        };
+        assert_eq!(check_emitted(&emitted), Ok(()));
+        assert_eq!(resolve_emitted(&emitted)[0].bytes, b"t");
+    }
+
+    /// Drift decided by the WIT ("its last entry is `len(values)`", required back): the
+    /// harness always required it; now the host does too, so this is where a plugin learns.
+    #[test]
+    fn unused_value_bytes_after_the_last_end_break_the_contract() {
+        let batch = build_batch(&[Input::new("a")]);
+        let mut fields = empty_fields();
+        fields.values = b"junk".to_vec();
+        let e = check_output(&batch, &raw_output(b"x", fields)).unwrap_err();
+        assert_eq!(
+            e,
+            "fields: the last value-ends entry is 0, but there are 4 value bytes; it must be \
+             len(values)"
+        );
+    }
+
+    /// As for `process`: a key set twice on an emitted line keeps the later value.
+    #[test]
+    fn emitted_lines_keep_the_later_value_of_a_key_set_twice() {
+        let emitted = types::Emitted {
+            data: b"t".to_vec(),
+            ends: vec![1],
+            fields: types::Fields {
+                names: vec!["k".into(), "o".into()],
+                line: vec![0, 0, 0],
+                name: vec![0, 1, 0],
+                values: b"12o".to_vec(),
+                value_ends: vec![1, 2, 3],
+            },
+            timestamps: vec![(0, 9)],
+            report: None,
+            wake: None,
+        };
+        assert_eq!(check_emitted(&emitted), Ok(()));
+        let lines = resolve_emitted(&emitted);
+        assert_eq!(
+            lines[0].fields,
+            [
+                ("o".to_string(), b"2".to_vec()),
+                ("k".to_string(), b"o".to_vec())
+            ]
+        );
+        assert_eq!(lines[0].timestamp, Some(9));
+    }
+
+    /// Field order is the host's: a key the stage set comes after the inherited ones that
+    /// stay (the harness used to keep it at its inherited place).
+    #[test]
+    fn a_replaced_key_comes_after_the_inherited_ones() {
+        struct Relevel;
+        impl Plugin for Relevel {
+            const NAME: &'static str = "relevel";
+            const VERSION: &'static str = "1.0.0";
+            const SUMMARY: &'static str = "Sets `level`";
+            fn new(_: Config) -> Result<Self, ConfigError> {
+                Ok(Relevel)
+            }
+            fn process(&mut self, _: &Line<'_>, out: &mut Output<'_>) {
+                out.keep();
+                out.set_field("level", b"warn");
+            }
+        }
+        let out = Harness::<Relevel>::new("{}")
+            .unwrap()
+            .process([Input::new("x").field("level", "info").field("user", "bob")])
+            .unwrap();
+        assert_eq!(
+            out[0].fields,
+            [
+                ("user".to_string(), b"bob".to_vec()),
+                ("level".to_string(), b"warn".to_vec())
+            ]
+        );
     }
 
     /// Replaces "secret" with "[X]", like a tiny redactor.

@@ -39,10 +39,9 @@ mod select;
 use groups::Groups;
 use render::{Layout, Source};
 use sluice_plugin_sdk::{
-    Batch, BatchOutput, Config, ConfigError, ConfigKey, Line, Output, Plugin, Trailing, Wake,
-    clock, export_plugin,
+    Batch, BatchOutput, Config, ConfigError, ConfigKey, Line, Output, Period, Plugin, Trailing,
+    Wake, export_plugin,
 };
-use std::time::Duration;
 
 /// The default cap on the number of groups.
 pub(crate) const DEFAULT_MAX_GROUPS: u64 = 10_000;
@@ -53,14 +52,11 @@ pub struct Aggregate {
     layout: Layout,
     /// Whether input lines pass through.
     pass: bool,
-    /// Print the table this often, if at all.
-    interval: Option<Duration>,
+    /// When the next table is due, with `interval`; dirty when a line was aggregated since
+    /// the last table.
+    period: Period,
     /// Forget the groups after each interval's table.
     reset: bool,
-    /// When the next interval's table is due (monotonic nanoseconds); set by the first line.
-    next_at: Option<u64>,
-    /// Whether a line was aggregated since the last table.
-    dirty: bool,
     /// Whether an interval's table was printed.
     printed: bool,
 }
@@ -162,13 +158,7 @@ impl Plugin for Aggregate {
             "The most groups held; lines of further groups are counted, not aggregated.",
         )
         .default("10000"),
-        ConfigKey::new(
-            "report",
-            "string",
-            "Where the report goes: a file path (replaced whole each time) or `stderr`. \
-             Handled by the host.",
-        )
-        .default("\"stderr\""),
+        ConfigKey::REPORT,
     ];
 
     fn new(config: Config) -> Result<Self, ConfigError> {
@@ -177,10 +167,8 @@ impl Plugin for Aggregate {
             groups: settings.groups,
             layout: settings.layout,
             pass: settings.pass,
-            interval: settings.interval,
+            period: Period::new(settings.interval),
             reset: settings.reset,
-            next_at: None,
-            dirty: false,
             printed: false,
         })
     }
@@ -189,7 +177,7 @@ impl Plugin for Aggregate {
         // `process_batch` does the work; this serves callers of the per-line API.
         if !line.is_partial() {
             self.groups.add(line);
-            self.dirty = true;
+            self.period.touch();
         }
         if self.pass {
             out.keep();
@@ -203,45 +191,31 @@ impl Plugin for Aggregate {
         // A line's fields are on its last piece: aggregate each line once, there.
         for line in batch.lines().filter(|line| !line.is_partial()) {
             self.groups.add(&line);
-            self.dirty = true;
+            self.period.touch();
         }
-        if let Some(interval) = self.interval
-            && self.dirty
-            && self.next_at.is_none()
-        {
-            self.next_at = Some(clock::monotonic().saturating_add(nanos(interval)));
-        }
+        self.period.arm();
         Ok(())
     }
 
     fn wake(&self) -> Option<Wake> {
-        // The host ticks once the deadline of the latest answer passes, checking before each
-        // batch: asking for the time left (not the whole interval) keeps the deadline fixed
-        // while lines keep coming, so the table comes out on time under load too.
-        let next_at = self.next_at.filter(|_| self.dirty)?;
-        let left = next_at.saturating_sub(clock::monotonic());
-        Some(Wake::after(Duration::from_nanos(left)))
+        // The time left, not the whole interval: the table comes out on time under load too.
+        self.period.wake()
     }
 
     fn tick(&mut self, out: &mut Trailing) -> Result<(), String> {
-        let Some(interval) = self.interval else {
-            return Ok(());
-        };
-        if self.dirty {
+        if self.period.tick() {
             self.print(out);
             self.printed = true;
-            self.dirty = false;
             if self.reset {
                 self.groups.clear();
             }
         }
-        self.next_at = Some(clock::monotonic().saturating_add(nanos(interval)));
         Ok(())
     }
 
     fn finish(&mut self, out: &mut Trailing) -> Result<(), String> {
         // With `reset`, a table of nothing new since the last interval's would be empty.
-        if !(self.reset && self.printed && !self.dirty) {
+        if !(self.reset && self.printed && !self.period.is_dirty()) {
             self.print(out);
         }
         if let Some(summary) = self.summary() {
@@ -249,11 +223,6 @@ impl Plugin for Aggregate {
         }
         Ok(())
     }
-}
-
-/// A duration in nanoseconds, saturating.
-fn nanos(d: Duration) -> u64 {
-    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 export_plugin!(Aggregate);

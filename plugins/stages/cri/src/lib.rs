@@ -11,9 +11,9 @@
 //! one line when its `F` line arrives, separately for each input and stream (stdout and stderr
 //! interleave). Lines that are not CRI pass unchanged.
 //!
-//! A tour: `parse.rs` reads a line's header; `merge.rs` holds the messages being merged and
-//! their limits; this file decides, line by line, what goes out, including for the pieces of
-//! over-long lines (see [`Long`]).
+//! A tour: `parse.rs` reads a line's header; the SDK's [`Merges`] holds the messages being
+//! merged, and `merge.rs` their limits; this file decides, line by line, what goes out,
+//! including for the pieces of over-long lines (see [`Long`]).
 //!
 //! Where merged lines go: a merge is emitted at the line that completes it (its `F` line, or
 //! the `P` line that reaches a limit), made from that line. Merges still open at the end are
@@ -24,22 +24,18 @@
 mod merge;
 mod parse;
 
-use merge::{Limits, Merge, Merges, cut};
-use parse::{Cri, Stream, parse};
+use merge::{Limits, append, cut};
+use parse::{Cri, parse};
+use sluice_plugin_sdk::merge::{Merges, Stream};
 use sluice_plugin_sdk::{
     Batch, BatchOutput, Config, ConfigError, ConfigKey, Line, Output, Plugin, Trailing,
     export_plugin,
 };
 
-/// The field that gets the stream.
-const STREAM: &str = "stream";
-
 /// A cri stage.
 pub struct CriStage {
     limits: Limits,
     merges: Merges,
-    /// The source of the batch being processed.
-    source: String,
     /// While the pieces of an over-long line arrive: what its first piece decided.
     long: Option<Long>,
 }
@@ -116,16 +112,12 @@ impl Plugin for CriStage {
                 truncate,
             },
             merges: Merges::default(),
-            source: String::new(),
             long: None,
         })
     }
 
     fn process_batch(&mut self, batch: &Batch<'_>, out: &mut BatchOutput) -> Result<(), String> {
-        if self.source != batch.source() {
-            self.source.clear();
-            self.source.push_str(batch.source());
-        }
+        self.merges.set_source(batch.source());
         for line in batch.lines() {
             self.process(&line, &mut out.line(&line));
         }
@@ -140,8 +132,7 @@ impl Plugin for CriStage {
                     stream, timestamp, ..
                 } = *long
                 {
-                    out.set_field(STREAM, stream.name().as_bytes());
-                    out.set_timestamp(timestamp);
+                    stream.label(out, timestamp);
                 }
                 self.long = None;
             }
@@ -165,11 +156,7 @@ impl Plugin for CriStage {
     }
 
     fn finish(&mut self, out: &mut Trailing) -> Result<(), String> {
-        for merge in self.merges.drain() {
-            out.push(&merge.bytes);
-            out.set_field(STREAM, merge.stream.name().as_bytes());
-            out.set_timestamp(merge.timestamp);
-        }
+        self.merges.finish(out);
         Ok(())
     }
 }
@@ -177,12 +164,11 @@ impl Plugin for CriStage {
 impl CriStage {
     /// A complete CRI line: goes out alone, or joins its stream's merge.
     fn cri_line(&mut self, cri: Cri<'_>, out: &mut Output<'_>) {
-        let open = self.merges.find(&self.source, cri.stream);
+        let open = self.merges.find(cri.stream);
         let Some(index) = open.or_else(|| cri.partial.then(|| self.open(&cri, out))) else {
             // The common case: a full line, no merge open.
             out.emit(cri.message);
-            out.set_field(STREAM, cri.stream.name().as_bytes());
-            out.set_timestamp(cri.timestamp);
+            cri.stream.label(out, cri.timestamp);
             return;
         };
         let limits = self.limits;
@@ -195,22 +181,22 @@ impl CriStage {
         if overflows {
             // Without truncation, the merge goes out before it would pass the size limit, and
             // this piece starts the next one.
-            emit(self.merges.remove(index), out, false);
+            self.merges.remove(index).emit(out, false);
             index = self.open(&cri, out);
         }
         let merge = self.merges.get_mut(index);
-        merge.append(cri.message, &limits);
+        append(merge, cri.message, &limits);
         if !cri.partial || merge.pieces >= limits.max_pieces {
-            emit(self.merges.remove(index), out, false);
+            self.merges.remove(index).emit(out, false);
         }
     }
 
     /// Opens a merge for `cri`'s stream, flushing the oldest merge (detached, at this line)
     /// when too many are open; returns its index.
     fn open(&mut self, cri: &Cri<'_>, out: &mut Output<'_>) -> usize {
-        let (index, evicted) = self.merges.open(&self.source, cri.stream, cri.timestamp);
+        let (index, evicted) = self.merges.open(cri.stream, cri.timestamp);
         if let Some(merge) = evicted {
-            emit(merge, out, true);
+            merge.emit(out, true);
         }
         index
     }
@@ -218,10 +204,7 @@ impl CriStage {
     /// The first piece of an over-long CRI line: writes the merge so far (if any) and the
     /// piece's message.
     fn start_long(&mut self, cri: Cri<'_>, out: &mut Output<'_>) -> Long {
-        let merge = self
-            .merges
-            .find(&self.source, cri.stream)
-            .map(|i| self.merges.remove(i));
+        let merge = self.merges.find(cri.stream).map(|i| self.merges.remove(i));
         let timestamp = merge.as_ref().map_or(cri.timestamp, |m| m.timestamp);
         let held: &[u8] = merge.as_ref().map_or(&[], |m| &m.bytes);
         let mut room = if merge.is_some() || cri.partial {
@@ -267,18 +250,6 @@ fn take<'a>(room: &mut Option<usize>, bytes: &'a [u8]) -> &'a [u8] {
     let n = cut(bytes, *left);
     *left = if n < bytes.len() { 0 } else { *left - n };
     &bytes[..n]
-}
-
-/// Writes a merged message as a line at `out`'s place, with its stream and first timestamp;
-/// `detached` when it owes nothing to that line (it is from another input or stream).
-fn emit(merge: Merge, out: &mut Output<'_>, detached: bool) {
-    if detached {
-        out.emit_detached(&merge.bytes);
-    } else {
-        out.emit(&merge.bytes);
-    }
-    out.set_field(STREAM, merge.stream.name().as_bytes());
-    out.set_timestamp(merge.timestamp);
 }
 
 export_plugin!(CriStage);

@@ -11,21 +11,7 @@
 //! The message is everything after the space that follows the tags, and is empty when the line
 //! ends right after them. A line that does not have this shape is not CRI.
 
-/// The stream a CRI line was written to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Stream {
-    Stdout,
-    Stderr,
-}
-
-impl Stream {
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Stream::Stdout => "stdout",
-            Stream::Stderr => "stderr",
-        }
-    }
-}
+use sluice_plugin_sdk::merge::Stream;
 
 /// A parsed CRI line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -2,6 +2,7 @@
 //! harness.
 
 use super::*;
+use sluice_plugin_sdk::merge::MAX_OPEN;
 use sluice_plugin_sdk::testing::{Emitted, Harness, Input, config_error, describe};
 
 /// 2024-10-10T13:55:36.000000001Z in nanoseconds.
@@ -237,7 +238,7 @@ fn merges_are_kept_apart_per_input() {
 #[test]
 fn too_many_open_merges_flush_the_oldest_detached() {
     let mut s = stage("{}");
-    for i in 0..merge::MAX_MERGES {
+    for i in 0..MAX_OPEN {
         s.set_source(&format!("{i}.log"));
         assert!(
             s.process([cri(0, "stdout", "P", &format!("held {i}"))])
@@ -256,7 +257,7 @@ fn too_many_open_merges_flush_the_oldest_detached() {
         "it owes nothing to the line it goes out at"
     );
     assert_eq!(out[0].field("pod"), None);
-    assert_eq!(s.finish().unwrap().len(), merge::MAX_MERGES);
+    assert_eq!(s.finish().unwrap().len(), MAX_OPEN);
 }
 
 #[test]

@@ -28,6 +28,7 @@
 //! boundary is still removed whole; it is reset at the end of each complete line.
 
 use memchr::{memchr2, memchr3};
+use sluice_plugin_sdk::Sink;
 
 const ESC: u8 = 0x1b;
 /// The first byte of U+0080–U+00BF in UTF-8, among them the C1 controls.
@@ -54,26 +55,6 @@ pub enum State {
     StringEscape,
     /// After `0xC2` inside a control string: `0x9C` completes U+009C (ST).
     StringC2,
-}
-
-/// Where stripped text goes.
-pub trait Sink {
-    /// Appends bytes.
-    fn put(&mut self, bytes: &[u8]);
-}
-
-impl Sink for sluice_plugin_sdk::LineBuf<'_> {
-    #[inline]
-    fn put(&mut self, bytes: &[u8]) {
-        self.extend_from_slice(bytes);
-    }
-}
-
-impl Sink for Vec<u8> {
-    #[inline]
-    fn put(&mut self, bytes: &[u8]) {
-        self.extend_from_slice(bytes);
-    }
 }
 
 /// The state a C1 introducer (the byte after `0xC2`) opens, if `byte` is one.

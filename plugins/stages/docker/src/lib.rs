@@ -13,25 +13,22 @@
 //! the message arrives, separately for each input and stream. Lines that are not Docker lines
 //! pass unchanged.
 //!
-//! A tour: `parse.rs` checks a line and finds its members without allocating; `merge.rs`
-//! holds the messages being merged; this file decides what goes out. A merge goes out at the
-//! entry that completes it (or the one that reaches `max_partial_lines`), made from that line;
-//! merges still open at the end go out from `finish`; a merge pushed out because too many are
-//! open goes out detached, at the line that pushed it out. Either way it gets the stream and
-//! the timestamp of its first entry.
+//! A tour: `parse.rs` checks a line and finds its members without allocating; the SDK's
+//! [`Merges`] holds the messages being merged; this file decides what goes out. A merge goes
+//! out at the entry that completes it (or the one that reaches `max_partial_lines`), made from
+//! that line; merges still open at the end go out from `finish`; a merge pushed out because
+//! too many are open goes out detached, at the line that pushed it out. Either way it gets the
+//! stream and the timestamp of its first entry.
 
-mod merge;
 mod parse;
 
-use merge::{Merge, Merges};
-use parse::{Docker, ends_with_newline, parse, unescape};
+use parse::{Docker, ends_with_newline, parse};
+use sluice_plugin_sdk::json::unescape;
+use sluice_plugin_sdk::merge::Merges;
 use sluice_plugin_sdk::{
-    Batch, BatchOutput, Config, ConfigError, ConfigKey, Line, Output, Plugin, Trailing,
-    export_plugin,
+    Batch, BatchOutput, Config, ConfigError, ConfigKey, Line, LongLine, Output, Piece, Plugin,
+    Trailing, export_plugin,
 };
-
-/// The field that gets the stream.
-const STREAM: &str = "stream";
 
 /// A docker stage.
 pub struct DockerStage {
@@ -39,10 +36,8 @@ pub struct DockerStage {
     /// The most entries merged into one line (>= 1).
     max_pieces: u64,
     merges: Merges,
-    /// The source of the batch being processed.
-    source: String,
     /// Whether the pieces of an over-long line are arriving (one was seen, the last was not).
-    in_long_line: bool,
+    long_line: LongLine,
 }
 
 impl Plugin for DockerStage {
@@ -80,16 +75,12 @@ impl Plugin for DockerStage {
             merge_partial,
             max_pieces,
             merges: Merges::default(),
-            source: String::new(),
-            in_long_line: false,
+            long_line: LongLine::new(),
         })
     }
 
     fn process_batch(&mut self, batch: &Batch<'_>, out: &mut BatchOutput) -> Result<(), String> {
-        if self.source != batch.source() {
-            self.source.clear();
-            self.source.push_str(batch.source());
-        }
+        self.merges.set_source(batch.source());
         for line in batch.lines() {
             self.process(&line, &mut out.line(&line));
         }
@@ -98,8 +89,7 @@ impl Plugin for DockerStage {
 
     fn process(&mut self, line: &Line<'_>, out: &mut Output<'_>) {
         // The pieces of an over-long line cannot be parsed: they pass unchanged.
-        if line.is_partial() || self.in_long_line {
-            self.in_long_line = line.is_partial();
+        if self.long_line.next(line) != Piece::Whole {
             out.keep();
             return;
         }
@@ -110,11 +100,7 @@ impl Plugin for DockerStage {
     }
 
     fn finish(&mut self, out: &mut Trailing) -> Result<(), String> {
-        for merge in self.merges.drain() {
-            out.push(&merge.bytes);
-            out.set_field(STREAM, merge.stream.name().as_bytes());
-            out.set_timestamp(merge.timestamp);
-        }
+        self.merges.finish(out);
         Ok(())
     }
 }
@@ -122,7 +108,7 @@ impl Plugin for DockerStage {
 impl DockerStage {
     fn docker_line(&mut self, docker: Docker<'_>, out: &mut Output<'_>) {
         let complete = !self.merge_partial || ends_with_newline(docker.log);
-        let open = self.merges.find(&self.source, docker.stream);
+        let open = self.merges.find(docker.stream);
         let index = match open {
             Some(index) => index,
             None if complete => {
@@ -133,16 +119,13 @@ impl DockerStage {
                         buf.truncate(buf.len() - 1);
                     }
                 });
-                out.set_field(STREAM, docker.stream.name().as_bytes());
-                out.set_timestamp(docker.timestamp);
+                docker.stream.label(out, docker.timestamp);
                 return;
             }
             None => {
-                let (index, evicted) =
-                    self.merges
-                        .open(&self.source, docker.stream, docker.timestamp);
+                let (index, evicted) = self.merges.open(docker.stream, docker.timestamp);
                 if let Some(merge) = evicted {
-                    emit(merge, out, true);
+                    merge.emit(out, true);
                 }
                 index
             }
@@ -155,21 +138,9 @@ impl DockerStage {
             if complete && merge.bytes.ends_with(b"\n") {
                 merge.bytes.pop();
             }
-            emit(merge, out, false);
+            merge.emit(out, false);
         }
     }
-}
-
-/// Writes a merged message as a line at `out`'s place, with its stream and first timestamp;
-/// `detached` when it owes nothing to that line (it is from another input or stream).
-fn emit(merge: Merge, out: &mut Output<'_>, detached: bool) {
-    if detached {
-        out.emit_detached(&merge.bytes);
-    } else {
-        out.emit(&merge.bytes);
-    }
-    out.set_field(STREAM, merge.stream.name().as_bytes());
-    out.set_timestamp(merge.timestamp);
 }
 
 export_plugin!(DockerStage);

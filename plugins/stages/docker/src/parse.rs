@@ -4,25 +4,12 @@
 //! The line must be one JSON object holding `log` (a string), `stream` (`"stdout"` or
 //! `"stderr"`) and `time` (an RFC 3339 string, parsed with jiff); other members (`attrs`) are
 //! validated and ignored, and a later duplicate key wins. Anything else is not a Docker line.
-//! The JSON is checked strictly (RFC 8259), except that bytes that are not UTF-8 are accepted
-//! inside strings. Nothing is allocated: `log` is returned still escaped, to be unescaped
-//! straight into the output line.
+//! The JSON is checked strictly by the SDK's scanner (RFC 8259), except that bytes that are not
+//! UTF-8 are accepted inside strings. Nothing is allocated: `log` is returned still escaped,
+//! to be unescaped (with the SDK's `unescape`) straight into the output line.
 
-/// The stream a Docker line was written to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Stream {
-    Stdout,
-    Stderr,
-}
-
-impl Stream {
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Stream::Stdout => "stdout",
-            Stream::Stderr => "stderr",
-        }
-    }
-}
+use sluice_plugin_sdk::json::Scanner;
+use sluice_plugin_sdk::merge::Stream;
 
 /// A parsed Docker line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,40 +26,28 @@ const MAX_DEPTH: u32 = 64;
 
 /// Parses `line` as a Docker json-file line.
 pub(crate) fn parse(line: &[u8]) -> Option<Docker<'_>> {
-    let mut s = Scanner { doc: line, pos: 0 };
+    let mut s = Scanner::new(line).with_max_depth(MAX_DEPTH);
     s.ws();
-    s.eat(b'{')?;
-    s.ws();
-    let (mut log, mut stream, mut time) = (None, None, None);
-    if s.eat(b'}').is_none() {
-        loop {
-            let key = s.string()?;
-            s.ws();
-            s.eat(b':')?;
-            s.ws();
-            match key {
-                b"log" => log = Some(s.string()?),
-                b"stream" => stream = Some(s.string()?),
-                b"time" => time = Some(s.string()?),
-                _ => s.skip_value(0)?,
-            }
-            s.ws();
-            match s.next()? {
-                b',' => s.ws(),
-                b'}' => break,
-                _ => return None,
-            }
-        }
-    }
-    s.ws();
-    if s.pos != line.len() {
+    if !s.eat(b'{') {
         return None;
     }
-    let stream = match stream? {
-        b"stdout" => Stream::Stdout,
-        b"stderr" => Stream::Stderr,
-        _ => return None,
-    };
+    let (mut log, mut stream, mut time) = (None, None, None);
+    s.members(|s, key| {
+        let slot = match &line[key.contents] {
+            b"log" => &mut log,
+            b"stream" => &mut stream,
+            b"time" => &mut time,
+            _ => return s.skip_value(0),
+        };
+        *slot = Some(&line[s.string()?.contents]);
+        Ok(())
+    })
+    .ok()?;
+    s.ws();
+    if !s.at_end() {
+        return None;
+    }
+    let stream = Stream::from_name(stream?)?;
     let time: jiff::Timestamp = std::str::from_utf8(time?).ok()?.parse().ok()?;
     Some(Docker {
         log: log?,
@@ -99,180 +74,10 @@ pub(crate) fn ends_with_newline(raw: &[u8]) -> bool {
     before % 2 == 0
 }
 
-/// Appends the unescaped contents of a JSON string (validated by [`parse`]) to `out`. A `\u`
-/// escape of a lone surrogate becomes U+FFFD.
-pub(crate) fn unescape<O>(raw: &[u8], out: &mut O)
-where
-    O: Extend<u8> + for<'b> Extend<&'b u8>,
-{
-    let mut i = 0;
-    while i < raw.len() {
-        let run = memchr::memchr(b'\\', &raw[i..]).map_or(raw.len(), |n| i + n);
-        out.extend(&raw[i..run]);
-        if run + 1 >= raw.len() {
-            return;
-        }
-        i = run + 2;
-        let byte = match raw[run + 1] {
-            b'b' => 0x08,
-            b'f' => 0x0c,
-            b'n' => b'\n',
-            b'r' => b'\r',
-            b't' => b'\t',
-            b'u' => {
-                let unit = hex4(raw, i).unwrap_or(0xfffd);
-                i += 4;
-                let mut c = char::from_u32(unit).unwrap_or('\u{fffd}');
-                if (0xd800..0xdc00).contains(&unit)
-                    && raw.get(i..i + 2) == Some(b"\\u")
-                    && let Some(low @ 0xdc00..0xe000) = hex4(raw, i + 2)
-                {
-                    let code = 0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00);
-                    c = char::from_u32(code).unwrap_or('\u{fffd}');
-                    i += 6;
-                }
-                let mut utf8 = [0; 4];
-                out.extend(c.encode_utf8(&mut utf8).as_bytes());
-                continue;
-            }
-            other => other, // '"', '\\', '/'
-        };
-        out.extend([byte]);
-    }
-}
-
-/// The 4 hex digits at `raw[at..]` as a number.
-fn hex4(raw: &[u8], at: usize) -> Option<u32> {
-    raw.get(at..at + 4)?.iter().try_fold(0u32, |n, &b| {
-        let d = (b as char).to_digit(16)?;
-        Some(n * 16 + d)
-    })
-}
-
-struct Scanner<'a> {
-    doc: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> Scanner<'a> {
-    fn peek(&self) -> Option<u8> {
-        self.doc.get(self.pos).copied()
-    }
-
-    fn next(&mut self) -> Option<u8> {
-        let b = self.peek()?;
-        self.pos += 1;
-        Some(b)
-    }
-
-    fn eat(&mut self, byte: u8) -> Option<()> {
-        (self.peek() == Some(byte)).then(|| self.pos += 1)
-    }
-
-    fn ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
-            self.pos += 1;
-        }
-    }
-
-    /// A string at the current position; returns its contents, still escaped.
-    fn string(&mut self) -> Option<&'a [u8]> {
-        self.eat(b'"')?;
-        let start = self.pos;
-        loop {
-            match self.next()? {
-                b'"' => return Some(&self.doc[start..self.pos - 1]),
-                b'\\' => match self.next()? {
-                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
-                    b'u' => {
-                        hex4(self.doc, self.pos)?;
-                        self.pos += 4;
-                    }
-                    _ => return None,
-                },
-                b if b < 0x20 => return None,
-                _ => {}
-            }
-        }
-    }
-
-    /// Skips any JSON value, checking it.
-    fn skip_value(&mut self, depth: u32) -> Option<()> {
-        match self.peek()? {
-            b'"' => self.string().map(|_| ()),
-            open @ (b'{' | b'[') => {
-                if depth >= MAX_DEPTH {
-                    return None;
-                }
-                let close = if open == b'{' { b'}' } else { b']' };
-                self.pos += 1;
-                self.ws();
-                if self.eat(close).is_some() {
-                    return Some(());
-                }
-                loop {
-                    if open == b'{' {
-                        self.string()?;
-                        self.ws();
-                        self.eat(b':')?;
-                        self.ws();
-                    }
-                    self.skip_value(depth + 1)?;
-                    self.ws();
-                    match self.next()? {
-                        b',' => self.ws(),
-                        b if b == close => return Some(()),
-                        _ => return None,
-                    }
-                }
-            }
-            b't' => self.word(b"true"),
-            b'f' => self.word(b"false"),
-            b'n' => self.word(b"null"),
-            _ => self.number(),
-        }
-    }
-
-    fn word(&mut self, word: &[u8]) -> Option<()> {
-        self.doc[self.pos..]
-            .starts_with(word)
-            .then(|| self.pos += word.len())
-    }
-
-    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`
-    fn number(&mut self) -> Option<()> {
-        self.eat(b'-');
-        match self.next()? {
-            b'0' => {}
-            b'1'..=b'9' => self.digits(0)?,
-            _ => return None,
-        }
-        if self.eat(b'.').is_some() {
-            self.digits(1)?;
-        }
-        if let Some(b'e' | b'E') = self.peek() {
-            self.pos += 1;
-            if let Some(b'+' | b'-') = self.peek() {
-                self.pos += 1;
-            }
-            self.digits(1)?;
-        }
-        Some(())
-    }
-
-    /// Skips digits; `None` when fewer than `min` were there.
-    fn digits(&mut self, min: usize) -> Option<()> {
-        let start = self.pos;
-        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
-            self.pos += 1;
-        }
-        (self.pos - start >= min).then_some(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sluice_plugin_sdk::json::unescape;
 
     #[test]
     fn parses_docker_lines() {
@@ -318,13 +123,6 @@ mod tests {
         assert!(!ends_with_newline(br"abc"));
         assert!(!ends_with_newline(br""));
         assert!(!ends_with_newline(br"\u000b"));
-    }
-
-    #[test]
-    fn unescapes() {
-        let mut out = Vec::new();
-        unescape(br#"a\"b\\c\/\b\f\n\r\t\u00e9\ud83d\ude00\ud800!"#, &mut out);
-        assert_eq!(out, "a\"b\\c/\x08\x0c\n\r\té😀\u{fffd}!".as_bytes());
     }
 
     /// Mutated lines never panic the parser, which accepts them exactly when serde_json finds

@@ -1,6 +1,7 @@
 //! Tests of the whole stage on Docker json-file log lines, run natively with the SDK's harness.
 
 use super::*;
+use sluice_plugin_sdk::merge::MAX_OPEN;
 use sluice_plugin_sdk::testing::{Emitted, Harness, Input, config_error, describe};
 
 /// 2024-10-10T13:55:36.000000001Z in nanoseconds.
@@ -187,18 +188,18 @@ fn merges_are_kept_apart_per_input_and_bounded() {
         .process([docker(1, "stdout", "web "), docker(2, "stdout", r"done\n")])
         .unwrap();
     assert_eq!(summary(&out), [line("web done", "stdout", at(1))]);
-    for i in 0..merge::MAX_MERGES {
+    for i in 0..MAX_OPEN {
         s.set_source(&format!("{i}.log"));
         let out = s.process([docker(3, "stderr", "held")]).unwrap();
         // Opening the 64th merge (63 + api's) pushes out the oldest: api's.
-        if i == merge::MAX_MERGES - 1 {
+        if i == MAX_OPEN - 1 {
             assert_eq!(summary(&out), [line("api ", "stdout", at(0))]);
             assert!(out[0].detached);
         } else {
             assert!(out.is_empty(), "{i}");
         }
     }
-    assert_eq!(s.finish().unwrap().len(), merge::MAX_MERGES);
+    assert_eq!(s.finish().unwrap().len(), MAX_OPEN);
 }
 
 #[test]

@@ -62,16 +62,7 @@ impl Conditions {
                 "only joins a list of several sources; remove it or list them in \"source\"",
             ));
         }
-        let longer_than = match config.raw("longer_than") {
-            None => None,
-            Some(serde_json::Value::String(s)) => {
-                Some(parse_size(s).map_err(|e| ConfigError::new("longer_than", e))?)
-            }
-            Some(_) => config.u64("longer_than").map_err(|mut e| {
-                e.message = format!("{}, or a size such as \"8KiB\"", e.message);
-                e
-            })?,
-        };
+        let longer_than = config.size("longer_than")?;
         let older_than = config
             .duration("older_than")?
             .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
@@ -164,52 +155,4 @@ fn joined<'a>(
         scratch.extend_from_slice(line.field(source)?);
     }
     Some(scratch)
-}
-
-/// Parses a size: a number of bytes with an optional unit, `B`, `K`/`KiB` (1024), `KB` (1000),
-/// `M`/`MiB`, `MB`, `G`/`GiB`, `GB`, in any case (`"8KiB"`, `"512"`, `"1.5MB"`).
-pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
-    let bad = || {
-        format!(
-            "{text:?} is not a size; write a number of bytes, optionally with a unit (B, K or \
-             KiB, KB, M or MiB, MB, G or GiB, GB), such as \"8KiB\""
-        )
-    };
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let number: f64 = text[..split].parse().map_err(|_| bad())?;
-    let unit = text[split..].trim().to_ascii_lowercase();
-    let multiple: f64 = match unit.as_str() {
-        "" | "b" => 1.0,
-        "k" | "kib" => 1024.0,
-        "kb" => 1e3,
-        "m" | "mib" => 1024.0 * 1024.0,
-        "mb" => 1e6,
-        "g" | "gib" => 1024.0 * 1024.0 * 1024.0,
-        "gb" => 1e9,
-        _ => return Err(bad()),
-    };
-    Ok((number * multiple).round() as u64)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_size("512"), Ok(512));
-        assert_eq!(parse_size("8KiB"), Ok(8192));
-        assert_eq!(parse_size("8k"), Ok(8192));
-        assert_eq!(parse_size("8KB"), Ok(8000));
-        assert_eq!(parse_size("1.5 MiB"), Ok(1_572_864));
-        assert_eq!(parse_size("2GB"), Ok(2_000_000_000));
-        assert_eq!(parse_size("10b"), Ok(10));
-        assert!(parse_size("KiB").unwrap_err().contains("not a size"));
-        assert!(parse_size("8 parsecs").is_err());
-        assert!(parse_size("").is_err());
-        assert!(parse_size("-1").is_err());
-    }
 }

@@ -28,8 +28,8 @@ mod conditions;
 
 use conditions::Conditions;
 use sluice_plugin_sdk::{
-    Batch, BatchOutput, Config, ConfigError, ConfigKey, Line, Output, Plugin, Trailing, clock,
-    export_plugin,
+    Batch, BatchOutput, Config, ConfigError, ConfigKey, Line, LongLine, Output, Plugin, Trailing,
+    clock, export_plugin,
 };
 
 /// A drop stage.
@@ -42,22 +42,18 @@ pub struct Drop {
     /// Lines dropped so far (an over-long line counts once).
     dropped: u64,
     /// While the pieces of an over-long line arrive: whether its first piece was dropped.
-    long_line: Option<bool>,
+    long_line: LongLine<bool>,
 }
 
 impl Drop {
     /// Drops or keeps `line`, whose batch was read at `now` (when `older_than` needs it).
     #[inline]
     fn handle(&mut self, line: &Line<'_>, now: i64, out: &mut Output<'_>) {
-        let drop = match self.long_line {
-            Some(drop) => drop,
-            None => {
-                let drop = self.conditions.hold(line, now);
-                self.dropped += u64::from(drop);
-                drop
-            }
-        };
-        self.long_line = line.is_partial().then_some(drop);
+        let drop = self.long_line.decide(line, || {
+            let drop = self.conditions.hold(line, now);
+            self.dropped += u64::from(drop);
+            drop
+        });
         if !drop {
             out.keep();
         }
@@ -121,12 +117,7 @@ impl Plugin for Drop {
             "The reason label of the dropped-lines count in the report.",
         )
         .default("\"drop_stage\""),
-        ConfigKey::new(
-            "report",
-            "string",
-            "Where the count of dropped lines goes at end of stream: a file path (replaced \
-             whole each time) or `stderr`. Handled by the host. By default, no report.",
-        ),
+        ConfigKey::REPORT_ON_REQUEST,
     ];
 
     fn new(config: Config) -> Result<Self, ConfigError> {
@@ -143,7 +134,7 @@ impl Plugin for Drop {
             reason,
             report,
             dropped: 0,
-            long_line: None,
+            long_line: LongLine::new(),
         })
     }
 

@@ -44,9 +44,10 @@ fn set_adds_and_replaces_with_string_values() {
     );
     assert_eq!(
         got,
+        // A key set again moves to where it was last set, as in the host.
         pairs(&[
-            ("status", "500"),
             ("level", "info"),
+            ("status", "500"),
             ("env", "prod"),
             ("empty", "")
         ])

@@ -38,7 +38,7 @@ mod tests;
 use before::Before;
 use regex::bytes::Regex;
 use sluice_plugin_sdk::{
-    Batch, BatchOutput, Config, ConfigError, ConfigKey, Line, Plugin, export_plugin,
+    Batch, BatchOutput, Config, ConfigError, ConfigKey, Line, LongLine, Plugin, export_plugin,
 };
 
 /// By default, the most bytes of before-context held from earlier batches.
@@ -77,7 +77,7 @@ pub struct Grep {
     /// How many more lines to print as after-context.
     after_left: usize,
     /// The fate of the over-long line whose pieces are arriving, if any.
-    long_line: Option<Fate>,
+    long_line: LongLine<Fate>,
 }
 
 impl Grep {
@@ -228,17 +228,17 @@ impl Plugin for Grep {
             last_printed: None,
             selected: 0,
             after_left: 0,
-            long_line: None,
+            long_line: LongLine::new(),
         })
     }
 
     fn process_batch(&mut self, batch: &Batch<'_>, out: &mut BatchOutput) -> Result<(), String> {
-        if self.done() && self.after_left == 0 && self.long_line.is_none() {
+        if self.done() && self.after_left == 0 && !self.long_line.continues() {
             return Ok(()); // nothing more will ever be printed
         }
         let lines: Vec<Line<'_>> = batch.lines().collect();
         for (i, line) in lines.iter().enumerate() {
-            match self.long_line {
+            let fate = match self.long_line.decision() {
                 // A later piece of an over-long line follows its first piece.
                 Some(fate) => {
                     match fate {
@@ -246,19 +246,15 @@ impl Plugin for Grep {
                         Fate::Pending => self.before.piece(line),
                         Fate::Dropped => {}
                     }
-                    if !line.is_partial() {
-                        self.long_line = None;
-                    }
+                    fate
                 }
                 None => {
                     let number = self.next_line;
                     self.next_line += 1;
-                    let fate = self.decide(&lines, i, number, out);
-                    if line.is_partial() {
-                        self.long_line = Some(fate);
-                    }
+                    self.decide(&lines, i, number, out)
                 }
-            }
+            };
+            self.long_line.advance(line, fate);
         }
         self.before.carry(&lines);
         Ok(())

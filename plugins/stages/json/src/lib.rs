@@ -11,9 +11,9 @@
 //!
 //! - `path.rs` parses the paths of `expressions` (a JMESPath subset: `a.b`, `a[0]`, `"a.b"`,
 //!   plus LogQL's `["a.b"]`) and compiles them into one trie;
-//! - `scan.rs` walks a line once, validating it and recording the byte span of each value a
-//!   path reaches (and of every top-level member, for `all`): no tree is built, nothing is
-//!   allocated per line;
+//! - `scan.rs` walks a line once with the SDK's JSON scanner, validating it and recording the
+//!   byte span of each value a path reaches (and of every top-level member, for `all`): no
+//!   tree is built, nothing is allocated per line;
 //! - `value.rs` turns a span into a field value: strings unescaped, numbers and booleans as
 //!   their JSON text, `null` as the empty string, objects and arrays as compact JSON text;
 //! - `report.rs` counts what happened to the lines and words the report made at the end;
@@ -32,8 +32,9 @@ mod value;
 use path::{Step, Trie};
 use report::Counts;
 use scan::{Failure, Found, Kind, Span, scan};
+use sluice_plugin_sdk::json::unescape;
 use sluice_plugin_sdk::{
-    Config, ConfigError, ConfigKey, Line, Output, Plugin, Trailing, export_plugin,
+    Config, ConfigError, ConfigKey, Line, LongLine, Output, Piece, Plugin, Trailing, export_plugin,
 };
 use std::fmt::Write as _;
 
@@ -56,7 +57,7 @@ pub struct Json {
     key_buf: Vec<u8>,
     reason: String,
     /// Whether the pieces of an over-long line are arriving (one was seen, the last was not).
-    in_long_line: bool,
+    long_line: LongLine,
     counts: Counts,
 }
 
@@ -96,13 +97,7 @@ impl Plugin for Json {
             "Set this field, on lines that could not be parsed, to a short reason (like \
              Loki's __error__).",
         ),
-        ConfigKey::new(
-            "report",
-            "string",
-            "Where the report goes: a file path (replaced whole each time) or `stderr`. Handled \
-             by the host.",
-        )
-        .default("\"stderr\""),
+        ConfigKey::REPORT,
     ];
 
     fn new(config: Config) -> Result<Self, ConfigError> {
@@ -170,7 +165,7 @@ impl Plugin for Json {
             value_buf: Vec::new(),
             key_buf: Vec::new(),
             reason: String::new(),
-            in_long_line: false,
+            long_line: LongLine::new(),
             counts: Counts::default(),
         })
     }
@@ -178,12 +173,12 @@ impl Plugin for Json {
     fn process(&mut self, line: &Line<'_>, out: &mut Output<'_>) {
         // The pieces of an over-long line before its last: its fields (and `source`) are on
         // the last piece, and a piece alone is not a document.
-        if line.is_partial() {
-            self.in_long_line = true;
+        let piece = self.long_line.next(line);
+        if !piece.ends() {
             out.keep();
             return;
         }
-        let long = std::mem::take(&mut self.in_long_line);
+        let long = piece == Piece::Last;
         self.counts.lines += 1;
         let doc = match &self.source {
             Some(field) => match line.field(field) {
@@ -253,9 +248,7 @@ impl Json {
     fn set_fields(&mut self, doc: &[u8], out: &mut Output<'_>) {
         if self.all {
             for member in &self.found.members {
-                let Some(name) = key_text(doc, member.key, &mut self.key_buf) else {
-                    continue;
-                };
+                let name = key_text(doc, member.key, &mut self.key_buf);
                 let value = value::field_value(doc, member.value, &mut self.value_buf);
                 if !name.is_empty() {
                     out.set_field(&name, value);
@@ -271,24 +264,17 @@ impl Json {
 }
 
 /// The text of a member's key: borrowed from `doc` when it holds no escape and is UTF-8, else
-/// unescaped into `buf`; bytes that are not UTF-8 become U+FFFD (field names are text). `None`
-/// only if the key cannot be unescaped, which a scanned key always can.
-fn key_text<'a>(
-    doc: &'a [u8],
-    key: Span,
-    buf: &'a mut Vec<u8>,
-) -> Option<std::borrow::Cow<'a, str>> {
+/// unescaped into `buf`; bytes that are not UTF-8 become U+FFFD (field names are text).
+fn key_text<'a>(doc: &'a [u8], key: Span, buf: &'a mut Vec<u8>) -> std::borrow::Cow<'a, str> {
     let bytes: &[u8] = match key.kind {
         Kind::String { escaped: true } => {
             buf.clear();
-            if !value::unescape(key.of(doc), buf) {
-                return None;
-            }
+            unescape(key.of(doc), buf);
             buf
         }
         _ => key.of(doc),
     };
-    Some(String::from_utf8_lossy(bytes))
+    String::from_utf8_lossy(bytes)
 }
 
 export_plugin!(Json);

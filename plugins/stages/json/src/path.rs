@@ -17,6 +17,7 @@
 //! non-negative. Anything else JMESPath has (wildcards, slices, filters, functions, pipes,
 //! negative indexes) is a configuration error.
 
+use sluice_plugin_sdk::json::unescape;
 use std::ops::Range;
 
 /// One step of a path: an object member or an array element.
@@ -135,7 +136,7 @@ fn quoted(bytes: &[u8], pos: usize) -> Result<(Vec<u8>, usize), String> {
         }
     }
     let mut key = Vec::new();
-    if !crate::value::unescape(&bytes[pos + 1..end], &mut key) {
+    if !unescape(&bytes[pos + 1..end], &mut key) {
         return Err(format!(
             "{path:?}: the quoted key at byte {pos} has an invalid escape; use JSON escapes \
              such as \\\" or \\u00e9"

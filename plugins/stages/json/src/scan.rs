@@ -1,20 +1,19 @@
 //! One pass over a JSON document: validates it and records where the wanted values are.
 //!
-//! The scanner never builds a tree and never allocates once its buffers have grown: it walks
-//! the bytes once, descending into the members and elements the [`Trie`] asks for, and records
-//! the byte span of each value a path ends at ([`Span`]). Top-level members can be collected
-//! too, for `all`. Turning a span into a field value (unescaping, compacting) is `value.rs`'s
-//! job, done only for the values actually extracted.
+//! The walk never builds a tree and never allocates once its buffers have grown: it reads the
+//! bytes once with the SDK's [`Scanner`], descending into the members and elements the
+//! [`Trie`] asks for and skipping the rest, and records the byte span of each value a path ends
+//! at ([`Span`]). Top-level members can be collected too, for `all`. Turning a span into a
+//! field value (unescaping, compacting) is `value.rs`'s job, done only for the values actually
+//! extracted.
 //!
-//! The grammar is RFC 8259's, strictly (no comments, trailing commas, single quotes, `NaN`),
-//! with one leniency: bytes that are not valid UTF-8 are accepted inside strings (and kept as
-//! they are), so one bad byte does not cost a whole line its fields. Nesting deeper than
-//! [`MAX_DEPTH`] is an error, which bounds the recursion.
+//! The grammar is the scanner's: RFC 8259's, strictly (no comments, trailing commas, single
+//! quotes, `NaN`), with one leniency: bytes that are not valid UTF-8 are accepted inside
+//! strings (and kept as they are), so one bad byte does not cost a whole line its fields.
+//! Nesting deeper than [`MAX_DEPTH`] is an error, which bounds the recursion.
 
 use crate::path::Trie;
-
-/// How deep objects and arrays may nest (serde_json's default limit too).
-pub(crate) const MAX_DEPTH: u32 = 128;
+use sluice_plugin_sdk::json::{Invalid, MAX_DEPTH, Scanner, StringSpan, unescape};
 
 /// What a value is, as far as writing it as a field goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,6 +44,17 @@ impl Span {
     pub(crate) fn of<'a>(&self, doc: &'a [u8]) -> &'a [u8] {
         &doc[self.start..self.end]
     }
+
+    /// The span of a string's contents.
+    fn string(string: StringSpan) -> Span {
+        Span {
+            start: string.contents.start,
+            end: string.contents.end,
+            kind: Kind::String {
+                escaped: string.escaped,
+            },
+        }
+    }
 }
 
 /// A member of the top-level object: its key (a string span) and value.
@@ -61,6 +71,15 @@ pub(crate) enum Failure {
     Invalid { at: usize, expected: &'static str },
     /// Valid JSON, but not an object.
     NotObject,
+}
+
+impl From<Invalid> for Failure {
+    fn from(e: Invalid) -> Failure {
+        Failure::Invalid {
+            at: e.at,
+            expected: e.expected,
+        }
+    }
 }
 
 /// What a scan fills in; reused from line to line.
@@ -85,106 +104,96 @@ pub(crate) fn scan(
     found.targets.clear();
     found.targets.resize(trie.nodes[0].subtree.end, None);
     found.members.clear();
-    let mut s = Scanner {
+    let mut s = Scanner::new(doc);
+    s.ws();
+    if s.peek() != Some(b'{') {
+        // Tell a valid non-object apart from garbage, for the report.
+        s.skip_value(0)?;
+        s.ws();
+        return Err(if s.at_end() {
+            Failure::NotObject
+        } else {
+            s.fail("the end of the line").into()
+        });
+    }
+    let mut walk = Walk {
         doc,
-        pos: 0,
         trie,
         found,
         members,
     };
+    walk.value(&mut s, Some(0), 0)?;
     s.ws();
-    if s.peek() != Some(b'{') {
-        // Tell a valid non-object apart from garbage, for the report.
-        s.value(None, 0)?;
-        s.ws();
-        return Err(if s.pos == doc.len() {
-            Failure::NotObject
-        } else {
-            s.fail("the end of the line")
-        });
-    }
-    s.value(Some(0), 0)?;
-    s.ws();
-    if s.pos != doc.len() {
-        return Err(s.fail("the end of the line"));
+    if !s.at_end() {
+        return Err(s.fail("the end of the line").into());
     }
     Ok(())
 }
 
-struct Scanner<'a, 'f> {
+/// What a walk records into, beside the cursor.
+struct Walk<'a, 'f> {
     doc: &'a [u8],
-    pos: usize,
     trie: &'a Trie,
     found: &'f mut Found,
     /// Whether to collect the top-level members.
     members: bool,
 }
 
-impl Scanner<'_, '_> {
-    fn peek(&self) -> Option<u8> {
-        self.doc.get(self.pos).copied()
-    }
-
-    fn fail(&self, expected: &'static str) -> Failure {
-        Failure::Invalid {
-            at: self.pos,
-            expected,
-        }
-    }
-
-    /// Skips whitespace.
-    fn ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
-            self.pos += 1;
-        }
-    }
-
-    /// Scans one value at the current position (after whitespace). `node` is the trie node
-    /// the value is at, if any path goes through it.
-    fn value(&mut self, node: Option<usize>, depth: u32) -> Result<Span, Failure> {
-        let start = self.pos;
-        let kind = match self.peek() {
+impl<'a> Walk<'a, '_> {
+    /// Scans one value at the cursor (after whitespace). `node` is the trie node the value is
+    /// at, if any path goes through it; a value no path goes through is only checked.
+    fn value(
+        &mut self,
+        s: &mut Scanner<'a>,
+        node: Option<usize>,
+        depth: u32,
+    ) -> Result<Span, Invalid> {
+        let start = s.pos();
+        let kind = match s.peek() {
             Some(b'{') => {
-                self.object(node, depth)?;
+                if depth >= MAX_DEPTH {
+                    return Err(s.fail("less deeply nested objects"));
+                }
+                s.bump();
+                self.object(s, node, depth)?;
                 Kind::Container
             }
             Some(b'[') => {
-                self.array(node, depth)?;
+                if depth >= MAX_DEPTH {
+                    return Err(s.fail("less deeply nested arrays"));
+                }
+                s.bump();
+                self.array(s, node, depth)?;
                 Kind::Container
             }
             Some(b'"') => {
-                let (contents, escaped) = self.string()?;
-                let span = Span {
-                    start: contents.start,
-                    end: contents.end,
-                    kind: Kind::String { escaped },
-                };
+                let span = Span::string(s.string_at_quote()?);
                 if let Some(n) = node {
                     self.record(n, span);
                 }
                 return Ok(span);
             }
             Some(b't') => {
-                self.word(b"true")?;
+                s.word(b"true")?;
                 Kind::Literal
             }
             Some(b'f') => {
-                self.word(b"false")?;
+                s.word(b"false")?;
                 Kind::Literal
             }
             Some(b'n') => {
-                self.word(b"null")?;
+                s.word(b"null")?;
                 Kind::Null
             }
             Some(b'-' | b'0'..=b'9') => {
-                self.number()?;
+                s.number()?;
                 Kind::Literal
             }
-            _ => return Err(self.fail("a value")),
+            _ => return Err(s.fail("a value")),
         };
         let span = Span {
             start,
-            end: self.pos,
+            end: s.pos(),
             kind,
         };
         if let Some(n) = node {
@@ -200,74 +209,43 @@ impl Scanner<'_, '_> {
         }
     }
 
-    fn object(&mut self, node: Option<usize>, depth: u32) -> Result<(), Failure> {
-        if depth >= MAX_DEPTH {
-            return Err(self.fail("less deeply nested objects"));
-        }
-        self.pos += 1; // '{'
-        self.ws();
-        if self.peek() == Some(b'}') {
-            self.pos += 1;
-            return Ok(());
-        }
+    /// The members of an object whose `{` was read.
+    fn object(
+        &mut self,
+        s: &mut Scanner<'a>,
+        node: Option<usize>,
+        depth: u32,
+    ) -> Result<(), Invalid> {
         let descend = node.filter(|&n| !self.trie.nodes[n].keys.is_empty());
         let collect = self.members && depth == 0;
-        loop {
-            if self.peek() != Some(b'"') {
-                return Err(self.fail("a key in quotes"));
-            }
-            let (key, escaped) = self.string()?;
-            self.ws();
-            if self.peek() != Some(b':') {
-                return Err(self.fail("':'"));
-            }
-            self.pos += 1;
-            self.ws();
-            let child = descend.and_then(|n| self.member_child(n, key.start, key.end, escaped));
+        if descend.is_none() && !collect {
+            return s.members(|s, _| s.skip_value(depth + 1));
+        }
+        s.members(|s, key| {
+            let child = descend.and_then(|n| self.member_child(n, &key));
             if let Some(c) = child {
                 // A later duplicate key replaces what an earlier one resolved.
                 for t in self.trie.nodes[c].subtree.clone() {
                     self.found.targets[t] = None;
                 }
             }
-            let value = self.value(child, depth + 1)?;
+            let value = self.value(s, child, depth + 1)?;
             if collect {
                 self.found.members.push(Member {
-                    key: Span {
-                        start: key.start,
-                        end: key.end,
-                        kind: Kind::String { escaped },
-                    },
+                    key: Span::string(key),
                     value,
                 });
             }
-            self.ws();
-            match self.peek() {
-                Some(b',') => {
-                    self.pos += 1;
-                    self.ws();
-                }
-                Some(b'}') => {
-                    self.pos += 1;
-                    return Ok(());
-                }
-                _ => return Err(self.fail("',' or '}'")),
-            }
-        }
+            Ok(())
+        })
     }
 
-    /// The child of `node` for the key at `start..end`.
-    fn member_child(
-        &mut self,
-        node: usize,
-        start: usize,
-        end: usize,
-        escaped: bool,
-    ) -> Option<usize> {
-        let raw = &self.doc[start..end];
-        let key: &[u8] = if escaped {
+    /// The child of `node` for the member key `key`.
+    fn member_child(&mut self, node: usize, key: &StringSpan) -> Option<usize> {
+        let raw = &self.doc[key.contents.clone()];
+        let key: &[u8] = if key.escaped {
             self.found.key.clear();
-            crate::value::unescape(raw, &mut self.found.key);
+            unescape(raw, &mut self.found.key);
             &self.found.key
         } else {
             raw
@@ -279,127 +257,22 @@ impl Scanner<'_, '_> {
             .map(|&(_, c)| c)
     }
 
-    fn array(&mut self, node: Option<usize>, depth: u32) -> Result<(), Failure> {
-        if depth >= MAX_DEPTH {
-            return Err(self.fail("less deeply nested arrays"));
-        }
-        self.pos += 1; // '['
-        self.ws();
-        if self.peek() == Some(b']') {
-            self.pos += 1;
-            return Ok(());
-        }
+    /// The elements of an array whose `[` was read.
+    fn array(
+        &mut self,
+        s: &mut Scanner<'a>,
+        node: Option<usize>,
+        depth: u32,
+    ) -> Result<(), Invalid> {
         let trie = self.trie;
         let indexes = node.map_or(&[][..], |n| &trie.nodes[n].indexes[..]);
-        let mut index = 0;
-        loop {
+        if indexes.is_empty() {
+            return s.elements(|s, _| s.skip_value(depth + 1));
+        }
+        s.elements(|s, index| {
             let child = indexes.iter().find(|&&(i, _)| i == index).map(|&(_, c)| c);
-            self.value(child, depth + 1)?;
-            index += 1;
-            self.ws();
-            match self.peek() {
-                Some(b',') => {
-                    self.pos += 1;
-                    self.ws();
-                }
-                Some(b']') => {
-                    self.pos += 1;
-                    return Ok(());
-                }
-                _ => return Err(self.fail("',' or ']'")),
-            }
-        }
-    }
-
-    /// Scans a string at the current position (its opening quote); returns the span of its
-    /// contents and whether they hold an escape.
-    fn string(&mut self) -> Result<(std::ops::Range<usize>, bool), Failure> {
-        self.pos += 1; // '"'
-        let start = self.pos;
-        let mut escaped = false;
-        let doc = self.doc;
-        loop {
-            // The common bytes first, in a tight loop.
-            while let Some(&b) = doc.get(self.pos) {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
-                self.pos += 1;
-            }
-            match self.peek() {
-                Some(b'"') => {
-                    let end = self.pos;
-                    self.pos += 1;
-                    return Ok((start..end, escaped));
-                }
-                Some(b'\\') => {
-                    escaped = true;
-                    self.pos += 1;
-                    match self.peek() {
-                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
-                            self.pos += 1
-                        }
-                        Some(b'u') => {
-                            self.pos += 1;
-                            for _ in 0..4 {
-                                if !self.peek().is_some_and(|b| b.is_ascii_hexdigit()) {
-                                    return Err(self.fail("4 hex digits after \\u"));
-                                }
-                                self.pos += 1;
-                            }
-                        }
-                        _ => return Err(self.fail("an escape such as \\n or \\u00e9")),
-                    }
-                }
-                Some(_) => return Err(self.fail("no control character in a string")),
-                None => return Err(self.fail("the closing quote")),
-            }
-        }
-    }
-
-    fn word(&mut self, word: &'static [u8]) -> Result<(), Failure> {
-        if self.doc[self.pos..].starts_with(word) {
-            self.pos += word.len();
-            Ok(())
-        } else {
-            Err(self.fail("a value"))
-        }
-    }
-
-    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`
-    fn number(&mut self) -> Result<(), Failure> {
-        if self.peek() == Some(b'-') {
-            self.pos += 1;
-        }
-        match self.peek() {
-            Some(b'0') => self.pos += 1,
-            Some(b'1'..=b'9') => self.digits(),
-            _ => return Err(self.fail("a digit")),
-        }
-        if self.peek() == Some(b'.') {
-            self.pos += 1;
-            if !self.peek().is_some_and(|b| b.is_ascii_digit()) {
-                return Err(self.fail("a digit after '.'"));
-            }
-            self.digits();
-        }
-        if let Some(b'e' | b'E') = self.peek() {
-            self.pos += 1;
-            if let Some(b'+' | b'-') = self.peek() {
-                self.pos += 1;
-            }
-            if !self.peek().is_some_and(|b| b.is_ascii_digit()) {
-                return Err(self.fail("a digit in the exponent"));
-            }
-            self.digits();
-        }
-        Ok(())
-    }
-
-    fn digits(&mut self) {
-        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
-            self.pos += 1;
-        }
+            self.value(s, child, depth + 1).map(drop)
+        })
     }
 }
 

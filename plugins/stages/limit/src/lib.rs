@@ -46,8 +46,8 @@ mod tests;
 use bucket::{Buckets, Rate};
 use queue::Queue;
 use sluice_plugin_sdk::{
-    Batch, BatchOutput, Config, ConfigError, ConfigKey, Line, Plugin, Trailing, Wake, clock,
-    export_plugin,
+    Batch, BatchOutput, Config, ConfigError, ConfigKey, Line, LongLine, Plugin, Trailing, Wake,
+    clock, export_plugin,
 };
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -71,7 +71,7 @@ pub struct Limit {
     queue: Queue,
     max_queue: usize,
     /// While the pieces of an over-long line arrive: whether it passes.
-    long_line: Option<bool>,
+    long_line: LongLine<bool>,
     /// Lines seen; the pieces of a line count once.
     lines: u64,
     /// Lines dropped over the rate (drop mode).
@@ -204,13 +204,7 @@ impl Plugin for Limit {
              counted.",
         )
         .default("10000"),
-        ConfigKey::new(
-            "report",
-            "string",
-            "Where the report goes: a file path (replaced whole each time) or `stderr`. Handled \
-             by the host.",
-        )
-        .default("\"stderr\""),
+        ConfigKey::REPORT,
     ];
 
     fn new(config: Config) -> Result<Self, ConfigError> {
@@ -251,7 +245,7 @@ impl Plugin for Limit {
             buckets,
             queue: Queue::new(max_queue),
             max_queue,
-            long_line: None,
+            long_line: LongLine::new(),
             lines: 0,
             dropped: 0,
             overflowed: 0,
@@ -262,13 +256,11 @@ impl Plugin for Limit {
     fn process_batch(&mut self, batch: &Batch<'_>, out: &mut BatchOutput) -> Result<(), String> {
         let now = clock::monotonic();
         for line in batch.lines() {
-            if let Some(passes) = self.long_line {
+            if let Some(passes) = self.long_line.decision() {
                 if passes {
                     out.keep(&line);
                 }
-                if !line.is_partial() {
-                    self.long_line = None;
-                }
+                self.long_line.advance(&line, passes);
                 continue;
             }
             self.lines += 1;
@@ -284,9 +276,7 @@ impl Plugin for Limit {
                 self.delay(&line, now, out);
                 true // only read for a first piece, which always passes in delay mode
             };
-            if line.is_partial() {
-                self.long_line = Some(passes);
-            }
+            self.long_line.advance(&line, passes);
         }
         self.wake = self.next_wake(now);
         Ok(())

@@ -9,12 +9,15 @@
 //! `scan.rs` splits the text into pairs without allocating (its module docs give the grammar,
 //! which never fails: what is not a pair is skipped); this file decides which pairs become
 //! fields (all, or those `mapping` names, renamed) and handles the pieces of over-long lines.
-//! Values are bytes: a quoted value is unescaped, anything else is copied as it is, including
-//! bytes that are not UTF-8. Keys become field names, so a key that is not UTF-8 is skipped.
+//! Values are bytes: a quoted value is unescaped (its escapes are JSON's: the SDK's
+//! `json::unescape` keeps a backslash that starts none), anything else is copied as it is,
+//! including bytes that are not UTF-8. Keys become field names, so a key that is not UTF-8 is
+//! skipped.
 
 mod scan;
 
-use scan::{Pair, Pairs, unescape};
+use scan::{Pair, Pairs};
+use sluice_plugin_sdk::json::unescape;
 use sluice_plugin_sdk::{Config, ConfigError, ConfigKey, Line, Output, Plugin, export_plugin};
 
 /// A logfmt stage.

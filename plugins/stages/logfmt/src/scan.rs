@@ -7,7 +7,8 @@
 //! - a key is a run of bytes above `b' '` other than `=` and `"`;
 //! - `key=value`: an unquoted value runs to the next separator and may hold `=` and `"`
 //!   (`url=/a?b=c` is one pair), go-logfmt would reject those;
-//! - `key="quoted value"`: the value runs to the next unescaped `"`; escapes are JSON's;
+//! - `key="quoted value"`: the value runs to the next unescaped `"`; escapes are JSON's
+//!   (undone by the SDK's `json::unescape`, which keeps a backslash that starts none);
 //! - `key=` has an empty value, and so has a bare `key`;
 //! - what is not a pair is skipped up to the next separator, taking a quoted string whole:
 //!   a token starting with `=` or `"` (`="x"`, `"just text"`), a key glued to a quote
@@ -149,70 +150,6 @@ impl<'a> Iterator for Pairs<'a> {
     }
 }
 
-/// Appends the unescaped contents of a quoted value to `out`. The escapes are JSON's (`\"`,
-/// `\\`, `\/`, `\b`, `\f`, `\n`, `\r`, `\t`, `\uXXXX` with surrogate pairs); any other
-/// backslash is kept as it is, and a `\u` escape of a lone surrogate becomes U+FFFD.
-pub(crate) fn unescape(raw: &[u8], out: &mut Vec<u8>) {
-    let mut i = 0;
-    while i < raw.len() {
-        let run = raw[i..]
-            .iter()
-            .position(|&b| b == b'\\')
-            .map_or(raw.len(), |n| i + n);
-        out.extend_from_slice(&raw[i..run]);
-        i = run;
-        if i == raw.len() {
-            return;
-        }
-        let byte = match raw.get(i + 1) {
-            Some(b'"') => b'"',
-            Some(b'\\') => b'\\',
-            Some(b'/') => b'/',
-            Some(b'b') => 0x08,
-            Some(b'f') => 0x0c,
-            Some(b'n') => b'\n',
-            Some(b'r') => b'\r',
-            Some(b't') => b'\t',
-            Some(b'u') if hex4(raw, i + 2).is_some() => {
-                let (c, len) = unicode_escape(raw, i);
-                let mut utf8 = [0; 4];
-                out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
-                i += len;
-                continue;
-            }
-            _ => {
-                out.push(b'\\');
-                i += 1;
-                continue;
-            }
-        };
-        out.push(byte);
-        i += 2;
-    }
-}
-
-/// The character of the `\uXXXX` escape at `raw[at..]` (followed by a low surrogate's escape
-/// when it is a high surrogate), and how many bytes it took.
-fn unicode_escape(raw: &[u8], at: usize) -> (char, usize) {
-    let unit = hex4(raw, at + 2).unwrap_or(0xfffd);
-    if (0xd800..0xdc00).contains(&unit)
-        && raw.get(at + 6..at + 8) == Some(b"\\u")
-        && let Some(low @ 0xdc00..0xe000) = hex4(raw, at + 8)
-    {
-        let c = 0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00);
-        return (char::from_u32(c).unwrap_or('\u{fffd}'), 12);
-    }
-    (char::from_u32(unit).unwrap_or('\u{fffd}'), 6)
-}
-
-/// The 4 hex digits at `raw[at..]` as a number.
-fn hex4(raw: &[u8], at: usize) -> Option<u32> {
-    raw.get(at..at + 4)?.iter().try_fold(0u32, |n, &b| {
-        let d = (b as char).to_digit(16)?;
-        Some(n * 16 + d)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,18 +217,5 @@ mod tests {
     fn pair_ends() {
         let ends: Vec<usize> = Pairs::new(br#"a=1 b="x" c"#).map(|p| p.end).collect();
         assert_eq!(ends, [3, 9, 11]);
-    }
-
-    #[test]
-    fn unescapes_quoted_values() {
-        let mut out = Vec::new();
-        unescape(
-            br#"a\"b\\c\/d\n\t\u00e9\ud83d\ude00 \x \ud800 end\"#,
-            &mut out,
-        );
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            "a\"b\\c/d\n\té😀 \\x \u{fffd} end\\"
-        );
     }
 }

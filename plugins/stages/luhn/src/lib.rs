@@ -27,7 +27,7 @@ mod scan;
 use scan::{Context, MAX_DIGITS, Scanner};
 pub use scan::{MIN_OVERLAP, luhn};
 use sluice_plugin_sdk::{
-    Config, ConfigError, ConfigKey, Line, LineBuf, Output, Plugin, export_plugin,
+    Config, ConfigError, ConfigKey, Line, LongLine, Output, Plugin, Sink, export_plugin,
 };
 
 /// The default replacement, Loki's.
@@ -40,7 +40,7 @@ pub struct Luhn {
     /// The field redacted instead of the line.
     source: Option<String>,
     /// Whether the last line seen was a partial window, so the next one continues it.
-    continues: bool,
+    long_line: LongLine,
     /// The card numbers of the current text (reused).
     spans: Vec<(usize, usize)>,
     /// A field's redacted value (reused).
@@ -49,7 +49,7 @@ pub struct Luhn {
 
 impl Luhn {
     /// Writes `text` with the spans found replaced.
-    fn write(spans: &[(usize, usize)], replacement: &[u8], text: &[u8], out: &mut impl Put) {
+    fn write(spans: &[(usize, usize)], replacement: &[u8], text: &[u8], out: &mut impl Sink) {
         let mut at = 0;
         for &(start, end) in spans {
             out.put(&text[at..start]);
@@ -76,23 +76,6 @@ impl Luhn {
         self.scratch.clear();
         Luhn::write(&self.spans, &self.replacement, value, &mut self.scratch);
         out.set_field(source, &self.scratch);
-    }
-}
-
-/// Where redacted bytes go.
-trait Put {
-    fn put(&mut self, bytes: &[u8]);
-}
-
-impl Put for LineBuf<'_> {
-    fn put(&mut self, bytes: &[u8]) {
-        self.extend_from_slice(bytes);
-    }
-}
-
-impl Put for Vec<u8> {
-    fn put(&mut self, bytes: &[u8]) {
-        self.extend_from_slice(bytes);
     }
 }
 
@@ -147,22 +130,22 @@ impl Plugin for Luhn {
             scanner: Scanner::new(min_length as usize),
             replacement: replacement.as_bytes().to_vec(),
             source: config.field_name("source")?.map(str::to_owned),
-            continues: false,
+            long_line: LongLine::new(),
             spans: Vec::new(),
             scratch: Vec::new(),
         })
     }
 
     fn process(&mut self, line: &Line<'_>, out: &mut Output<'_>) {
-        let partial = line.is_partial();
         if let Some(source) = self.source.take() {
             self.redact_field(line, &source, out);
             self.source = Some(source);
             return;
         }
+        let piece = self.long_line.next(line);
         let context = Context {
-            continues: std::mem::replace(&mut self.continues, partial),
-            ends: !partial,
+            continues: !piece.starts(),
+            ends: piece.ends(),
         };
         let text = line.bytes();
         self.spans.clear();

@@ -43,10 +43,9 @@ mod spec;
 
 use series::Registry;
 use sluice_plugin_sdk::{
-    Batch, BatchOutput, Config, ConfigError, ConfigKey, Line, Output, Plugin, Trailing, Wake,
-    clock, export_plugin,
+    Batch, BatchOutput, Config, ConfigError, ConfigKey, Line, Output, Period, Plugin, Trailing,
+    Wake, export_plugin,
 };
-use std::time::Duration;
 
 /// The default cap on the number of series.
 const DEFAULT_MAX_SERIES: u64 = 10_000;
@@ -54,12 +53,9 @@ const DEFAULT_MAX_SERIES: u64 = 10_000;
 /// A metrics stage.
 pub struct Metrics {
     registry: Registry,
-    /// Report this often, if at all.
-    interval: Option<Duration>,
-    /// When the next periodic report is due (monotonic nanoseconds); set by the first line.
-    next_at: Option<u64>,
-    /// Whether a line arrived since the last report.
-    dirty: bool,
+    /// When the next periodic report is due, with `interval`; dirty when a line arrived since
+    /// the last report.
+    period: Period,
     /// The bytes of the pieces of the over-long line being received, so far.
     pending_bytes: usize,
 }
@@ -75,7 +71,7 @@ impl Metrics {
         }
         let len = std::mem::take(&mut self.pending_bytes) + line.len();
         self.registry.observe(line, len);
-        self.dirty = true;
+        self.period.touch();
     }
 }
 
@@ -115,13 +111,7 @@ impl Plugin for Metrics {
             "duration",
             "Also report this often (such as \"15s\") while lines arrive, not only at the end.",
         ),
-        ConfigKey::new(
-            "report",
-            "string",
-            "Where the report goes: a file path (replaced whole each time) or `stderr`. \
-             Handled by the host.",
-        )
-        .default("\"stderr\""),
+        ConfigKey::REPORT,
     ];
 
     fn new(config: Config) -> Result<Self, ConfigError> {
@@ -145,9 +135,7 @@ impl Plugin for Metrics {
         }
         Ok(Metrics {
             registry: Registry::new(metrics, max_series),
-            interval,
-            next_at: None,
-            dirty: false,
+            period: Period::new(interval),
             pending_bytes: 0,
         })
     }
@@ -162,33 +150,19 @@ impl Plugin for Metrics {
         for line in batch.lines() {
             self.line(&line);
         }
-        if let Some(interval) = self.interval
-            && self.dirty
-            && self.next_at.is_none()
-        {
-            self.next_at = Some(clock::monotonic().saturating_add(nanos(interval)));
-        }
+        self.period.arm();
         Ok(())
     }
 
     fn wake(&self) -> Option<Wake> {
-        // The host ticks once the deadline of the latest answer passes, checking before each
-        // batch: asking for the time left (not the whole interval) keeps the deadline fixed
-        // while lines keep coming, so reports come out on time under load too.
-        let next_at = self.next_at.filter(|_| self.dirty)?;
-        let left = next_at.saturating_sub(clock::monotonic());
-        Some(Wake::after(Duration::from_nanos(left)))
+        // The time left, not the whole interval: reports come out on time under load too.
+        self.period.wake()
     }
 
     fn tick(&mut self, out: &mut Trailing) -> Result<(), String> {
-        let Some(interval) = self.interval else {
-            return Ok(());
-        };
-        if self.dirty {
+        if self.period.tick() {
             out.report(expo::write(&self.registry));
-            self.dirty = false;
         }
-        self.next_at = Some(clock::monotonic().saturating_add(nanos(interval)));
         Ok(())
     }
 
@@ -196,11 +170,6 @@ impl Plugin for Metrics {
         out.report(expo::write(&self.registry));
         Ok(())
     }
-}
-
-/// A duration in nanoseconds, saturating.
-fn nanos(d: Duration) -> u64 {
-    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 export_plugin!(Metrics);

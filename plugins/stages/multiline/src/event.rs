@@ -14,7 +14,7 @@
 //! closes it, or from `tick`/`finish`, with them restored.
 
 use crate::Settings;
-use sluice_plugin_sdk::{BatchOutput, Line, LineBuf, Trailing};
+use sluice_plugin_sdk::{BatchOutput, Line, LineBuf, LongLine, Trailing};
 
 /// Where an event's head line is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,7 +63,7 @@ pub(crate) struct Joiner {
     event: Option<Event>,
     /// Whether the pieces of an over-long line are passing through (its last piece not yet
     /// seen).
-    in_long_line: bool,
+    long_line: LongLine,
     /// The joined bytes of the open block's lines from earlier calls
     /// (`Block::carried_lines` of them); empty when no block is carried.
     carried: Vec<u8>,
@@ -76,7 +76,7 @@ impl Joiner {
         Joiner {
             settings,
             event: None,
-            in_long_line: false,
+            long_line: LongLine::new(),
             carried: Vec::new(),
             head: StoredHead::default(),
         }
@@ -84,7 +84,7 @@ impl Joiner {
 
     /// Whether the pieces of an over-long line are passing through.
     pub(crate) fn in_long_line(&self) -> bool {
-        self.in_long_line
+        self.long_line.continues()
     }
 
     /// Whether an event is going on (a line that does not match `firstline` joins it).
@@ -100,7 +100,7 @@ impl Joiner {
     /// Passes a piece of an over-long line through.
     pub(crate) fn long_line_piece(&mut self, line: &Line<'_>, out: &mut BatchOutput) {
         out.keep(line);
-        self.in_long_line = line.is_partial();
+        self.long_line.next(line);
     }
 
     /// Starts an event whose head is line `i` of the batch (no event is going on).

@@ -39,7 +39,7 @@ mod vars;
 
 use directive::Directive;
 use sluice_plugin_sdk::{
-    Config, ConfigError, ConfigKey, Line, Output, Plugin, Trailing, export_plugin,
+    Config, ConfigError, ConfigKey, Line, LongLine, Output, Plugin, Trailing, export_plugin,
 };
 use vars::Vars;
 
@@ -57,7 +57,7 @@ pub struct Outcome {
     /// The open multiline blocks, innermost last; at most [`MAX_DEPTH`].
     blocks: Vec<Block>,
     /// While the pieces of an over-long line arrive: what its first piece decided.
-    long_line: Option<LongLine>,
+    long_line: LongLine<Decision>,
 }
 
 /// An open multiline block.
@@ -73,7 +73,7 @@ struct Block {
 
 /// What the first piece of an over-long line decided for the pieces after it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum LongLine {
+enum Decision {
     /// The line passes through.
     Pass,
     /// The line is removed; its bytes go on the end of this variable's value (if any).
@@ -83,10 +83,10 @@ enum LongLine {
 impl Outcome {
     /// Handles a complete line, or the first piece of an over-long one; returns whether it
     /// passes through, and where the rest of its pieces go.
-    fn first_piece(&mut self, bytes: &[u8]) -> LongLine {
+    fn first_piece(&mut self, bytes: &[u8]) -> Decision {
         let in_block = !self.blocks.is_empty();
         if in_block && self.skip_trace && directive::is_trace(bytes) {
-            return LongLine::Pass;
+            return Decision::Pass;
         }
         match directive::parse(bytes) {
             Some(Directive::Set { key, value }) if !in_block => {
@@ -94,7 +94,7 @@ impl Outcome {
                 if let Some(var) = var {
                     self.vars.append(var, value);
                 }
-                return LongLine::Capture(var);
+                return Decision::Capture(var);
             }
             Some(Directive::Start { key }) if self.blocks.len() < MAX_DEPTH => {
                 let var = self.vars.reset(key);
@@ -103,16 +103,16 @@ impl Outcome {
                     var,
                     lines: 0,
                 });
-                return LongLine::Capture(None);
+                return Decision::Capture(None);
             }
             Some(Directive::End) if in_block => {
                 self.blocks.pop();
-                return LongLine::Capture(None);
+                return Decision::Capture(None);
             }
             _ => {}
         }
         let Some(block) = self.blocks.last_mut() else {
-            return LongLine::Pass;
+            return Decision::Pass;
         };
         block.lines += 1;
         if let Some(var) = block.var {
@@ -121,7 +121,7 @@ impl Outcome {
             }
             self.vars.append(var, bytes);
         }
-        LongLine::Capture(block.var)
+        Decision::Capture(block.var)
     }
 
     /// The warnings for the end of stream: blocks never ended, bytes that did not fit.
@@ -183,13 +183,7 @@ impl Plugin for Outcome {
              line says so at the end.",
         )
         .default("1048576"),
-        ConfigKey::new(
-            "report",
-            "string",
-            "Where the report goes: a file path (replaced whole each time) or `stderr`. \
-             Handled by the host.",
-        )
-        .default("\"stderr\""),
+        ConfigKey::REPORT,
     ];
 
     fn new(config: Config) -> Result<Self, ConfigError> {
@@ -200,24 +194,24 @@ impl Plugin for Outcome {
             skip_trace: config.bool("skip_trace")?.unwrap_or(true),
             vars: Vars::new(max_bytes),
             blocks: Vec::new(),
-            long_line: None,
+            long_line: LongLine::new(),
         })
     }
 
     fn process(&mut self, line: &Line<'_>, out: &mut Output<'_>) {
         let bytes = line.bytes();
-        let decision = match self.long_line {
+        let decision = match self.long_line.decision() {
             // A later piece of an over-long line: its first piece decided.
             Some(decision) => {
-                if let LongLine::Capture(Some(var)) = decision {
+                if let Decision::Capture(Some(var)) = decision {
                     self.vars.append(var, bytes);
                 }
                 decision
             }
             None => self.first_piece(bytes),
         };
-        self.long_line = line.is_partial().then_some(decision);
-        if decision == LongLine::Pass {
+        self.long_line.advance(line, decision);
+        if decision == Decision::Pass {
             out.keep();
         }
     }

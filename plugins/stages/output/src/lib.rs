@@ -17,7 +17,9 @@
 //! start of the old line. So every piece of an over-long line passes unchanged, fields
 //! included, as if the line had no such field.
 
-use sluice_plugin_sdk::{Config, ConfigError, ConfigKey, Line, Output, Plugin, export_plugin};
+use sluice_plugin_sdk::{
+    Config, ConfigError, ConfigKey, Line, LongLine, Output, Piece, Plugin, export_plugin,
+};
 
 /// An output stage.
 pub struct OutputStage {
@@ -26,7 +28,7 @@ pub struct OutputStage {
     /// Whether the new line keeps that field.
     keep_field: bool,
     /// Whether the previous line was a partial piece: the current one belongs to it.
-    in_long_line: bool,
+    long_line: LongLine,
 }
 
 impl Plugin for OutputStage {
@@ -56,14 +58,13 @@ impl Plugin for OutputStage {
         Ok(OutputStage {
             source: source.to_owned(),
             keep_field: config.bool("keep_field")?.unwrap_or(true),
-            in_long_line: false,
+            long_line: LongLine::new(),
         })
     }
 
     #[inline]
     fn process(&mut self, line: &Line<'_>, out: &mut Output<'_>) {
-        let piece = self.in_long_line || line.is_partial();
-        self.in_long_line = line.is_partial();
+        let piece = self.long_line.next(line) != Piece::Whole;
         match line.field(&self.source) {
             Some(value) if !piece => {
                 if value == line.bytes() {

@@ -7,10 +7,12 @@
 //! ```
 //!
 //! The object holds the chosen fields plus the original line under `_entry`, keys sorted by
-//! byte order, written compactly. Strings are escaped as JSON requires and valid UTF-8 passes
-//! through; each byte that is not valid UTF-8 is written as the four characters `\xNN` (`\\xNN`
-//! in the JSON source, as Python's `backslashreplace`), so the output is always valid JSON and
-//! no byte is lost (see `json.rs`). A field named `_entry` is shadowed by the line and left out.
+//! byte order, written compactly. Strings are escaped as the host's `--output json` escapes
+//! them, with the SDK's [`sluice_plugin_sdk::json`] writer: valid UTF-8 passes through, control
+//! characters and DEL become `\n`, `\r`, `\t` or `\u00XX`, and each byte that is not valid
+//! UTF-8 is written as the four characters `\xNN` (`\\xNN` in the JSON source, as Python's
+//! `backslashreplace`), so the output is always valid JSON and no byte is lost. A field named
+//! `_entry` is shadowed by the line and left out.
 //!
 //! Configuration:
 //!
@@ -30,11 +32,10 @@
 //! such an object `_entry` comes first rather than in sorted order. A character cut between
 //! two pieces is carried over and written whole.
 
-mod json;
-
-use json::{PieceEscaper, escape};
+use sluice_plugin_sdk::json::{PieceEscaper, escape};
 use sluice_plugin_sdk::{
-    Config, ConfigError, ConfigKey, Field, Line, LineBuf, Output, Plugin, export_plugin,
+    Config, ConfigError, ConfigKey, Field, Line, LineBuf, LongLine, Output, Piece, Plugin,
+    export_plugin,
 };
 
 /// The key that holds the line.
@@ -51,7 +52,7 @@ pub struct Pack {
     /// Escapes the pieces of the over-long line being packed.
     pieces: PieceEscaper,
     /// Whether the pieces of an over-long line are arriving (an object is open).
-    in_long_line: bool,
+    long_line: LongLine,
 }
 
 impl Pack {
@@ -121,7 +122,7 @@ fn write_entry(line: &[u8], first: bool, out: &mut LineBuf<'_>) {
         out.push(b',');
     }
     out.extend_from_slice(b"\"_entry\":\"");
-    escape(line, true, out);
+    escape(line, out);
     out.push(b'"');
 }
 
@@ -131,9 +132,9 @@ fn write_member(field: Field<'_>, first: bool, out: &mut LineBuf<'_>) {
         out.push(b',');
     }
     out.push(b'"');
-    escape(field.key.as_bytes(), true, out);
+    escape(field.key.as_bytes(), out);
     out.extend_from_slice(b"\":\"");
-    escape(field.value, true, out);
+    escape(field.value, out);
     out.push(b'"');
 }
 
@@ -162,34 +163,33 @@ impl Plugin for Pack {
         Ok(Pack {
             fields,
             pieces: PieceEscaper::default(),
-            in_long_line: false,
+            long_line: LongLine::new(),
         })
     }
 
     fn process(&mut self, line: &Line<'_>, out: &mut Output<'_>) {
-        if line.is_partial() {
-            let first = !self.in_long_line;
-            self.in_long_line = true;
-            let pieces = &mut self.pieces;
-            out.emit_with(|buf| {
-                if first {
-                    buf.extend_from_slice(b"{\"_entry\":\"");
-                }
-                pieces.piece(line.bytes(), false, buf);
-            });
-        } else if self.in_long_line {
-            self.in_long_line = false;
-            let mut pieces = std::mem::take(&mut self.pieces);
-            let this = &*self;
-            out.emit_with(|buf| {
-                pieces.piece(line.bytes(), true, buf);
-                buf.push(b'"');
-                this.for_each_field(line, |field| write_member(field, false, buf));
-                buf.push(b'}');
-            });
-            self.pieces = pieces;
-        } else {
-            out.emit_with(|buf| self.write_object(line, buf));
+        match self.long_line.next(line) {
+            Piece::Whole => out.emit_with(|buf| self.write_object(line, buf)),
+            piece @ (Piece::First | Piece::Middle) => {
+                let pieces = &mut self.pieces;
+                out.emit_with(|buf| {
+                    if piece == Piece::First {
+                        buf.extend_from_slice(b"{\"_entry\":\"");
+                    }
+                    pieces.piece(line.bytes(), false, buf);
+                });
+            }
+            Piece::Last => {
+                let mut pieces = std::mem::take(&mut self.pieces);
+                let this = &*self;
+                out.emit_with(|buf| {
+                    pieces.piece(line.bytes(), true, buf);
+                    buf.push(b'"');
+                    this.for_each_field(line, |field| write_member(field, false, buf));
+                    buf.push(b'}');
+                });
+                self.pieces = pieces;
+            }
         }
     }
 }
@@ -301,6 +301,19 @@ mod tests {
         assert_eq!(out, [r#"{"_entry":"a\\xff\\xfeb","k":"\\xc3"}"#]);
         let value: Value = serde_json::from_str(&out[0]).unwrap();
         assert_eq!(value["_entry"], json!(r"a\xff\xfeb"));
+    }
+
+    /// The escaping is the host's (`--output json`): no `\b` or `\f`, DEL escaped.
+    #[test]
+    fn control_characters_are_escaped_as_the_host_does() {
+        let out = pack(
+            "{}",
+            vec![Input::new(b"\x08\x0c\x7f\t\x1b").field("k", "\r\n")],
+        );
+        assert_eq!(
+            out,
+            [r#"{"_entry":"\u0008\u000c\u007f\t\u001b","k":"\r\n"}"#]
+        );
     }
 
     #[test]

@@ -58,13 +58,7 @@ impl Plugin for PatternStage {
             "string",
             "Match this field's value instead of the line; lines without it pass unchanged.",
         ),
-        ConfigKey::new(
-            "report",
-            "string",
-            "Where the report goes: a file path (replaced whole each time) or `stderr`. Handled \
-             by the host.",
-        )
-        .default("\"stderr\""),
+        ConfigKey::REPORT,
     ];
 
     fn new(config: Config) -> Result<Self, ConfigError> {

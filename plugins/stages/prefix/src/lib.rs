@@ -33,7 +33,8 @@ mod parts;
 
 use parts::{Part, Parts};
 use sluice_plugin_sdk::{
-    Batch, BatchOutput, Config, ConfigError, ConfigKey, Line, Output, Plugin, clock, export_plugin,
+    Batch, BatchOutput, Config, ConfigError, ConfigKey, Line, LongLine, Output, Plugin, clock,
+    export_plugin,
 };
 
 /// A prefix stage.
@@ -42,7 +43,7 @@ pub struct Prefix {
     /// The monotonic time of the first line, once seen.
     start: Option<u64>,
     /// Whether the previous line was a partial piece: the next one continues it.
-    in_long_line: bool,
+    long_line: LongLine,
 }
 
 /// The clock readings for one batch, taken when first needed.
@@ -60,9 +61,7 @@ impl Prefix {
         source: &str,
         readings: &mut Readings,
     ) {
-        let first_piece = !self.in_long_line;
-        self.in_long_line = line.is_partial();
-        if !first_piece {
+        if !self.long_line.next(line).starts() {
             out.keep();
             return;
         }
@@ -116,7 +115,7 @@ impl Plugin for Prefix {
         Ok(Prefix {
             parts: Parts::from_config(&config)?,
             start: None,
-            in_long_line: false,
+            long_line: LongLine::new(),
         })
     }
 

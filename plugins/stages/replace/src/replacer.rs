@@ -7,25 +7,7 @@
 
 use crate::template::{Part, Template};
 use regex::bytes::{CaptureLocations, Regex};
-
-/// Where replaced bytes go: a line being written in place, or a field value being built.
-pub(crate) trait Sink {
-    fn put(&mut self, bytes: &[u8]);
-}
-
-impl Sink for sluice_plugin_sdk::LineBuf<'_> {
-    #[inline]
-    fn put(&mut self, bytes: &[u8]) {
-        self.extend_from_slice(bytes);
-    }
-}
-
-impl Sink for Vec<u8> {
-    #[inline]
-    fn put(&mut self, bytes: &[u8]) {
-        self.extend_from_slice(bytes);
-    }
-}
+use sluice_plugin_sdk::Sink;
 
 /// A compiled expression, its replacement and the spans of the last match.
 pub(crate) struct Replacer {

@@ -28,7 +28,9 @@
 mod draw;
 
 pub use draw::{Draw, hash};
-use sluice_plugin_sdk::{Config, ConfigError, ConfigKey, Line, Output, Plugin, export_plugin};
+use sluice_plugin_sdk::{
+    Config, ConfigError, ConfigKey, Line, LongLine, Output, Plugin, export_plugin,
+};
 
 /// A sampling stage.
 pub struct Sampling {
@@ -36,7 +38,7 @@ pub struct Sampling {
     /// A line is kept when its number is below this (`rate × 2⁶⁴`; `2⁶⁴` keeps every line).
     threshold: u128,
     /// While the pieces of an over-long line arrive: whether its first piece was kept.
-    long_line: Option<bool>,
+    long_line: LongLine<bool>,
 }
 
 impl Sampling {
@@ -118,16 +120,16 @@ impl Plugin for Sampling {
         Ok(Sampling {
             draw,
             threshold,
-            long_line: None,
+            long_line: LongLine::new(),
         })
     }
 
     fn process(&mut self, line: &Line<'_>, out: &mut Output<'_>) {
-        let keep = match self.long_line {
+        let keep = match self.long_line.decision() {
             Some(keep) => keep,
             None => self.decide(line),
         };
-        self.long_line = line.is_partial().then_some(keep);
+        self.long_line.advance(line, keep);
         if keep {
             out.keep();
         }

@@ -77,16 +77,15 @@ impl Plugin for Tail {
             return Ok(());
         }
         // A line of the batch starts a line of the stream unless it continues an over-long one.
-        let mut continues = self.ring.in_long_line();
+        let mut long_line = self.ring.long_line();
         let mut starts = 0;
         for line in batch.lines() {
-            starts += usize::from(!continues);
-            continues = line.is_partial();
+            starts += usize::from(long_line.next(&line).starts());
         }
         // Of the lines starting here, only the last `capacity` can be among the last lines:
         // the others are skipped, and so is every line kept so far.
         let skip = starts.saturating_sub(self.ring.capacity());
-        let mut continues = self.ring.in_long_line();
+        let mut long_line = self.ring.long_line();
         if skip > 0 {
             self.ring.clear();
         }
@@ -94,8 +93,7 @@ impl Plugin for Tail {
         // here; -1 for the pieces of a line that started earlier.
         let mut number: isize = -1;
         for line in batch.lines() {
-            let starting = !continues;
-            continues = line.is_partial();
+            let starting = long_line.next(&line).starts();
             number += isize::from(starting);
             if skip == 0 || number >= skip as isize {
                 self.ring.push(&line, starting);

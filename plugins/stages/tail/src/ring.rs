@@ -5,7 +5,7 @@
 //! `max_bytes`, the oldest lines are evicted; the newest line always stays, its bytes cut at
 //! `max_bytes` if it alone is longer.
 
-use sluice_plugin_sdk::{Line, Trailing};
+use sluice_plugin_sdk::{Line, LongLine, Trailing};
 use std::collections::VecDeque;
 
 /// What a kept line costs besides its bytes and fields: about the memory it takes.
@@ -40,7 +40,7 @@ pub(crate) struct Ring {
     /// The sum of the lines' costs; at most `max_bytes` unless one line is kept.
     cost: usize,
     /// Whether the newest line's last piece is still to come.
-    in_long_line: bool,
+    long_line: LongLine,
 }
 
 impl Ring {
@@ -50,7 +50,7 @@ impl Ring {
             max_bytes,
             lines: VecDeque::new(),
             cost: 0,
-            in_long_line: false,
+            long_line: LongLine::new(),
         }
     }
 
@@ -59,16 +59,17 @@ impl Ring {
         self.capacity
     }
 
-    /// Whether the next line of input continues the newest kept line.
-    pub(crate) fn in_long_line(&self) -> bool {
-        self.in_long_line
+    /// Whether the next line of input continues the newest kept line (a copy, to look ahead
+    /// with).
+    pub(crate) fn long_line(&self) -> LongLine {
+        self.long_line
     }
 
     /// Forgets every line.
     pub(crate) fn clear(&mut self) {
         self.lines.clear();
         self.cost = 0;
-        self.in_long_line = false;
+        self.long_line = LongLine::new();
     }
 
     /// Keeps `line`: a new line when `starting`, else the next piece of the newest line.
@@ -85,7 +86,7 @@ impl Ring {
             self.cost += held.cost();
             self.lines.push_back(held);
         }
-        self.in_long_line = line.is_partial();
+        self.long_line.next(line);
         self.make_room(line.len());
         let max_bytes = self.max_bytes;
         let Some(newest) = self.lines.back_mut() else {
@@ -132,6 +133,6 @@ impl Ring {
             }
         }
         self.cost = 0;
-        self.in_long_line = false;
+        self.long_line = LongLine::new();
     }
 }

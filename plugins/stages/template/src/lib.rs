@@ -33,8 +33,8 @@ mod context;
 use context::Contexts;
 use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior};
 use sluice_plugin_sdk::{
-    Batch, BatchOutput, Config, ConfigError, ConfigKey, Line, Output, Plugin, Trailing,
-    export_plugin,
+    Batch, BatchOutput, Config, ConfigError, ConfigKey, Line, LongLine, Output, Piece, Plugin,
+    Trailing, export_plugin,
 };
 
 /// The name the template is stored under in the environment.
@@ -52,7 +52,7 @@ pub struct TemplateStage {
     /// The result of the latest render for `target`, reused.
     rendered: Vec<u8>,
     /// Whether the previous line was a partial piece: the current one continues it.
-    in_long_line: bool,
+    long_line: LongLine,
     /// Lines whose rendering failed, and the first error.
     failures: u64,
     first_failure: Option<String>,
@@ -62,8 +62,7 @@ pub struct TemplateStage {
 
 impl TemplateStage {
     fn render_line(&mut self, line: &Line<'_>, out: &mut Output<'_>, source: &str) {
-        let piece = self.in_long_line || line.is_partial();
-        self.in_long_line = line.is_partial();
+        let piece = self.long_line.next(line) != Piece::Whole;
         if line.is_partial() || (piece && self.target.is_none()) {
             out.keep();
             return;
@@ -166,13 +165,7 @@ impl Plugin for TemplateStage {
             "string",
             "Write the result to this field instead of replacing the line.",
         ),
-        ConfigKey::new(
-            "report",
-            "string",
-            "Where the report goes: a file path (replaced whole each time) or `stderr`. Handled \
-             by the host.",
-        )
-        .default("\"stderr\""),
+        ConfigKey::REPORT,
     ];
 
     fn new(config: Config) -> Result<Self, ConfigError> {
@@ -193,7 +186,7 @@ impl Plugin for TemplateStage {
             target,
             contexts: Contexts::default(),
             rendered: Vec::new(),
-            in_long_line: false,
+            long_line: LongLine::new(),
             failures: 0,
             first_failure: None,
             always_report: config.report().is_some(),

@@ -135,13 +135,7 @@ impl Plugin for TimestampStage {
              skip (leave the line's timestamp as it was).",
         )
         .default("\"fudge\""),
-        ConfigKey::new(
-            "report",
-            "string",
-            "Where the report goes: a file path (replaced whole each time) or `stderr`. Handled \
-             by the host.",
-        )
-        .default("\"stderr\""),
+        ConfigKey::REPORT,
     ];
 
     fn new(config: Config) -> Result<Self, ConfigError> {

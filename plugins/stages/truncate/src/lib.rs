@@ -166,26 +166,13 @@ impl Plugin for Truncate {
             "string",
             "A field set on lines where something was cut, naming what (`_line` for the line).",
         ),
-        ConfigKey::new(
-            "report",
-            "string",
-            "Where the counts of cut lines and values go at end of stream: a file path \
-             (replaced whole each time) or `stderr`. Handled by the host. By default, no report.",
-        ),
+        ConfigKey::REPORT_ON_REQUEST,
     ];
 
     fn new(config: Config) -> Result<Self, ConfigError> {
-        let limit = match config.raw("limit") {
-            None => return Err(ConfigError::new("limit", "is required (a number of bytes)")),
-            Some(serde_json::Value::String(s)) => {
-                parse_size(s).map_err(|e| ConfigError::new("limit", e))?
-            }
-            Some(_) => config.u64("limit").map_err(|mut e| {
-                e.message = format!("{}, or a size such as \"8KiB\"", e.message);
-                e
-            })?,
-        }
-        .unwrap_or(0);
+        let limit = config
+            .size("limit")?
+            .ok_or_else(|| ConfigError::new("limit", "is required (a number of bytes)"))?;
         let limit = usize::try_from(limit).unwrap_or(usize::MAX);
         if limit == 0 {
             return Err(ConfigError::new("limit", "must be at least 1 byte"));
@@ -267,33 +254,6 @@ impl Plugin for Truncate {
         }
         Ok(())
     }
-}
-
-/// Parses a size: a number of bytes with an optional unit, `B`, `K`/`KiB` (1024), `KB` (1000),
-/// `M`/`MiB`, `MB`, `G`/`GiB`, `GB`, in any case (`"8KiB"`, `"512"`).
-fn parse_size(text: &str) -> Result<Option<u64>, String> {
-    let bad = || {
-        format!(
-            "{text:?} is not a size; write a number of bytes, optionally with a unit (B, K or \
-             KiB, KB, M or MiB, MB, G or GiB, GB), such as \"8KiB\""
-        )
-    };
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let number: f64 = text[..split].parse().map_err(|_| bad())?;
-    let multiple: f64 = match text[split..].trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1.0,
-        "k" | "kib" => 1024.0,
-        "kb" => 1e3,
-        "m" | "mib" => 1024.0 * 1024.0,
-        "mb" => 1e6,
-        "g" | "gib" => 1024.0 * 1024.0 * 1024.0,
-        "gb" => 1e9,
-        _ => return Err(bad()),
-    };
-    Ok(Some((number * multiple).round() as u64))
 }
 
 export_plugin!(Truncate);
