@@ -21,7 +21,7 @@ if (unknown.length) {
 // side by side in build/ (gitignored).
 const build = join(here, 'build');
 await mkdir(build, { recursive: true });
-await copyFile(join(root, 'plugins', 'sdk-js', 'sluice.js'), join(build, 'sluice.js'));
+await copyFile(join(root, 'plugins', 'sdk', 'js', 'sluice.js'), join(build, 'sluice.js'));
 await copyFile(join(here, 'level.js'), join(build, 'level.js'));
 
 const disableFeatures = ['random', 'clocks', 'http', 'fetch-event'];
