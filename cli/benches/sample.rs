@@ -78,7 +78,7 @@ pub fn generate(lines: usize, seed: u64, mix: Mix) -> Vec<u8> {
     let mut frames_left = 0;
     for i in 0..lines {
         let second = i / 2000;
-        let (h, m, s) = (second / 3600 % 24, second / 60 % 60, second % 60);
+        let time = Time(second / 3600 % 24, second / 60 % 60, second % 60);
         let secret = rng.below(50) == 0;
         let kind = match mix {
             Mix::All => rng.below(20),
@@ -94,83 +94,106 @@ pub fn generate(lines: usize, seed: u64, mix: Mix) -> Vec<u8> {
             }
         };
         let line = match kind {
-            0..=7 => {
-                let ip = format!(
-                    "{}.{}.{}.{}",
-                    10 + rng.below(200),
-                    rng.below(255),
-                    rng.below(255),
-                    rng.below(255)
-                );
-                let path = if secret {
-                    format!("/reset?token={}&user=bob", rng.token(20))
-                } else {
-                    rng.pick(PATHS).to_owned()
-                };
-                format!(
-                    "{ip} - - [21/Nov/2026:{h:02}:{m:02}:{s:02} +0000] \"GET {path} HTTP/1.1\" {} {} \"-\" \"{}\"",
-                    [200, 200, 200, 304, 404, 500][rng.below(6) as usize],
-                    rng.below(20_000),
-                    rng.pick(AGENTS)
-                )
-            }
-            8..=13 => {
-                let extra = if secret {
-                    format!(" password={}", rng.token(14))
-                } else {
-                    format!(" duration={}ms", rng.below(900))
-                };
-                format!(
-                    "time=2026-11-21T{h:02}:{m:02}:{s:02}Z level={} service={} msg=\"{}\" request_id={}{extra}",
-                    rng.pick(LEVELS),
-                    rng.pick(SERVICES),
-                    rng.pick(MESSAGES),
-                    rng.token(12)
-                )
-            }
-            14..=18 => {
-                let extra = if secret {
-                    match rng.below(3) {
-                        0 => format!(",\"authorization\":\"Bearer {}\"", rng.token(32)),
-                        1 => format!(
-                            ",\"aws_key\":\"AKIA{}\"",
-                            rng.token(16).to_ascii_uppercase()
-                        ),
-                        _ => format!(
-                            ",\"session\":\"eyJhbGciOiJIUzI1NiJ9.eyJ{}.{}\"",
-                            rng.token(24),
-                            rng.token(22)
-                        ),
-                    }
-                } else {
-                    format!(",\"latency_ms\":{}", rng.below(900))
-                };
-                format!(
-                    "{{\"ts\":\"2026-11-21T{h:02}:{m:02}:{s:02}.{:03}Z\",\"level\":\"{}\",\"service\":\"{}\",\"msg\":\"{}\",\"user_id\":{}{extra}}}",
-                    rng.below(1000),
-                    rng.pick(LEVELS).to_ascii_uppercase(),
-                    rng.pick(SERVICES),
-                    rng.pick(MESSAGES),
-                    rng.below(100_000)
-                )
-            }
-            20 => format!(
-                "2026-11-21 {h:02}:{m:02}:{s:02}.{:03} ERROR [{}] request {} failed: java.lang.IllegalStateException: {}",
-                rng.below(1000),
-                rng.pick(SERVICES),
-                rng.token(12),
-                rng.pick(MESSAGES)
-            ),
-            _ => format!(
-                "\tat com.example.{}.{}Service.handle({}Service.java:{})",
-                rng.pick(SERVICES),
-                rng.pick(&["Order", "Payment", "Session", "Search"]),
-                rng.pick(&["Order", "Payment", "Session", "Search"]),
-                rng.below(400)
-            ),
+            0..=7 => access_line(&mut rng, time, secret),
+            8..=13 => logfmt_line(&mut rng, time, secret),
+            14..=18 => json_line(&mut rng, time, secret),
+            20 => trace_line(&mut rng, time),
+            _ => frame_line(&mut rng),
         };
         out.extend_from_slice(line.as_bytes());
         out.push(b'\n');
     }
     out
+}
+
+/// The time of day a line is stamped with: hours, minutes, seconds.
+#[derive(Clone, Copy)]
+struct Time(usize, usize, usize);
+
+/// An nginx access line; a secret is a reset token in the query.
+fn access_line(rng: &mut Rng, Time(h, m, s): Time, secret: bool) -> String {
+    let ip = format!(
+        "{}.{}.{}.{}",
+        10 + rng.below(200),
+        rng.below(255),
+        rng.below(255),
+        rng.below(255)
+    );
+    let path = if secret {
+        format!("/reset?token={}&user=bob", rng.token(20))
+    } else {
+        rng.pick(PATHS).to_owned()
+    };
+    format!(
+        "{ip} - - [21/Nov/2026:{h:02}:{m:02}:{s:02} +0000] \"GET {path} HTTP/1.1\" {} {} \"-\" \"{}\"",
+        [200, 200, 200, 304, 404, 500][rng.below(6) as usize],
+        rng.below(20_000),
+        rng.pick(AGENTS)
+    )
+}
+
+/// A logfmt application line; a secret is a password pair.
+fn logfmt_line(rng: &mut Rng, Time(h, m, s): Time, secret: bool) -> String {
+    let extra = if secret {
+        format!(" password={}", rng.token(14))
+    } else {
+        format!(" duration={}ms", rng.below(900))
+    };
+    format!(
+        "time=2026-11-21T{h:02}:{m:02}:{s:02}Z level={} service={} msg=\"{}\" request_id={}{extra}",
+        rng.pick(LEVELS),
+        rng.pick(SERVICES),
+        rng.pick(MESSAGES),
+        rng.token(12)
+    )
+}
+
+/// A JSON application line; a secret is a bearer token, an AWS key or a JWT.
+fn json_line(rng: &mut Rng, Time(h, m, s): Time, secret: bool) -> String {
+    let extra = if secret {
+        match rng.below(3) {
+            0 => format!(",\"authorization\":\"Bearer {}\"", rng.token(32)),
+            1 => format!(
+                ",\"aws_key\":\"AKIA{}\"",
+                rng.token(16).to_ascii_uppercase()
+            ),
+            _ => format!(
+                ",\"session\":\"eyJhbGciOiJIUzI1NiJ9.eyJ{}.{}\"",
+                rng.token(24),
+                rng.token(22)
+            ),
+        }
+    } else {
+        format!(",\"latency_ms\":{}", rng.below(900))
+    };
+    format!(
+        "{{\"ts\":\"2026-11-21T{h:02}:{m:02}:{s:02}.{:03}Z\",\"level\":\"{}\",\"service\":\"{}\",\"msg\":\"{}\",\"user_id\":{}{extra}}}",
+        rng.below(1000),
+        rng.pick(LEVELS).to_ascii_uppercase(),
+        rng.pick(SERVICES),
+        rng.pick(MESSAGES),
+        rng.below(100_000)
+    )
+}
+
+/// The first line of a Java stack trace: a timestamped error.
+fn trace_line(rng: &mut Rng, Time(h, m, s): Time) -> String {
+    format!(
+        "2026-11-21 {h:02}:{m:02}:{s:02}.{:03} ERROR [{}] request {} failed: java.lang.IllegalStateException: {}",
+        rng.below(1000),
+        rng.pick(SERVICES),
+        rng.token(12),
+        rng.pick(MESSAGES)
+    )
+}
+
+/// A stack frame of a Java stack trace.
+fn frame_line(rng: &mut Rng) -> String {
+    format!(
+        "\tat com.example.{}.{}Service.handle({}Service.java:{})",
+        rng.pick(SERVICES),
+        rng.pick(&["Order", "Payment", "Session", "Search"]),
+        rng.pick(&["Order", "Payment", "Session", "Search"]),
+        rng.below(400)
+    )
 }

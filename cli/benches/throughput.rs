@@ -39,20 +39,6 @@ fn main() {
     let runs: usize = env_or("SLUICE_BENCH_RUNS", 3);
     let sample = write_sample(lines, Mix::All);
     let bytes = std::fs::metadata(&sample).unwrap().len() as f64;
-    let report_bytes = |name: &str, time: Duration, baseline: Option<Duration>, bytes: f64| {
-        let secs = time.as_secs_f64();
-        let vs = baseline.map_or(String::new(), |b| format!("{:.2}×", secs / b.as_secs_f64()));
-        println!(
-            "| {name:<44} | {:>7.1} ms | {:>6.2} M lines/s | {:>7.0} MB/s | {vs:>6} |",
-            secs * 1e3,
-            lines as f64 / secs / 1e6,
-            bytes / secs / 1e6,
-        );
-    };
-    let report = |name: &str, time: Duration, baseline: Option<Duration>| {
-        report_bytes(name, time, baseline, bytes)
-    };
-
     println!(
         "\n{} lines, {:.1} MB ({:.0} bytes/line), best of {runs}\n",
         lines,
@@ -63,135 +49,188 @@ fn main() {
     println!("|---|---|---|---|---|");
 
     let cat = best_of(runs, || time_command(Command::new("cat"), &sample));
-    report("cat", cat, Some(cat));
-    let sed = best_of(runs, || {
-        let mut cmd = Command::new("sed");
-        cmd.args([
-            "-E",
-            r#"s/(password|passwd|secret|token|api[_-]?key|access[_-]?key)([=:] *"?)[^ &,;"]+/\1\2[REDACTED]/Ig; s/Bearer [A-Za-z0-9._~+\/=-]+/Bearer [REDACTED]/g; s/(AKIA|ASIA)[0-9A-Z]{16}/[REDACTED]/g; s/eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/[REDACTED]/g"#,
-        ]);
-        time_command(cmd, &sample)
-    });
-    report("sed -E (comparable redaction)", sed, Some(cat));
-
-    let sluice = env!("CARGO_BIN_EXE_sluice");
-    let regex_spec = format!("regex={REGEX}");
-    let cases: &[(&str, &[&str])] = &[
-        ("sluice (no plugins)", &[]),
-        ("sluice -p sanitize", &["-p", "sanitize"]),
-        ("sluice -p regex", &["-p", &regex_spec]),
-        ("sluice -p pack", &["-p", "pack"]),
-        (
-            "sluice -p sanitize -p regex -p pack",
-            &["-p", "sanitize", "-p", &regex_spec, "-p", "pack"],
-        ),
-    ];
-    let mut sanitize_time = None;
-    for (name, args) in cases {
-        // One untimed run fills the compile cache.
-        let mut warm = Command::new(sluice);
-        warm.args(*args);
-        time_command(warm, &sample);
-        let time = best_of(runs, || {
-            let mut cmd = Command::new(sluice);
-            cmd.args(*args);
-            time_command(cmd, &sample)
-        });
-        if *name == "sluice -p sanitize" {
-            sanitize_time = Some(time);
-        }
-        report(name, time, Some(cat));
-    }
-
-    // Parsers, each on a log of the format it parses (the same number of lines).
-    let per_format: &[(&str, Mix, &[&str])] = &[
-        ("sluice -p json (JSON lines)", Mix::Json, &["-p", "json"]),
-        (
-            "sluice -p logfmt (logfmt lines)",
-            Mix::Logfmt,
-            &["-p", "logfmt"],
-        ),
-        (
-            "sluice -p multiline (Java traces)",
-            Mix::JavaTraces,
-            &["-p", r#"multiline={"firstline":"^\\d{4}-\\d{2}-\\d{2} "}"#],
-        ),
-    ];
-    for (name, mix, args) in per_format {
-        let sample = write_sample(lines, *mix);
-        let own_cat = best_of(runs, || time_command(Command::new("cat"), &sample));
-        let mut warm = Command::new(sluice);
-        warm.args(*args);
-        time_command(warm, &sample);
-        let time = best_of(runs, || {
-            let mut cmd = Command::new(sluice);
-            cmd.args(*args);
-            time_command(cmd, &sample)
-        });
-        let own_bytes = std::fs::metadata(&sample).unwrap().len() as f64;
-        report_bytes(name, time, Some(own_cat), own_bytes);
-    }
-
-    let input = std::fs::read(&sample).unwrap();
-    let batches = host_batches(&input);
-    let native = |name: &str, stages: &mut dyn FnMut() -> Vec<Box<dyn NativeStage>>| {
-        let time = best_of(runs, || {
-            let mut chain = stages();
-            let started = Instant::now();
-            run_native(&batches, &mut chain);
-            started.elapsed()
-        });
-        report(name, time, Some(cat));
+    let bench = Bench {
+        lines,
+        runs,
+        sample,
+        bytes,
+        cat,
     };
-    native("native in-process: sanitize", &mut || {
-        vec![stage::<sluice_plugin_sanitize::Sanitize>("{}")]
-    });
-    native("native in-process: regex", &mut || {
-        vec![stage::<sluice_plugin_regex::RegexStage>(REGEX)]
-    });
-    native("native in-process: pack", &mut || {
-        vec![stage::<sluice_plugin_pack::Pack>("{}")]
-    });
-    native(
-        "native in-process: sanitize → regex → pack",
-        &mut || {
+    bench.row("cat", cat, Some(cat));
+    let sed = bench.sed();
+    let sanitize = bench.sluice_rows();
+    bench.parser_rows();
+    bench.native_rows();
+    bench.native_parser_rows();
+    println!(
+        "\nsanitize vs sed -E: {:.1}× as fast",
+        sed.as_secs_f64() / sanitize.as_secs_f64()
+    );
+}
+
+/// What every row is measured on and against.
+struct Bench {
+    lines: usize,
+    runs: usize,
+    /// The mixed sample ([`Mix::All`]) and its size.
+    sample: PathBuf,
+    bytes: f64,
+    /// `cat`'s time on the sample: the "vs cat" column's baseline.
+    cat: Duration,
+}
+
+impl Bench {
+    /// Prints a row for a run over the mixed sample.
+    fn row(&self, name: &str, time: Duration, baseline: Option<Duration>) {
+        self.row_bytes(name, time, baseline, self.bytes)
+    }
+
+    /// Prints a row for a run over `bytes` bytes of `lines` lines.
+    fn row_bytes(&self, name: &str, time: Duration, baseline: Option<Duration>, bytes: f64) {
+        let secs = time.as_secs_f64();
+        let vs = baseline.map_or(String::new(), |b| format!("{:.2}×", secs / b.as_secs_f64()));
+        println!(
+            "| {name:<44} | {:>7.1} ms | {:>6.2} M lines/s | {:>7.0} MB/s | {vs:>6} |",
+            secs * 1e3,
+            self.lines as f64 / secs / 1e6,
+            bytes / secs / 1e6,
+        );
+    }
+
+    /// `sed -E` doing comparable redaction; returns its time.
+    fn sed(&self) -> Duration {
+        let sed = best_of(self.runs, || {
+            let mut cmd = Command::new("sed");
+            cmd.args([
+                "-E",
+                r#"s/(password|passwd|secret|token|api[_-]?key|access[_-]?key)([=:] *"?)[^ &,;"]+/\1\2[REDACTED]/Ig; s/Bearer [A-Za-z0-9._~+\/=-]+/Bearer [REDACTED]/g; s/(AKIA|ASIA)[0-9A-Z]{16}/[REDACTED]/g; s/eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/[REDACTED]/g"#,
+            ]);
+            time_command(cmd, &self.sample)
+        });
+        self.row("sed -E (comparable redaction)", sed, Some(self.cat));
+        sed
+    }
+
+    /// sluice with no plugins, each of sanitize, regex and pack, and the three chained, on the
+    /// mixed sample; returns sanitize's time.
+    fn sluice_rows(&self) -> Duration {
+        let regex_spec = format!("regex={REGEX}");
+        let cases: &[(&str, &[&str])] = &[
+            ("sluice (no plugins)", &[]),
+            ("sluice -p sanitize", &["-p", "sanitize"]),
+            ("sluice -p regex", &["-p", &regex_spec]),
+            ("sluice -p pack", &["-p", "pack"]),
+            (
+                "sluice -p sanitize -p regex -p pack",
+                &["-p", "sanitize", "-p", &regex_spec, "-p", "pack"],
+            ),
+        ];
+        let mut sanitize = Duration::ZERO;
+        for (name, args) in cases {
+            let time = self.time_sluice(args, &self.sample);
+            if *name == "sluice -p sanitize" {
+                sanitize = time;
+            }
+            self.row(name, time, Some(self.cat));
+        }
+        sanitize
+    }
+
+    /// The parsers, each on a log of the format it parses (the same number of lines), against
+    /// `cat` on that log.
+    fn parser_rows(&self) {
+        let per_format: &[(&str, Mix, &[&str])] = &[
+            ("sluice -p json (JSON lines)", Mix::Json, &["-p", "json"]),
+            (
+                "sluice -p logfmt (logfmt lines)",
+                Mix::Logfmt,
+                &["-p", "logfmt"],
+            ),
+            (
+                "sluice -p multiline (Java traces)",
+                Mix::JavaTraces,
+                &["-p", r#"multiline={"firstline":"^\\d{4}-\\d{2}-\\d{2} "}"#],
+            ),
+        ];
+        for (name, mix, args) in per_format {
+            let sample = write_sample(self.lines, *mix);
+            let own_cat = best_of(self.runs, || time_command(Command::new("cat"), &sample));
+            let time = self.time_sluice(args, &sample);
+            let own_bytes = std::fs::metadata(&sample).unwrap().len() as f64;
+            self.row_bytes(name, time, Some(own_cat), own_bytes);
+        }
+    }
+
+    /// Best of the runs of sluice with `args` on `sample`, after one untimed run that fills
+    /// the compile cache.
+    fn time_sluice(&self, args: &[&str], sample: &Path) -> Duration {
+        let sluice = env!("CARGO_BIN_EXE_sluice");
+        let mut warm = Command::new(sluice);
+        warm.args(args);
+        time_command(warm, sample);
+        best_of(self.runs, || {
+            let mut cmd = Command::new(sluice);
+            cmd.args(args);
+            time_command(cmd, sample)
+        })
+    }
+
+    /// sanitize, regex, pack and the three chained, natively on the mixed sample.
+    fn native_rows(&self) {
+        let input = std::fs::read(&self.sample).unwrap();
+        let batches = host_batches(&input);
+        let native = |name: &str, stages: &dyn Fn() -> Vec<Box<dyn NativeStage>>| {
+            let time = best_of(self.runs, || {
+                let mut chain = stages();
+                let started = Instant::now();
+                run_native(&batches, &mut chain);
+                started.elapsed()
+            });
+            self.row(name, time, Some(self.cat));
+        };
+        native("native in-process: sanitize", &|| {
+            vec![stage::<sluice_plugin_sanitize::Sanitize>("{}")]
+        });
+        native("native in-process: regex", &|| {
+            vec![stage::<sluice_plugin_regex::RegexStage>(REGEX)]
+        });
+        native("native in-process: pack", &|| {
+            vec![stage::<sluice_plugin_pack::Pack>("{}")]
+        });
+        native("native in-process: sanitize → regex → pack", &|| {
             vec![
                 stage::<sluice_plugin_sanitize::Sanitize>("{}"),
                 stage::<sluice_plugin_regex::RegexStage>(REGEX),
                 stage::<sluice_plugin_pack::Pack>("{}"),
             ]
-        },
-    );
-
-    for (name, mix, stage_of) in [
-        (
-            "native in-process: json (JSON lines)",
-            Mix::Json,
-            stage::<sluice_plugin_json::Json> as fn(&str) -> Box<dyn NativeStage>,
-        ),
-        (
-            "native in-process: logfmt (logfmt lines)",
-            Mix::Logfmt,
-            stage::<sluice_plugin_logfmt::Logfmt>,
-        ),
-    ] {
-        let sample = write_sample(lines, mix);
-        let input = std::fs::read(&sample).unwrap();
-        let batches = host_batches(&input);
-        let time = best_of(runs, || {
-            let mut chain = vec![stage_of("{}")];
-            let started = Instant::now();
-            run_native(&batches, &mut chain);
-            started.elapsed()
         });
-        report_bytes(name, time, None, input.len() as f64);
     }
 
-    if let Some(sanitize) = sanitize_time {
-        println!(
-            "\nsanitize vs sed -E: {:.1}× as fast",
-            sed.as_secs_f64() / sanitize.as_secs_f64()
-        );
+    /// json and logfmt natively, each on a log of its own format.
+    fn native_parser_rows(&self) {
+        for (name, mix, stage_of) in [
+            (
+                "native in-process: json (JSON lines)",
+                Mix::Json,
+                stage::<sluice_plugin_json::Json> as fn(&str) -> Box<dyn NativeStage>,
+            ),
+            (
+                "native in-process: logfmt (logfmt lines)",
+                Mix::Logfmt,
+                stage::<sluice_plugin_logfmt::Logfmt>,
+            ),
+        ] {
+            let sample = write_sample(self.lines, mix);
+            let input = std::fs::read(&sample).unwrap();
+            let batches = host_batches(&input);
+            let time = best_of(self.runs, || {
+                let mut chain = vec![stage_of("{}")];
+                let started = Instant::now();
+                run_native(&batches, &mut chain);
+                started.elapsed()
+            });
+            self.row_bytes(name, time, None, input.len() as f64);
+        }
     }
 }
 

@@ -3,12 +3,13 @@
 //! 1. A batch of complete lines runs through every node in order ([`Chain::run`]). A node is a
 //!    stage, or a `match` node ([`Match`]) that runs its own nested chain on the lines its
 //!    selector picks and passes the others by.
-//! 2. A *window* — the first `--max-line-bytes` bytes of a line too long to hold — runs
-//!    through the leading boundary-safe stages only ([`Chain::run_window`]). The caller then
-//!    cuts it: all but the last `--boundary-overlap` bytes go on as a partial piece through the
-//!    remaining nodes ([`Chain::run`] from [`Chain::boundary_safe_prefix`]), and the tail is
-//!    put back in front of the line's next bytes. So a secret straddling the cut is seen whole
-//!    by the sanitizer in one window or the next, and no byte is lost or repeated.
+//! 2. A *window*, the first [`max_line_bytes`](crate::Settings::max_line_bytes) bytes of a
+//!    line too long to hold, runs through the leading boundary-safe stages only
+//!    ([`Chain::run_window`]). The caller then cuts it: all but the last
+//!    [`boundary_overlap`](crate::Settings::boundary_overlap) bytes go on as a partial piece
+//!    through the remaining nodes ([`Chain::run`] from [`Chain::boundary_safe_prefix`]), and
+//!    the tail is put back in front of the line's next bytes. So a secret straddling the cut is
+//!    seen whole by the sanitizer in one window or the next, and no byte is lost or repeated.
 //! 3. A stage may ask to be woken: [`Chain::next_deadline`] is the earliest such deadline, and
 //!    [`Chain::tick_due`] ticks the stages whose deadline has passed; what they emit runs
 //!    through the nodes after them. [`Chain::holds`] says a stage holds lines back and no input
