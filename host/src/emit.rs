@@ -2,7 +2,7 @@
 //! the [`Sink`]: batches of complete lines, windows of over-long lines, the lines stages
 //! emit when ticked or finished, and the waits a stage that holds input back asks for.
 //!
-//! Every method answers [`Flow::Stop`] once the sink said it wants no more.
+//! Every method answers [`ControlFlow::Break`] once the sink said it wants no more.
 
 use std::io;
 use std::ops::ControlFlow;

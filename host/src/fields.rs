@@ -12,7 +12,7 @@ use sluice_contract::FieldsView;
 /// Entry `i` gives line `line[i]` the field `names[name[i]]` with value
 /// `values[value_ends[i - 1]..value_ends[i]]`.
 ///
-/// Invariants (checked by [`FieldTable::check`] on anything a plugin returns): `line`, `name`
+/// Invariants (checked by [`sluice_contract::check_fields`] on anything a plugin returns): `line`, `name`
 /// and `value_ends` have the same length; `line` is non-decreasing, so one line's entries are
 /// contiguous; `value_ends` is non-decreasing and ends at `values.len()`; every `name[i]`
 /// indexes `names`; `names` are distinct ([`FieldTable::intern`] keeps them so). A table the

@@ -15,7 +15,7 @@ use crate::framing::Terminator;
 ///
 /// Invariants: `ends` and `terms` have one entry per line; `ends` is non-decreasing and its last
 /// entry is `data.len()`; `partial` holds ascending line indexes, and a partial line's
-/// terminator is [`Terminator::None`]; `fields` satisfies [`FieldTable::check`]; `timestamps`
+/// terminator is [`Terminator::None`]; `fields` satisfies [`sluice_contract::check_fields`]; `timestamps`
 /// holds at most one entry per line, by ascending line index.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Lines {
