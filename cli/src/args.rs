@@ -20,7 +20,10 @@ Exit status:
   2  bad usage or configuration: an argument, the pipeline file, a plugin spec or its config,
      a plugin that cannot be loaded; nothing was processed
   3  an input could not be read (the other inputs were still processed) or the output could
-     not be written";
+     not be written
+  129, 130, 143  stopped by SIGHUP, SIGINT or SIGTERM, after finishing the stream as at the
+     end of the input: every stage finished, everything written (a second signal ends sluice
+     at once)";
 
 /// A log processor with a chain of sandboxed WebAssembly plugins.
 ///

@@ -6,6 +6,7 @@
 //! - [`commands`]: the subcommands `inspect` ([`inspect`]) and `test` ([`case_tests`],
 //!   [`conformance`]).
 //! - [`diagnostics`]: exit codes, one-line messages, and the hints that name options.
+//! - [`signals`]: SIGINT, SIGTERM and SIGHUP finish the stream, then exit 128 + the signal.
 //! - `main` (here): the order of things and the mapping of failures to exit codes.
 //!
 //! Data goes to stdout, diagnostics to stderr, each on one line prefixed `sluice: `.
@@ -19,6 +20,7 @@ mod inspect;
 mod pipeline_file;
 mod scaffold;
 mod setup;
+mod signals;
 mod spec;
 
 use std::io::{self, Write};
@@ -32,6 +34,7 @@ use sluice_host::{
 
 use crate::args::Args;
 use crate::diagnostics::{exit, fail};
+use crate::signals::Signals;
 use crate::spec::{NodeSpec, StageSpec};
 
 /// Below this `--boundary-overlap`, a boundary-safe stage cannot keep enough context (a key, a
@@ -112,6 +115,16 @@ fn process(args: &Args, runtime_options: RuntimeOptions, settings: Settings) -> 
         eprintln!("sluice: {input}: {err}");
     };
     let mut pipeline = Pipeline::new(chain, settings);
+    let signals = match Signals::install() {
+        Ok((signals, stop)) => {
+            pipeline.stop_on(stop);
+            Some(signals)
+        }
+        Err(err) => {
+            eprintln!("sluice: warning: signals will end sluice at once: {err}");
+            None
+        }
+    };
     let mut sink = WriteSink::new(args.output, io::stdout().lock());
     let result = if args.follow {
         let paths: Vec<_> = args.files.iter().map(std::path::PathBuf::from).collect();
@@ -119,7 +132,7 @@ fn process(args: &Args, runtime_options: RuntimeOptions, settings: Settings) -> 
     } else {
         pipeline.run(&inputs, &mut sink, &mut report)
     };
-    match result {
+    let status = match result {
         Ok(()) if unreadable => exit::IO,
         Ok(()) => exit::OK,
         Err(RunError::Output(err)) if err.kind() == io::ErrorKind::BrokenPipe => exit::OK,
@@ -127,6 +140,12 @@ fn process(args: &Args, runtime_options: RuntimeOptions, settings: Settings) -> 
         Err(RunError::Stage(err)) => {
             fail(diagnostics::exit_code(&err), diagnostics::stage_error(&err))
         }
+    };
+    // A signal's status tells the caller the run was cut short; a plugin failure while
+    // finishing is the more specific news.
+    match signals.and_then(|s| s.exit_status()) {
+        Some(signal_status) if status != exit::PLUGIN_FAILED => signal_status,
+        _ => status,
     }
 }
 

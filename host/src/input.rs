@@ -1,14 +1,18 @@
-//! Inputs: what the user named ([`Input`]), the reader of one ([`Source`]), and the state of
-//! one input being read ([`Reading`]): its buffer of bytes not yet handed on and how far it is.
+//! Inputs: what the user named ([`Input`]), the reader of one ([`Source`]) and how to wait for
+//! it ([`Waiter`]: until it is readable, a deadline passes or a stop is requested), and the
+//! state of one input being read ([`Reading`]): its buffer of bytes not yet handed on and how
+//! far it is.
 
 use std::fmt;
 use std::fs::File;
 use std::io::{self, Read};
+use std::os::fd::{AsRawFd, RawFd};
 use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::line_buffer::LineBuffer;
 use crate::settings::Settings;
+use crate::stop::{StopRequest, poll_readable};
 
 /// One input: standard input or a file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,9 +41,17 @@ impl Input {
 
     /// Opens the input for reading.
     pub(crate) fn open(&self) -> io::Result<Source> {
-        Ok(match self {
-            Input::Stdin => Source::Stdin(io::stdin().lock()),
-            Input::File(path) => Source::File(File::open(path)?),
+        let reader = match self {
+            Input::Stdin => Reader::Stdin(io::stdin().lock()),
+            Input::File(path) => Reader::File(File::open(path)?),
+        };
+        let fd = match &reader {
+            Reader::Stdin(_) => libc::STDIN_FILENO,
+            Reader::File(file) => file.as_raw_fd(),
+        };
+        Ok(Source {
+            reader,
+            blocking_fd: (!is_regular_file(fd)).then_some(fd),
         })
     }
 }
@@ -53,45 +65,99 @@ impl fmt::Display for Input {
     }
 }
 
-/// A reader of one input that can wait, with a timeout, for bytes to read.
-pub(crate) enum Source {
+/// A reader of one input, and whether a read of it may block.
+pub(crate) struct Source {
+    reader: Reader,
+    /// The descriptor to wait on before a read, when a read may block (a pipe, a terminal, a
+    /// socket); `None` for a regular file, whose reads never block.
+    blocking_fd: Option<RawFd>,
+}
+
+enum Reader {
     Stdin(io::StdinLock<'static>),
     File(File),
 }
 
 impl Read for Source {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Source::Stdin(stdin) => stdin.read(buf),
-            Source::File(file) => file.read(buf),
+        match &mut self.reader {
+            Reader::Stdin(stdin) => stdin.read(buf),
+            Reader::File(file) => file.read(buf),
         }
     }
 }
 
 impl Source {
-    /// Waits until a read would not block or `timeout` passes; true when input is ready. A
-    /// file is always ready.
-    pub(crate) fn wait_readable(&self, timeout: Duration) -> bool {
-        match self {
-            Source::File(_) => true,
-            Source::Stdin(_) => wait_readable(libc::STDIN_FILENO, timeout),
+    /// What waits for this input to be readable, or for `stop`.
+    pub(crate) fn waiter(&self, stop: &StopRequest) -> Waiter {
+        Waiter {
+            fd: self.blocking_fd,
+            stop: stop.clone(),
         }
     }
 }
 
-/// `poll(2)` on one descriptor: true when it is readable (or at its end, or in error: the read
-/// will tell) before `timeout`.
-fn wait_readable(fd: libc::c_int, timeout: Duration) -> bool {
-    let mut pollfd = libc::pollfd {
-        fd,
-        events: libc::POLLIN,
-        revents: 0,
-    };
-    // Round up, so that a deadline is never missed by a sub-millisecond wait that returns early.
-    let ms = timeout.as_micros().div_ceil(1000).min(i32::MAX as u128) as libc::c_int;
-    // SAFETY: `pollfd` is a valid, initialised array of one element that outlives the call.
-    let ready = unsafe { libc::poll(&mut pollfd, 1, ms) };
-    ready != 0
+/// Whether `fd` is a regular file (fstat fails: not one, to be safe: it is then waited on).
+fn is_regular_file(fd: RawFd) -> bool {
+    let mut stat = std::mem::MaybeUninit::<libc::stat>::uninit();
+    // SAFETY: `stat` is a valid place for fstat to write a `struct stat`; it is read only when
+    // the call succeeded, and so initialised it.
+    unsafe {
+        libc::fstat(fd, stat.as_mut_ptr()) == 0
+            && stat.assume_init().st_mode & libc::S_IFMT == libc::S_IFREG
+    }
+}
+
+/// What a wait for input ended with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Wait {
+    /// A read will not block (bytes, the end, or an error the read will report).
+    Ready,
+    /// The timeout passed, or a signal interrupted the wait: look again.
+    TimedOut,
+    /// The run was asked to stop.
+    Stopped,
+}
+
+/// Waits for one input to be readable, or for a stop request, whichever comes first.
+pub(crate) struct Waiter {
+    /// The input's descriptor, when a read of it may block.
+    fd: Option<RawFd>,
+    stop: StopRequest,
+}
+
+impl Waiter {
+    /// A waiter for an input that never blocks, with no stop request: always ready.
+    #[cfg(test)]
+    pub(crate) fn never_blocks() -> Waiter {
+        Waiter {
+            fd: None,
+            stop: StopRequest::never(),
+        }
+    }
+
+    /// Waits until a read would not block, `timeout` passes (`None`: no limit), or a stop is
+    /// requested. Without a stop descriptor to wait on, an unlimited wait is left to the read.
+    pub(crate) fn wait(&self, timeout: Option<Duration>) -> Wait {
+        if self.stop.is_requested() {
+            return Wait::Stopped;
+        }
+        let Some(fd) = self.fd else {
+            return Wait::Ready;
+        };
+        match (self.stop.wake_fd(), timeout) {
+            (Some(wake), _) => match poll_readable(&[fd, wake], timeout) {
+                [_, true] => Wait::Stopped,
+                [true, false] => Wait::Ready,
+                [false, false] => Wait::TimedOut,
+            },
+            (None, None) => Wait::Ready,
+            (None, Some(_)) => match poll_readable(&[fd], timeout) {
+                [true] => Wait::Ready,
+                [false] => Wait::TimedOut,
+            },
+        }
+    }
 }
 
 /// One input being read: its bytes not yet handed on, and where it is.

@@ -10,7 +10,8 @@
 //!   line too long to hold must be cut into a *window*.
 //! - [`pipeline`]: the read/frame loop that ties them together, flushing the output before
 //!   every read that may block; [`follow`] runs the same loop over files that grow, like
-//!   `tail -F`.
+//!   `tail -F`. A [`stop`] request (the CLI's signals) ends either loop as at the end of the
+//!   input.
 //! - [`emit`]: runs what the loop hands on (batches, windows, ticks, the end) through the
 //!   chain and hands the result to the [`Sink`].
 //! - [`lines`]: [`Lines`], a batch as it travels the chain: flat bytes plus
@@ -36,7 +37,8 @@
 //!
 //! The public surface is what the CLI, the benchmark and tests need: build a [`Runtime`],
 //! load [`Plugin`]s, create [`Stage`]s from [`Settings`], put them in a [`Chain`] (with
-//! [`Match`] nodes), and run a [`Pipeline`] over [`Input`]s into a [`Sink`]. Everything else
+//! [`Match`] nodes), and run a [`Pipeline`] over [`Input`]s into a [`Sink`], which a
+//! [`StopRequest`] may end early. Everything else
 //! is internal and keeps its invariants to itself.
 
 // The tour above names the private modules: read it in the source or with
@@ -62,6 +64,7 @@ mod runtime;
 mod selector;
 mod settings;
 mod sink;
+mod stop;
 
 pub use builtin::{BUILTINS, Builtin, find as find_builtin};
 pub use chain::{Chain, Match, Node};
@@ -78,6 +81,7 @@ pub use runtime::{
 pub use selector::Selector;
 pub use settings::{MAX_LINE_BYTES, Settings, SettingsError};
 pub use sink::{Sink, WriteSink};
+pub use stop::StopRequest;
 
 #[doc(hidden)]
 pub mod bench_support;

@@ -9,10 +9,14 @@
 //!
 //! Time enters in two places here. A stage may ask to be ticked at a deadline (a multiline
 //! block flushed after a quiet spell): due ticks run before each batch, and a read that may
-//! block waits for input only until the next deadline (`poll(2)` on standard input). A stage
-//! may hold input back (a rate limiter delaying lines): the loop then sleeps to its deadline
-//! and ticks it before reading on. Following files (`--follow`) is the same loop over several
+//! block waits for input only until the next deadline (`poll(2)` on the input). A stage may
+//! hold input back (a rate limiter delaying lines): the loop then sleeps to its deadline and
+//! ticks it before reading on. Following files (`--follow`) is the same loop over several
 //! growing files; it lives in [`crate::follow`].
+//!
+//! A stop request ([`crate::stop`]) wakes a wait for input; the input then ends where it is
+//! (what was read is handed on, a last line without its terminator as at any end), no other
+//! input is opened, and the chain is finished as at the end of the input.
 //!
 //! The lines go to the sink through [`crate::emit`]. When the chain is empty and the sink takes
 //! bytes as they are (raw output), input is copied in bulk instead ([`Pipeline::copy_input`]).
@@ -25,10 +29,11 @@ use crate::chain::{Chain, Position};
 use crate::emit::{Emitter, Flow, flow};
 use crate::error::StageError;
 use crate::framing::{Frame, Limits, next_frame};
-use crate::input::{Input, Reading, Source};
+use crate::input::{Input, Reading, Source, Wait, Waiter};
 use crate::line_buffer::LineBuffer;
 use crate::settings::Settings;
 use crate::sink::Sink;
+use crate::stop::StopRequest;
 
 /// Why a run stopped early.
 #[derive(Debug)]
@@ -69,6 +74,8 @@ pub struct Pipeline {
     pub(crate) settings: Settings,
     pub(crate) limits: Limits,
     pub(crate) emitter: Emitter,
+    /// Ends the run as at the end of the input when requested ([`Pipeline::stop_on`]).
+    pub(crate) stop: StopRequest,
 }
 
 impl Pipeline {
@@ -84,13 +91,22 @@ impl Pipeline {
             settings,
             limits,
             emitter: Emitter::new(chain, settings.boundary_overlap),
+            stop: StopRequest::never(),
         }
+    }
+
+    /// Lets `stop` end a run early, as if every input ended where it was: nothing more is
+    /// read, what was read goes through the chain, and the chain and the sink are finished as
+    /// at the end of the input (see [`crate::stop`]).
+    pub fn stop_on(&mut self, stop: StopRequest) {
+        self.stop = stop;
     }
 
     /// Runs every input through the chain in order, then finishes the chain, handing the lines
     /// to `sink` as they come. An input that cannot be opened or read is reported to
     /// `input_error` and skipped (what was read of it is kept); the others still run. When a
-    /// stage fails, what the chain finished before the failure still reaches the sink.
+    /// stage fails, what the chain finished before the failure still reaches the sink. A stop
+    /// request ends the input being read where it is and skips the rest.
     pub fn run(
         &mut self,
         inputs: &[Input],
@@ -108,6 +124,9 @@ impl Pipeline {
         input_error: &mut dyn FnMut(&Input, io::Error),
     ) -> Result<(), RunError> {
         for input in inputs {
+            if self.stop.is_requested() {
+                break;
+            }
             let mut source = match input.open() {
                 Ok(source) => source,
                 Err(err) => {
@@ -129,16 +148,18 @@ impl Pipeline {
         Ok(())
     }
 
-    /// Runs one input to its end, or until the sink stops. The error stops the run; the
-    /// read error beside the flow is one after which what was read is still processed.
+    /// Runs one input to its end (or to where a stop request finds it), or until the sink
+    /// stops. The error stops the run; the read error beside the flow is one after which what
+    /// was read is still processed.
     fn run_input(
         &mut self,
         source: &mut Source,
         reading: &mut Reading,
         sink: &mut dyn Sink,
     ) -> Result<(Flow, io::Result<()>), RunError> {
+        let waiter = source.waiter(&self.stop);
         if self.emitter.chain.is_empty() && sink.takes_bytes() {
-            return self.copy_input(source, &mut reading.buffer, sink);
+            return self.copy_input(source, &waiter, &mut reading.buffer, sink);
         }
         let mut read_error = None;
         loop {
@@ -151,16 +172,14 @@ impl Pipeline {
             // About to read, which may block: everything handed on so far goes out first,
             // and due ticks run while waiting.
             sink.flush().map_err(RunError::Output)?;
-            while let Some(deadline) = self.emitter.chain.next_deadline() {
-                let now = Instant::now();
-                if deadline <= now {
-                    if self.emitter.tick_due(now, sink)?.is_break() {
-                        return Ok((Flow::Break(()), Ok(())));
-                    }
-                    sink.flush().map_err(RunError::Output)?;
-                } else if source.wait_readable(deadline - now) {
-                    break;
+            match self.wait_for_input(&waiter, sink)? {
+                Waited::Input => {}
+                Waited::Stop => {
+                    // What was read is handed on as this input's last bytes.
+                    reading.buffer.set_eof();
+                    continue;
                 }
+                Waited::SinkDone => return Ok((Flow::Break(()), Ok(()))),
             }
             if let Err(err) = reading.buffer.fill(source) {
                 read_error = Some(err);
@@ -168,6 +187,30 @@ impl Pipeline {
             }
         }
         Ok((Flow::Continue(()), read_error.map_or(Ok(()), Err)))
+    }
+
+    /// Waits until the input can be read without blocking, running the ticks that come due
+    /// meanwhile, or until a stop is requested.
+    fn wait_for_input(&mut self, waiter: &Waiter, sink: &mut dyn Sink) -> Result<Waited, RunError> {
+        loop {
+            let deadline = self.emitter.chain.next_deadline();
+            let now = Instant::now();
+            if let Some(deadline) = deadline
+                && deadline <= now
+            {
+                if self.emitter.tick_due(now, sink)?.is_break() {
+                    return Ok(Waited::SinkDone);
+                }
+                sink.flush().map_err(RunError::Output)?;
+                continue;
+            }
+            match waiter.wait(deadline.map(|d| d - now)) {
+                Wait::Ready => return Ok(Waited::Input),
+                Wait::Stopped => return Ok(Waited::Stop),
+                // A deadline came, or a signal interrupted the wait: look again.
+                Wait::TimedOut => {}
+            }
+        }
     }
 
     /// Hands on every frame the pending bytes of `reading` allow (at its end, all of them),
@@ -248,6 +291,7 @@ impl Pipeline {
     fn copy_input(
         &mut self,
         rdr: &mut dyn Read,
+        waiter: &Waiter,
         buffer: &mut LineBuffer,
         sink: &mut dyn Sink,
     ) -> Result<(Flow, io::Result<()>), RunError> {
@@ -269,12 +313,30 @@ impl Pipeline {
             if buffer.is_eof() {
                 return Ok((Flow::Continue(()), read_error.map_or(Ok(()), Err)));
             }
+            match waiter.wait(None) {
+                Wait::Ready => {}
+                Wait::TimedOut => continue,
+                Wait::Stopped => {
+                    buffer.set_eof();
+                    continue;
+                }
+            }
             if let Err(err) = buffer.fill(rdr) {
                 read_error = Some(err);
                 buffer.set_eof();
             }
         }
     }
+}
+
+/// What a wait for input ended with, seen from the read loop.
+enum Waited {
+    /// The input can be read.
+    Input,
+    /// A stop was requested: the input ends here.
+    Stop,
+    /// The sink wants no more lines (a tick's lines were its last).
+    SinkDone,
 }
 
 /// Ends a run: the sink is finished whether the run ended, stopped or a stage failed (what
@@ -328,7 +390,12 @@ mod tests {
         let mut reading = Reading::new(&Input::Stdin, &settings);
         if bulk_copy {
             let (flow, read) = pipeline
-                .copy_input(&mut rdr, &mut reading.buffer, &mut sink)
+                .copy_input(
+                    &mut rdr,
+                    &Waiter::never_blocks(),
+                    &mut reading.buffer,
+                    &mut sink,
+                )
                 .unwrap();
             assert!(flow.is_continue());
             read.unwrap();

@@ -13,6 +13,7 @@ mod plugin_crates;
 mod promtail;
 mod regex;
 mod sanitize;
+mod signals;
 mod stages;
 mod stream;
 mod util;

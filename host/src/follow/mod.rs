@@ -7,6 +7,9 @@
 //!   the same frame loop as a finite input ([`Pipeline::drain`]). While one file's over-long
 //!   line passes in pieces, the other files wait for its end. When no file had new bytes, the
 //!   loop sleeps [`FOLLOW_POLL`], or less when a stage's tick is due sooner.
+//! - A stop request ([`crate::stop`]) wakes that sleep and ends following: what every file
+//!   has read goes through the chain (a last line without its terminator as at any end), then
+//!   the chain is finished as at the end of the input.
 
 mod file;
 
@@ -45,7 +48,8 @@ impl Followed {
 
 impl Pipeline {
     /// Follows `files` like `tail -F`: reads each from its start, then polls them for new
-    /// bytes and across rotations, forever (until the sink stops or fails, or a stage fails).
+    /// bytes and across rotations, until a stop is requested ([`Pipeline::stop_on`]), the
+    /// sink stops or fails, or a stage fails.
     /// Errors opening or reading a file are reported to `input_error` once per kind of
     /// trouble; the file is retried.
     pub fn follow(
@@ -66,6 +70,9 @@ impl Pipeline {
     ) -> Result<(), RunError> {
         let mut followed = self.open_followed(paths, input_error);
         loop {
+            if self.stop.is_requested() {
+                return self.end_followed(&mut followed, sink);
+            }
             let mut got_bytes = false;
             for i in 0..followed.len() {
                 // While one file's over-long line is passing in pieces, only that file is read,
@@ -95,8 +102,27 @@ impl Pipeline {
                 }
                 wait = wait.min(deadline - now);
             }
-            std::thread::sleep(wait);
+            self.stop.sleep(wait);
         }
+    }
+
+    /// Ends following on a stop request: each file's pending bytes are handed on as its last
+    /// (the file whose over-long line is passing in pieces first, so that its pieces stay
+    /// together), then the chain is finished.
+    fn end_followed(
+        &mut self,
+        followed: &mut [Followed],
+        sink: &mut dyn Sink,
+    ) -> Result<(), RunError> {
+        followed.sort_by_key(|f| !f.reading.mid_line);
+        for f in followed.iter_mut() {
+            f.reading.buffer.set_eof();
+            if self.drain(&mut f.reading, sink)?.is_break() {
+                return Ok(());
+            }
+        }
+        let _ = self.emitter.finish(sink)?;
+        Ok(())
     }
 
     /// Opens every path to follow; a path that does not exist yet is waited for.
@@ -143,7 +169,9 @@ impl Pipeline {
         input_error: &mut dyn FnMut(&Input, io::Error),
     ) -> Result<(Flow, bool), RunError> {
         let mut got_bytes = false;
-        loop {
+        // A file that grows as fast as it is read would keep this loop going: a stop request
+        // ends it.
+        while !self.stop.is_requested() {
             match f.reading.buffer.fill(&mut f.file) {
                 Ok(0) => {
                     f.reading.buffer.clear_eof();
