@@ -28,6 +28,25 @@ impl ReportTarget {
         }
     }
 
+    /// Checks, before the run, that reports can be written here, the way [`ReportTarget::write`]
+    /// writes them: for a file, that the path is not a folder and a temporary file can be
+    /// created beside it (it is removed again). So a path that cannot work fails at start,
+    /// not after hours of input.
+    pub fn check(&self) -> io::Result<()> {
+        let ReportTarget::File(path) = self else {
+            return Ok(());
+        };
+        if path.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::IsADirectory,
+                "it is a folder, not a file",
+            ));
+        }
+        let temp = temp_path(path)?;
+        fs::File::create(&temp)?;
+        fs::remove_file(&temp)
+    }
+
     /// Writes `report` to the target.
     pub fn write(&self, report: &[u8]) -> io::Result<()> {
         match self {
@@ -55,18 +74,24 @@ impl std::fmt::Display for ReportTarget {
 
 /// Writes `bytes` to a temporary file next to `path`, then renames it over `path`.
 fn replace_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let temp = temp_path(path)?;
+    let result = fs::write(&temp, bytes).and_then(|()| fs::rename(&temp, path));
+    if result.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    result
+}
+
+/// The temporary file a report is written to before it is renamed over `path`: hidden, beside
+/// it, named after this process.
+fn temp_path(path: &Path) -> io::Result<PathBuf> {
     let name = path
         .file_name()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file path"))?;
     let mut temp_name = std::ffi::OsString::from(".");
     temp_name.push(name);
     temp_name.push(format!(".{}.tmp", std::process::id()));
-    let temp = path.with_file_name(temp_name);
-    let result = fs::write(&temp, bytes).and_then(|()| fs::rename(&temp, path));
-    if result.is_err() {
-        let _ = fs::remove_file(&temp);
-    }
-    result
+    Ok(path.with_file_name(temp_name))
 }
 
 #[cfg(test)]
@@ -91,7 +116,31 @@ mod tests {
     }
 
     #[test]
+    fn check_accepts_a_writable_path_and_leaves_nothing_behind() {
+        let dir = std::env::temp_dir().join(format!("sluice-report-check-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("report.prom");
+        ReportTarget::parse(path.to_str().unwrap()).check().unwrap();
+        assert_eq!(fs::read_dir(&dir).unwrap().count(), 0);
+        fs::write(&path, b"kept").unwrap();
+        ReportTarget::parse(path.to_str().unwrap()).check().unwrap();
+        assert_eq!(
+            fs::read(&path).unwrap(),
+            b"kept",
+            "a check does not touch the report"
+        );
+        let folder = ReportTarget::parse(dir.to_str().unwrap())
+            .check()
+            .unwrap_err();
+        assert_eq!(folder.kind(), io::ErrorKind::IsADirectory);
+        assert!(ReportTarget::Stderr.check().is_ok());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn a_report_to_a_missing_directory_fails() {
+        let missing = ReportTarget::parse("/nonexistent-sluice-dir/report").check();
+        assert_eq!(missing.unwrap_err().kind(), io::ErrorKind::NotFound);
         let target = ReportTarget::parse("/nonexistent-sluice-dir/report");
         assert!(target.write(b"x").is_err());
     }

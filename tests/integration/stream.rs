@@ -95,15 +95,60 @@ fn reports_go_to_stderr_by_default_and_to_a_file_when_asked() {
     assert_eq!(fs::read_to_string(&path).unwrap(), "probe saw 1 lines\n");
 }
 
+/// A report path that cannot work is refused when the pipeline starts (exit 2, nothing read),
+/// not found at the end of the run.
 #[test]
-fn a_report_that_cannot_be_written_fails_the_run() {
-    let config = r#"{"report_lines": true, "report": "/nonexistent-dir/report.txt"}"#;
-    let run = run(&["-p", &probe(config)], b"x\n");
-    let message = run.fails(1);
-    assert!(
-        message.contains("cannot write its report to /nonexistent-dir/report.txt"),
-        "{message}"
+fn a_report_path_that_cannot_be_written_is_refused_at_start() {
+    let dir = tempdir("stream-report-refused");
+    for (target, why) in [
+        (
+            "/nonexistent-dir/report.txt".to_owned(),
+            "No such file or directory",
+        ),
+        (dir.display().to_string(), "it is a folder, not a file"),
+    ] {
+        let config = format!(r#"{{"report_lines": true, "report": "{target}"}}"#);
+        let refused = run(&["-p", &probe(&config)], b"x\n");
+        assert_eq!(refused.stdout, b"");
+        let message = refused.fails(2);
+        assert!(
+            message.starts_with("sluice: stage 1 (")
+                && message.contains(&format!("cannot write its report to {target}: {why}")),
+            "{message}"
+        );
+    }
+    assert_eq!(
+        fs::read_dir(&dir).unwrap().count(),
+        0,
+        "the check left a file"
     );
+}
+
+/// A report path that stops working during the run fails the run at the end (exit 1), after
+/// the lines.
+#[test]
+fn a_report_that_cannot_be_written_at_the_end_fails_the_run() {
+    let dir = tempdir("stream-report-gone");
+    let target = dir.join("sub/report.txt");
+    fs::create_dir_all(target.parent().unwrap()).unwrap();
+    let config = format!(
+        r#"{{"report_lines": true, "report": "{}"}}"#,
+        target.display()
+    );
+    let (mut child, mut stdin, lines) = crate::util::spawn(&["-p", &probe(&config)]);
+    crate::util::send(&mut stdin, b"x\n");
+    assert_eq!(lines.recv().unwrap(), "x");
+    fs::remove_dir_all(target.parent().unwrap()).unwrap();
+    drop(stdin);
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("cannot write its report to"), "{stderr}");
+}
+
+#[test]
+fn a_report_key_that_is_not_a_path_is_refused() {
     let run = crate::util::run(&["-p", &probe(r#"{"report": 7}"#)], b"x\n");
     assert!(
         run.fails(2)

@@ -70,6 +70,10 @@ impl Stage {
             timeout: runtime.options().call_timeout,
         };
         let report_target = ReportTarget::parse(grants.report.as_deref().unwrap_or("stderr"));
+        report_target.check().map_err(|error| {
+            let target = report_target.to_string();
+            StageError::new(&label, Call::Start, Failure::Report { target, error })
+        })?;
         let mut store = runtime.new_store(&label, &grants.env);
         let instance = plugin.pre.instantiate(&mut store).map_err(|err| {
             StageError::new(
