@@ -1,6 +1,7 @@
 //! Command-line arguments.
 
-use std::path::PathBuf;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Parser;
@@ -44,8 +45,9 @@ pub struct Args {
     pub command: Option<Command>,
 
     /// Files to read, in order; `-` is standard input. By default, standard input.
-    #[arg(value_name = "FILE")]
-    pub files: Vec<String>,
+    // OsString: any name the OS accepts, UTF-8 or not.
+    #[arg(value_name = "FILE", value_parser = clap::value_parser!(OsString))]
+    pub files: Vec<OsString>,
 
     /// Adds a stage: a built-in plugin's name or a path to a .wasm component, optionally
     /// followed by `=` and its config as a JSON object, e.g.
@@ -187,9 +189,35 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(value * scale))
 }
 
+/// The subcommand a first FILE argument was probably meant to be: one or two edits away from
+/// `inspect`, `test` or `new` (`inpsect`, `tset`), and not a path that exists. Without it,
+/// `sluice inpsect sanitize` reads two files that do not exist.
+pub fn mistyped_command(files: &[OsString]) -> Option<&'static str> {
+    let first = files.first()?;
+    let word = first.to_str()?;
+    if Path::new(first).exists() {
+        return None;
+    }
+    ["inspect", "test", "new"]
+        .into_iter()
+        .find(|command| strsim::levenshtein(command, word) <= 2)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_first_argument_near_a_subcommand_that_is_no_file_is_suggested() {
+        let first = |word: &str| mistyped_command(&[OsString::from(word), "x".into()]);
+        assert_eq!(first("inpsect"), Some("inspect"));
+        assert_eq!(first("insepct"), Some("inspect"));
+        assert_eq!(first("tset"), Some("test"));
+        assert_eq!(first("nwe"), Some("new"));
+        assert_eq!(first("app.log"), None);
+        assert_eq!(first("inspection-report.log"), None);
+        assert_eq!(mistyped_command(&[]), None);
+    }
 
     #[test]
     fn sizes() {

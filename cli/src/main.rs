@@ -82,6 +82,18 @@ fn run(args: &Args) -> u8 {
     if let Some(command) = &args.command {
         return commands::run(command, runtime_options, settings);
     }
+    // With --follow a missing file is waited for: it may be meant.
+    if !args.follow
+        && let Some(command) = args::mistyped_command(&args.files)
+    {
+        return fail(
+            exit::USAGE,
+            format!(
+                "no file `{}`; did you mean the subcommand `sluice {command}`?",
+                args.files[0].to_string_lossy()
+            ),
+        );
+    }
     process(args, runtime_options, settings)
 }
 

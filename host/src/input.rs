@@ -3,6 +3,7 @@
 //! state of one input being read ([`Reading`]): its buffer of bytes not yet handed on and how
 //! far it is.
 
+use std::ffi::OsStr;
 use std::fmt;
 use std::fs::File;
 use std::io::{self, Read};
@@ -22,8 +23,9 @@ pub enum Input {
 }
 
 impl Input {
-    /// `-` is standard input; anything else a file path.
-    pub fn from_arg(arg: &str) -> Input {
+    /// `-` is standard input; anything else a file path (any name the OS accepts).
+    pub fn from_arg(arg: impl AsRef<OsStr>) -> Input {
+        let arg = arg.as_ref();
         if arg == "-" {
             Input::Stdin
         } else {

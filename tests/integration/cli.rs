@@ -51,6 +51,37 @@ fn missing_input_file_is_reported_and_the_rest_still_runs() {
     assert_eq!(run.stdout, b"still here\n");
 }
 
+/// `sluice inpsect sanitize` is a typo, not two files: the subcommand is suggested (exit 2).
+/// A file that exists under such a name is read.
+#[test]
+fn a_mistyped_subcommand_is_suggested_unless_it_is_a_file() {
+    let typo = run(&["inpsect", "sanitize"], b"");
+    assert_eq!(
+        typo.fails(2),
+        "sluice: no file `inpsect`; did you mean the subcommand `sluice inspect`?"
+    );
+    let dir = tempdir("cli-mistyped-command");
+    std::fs::write(dir.join("tset"), "a file named tset\n").unwrap();
+    let read = run_cmd(sluice().current_dir(&dir).arg("tset"), b"");
+    assert_eq!(read.ok(), b"a file named tset\n");
+}
+
+/// Any file name the OS accepts, UTF-8 or not, is read (and followed).
+#[test]
+fn a_file_name_that_is_not_utf8_is_read() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempdir("cli-non-utf8-name");
+    let path = dir.join(std::ffi::OsStr::from_bytes(b"caf\xe9.log"));
+    std::fs::write(&path, "from a latin-1 name\n").unwrap();
+    let read = run_cmd(sluice().arg(&path), b"");
+    assert_eq!(read.ok(), b"from a latin-1 name\n");
+    let missing = run_cmd(
+        sluice().arg(dir.join(std::ffi::OsStr::from_bytes(b"n\xe9"))),
+        b"",
+    );
+    assert_eq!(missing.code, 3, "{}", missing.stderr);
+}
+
 #[test]
 fn overlap_must_be_smaller_than_the_cap() {
     assert_eq!(
