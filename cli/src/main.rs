@@ -119,7 +119,7 @@ fn process(args: &Args, runtime_options: RuntimeOptions, settings: Settings) -> 
     let inputs: Vec<Input> = if args.files.is_empty() {
         vec![Input::Stdin]
     } else {
-        args.files.iter().map(|f| Input::from_arg(f)).collect()
+        args.files.iter().map(Input::from_arg).collect()
     };
     let mut unreadable = false;
     let mut report = |input: &Input, err: io::Error| {
