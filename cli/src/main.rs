@@ -6,7 +6,8 @@
 //! - [`commands`]: the subcommands `inspect` ([`inspect`]) and `test` ([`case_tests`],
 //!   [`conformance`]).
 //! - [`diagnostics`]: exit codes, one-line messages, and the hints that name options.
-//! - [`signals`]: SIGINT, SIGTERM and SIGHUP finish the stream, then exit 128 + the signal.
+//! - [`signals`]: SIGINT, SIGTERM and SIGHUP finish the stream, then exit 128 + the signal;
+//!   so does the reader of the output going away, quietly.
 //! - `main` (here): the order of things and the mapping of failures to exit codes.
 //!
 //! Data goes to stdout, diagnostics to stderr, each on one line prefixed `sluice: `.
@@ -34,7 +35,7 @@ use sluice_host::{
 
 use crate::args::Args;
 use crate::diagnostics::{exit, fail};
-use crate::signals::Signals;
+use crate::signals::Ending;
 use crate::spec::{NodeSpec, StageSpec};
 
 /// Below this `--boundary-overlap`, a boundary-safe stage cannot keep enough context (a key, a
@@ -127,10 +128,13 @@ fn process(args: &Args, runtime_options: RuntimeOptions, settings: Settings) -> 
         eprintln!("sluice: {input}: {err}");
     };
     let mut pipeline = Pipeline::new(chain, settings);
-    let signals = match Signals::install() {
-        Ok((signals, stop)) => {
+    let ending = match Ending::install() {
+        Ok((ending, stop)) => {
             pipeline.stop_on(stop);
-            Some(signals)
+            if let Err(err) = ending.on_output_gone() {
+                eprintln!("sluice: warning: cannot watch the output for its reader leaving: {err}");
+            }
+            Some(ending)
         }
         Err(err) => {
             eprintln!("sluice: warning: signals will end sluice at once: {err}");
@@ -155,7 +159,7 @@ fn process(args: &Args, runtime_options: RuntimeOptions, settings: Settings) -> 
     };
     // A signal's status tells the caller the run was cut short; a plugin failure while
     // finishing is the more specific news.
-    match signals.and_then(|s| s.exit_status()) {
+    match ending.and_then(|e| e.signal_status()) {
         Some(signal_status) if status != exit::PLUGIN_FAILED => signal_status,
         _ => status,
     }

@@ -241,3 +241,32 @@ fn a_second_signal_ends_sluice_at_once() {
     assert_eq!(status.signal(), Some(libc::SIGINT), "{status:?}");
     assert!(started.elapsed() < Duration::from_secs(30));
 }
+
+/// `sluice -f app.log | head -1` ends once head has its line, as `tail -F` does, though no
+/// further line comes to meet the broken pipe; so does a run on a quiet standard input.
+#[test]
+fn a_run_ends_quietly_when_its_reader_goes_away() {
+    let dir = tempdir("signals-reader-gone");
+    let log = dir.join("app.log");
+    std::fs::write(&log, "first\nsecond\n").unwrap();
+    let followed = Running::start(&["-f", log.to_str().unwrap()]);
+    let mut stdin_fed = Running::start(&[]);
+    stdin_fed.feed(b"first\n");
+    for mut running in [followed, stdin_fed] {
+        let mut stdout = running.child.stdout.take().unwrap();
+        let mut first = [0; 6];
+        stdout.read_exact(&mut first).unwrap();
+        assert_eq!(&first, b"first\n");
+        drop(stdout);
+        let status = wait_for_exit(&mut running.child, Duration::from_secs(30));
+        let mut stderr = String::new();
+        running
+            .child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        assert_eq!((status.code(), stderr.as_str()), (Some(0), ""));
+    }
+}
