@@ -317,6 +317,51 @@ fn follow_outputs_appended_lines_and_survives_rotation() {
     let _ = child.wait();
 }
 
+/// A file truncated and written again past the old offset between two polls (a program that
+/// rewrites its log), and logrotate's copytruncate: the new content is read from its start,
+/// whole. Before, the first case printed `TER-TRUNCATE`.
+#[test]
+fn follow_reads_a_rewritten_file_from_its_start() {
+    let dir = tempdir("stream-follow-rewritten");
+    let path = dir.join("t.log");
+    fs::write(&path, "old-line-1\n").unwrap();
+    let mut child = sluice()
+        .arg("-f")
+        .arg(&path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let rx = lines_of(&mut child);
+    assert_eq!(rx.recv_timeout(PATIENCE).unwrap(), "old-line-1");
+    // One write(2) after the truncation, so it usually lands between two polls.
+    fs::write(&path, "NEW-LINE-AFTER-TRUNCATE\n").unwrap();
+    assert_eq!(
+        rx.recv_timeout(PATIENCE).unwrap(),
+        "NEW-LINE-AFTER-TRUNCATE"
+    );
+
+    let mut writer = fs::OpenOptions::new().append(true).open(&path).unwrap();
+    writeln!(writer, "before copytruncate").unwrap();
+    assert_eq!(rx.recv_timeout(PATIENCE).unwrap(), "before copytruncate");
+    fs::copy(&path, dir.join("t.log.1")).unwrap();
+    writer.set_len(0).unwrap();
+    let refill = "written after copytruncate, longer than what was there\n".repeat(3);
+    writer.write_all(refill.as_bytes()).unwrap();
+    for _ in 0..3 {
+        assert_eq!(
+            rx.recv_timeout(PATIENCE).unwrap(),
+            "written after copytruncate, longer than what was there"
+        );
+    }
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(
+        rx.recv_timeout(Duration::from_millis(100)).is_err(),
+        "nothing else was written"
+    );
+}
+
 #[test]
 fn follow_waits_for_a_file_to_appear_and_follows_several() {
     let dir = tempdir("stream-follow-several");

@@ -125,6 +125,15 @@ impl Pipeline {
         Ok(())
     }
 
+    /// Hands on what was read of a file's content that ended (rotated away or rewritten) as
+    /// its last bytes, then empties the buffer for what comes next.
+    fn end_content(&mut self, f: &mut Followed, sink: &mut dyn Sink) -> Result<Flow, RunError> {
+        f.reading.buffer.set_eof();
+        let flow = self.drain(&mut f.reading, sink)?;
+        f.reading.buffer.reset();
+        Ok(flow)
+    }
+
     /// Opens every path to follow; a path that does not exist yet is waited for.
     fn open_followed(
         &self,
@@ -172,6 +181,23 @@ impl Pipeline {
         // A file that grows as fast as it is read would keep this loop going: a stop request
         // ends it.
         while !self.stop.is_requested() {
+            // Before every read, not once a poll: lines handed on above may already have
+            // reached a reader that rewrites the file in answer.
+            match f.file.restart_if_rewritten() {
+                Ok(false) => {}
+                Ok(true) => {
+                    // The old content's last line, even without a terminator, is complete: it
+                    // is not joined to the new content's first.
+                    got_bytes = true;
+                    if self.end_content(f, sink)?.is_break() {
+                        return Ok((Flow::Break(()), true));
+                    }
+                }
+                Err(err) => {
+                    f.report(err, input_error);
+                    break;
+                }
+            }
             match f.reading.buffer.fill(&mut f.file) {
                 Ok(0) => {
                     f.reading.buffer.clear_eof();
@@ -199,11 +225,9 @@ impl Pipeline {
         }
         // The old file was read to its end above; its last line, even without a terminator,
         // is complete now.
-        f.reading.buffer.set_eof();
-        if self.drain(&mut f.reading, sink)?.is_break() {
+        if self.end_content(f, sink)?.is_break() {
             return Ok((Flow::Break(()), true));
         }
-        f.reading.buffer.reset();
         match f.file.reopen() {
             Ok(()) => f.reported = None,
             Err(err) => f.report(err, input_error),
