@@ -24,7 +24,8 @@
 //! - [`output`]: what a stage returns and how it becomes the next batch, by the contract's
 //!   rules (the `sluice-contract` crate, shared with the guest SDK).
 //! - [`error`]: what a failed call into a plugin is, typed: deadline, memory cap, trap, the
-//!   plugin's own error, a rejected config, a malformed answer.
+//!   plugin's own error, a rejected config, a malformed answer; [`plugin_text`] makes a
+//!   plugin's words safe to print (escaped, on one line, cut at a documented length).
 //! - [`sink`]: where lines go: the [`Sink`] trait and [`WriteSink`], which writes them raw,
 //!   as JSON or as logfmt ([`format`]); [`report`] writes what stages report.
 //! - [`conformance`]: the checks every plugin must pass, with structured results.
@@ -59,6 +60,7 @@ mod line_buffer;
 mod lines;
 mod output;
 mod pipeline;
+mod plugin_text;
 mod report;
 mod runtime;
 mod selector;
@@ -75,6 +77,7 @@ pub use framing::Terminator;
 pub use input::Input;
 pub use lines::Lines;
 pub use pipeline::{Pipeline, RunError};
+pub use plugin_text::MAX_PLUGIN_TEXT_BYTES;
 pub use runtime::{
     Clock, ConfigKeyInfo, Plugin, PluginInfo, Runtime, RuntimeOptions, Stage, StageGrants,
 };

@@ -126,6 +126,43 @@ fn plugin_error_message_is_shown() {
     assert!(message.ends_with(": upstream said no"), "{message}");
 }
 
+/// A plugin's words cannot rewrite the terminal: escape sequences, a forged `sluice:` line
+/// and bidi controls come out escaped on the stage's one labelled line, and a huge message is
+/// cut at the documented length with the rest counted. The same for a rejected config's key.
+#[test]
+fn plugin_text_is_escaped_labelled_and_cut() {
+    let forged = r#"{"fail":"\u001b[2K\rdone\nsluice: stage 1 (sanitize): all secrets redacted\u0007 \u202egnp.exe"}"#;
+    let message = run(&["-p", &probe(forged)], b"x\n").fails(1).to_owned();
+    assert!(
+        message.starts_with("sluice: stage 1 (")
+            && message.ends_with(
+                r": \u{1b}[2K done sluice: stage 1 (sanitize): all secrets redacted\u{7} \u{202e}gnp.exe"
+            ),
+        "{message}"
+    );
+
+    // One argument may hold 128 KiB at most.
+    let huge = format!(r#"{{"fail":"{}"}}"#, "x".repeat(100_000));
+    let message = run(&["-p", &probe(&huge)], b"x\n").fails(1).to_owned();
+    let shown = "x".repeat(4096);
+    assert!(
+        message.ends_with(&format!(
+            ": {shown} … ({} more bytes left out)",
+            100_000 - 4096
+        )),
+        "{}",
+        &message[message.len() - 100..]
+    );
+
+    let key = run(&["-p", &probe(r#"{"\u001b[31mkey":1}"#)], b"")
+        .fails(2)
+        .to_owned();
+    assert!(
+        !key.contains('\x1b') && key.contains(r"\u{1b}[31mkey"),
+        "{key}"
+    );
+}
+
 #[test]
 fn not_a_component() {
     let dir = tempdir("chain-not-a-component");

@@ -12,6 +12,7 @@ use crate::error::{Call, Failure, Malformed, StageError};
 use crate::fields::FieldTable;
 use crate::lines::Lines;
 use crate::output::{StageOutput, Wake};
+use crate::plugin_text::plugin_text;
 use crate::report::ReportTarget;
 use crate::settings::Settings;
 
@@ -96,8 +97,8 @@ impl Stage {
             Ok(Ok(handle)) => handle,
             Ok(Err(rejected)) => {
                 let failure = Failure::Config {
-                    key: rejected.key,
-                    message: one_line(&rejected.message),
+                    key: rejected.key.as_deref().map(plugin_text),
+                    message: plugin_text(&rejected.message),
                 };
                 return Err(StageError::new(&label, Call::Create, failure));
             }
@@ -186,7 +187,7 @@ impl Stage {
 
         let output = match result {
             Ok(Ok(output)) => output,
-            Ok(Err(message)) => return Err(Failure::Plugin(one_line(&message))),
+            Ok(Err(message)) => return Err(Failure::Plugin(plugin_text(&message))),
             Err(err) => return Err(self.limits.failure(&err, &mut self.store)),
         };
         let output = StageOutput {
@@ -219,7 +220,7 @@ impl Stage {
             .call_tick(&mut self.store, self.handle);
         let emitted = match result {
             Ok(Ok(emitted)) => emitted,
-            Ok(Err(message)) => return Err(Failure::Plugin(one_line(&message))),
+            Ok(Err(message)) => return Err(Failure::Plugin(plugin_text(&message))),
             Err(err) => return Err(self.limits.failure(&err, &mut self.store)),
         };
         self.set_wake(emitted.wake.map(wake_from));
@@ -238,7 +239,7 @@ impl Stage {
             .call_finish(&mut self.store, self.handle);
         match result {
             Ok(Ok(emitted)) => emitted_lines(emitted),
-            Ok(Err(message)) => Err(Failure::Plugin(one_line(&message))),
+            Ok(Err(message)) => Err(Failure::Plugin(plugin_text(&message))),
             Err(err) => Err(self.limits.failure(&err, &mut self.store)),
         }
     }
@@ -293,12 +294,7 @@ impl CallLimits {
 
 /// The innermost cause of `err`, on one line.
 fn root_message(err: &wasmtime::Error) -> String {
-    one_line(&err.root_cause().to_string())
-}
-
-/// Collapses a message onto one line: plugin messages end up in one-line diagnostics.
-fn one_line(message: &str) -> String {
-    message.split_whitespace().collect::<Vec<_>>().join(" ")
+    plugin_text(&err.root_cause().to_string())
 }
 
 fn take_fields(table: &mut FieldTable) -> Fields {

@@ -33,6 +33,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use crate::plugin_text::{plugin_line, plugin_text};
 use anyhow::Result;
 use wasmtime::StoreContextMut;
 use wasmtime::component::{Linker, Resource, ResourceTable, Val};
@@ -241,6 +242,7 @@ const NO_ENVIRONMENT: &str = "no variables granted; list them under the stage's 
 
 /// Writes `sluice: LABEL: denied: WHAT (WHY)` to stderr.
 fn report_denied(label: &str, what: &str, why: &str) {
+    let what = plugin_text(what);
     let _ = writeln!(
         io::stderr().lock(),
         "sluice: {label}: denied: {what} ({why})"
@@ -310,11 +312,9 @@ impl PrefixedWriter {
     fn emit(&mut self, len: usize) {
         let mut err = io::stderr().lock();
         for line in self.pending[..len].split_inclusive(|&b| b == b'\n') {
-            let _ = write!(err, "{}: ", self.label);
-            let _ = err.write_all(line);
-            if !line.ends_with(b"\n") {
-                let _ = err.write_all(b"\n");
-            }
+            let line = line.strip_suffix(b"\n").unwrap_or(line);
+            let text = plugin_line(&String::from_utf8_lossy(line));
+            let _ = writeln!(err, "{}: {text}", self.label);
         }
         self.pending.drain(..len);
     }
