@@ -23,7 +23,7 @@
 
 use std::fmt;
 use std::io::{self, Read};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::chain::{Chain, Position};
 use crate::emit::{Emitter, Flow, flow};
@@ -202,7 +202,13 @@ impl Pipeline {
                     return Ok(Waited::SinkDone);
                 }
                 sink.flush().map_err(RunError::Output)?;
-                continue;
+                // Input is read between ticks, whatever a stage asks for: a stage that always
+                // wants its next tick at once cannot keep the input waiting.
+                match waiter.wait(Some(Duration::ZERO)) {
+                    Wait::Ready => return Ok(Waited::Input),
+                    Wait::Stopped => return Ok(Waited::Stop),
+                    Wait::TimedOut => continue,
+                }
             }
             match waiter.wait(deadline.map(|d| d - now)) {
                 Wait::Ready => return Ok(Waited::Input),

@@ -55,6 +55,33 @@ fn a_stage_is_ticked_while_the_input_is_idle() {
     assert!(child.wait().unwrap().success());
 }
 
+/// A stage whose every answer asks for a tick at once (the issue's `wake0`) cannot keep the
+/// input waiting: `c`, written later, is read, and sluice ends when its input does.
+#[test]
+fn a_stage_that_always_wants_a_tick_cannot_starve_input() {
+    let mut child = sluice()
+        .args([
+            "-p",
+            &probe(r#"{"tick_after_ms": 0, "tick_forever": true}"#),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let rx = lines_of(&mut child);
+    stdin.write_all(b"a\nb\n").unwrap();
+    stdin.flush().unwrap();
+    assert_eq!(rx.recv_timeout(PATIENCE).unwrap(), "a");
+    assert_eq!(rx.recv_timeout(PATIENCE).unwrap(), "b");
+    std::thread::sleep(Duration::from_millis(200));
+    stdin.write_all(b"c\n").unwrap();
+    stdin.flush().unwrap();
+    assert_eq!(rx.recv_timeout(PATIENCE).unwrap(), "c");
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+}
+
 #[test]
 fn ticked_lines_run_through_the_stages_after() {
     let mut child = sluice()

@@ -223,7 +223,13 @@ impl Stage {
             Ok(Err(message)) => return Err(Failure::Plugin(plugin_text(&message))),
             Err(err) => return Err(self.limits.failure(&err, &mut self.store)),
         };
-        self.set_wake(emitted.wake.map(wake_from));
+        // A stage that asks for its next tick at once from every tick is held to one tick a
+        // millisecond: ticks cannot take all the time there is.
+        let wake = emitted.wake.map(|w| Wake {
+            after_ms: w.after_ms.max(MIN_TICK_INTERVAL_MS),
+            ..wake_from(w)
+        });
+        self.set_wake(wake);
         emitted_lines(emitted)
     }
 
@@ -244,6 +250,9 @@ impl Stage {
         }
     }
 }
+
+/// The shortest time between a stage's `tick` and its next: a stage asking for less gets this.
+pub(crate) const MIN_TICK_INTERVAL_MS: u32 = 1;
 
 fn wake_from(wake: bindings::Wake) -> Wake {
     Wake {

@@ -13,6 +13,7 @@
 //! | `finish_lines` | lines that `finish` emits. |
 //! | `tag` | append `\|` and the tag to every line this stage outputs (finish lines included), to observe chain order. |
 //! | `tick_after_ms` | n: after each batch, ask to be ticked after n ms; `tick` emits the line `tick` (tagged). |
+//! | `tick_forever` | `true`: with `tick_after_ms`, every answer (ticks included) asks for the next tick, and ticks emit nothing (a stage that would starve input). |
 //! | `stamp` | `true`: give the k-th line seen the timestamp k seconds and the field `n` = k. |
 //! | `remove` | a field name: take that field off every line. |
 //! | `report_lines` | `true`: `finish` reports `probe saw N lines`. |
@@ -44,6 +45,7 @@ pub struct Probe {
     /// `|` and the tag, or empty.
     suffix: Vec<u8>,
     tick_after_ms: Option<u32>,
+    tick_forever: bool,
     stamp: bool,
     remove: Option<String>,
     report_lines: bool,
@@ -115,6 +117,11 @@ impl Plugin for Probe {
             "Ask for a tick this long after each batch; tick emits `tick`.",
         ),
         ConfigKey::new(
+            "tick_forever",
+            "bool",
+            "With tick_after_ms: ask for a tick after every answer; ticks emit nothing.",
+        ),
+        ConfigKey::new(
             "stamp",
             "bool",
             "Give the k-th line timestamp k s and field n = k.",
@@ -156,6 +163,7 @@ impl Plugin for Probe {
             tick_after_ms: config
                 .u64("tick_after_ms")?
                 .map(|ms| ms.min(u32::MAX as u64) as u32),
+            tick_forever: config.bool("tick_forever")?.unwrap_or(false),
             stamp: config.bool("stamp")?.unwrap_or(false),
             remove: config.str("remove")?.map(str::to_owned),
             report_lines: config.bool("report_lines")?.unwrap_or(false),
@@ -182,6 +190,9 @@ impl Plugin for Probe {
     }
 
     fn tick(&mut self, out: &mut Trailing) -> Result<(), String> {
+        if self.tick_forever {
+            return Ok(());
+        }
         self.tick_due = false;
         out.push_with(|buf| {
             buf.extend_from_slice(b"tick");
