@@ -129,6 +129,15 @@ pub enum Command {
         #[arg(long, value_name = "SPEC", conflicts_with = "bless")]
         conformance: Option<String>,
     },
+    /// Prints the completion script for SHELL on standard output; the README says where to put
+    /// it.
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Prints sluice's man page (roff) on standard output: `sluice man > sluice.1`.
+    Man,
     /// Starts a plugin project in NAME/ (or --dir): the source of a small working plugin, a
     /// build script, a README and a `sluice test` case.
     New {

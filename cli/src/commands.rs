@@ -1,5 +1,5 @@
-//! The subcommands, which do something other than process input: `inspect`, `test` and
-//! `new`. Each prints its result on stdout and maps its outcome to an exit code like the main
+//! The subcommands, which do something other than process input: `inspect`, `test`, `new`,
+//! and `completions` and `man`, which print files generated from the arguments' definition. Each prints its result on stdout and maps its outcome to an exit code like the main
 //! path does.
 
 use std::io::{self, Write};
@@ -8,14 +8,24 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use sluice_host::{Runtime, RuntimeOptions, Settings};
 
-use crate::args::Command;
+use crate::args::{Args, Command};
 use crate::diagnostics::{self, exit, fail};
 use crate::scaffold::{self, Lang};
 use crate::spec::StageSpec;
 use crate::{case_tests, conformance, inspect, is_broken_pipe, setup};
+use clap::CommandFactory;
 
 /// Runs `command`; returns the exit code.
 pub fn run(command: &Command, runtime_options: RuntimeOptions, settings: Settings) -> u8 {
+    if let Command::Completions { shell } = command {
+        // Into memory first: clap_complete panics when a write fails (a closed pipe).
+        let mut script = Vec::new();
+        clap_complete::generate(*shell, &mut Args::command(), "sluice", &mut script);
+        return print_help_file(|out| out.write_all(&script));
+    }
+    if let Command::Man = command {
+        return print_help_file(|out| clap_mangen::Man::new(Args::command()).render(out));
+    }
     if let Command::New { lang, name, dir } = command {
         return match new_project(*lang, name, dir.as_deref()) {
             Ok(()) => exit::OK,
@@ -44,12 +54,24 @@ pub fn run(command: &Command, runtime_options: RuntimeOptions, settings: Setting
                 }
             })
         }
-        Command::New { .. } => unreachable!("handled above: it needs no runtime"),
+        Command::New { .. } | Command::Completions { .. } | Command::Man => {
+            unreachable!("handled above: it needs no runtime")
+        }
     });
     match result {
         Ok(code) => code,
         Err(err) if is_broken_pipe(&err) => exit::OK,
         Err(err) => fail(exit::USAGE, diagnostics::error(&err)),
+    }
+}
+
+/// Writes a completion script or the man page to stdout; a broken pipe is a quiet end.
+fn print_help_file(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> u8 {
+    let mut out = io::stdout().lock();
+    match write(&mut out).and_then(|()| out.flush()) {
+        Ok(()) => exit::OK,
+        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => exit::OK,
+        Err(err) => fail(exit::IO, format!("cannot write the output: {err}")),
     }
 }
 

@@ -82,6 +82,33 @@ fn a_file_name_that_is_not_utf8_is_read() {
     assert_eq!(missing.code, 3, "{}", missing.stderr);
 }
 
+/// `sluice completions SHELL` prints a script the shell accepts; `sluice man` a man page that
+/// man renders, with the options and the exit status table of --help.
+#[test]
+fn completions_and_man_page() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let script = run(&["completions", shell], b"");
+        let text = String::from_utf8(script.ok().to_vec()).unwrap();
+        assert!(text.contains("plugin-timeout"), "{shell}: {text}");
+    }
+    let bash = run(&["completions", "bash"], b"");
+    let check = run_cmd(
+        std::process::Command::new("bash").args(["-c", "source /dev/stdin && complete -p sluice"]),
+        bash.ok(),
+    );
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    assert!(String::from_utf8_lossy(&check.stdout).contains("_sluice"));
+    assert!(run(&["completions", "tcsh"], b"").code == 2);
+
+    let man = run(&["man"], b"");
+    let page = String::from_utf8(man.ok().to_vec()).unwrap();
+    assert!(
+        page.starts_with(".ie") && page.contains(".TH sluice 1"),
+        "{page}"
+    );
+    assert!(page.contains("plugin\\-timeout") && page.contains("Exit status"));
+}
+
 #[test]
 fn overlap_must_be_smaller_than_the_cap() {
     assert_eq!(
