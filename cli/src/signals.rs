@@ -8,6 +8,9 @@
 //!   ends the same way at once, as `tail -F` does, instead of at the next line it would write;
 //!   finishing then meets the broken pipe, which is a quiet exit.
 //!
+//! A signal ignored when sluice starts (`nohup` ignores SIGHUP, a shell ignores SIGINT for a
+//! background job) stays ignored.
+//!
 //! The handlers are signal-hook's: on each signal, in this order, the second-signal check
 //! (the default action if the run was already asked to end), the number of the signal, the
 //! flag the read loop checks, and a byte written to a socket whose other end the read loop
@@ -44,6 +47,11 @@ impl Ending {
         let (wake_reader, wake) = UnixStream::pair()?;
         wake.set_nonblocking(true)?;
         for signal in FINISHING {
+            if is_ignored(signal)? {
+                // `nohup` ignores SIGHUP, a shell ignores SIGINT for a background job: what the
+                // caller ignored stays ignored, as unix tools do.
+                continue;
+            }
             flag::register_conditional_default(signal, requested.clone())?;
             flag::register_usize(signal, received.clone(), signal as usize)?;
             flag::register(signal, requested.clone())?;
@@ -80,6 +88,19 @@ impl Ending {
             0 => None,
             signal => Some(128 + signal as u8),
         }
+    }
+}
+
+/// Whether `signal` is ignored (SIG_IGN), as sluice was started.
+fn is_ignored(signal: libc::c_int) -> io::Result<bool> {
+    let mut current = std::mem::MaybeUninit::<libc::sigaction>::uninit();
+    // SAFETY: a null new action only reads the current one into `current`, a valid place for
+    // a `struct sigaction`; it is read only when the call succeeded, and so initialised it.
+    unsafe {
+        if libc::sigaction(signal, std::ptr::null(), current.as_mut_ptr()) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(current.assume_init().sa_sigaction == libc::SIG_IGN)
     }
 }
 

@@ -4,9 +4,10 @@
 
 use std::io::Read;
 use std::os::fd::AsRawFd;
+use std::os::unix::process::CommandExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
-use std::process::{Child, ChildStdin, ExitStatus, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::util::{run, sluice, tempdir, test_plugin};
@@ -19,8 +20,11 @@ struct Running {
 
 impl Running {
     fn start(args: &[&str]) -> Running {
-        let mut child = sluice()
-            .args(args)
+        Running::start_cmd(sluice().args(args))
+    }
+
+    fn start_cmd(cmd: &mut Command) -> Running {
+        let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -269,4 +273,29 @@ fn a_run_ends_quietly_when_its_reader_goes_away() {
             .unwrap();
         assert_eq!((status.code(), stderr.as_str()), (Some(0), ""));
     }
+}
+
+/// A signal ignored when sluice starts stays ignored (`nohup sluice -f …` survives SIGHUP);
+/// the others still finish the stream.
+#[test]
+fn a_signal_ignored_at_start_stays_ignored() {
+    let mut cmd = sluice();
+    cmd.args(["-p", r#"tail={"lines":1}"#]);
+    // SAFETY: signal(2) is async-signal-safe, the only call made between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::signal(libc::SIGHUP, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    let mut running = Running::start_cmd(&mut cmd);
+    running.feed(b"one\n");
+    running.signal(libc::SIGHUP);
+    // Still running: it reads what comes next.
+    running.feed(b"two\n");
+    assert!(running.child.try_wait().unwrap().is_none());
+    running.signal(libc::SIGTERM);
+    let (status, stdout, stderr) = running.finish();
+    assert_eq!(status.code(), Some(143), "{stderr}");
+    assert_eq!(stdout, b"two\n");
 }
