@@ -2,7 +2,6 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::Stdio;
-use std::sync::mpsc;
 use std::time::Duration;
 
 use crate::util::{fixture, run, run_cmd, sluice, tempdir};
@@ -232,15 +231,7 @@ fn a_line_comes_out_before_the_next_one_is_written() {
         .spawn()
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            if tx.send(line.unwrap()).is_err() {
-                break;
-            }
-        }
-    });
+    let rx = crate::util::lines_of(&mut child);
     for i in 0..3 {
         writeln!(stdin, "line {i} token=abc{i}").unwrap();
         stdin.flush().unwrap();

@@ -7,10 +7,10 @@ use std::os::fd::AsRawFd;
 use std::os::unix::process::CommandExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
-use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitStatus};
 use std::time::{Duration, Instant};
 
-use crate::util::{run, sluice, tempdir, test_plugin};
+use crate::util::{run, sluice, start, tempdir, test_plugin};
 
 /// A run of sluice fed through a pipe that the test keeps open.
 struct Running {
@@ -24,12 +24,7 @@ impl Running {
     }
 
     fn start_cmd(cmd: &mut Command) -> Running {
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = start(cmd);
         let stdin = child.stdin.take().unwrap();
         Running { child, stdin }
     }

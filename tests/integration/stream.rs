@@ -3,29 +3,13 @@
 //! hide what the host does.
 
 use std::fs;
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Stdio};
-use std::sync::mpsc;
+use std::io::Write;
 use std::time::Duration;
 
-use crate::util::{run, run_cmd, sluice, tempdir, test_plugin, transform};
+use crate::util::{lines_of, run, run_cmd, sluice, spawn, start, tempdir, test_plugin, transform};
 
 fn probe(config: &str) -> String {
     format!("{}={config}", test_plugin("probe"))
-}
-
-/// The lines a child writes on stdout, as they come.
-fn lines_of(child: &mut Child) -> mpsc::Receiver<String> {
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            if tx.send(line.unwrap()).is_err() {
-                break;
-            }
-        }
-    });
-    rx
 }
 
 /// Generous: these tests check that something happens while the input stays open, not how
@@ -34,14 +18,7 @@ const PATIENCE: Duration = Duration::from_secs(20);
 
 #[test]
 fn a_stage_is_ticked_while_the_input_is_idle() {
-    let mut child = sluice()
-        .args(["-p", &probe(r#"{"tick_after_ms": 50}"#)])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let rx = lines_of(&mut child);
+    let (mut child, mut stdin, rx) = spawn(&["-p", &probe(r#"{"tick_after_ms": 50}"#)]);
     writeln!(stdin, "first").unwrap();
     stdin.flush().unwrap();
     assert_eq!(rx.recv_timeout(PATIENCE).unwrap(), "first");
@@ -59,17 +36,10 @@ fn a_stage_is_ticked_while_the_input_is_idle() {
 /// input waiting: `c`, written later, is read, and sluice ends when its input does.
 #[test]
 fn a_stage_that_always_wants_a_tick_cannot_starve_input() {
-    let mut child = sluice()
-        .args([
-            "-p",
-            &probe(r#"{"tick_after_ms": 0, "tick_forever": true}"#),
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let rx = lines_of(&mut child);
+    let (mut child, mut stdin, rx) = spawn(&[
+        "-p",
+        &probe(r#"{"tick_after_ms": 0, "tick_forever": true}"#),
+    ]);
     stdin.write_all(b"a\nb\n").unwrap();
     stdin.flush().unwrap();
     assert_eq!(rx.recv_timeout(PATIENCE).unwrap(), "a");
@@ -84,19 +54,12 @@ fn a_stage_that_always_wants_a_tick_cannot_starve_input() {
 
 #[test]
 fn ticked_lines_run_through_the_stages_after() {
-    let mut child = sluice()
-        .args([
-            "-p",
-            &probe(r#"{"tick_after_ms": 20, "tag": "1"}"#),
-            "-p",
-            &probe(r#"{"tag": "2"}"#),
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let rx = lines_of(&mut child);
+    let (mut child, mut stdin, rx) = spawn(&[
+        "-p",
+        &probe(r#"{"tick_after_ms": 20, "tag": "1"}"#),
+        "-p",
+        &probe(r#"{"tag": "2"}"#),
+    ]);
     writeln!(stdin, "a").unwrap();
     stdin.flush().unwrap();
     assert_eq!(rx.recv_timeout(PATIENCE).unwrap(), "a|1|2");
@@ -291,13 +254,11 @@ fn follow_outputs_appended_lines_and_survives_rotation() {
     let dir = tempdir("stream-follow");
     let path = dir.join("app.log");
     fs::write(&path, "old 1\nold 2\n").unwrap();
-    let mut child = sluice()
-        .args(["-f", "-p", &probe(r#"{"tag": "seen"}"#)])
-        .arg(&path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = start(
+        sluice()
+            .args(["-f", "-p", &probe(r#"{"tag": "seen"}"#)])
+            .arg(&path),
+    );
     let rx = lines_of(&mut child);
     assert_eq!(rx.recv_timeout(PATIENCE).unwrap(), "old 1|seen");
     assert_eq!(rx.recv_timeout(PATIENCE).unwrap(), "old 2|seen");
@@ -352,13 +313,7 @@ fn follow_reads_a_rewritten_file_from_its_start() {
     let dir = tempdir("stream-follow-rewritten");
     let path = dir.join("t.log");
     fs::write(&path, "old-line-1\n").unwrap();
-    let mut child = sluice()
-        .arg("-f")
-        .arg(&path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = start(sluice().arg("-f").arg(&path));
     let rx = lines_of(&mut child);
     assert_eq!(rx.recv_timeout(PATIENCE).unwrap(), "old-line-1");
     // One write(2) after the truncation, so it usually lands between two polls.
@@ -395,14 +350,7 @@ fn follow_waits_for_a_file_to_appear_and_follows_several() {
     let a = dir.join("a.log");
     let b = dir.join("b.log");
     fs::write(&a, "a1\n").unwrap();
-    let mut child = sluice()
-        .args(["-f", "-o", "json"])
-        .arg(&a)
-        .arg(&b)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = start(sluice().args(["-f", "-o", "json"]).arg(&a).arg(&b));
     let rx = lines_of(&mut child);
     let record = |line: String| serde_json::from_str::<serde_json::Value>(&line).unwrap();
     let first = record(rx.recv_timeout(PATIENCE).unwrap());

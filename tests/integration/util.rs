@@ -97,14 +97,23 @@ pub fn records(args: &[&str], input: &[u8]) -> String {
 
 /// sluice with `args`, its stdin kept open, and its stdout read line by line as it comes.
 pub fn spawn(args: &[&str]) -> (Child, ChildStdin, mpsc::Receiver<String>) {
-    let mut child = sluice()
-        .args(args)
-        .stdin(Stdio::piped())
+    let mut child = start(sluice().args(args));
+    let stdin = child.stdin.take().unwrap();
+    let rx = lines_of(&mut child);
+    (child, stdin, rx)
+}
+
+/// Starts `cmd` with its stdin, stdout and stderr piped to the test.
+pub fn start(cmd: &mut Command) -> Child {
+    cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap();
-    let stdin = child.stdin.take().unwrap();
+        .unwrap()
+}
+
+/// The lines a child writes on stdout, as they come (its stdout is taken).
+pub fn lines_of(child: &mut Child) -> mpsc::Receiver<String> {
     let stdout = child.stdout.take().unwrap();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
@@ -114,7 +123,7 @@ pub fn spawn(args: &[&str]) -> (Child, ChildStdin, mpsc::Receiver<String>) {
             }
         }
     });
-    (child, stdin, rx)
+    rx
 }
 
 /// Writes `bytes` to a spawned sluice and flushes them.

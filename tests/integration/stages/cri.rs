@@ -1,9 +1,8 @@
 //! `cri`: see docs/stages/cri.md.
 
 use std::fs;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::process::Stdio;
-use std::sync::mpsc;
 use std::time::Duration;
 
 use insta::assert_snapshot;
@@ -365,15 +364,7 @@ fn following_pods_keeps_a_long_line_being_written_whole() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            if tx.send(line.unwrap()).is_err() {
-                break;
-            }
-        }
-    });
+    let rx = crate::util::lines_of(&mut child);
     let long = "A".repeat(200);
     let mut file_a = fs::OpenOptions::new().append(true).open(&a).unwrap();
     write!(file_a, "2024-06-01T12:00:00Z stdout F {long}").unwrap();

@@ -62,13 +62,7 @@ fn gnu_grep(case: &Case, input: &[u8]) -> Vec<u8> {
 /// The output of sluice with `args` when `input` is written in chunks of random sizes (cut
 /// anywhere, not only at line ends), with a pause after each: batches are small (about 300 chunks for a large input).
 fn trickle(args: &[&str], input: &[u8], seed: u64) -> Vec<u8> {
-    let mut child = crate::util::sluice()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = crate::util::start(crate::util::sluice().args(args));
     let mut stdin = child.stdin.take().unwrap();
     let input = input.to_vec();
     let writer = std::thread::spawn(move || {

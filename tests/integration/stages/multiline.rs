@@ -1,6 +1,5 @@
 //! `multiline`: see docs/stages/multiline.md.
 
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use insta::assert_snapshot;
@@ -20,13 +19,7 @@ fn text(bytes: Vec<u8>) -> String {
 /// The output of sluice with `args` when `input` is written one line at a time, with a pause
 /// after each, so that most batches hold one line.
 fn trickle(args: &[&str], input: &[u8]) -> Vec<u8> {
-    let mut child = sluice()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = crate::util::start(sluice().args(args));
     let mut stdin = child.stdin.take().unwrap();
     for line in input.split_inclusive(|&b| b == b'\n') {
         send(&mut stdin, line);

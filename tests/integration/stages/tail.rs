@@ -44,13 +44,7 @@ fn numbered_log(n: usize) -> Vec<u8> {
 /// The output of sluice with `args` when `input` is written in chunks of random sizes with a
 /// pause after each: many small batches.
 fn trickle(args: &[&str], input: &[u8]) -> Vec<u8> {
-    let mut child = sluice()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = crate::util::start(sluice().args(args));
     let mut stdin = child.stdin.take().unwrap();
     let input = input.to_vec();
     let writer = std::thread::spawn(move || {
