@@ -92,8 +92,10 @@ impl FollowedFile {
         };
         let len = file.metadata()?.len();
         let rewritten = len < self.offset || {
-            let mut head = vec![0; self.fingerprint.len()];
-            read_at_start(file, &mut head)? < head.len() || head != self.fingerprint
+            // On the stack: this runs before every read of a followed file.
+            let mut head = [0; FINGERPRINT_BYTES];
+            let head = &mut head[..self.fingerprint.len()];
+            read_at_start(file, head)? < head.len() || *head != *self.fingerprint
         };
         if rewritten {
             file.seek(SeekFrom::Start(0))?;
