@@ -335,6 +335,8 @@ fn native_call(stage: &mut Box<dyn NativeStage>, raw: &mut RawBatch) -> RawOutpu
         },
         timestamps: std::mem::take(&mut raw.timestamps),
         source: std::mem::take(&mut raw.source),
+        // The host converts into a buffer it reuses; one allocation a batch here is noise.
+        terminators: raw.terminators.iter().map(|&t| to_wit(t)).collect(),
     };
     let output = stage.process(&batch);
     *raw = RawBatch {
@@ -348,6 +350,7 @@ fn native_call(stage: &mut Box<dyn NativeStage>, raw: &mut RawBatch) -> RawOutpu
         value_ends: batch.fields.value_ends,
         timestamps: batch.timestamps,
         source: batch.source,
+        terminators: std::mem::take(&mut raw.terminators),
     };
     RawOutput {
         source: output.source,
@@ -362,5 +365,26 @@ fn native_call(stage: &mut Box<dyn NativeStage>, raw: &mut RawBatch) -> RawOutpu
         values: output.fields.values,
         value_ends: output.fields.value_ends,
         timestamps: output.timestamps,
+        terminators: output
+            .terminators
+            .into_iter()
+            .map(|(j, t)| (j, from_wit(t)))
+            .collect(),
+    }
+}
+
+fn to_wit(terminator: Terminator) -> types::Terminator {
+    match terminator {
+        Terminator::Lf => types::Terminator::Lf,
+        Terminator::CrLf => types::Terminator::Crlf,
+        Terminator::None => types::Terminator::None,
+    }
+}
+
+fn from_wit(terminator: types::Terminator) -> Terminator {
+    match terminator {
+        types::Terminator::Lf => Terminator::Lf,
+        types::Terminator::Crlf => Terminator::CrLf,
+        types::Terminator::None => Terminator::None,
     }
 }

@@ -124,8 +124,9 @@ pub enum Command {
         #[arg(long, visible_alias = "update")]
         bless: bool,
         /// Instead of running cases, runs the checks every plugin must pass (empty and large
-        /// batches, empty lines, odd bytes, pieces of over-long lines, finish, config errors)
-        /// on SPEC: a built-in's name or a .wasm path, optionally with `=` and a JSON config.
+        /// batches, empty lines, odd bytes, pieces of over-long lines, finish, config errors,
+        /// the declared state) on SPEC: a built-in's name or a .wasm path, optionally with `=`
+        /// and a JSON config.
         #[arg(long, value_name = "SPEC", conflicts_with = "bless")]
         conformance: Option<String>,
     },

@@ -52,6 +52,7 @@ pub fn write(out: &mut impl Write, plugin: &Plugin) -> io::Result<()> {
             "no"
         }
     )?;
+    writeln!(out, "state: {}", info.state.describe())?;
     writeln!(out)?;
     if info.config_keys.is_empty() {
         writeln!(out, "config: none")?;

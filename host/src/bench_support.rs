@@ -7,6 +7,7 @@
 use std::mem;
 
 use crate::fields::FieldTable;
+use crate::framing::Terminator;
 use crate::lines::Lines;
 use crate::output::StageOutput;
 use sluice_contract::Violation;
@@ -24,6 +25,7 @@ pub struct RawBatch {
     pub value_ends: Vec<u32>,
     pub timestamps: Vec<(u32, i64)>,
     pub source: String,
+    pub terminators: Vec<Terminator>,
 }
 
 /// A stage's answer as the WIT `output` record lays it out (its `fields` record flattened,
@@ -42,6 +44,7 @@ pub struct RawOutput {
     pub values: Vec<u8>,
     pub value_ends: Vec<u32>,
     pub timestamps: Vec<(u32, i64)>,
+    pub terminators: Vec<(u32, Terminator)>,
 }
 
 /// Lends `lines` to `stage` as a [`RawBatch`], then checks its answer against the batch and
@@ -62,6 +65,7 @@ pub fn process(
         value_ends: mem::take(&mut lines.fields.value_ends),
         timestamps: mem::take(&mut lines.timestamps),
         source: mem::take(&mut lines.source),
+        terminators: mem::take(&mut lines.terms),
     };
     let answer = stage(&mut batch);
     lines.data = batch.data;
@@ -76,6 +80,7 @@ pub fn process(
     };
     lines.timestamps = batch.timestamps;
     lines.source = batch.source;
+    lines.terms = batch.terminators;
     let output = StageOutput {
         source: answer.source,
         rewritten: answer.rewritten,
@@ -91,6 +96,7 @@ pub fn process(
             value_ends: answer.value_ends,
         },
         timestamps: answer.timestamps,
+        terminators: answer.terminators,
         wake: None,
     };
     output.check(lines.len())?;

@@ -15,7 +15,10 @@
 //!    through the nodes after them. [`Chain::holds`] says a stage holds lines back and no input
 //!    may be read until it is ticked.
 //! 4. At end of stream, stages are finished in order; each stage's trailing lines run through
-//!    the nodes after it before those are finished ([`Chain::finish`]).
+//!    the nodes after it before those are finished ([`Chain::finish`]). When one input ends
+//!    before others (files read one after the other), the stages that keep state per source
+//!    finish that source's instance the same way ([`Chain::end_source`]), so what they hold
+//!    comes out before the next file's lines.
 //!
 //! Reports a stage emits are written as they come ([`crate::report`]). Every error names the
 //! stage and where in the input it happened.
@@ -41,6 +44,8 @@ pub(crate) enum Position<'a> {
     Piece { input: &'a str, line: u64 },
     /// Lines a stage emitted on its own, when ticked.
     Tick,
+    /// At the end of one input, when the stages that keep state per source finish it.
+    EndOf { input: &'a str },
     /// After the last input, when stages are finished.
     End,
 }
@@ -58,6 +63,7 @@ impl fmt::Display for Position<'_> {
                 write!(f, "line {line} of {input} (a piece of an over-long line)")
             }
             Position::Tick => write!(f, "a timed wake-up"),
+            Position::EndOf { input } => write!(f, "the end of {input}"),
             Position::End => write!(f, "end of input"),
         }
     }
@@ -214,9 +220,7 @@ impl Chain {
                 break;
             }
             changed |= match node {
-                Node::Stage(stage) => stage
-                    .process(lines)
-                    .map_err(|failure| stage.error(Call::Process, failure).at(at))?,
+                Node::Stage(stage) => stage.process(lines).map_err(|err| err.at(at))?,
                 Node::Match(m) => m.process(lines, at)?,
             };
         }
@@ -234,9 +238,7 @@ impl Chain {
             let Node::Stage(stage) = node else {
                 unreachable!("the boundary-safe prefix holds stages only")
             };
-            stage
-                .process(window)
-                .map_err(|failure| stage.error(Call::Process, failure).at(at))?;
+            stage.process(window).map_err(|err| err.at(at))?;
             if window.len() != 1 {
                 let failure = Failure::Malformed(Malformed::WindowLines {
                     returned: window.len(),
@@ -273,51 +275,65 @@ impl Chain {
         now: Instant,
         emit: &mut dyn FnMut(&Lines),
     ) -> Result<(), StageError> {
-        for i in 0..self.nodes.len() {
-            let mut emitted = Vec::new();
-            match &mut self.nodes[i] {
-                Node::Stage(stage) => {
-                    if stage.deadline().is_some_and(|at| at <= now) {
-                        let out = stage.tick().map_err(|failure| {
-                            stage.error(Call::Tick, failure).at(Position::Tick)
-                        })?;
-                        if let Some(lines) = deliver(stage, Call::Tick, out)? {
-                            emitted.push(lines);
-                        }
-                    }
-                }
-                Node::Match(m) => m
-                    .chain
-                    .tick_due(now, &mut |lines| emitted.push(lines.clone()))?,
-            }
-            for mut lines in emitted {
-                self.run(&mut lines, i + 1, Position::Tick)?;
-                if !lines.is_empty() {
-                    emit(&lines);
+        self.each_stage_then_run(Position::Tick, emit, &mut |stage, emitted| {
+            if stage.deadline().is_some_and(|at| at <= now) {
+                let all = stage.tick_due(now).map_err(|err| err.at(Position::Tick))?;
+                for out in all {
+                    emitted.extend(deliver(stage, Call::Tick, out)?);
                 }
             }
-        }
-        Ok(())
+            Ok(())
+        })
+    }
+
+    /// The end of the input `source` while others follow: every stage that keeps state per
+    /// source finishes its instance for `source`, in chain order, and what each emits runs
+    /// through the nodes after it and is handed to `emit`.
+    pub(crate) fn end_source(
+        &mut self,
+        source: &str,
+        emit: &mut dyn FnMut(&Lines),
+    ) -> Result<(), StageError> {
+        let at = Position::EndOf { input: source };
+        self.each_stage_then_run(at, emit, &mut |stage, emitted| {
+            if let Some(out) = stage.end_source(source).map_err(|err| err.at(at))? {
+                emitted.extend(deliver(stage, Call::Finish, out)?);
+            }
+            Ok(())
+        })
     }
 
     /// Finishes every stage in order, handing each one's trailing lines to `emit` after they
     /// ran through the nodes after it.
     pub(crate) fn finish(&mut self, emit: &mut dyn FnMut(&Lines)) -> Result<(), StageError> {
+        self.each_stage_then_run(Position::End, emit, &mut |stage, emitted| {
+            for out in stage.finish().map_err(|err| err.at(Position::End))? {
+                emitted.extend(deliver(stage, Call::Finish, out)?);
+            }
+            Ok(())
+        })
+    }
+
+    /// For each node in order: `call` each of its stages (nested ones too), which pushes the
+    /// batches they emit; then runs those through the nodes after it and hands them to `emit`.
+    fn each_stage_then_run(
+        &mut self,
+        at: Position<'_>,
+        emit: &mut dyn FnMut(&Lines),
+        call: &mut StageCall<'_>,
+    ) -> Result<(), StageError> {
         for i in 0..self.nodes.len() {
             let mut emitted = Vec::new();
             match &mut self.nodes[i] {
-                Node::Stage(stage) => {
-                    let out = stage
-                        .finish()
-                        .map_err(|failure| stage.error(Call::Finish, failure).at(Position::End))?;
-                    if let Some(lines) = deliver(stage, Call::Finish, out)? {
-                        emitted.push(lines);
-                    }
-                }
-                Node::Match(m) => m.chain.finish(&mut |lines| emitted.push(lines.clone()))?,
+                Node::Stage(stage) => call(stage, &mut emitted)?,
+                Node::Match(m) => m.chain.each_stage_then_run(
+                    at,
+                    &mut |lines| emitted.push(lines.clone()),
+                    call,
+                )?,
             }
             for mut lines in emitted {
-                self.run(&mut lines, i + 1, Position::End)?;
+                self.run(&mut lines, i + 1, at)?;
                 if !lines.is_empty() {
                     emit(&lines);
                 }
@@ -327,8 +343,13 @@ impl Chain {
     }
 }
 
-/// Writes what a stage reported (answering `call`) and returns the lines it emitted, if any.
-fn deliver(stage: &Stage, call: Call, emitted: Emitted) -> Result<Option<Lines>, StageError> {
+/// What [`Chain::each_stage_then_run`] does to each stage: call it, pushing the batches it
+/// emits.
+type StageCall<'a> = dyn FnMut(&mut Stage, &mut Vec<Lines>) -> Result<(), StageError> + 'a;
+
+/// Writes what a stage reported (answering `call`) and returns the batches of lines it
+/// emitted.
+fn deliver(stage: &Stage, call: Call, emitted: Emitted) -> Result<Vec<Lines>, StageError> {
     if let Some(report) = emitted.report {
         let target = stage.report_target();
         target.write(&report).map_err(|error| {
@@ -336,5 +357,5 @@ fn deliver(stage: &Stage, call: Call, emitted: Emitted) -> Result<Option<Lines>,
             stage.error(call, Failure::Report { target, error })
         })?;
     }
-    Ok((!emitted.lines.is_empty()).then_some(emitted.lines))
+    Ok(emitted.lines)
 }

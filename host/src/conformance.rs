@@ -14,16 +14,17 @@
 //! | odd bytes | bytes that are not UTF-8, NUL and a lone `\r` are handled |
 //! | pieces | the pieces of an over-long line are handled (a boundary-safe plugin returns one line for each) |
 //! | finish | `finish` is called once, after the last batch, and answers |
+//! | state | lines emitted name only sources the stage was given; a stage that declares no state gives the same output for a batch whatever came before it, and emits nothing at the end |
 //!
 //! A check fails on an error, a trap, a deadline or memory cap hit, or malformed output
 //! ([`CheckFailure`]); the caller words the report.
 
 use std::fmt;
 
-use crate::error::{Call, Failure, StageError};
+use crate::error::{Failure, StageError};
 use crate::framing::Terminator;
 use crate::lines::Lines;
-use crate::runtime::{Plugin, Runtime, Stage, StageGrants};
+use crate::runtime::{Plugin, Runtime, Stage, StageGrants, StateScope};
 use crate::settings::Settings;
 
 /// The result of one check.
@@ -74,7 +75,7 @@ pub fn run(runtime: &Runtime, plugin: &Plugin, config: &str, settings: &Settings
         config,
         settings,
     };
-    let checks: [(&'static str, CheckFn); 8] = [
+    let checks: [(&'static str, CheckFn); 9] = [
         ("describe", describe),
         ("config error", config_error),
         ("empty batch", empty_batch),
@@ -83,6 +84,7 @@ pub fn run(runtime: &Runtime, plugin: &Plugin, config: &str, settings: &Settings
         ("odd bytes", odd_bytes),
         ("pieces", pieces),
         ("finish", finish),
+        ("state", state),
     ];
     checks
         .into_iter()
@@ -125,17 +127,17 @@ impl Subject<'_> {
 }
 
 fn process(stage: &mut Stage, lines: &mut Lines) -> Outcome {
-    stage
-        .process(lines)
-        .map(|_| ())
-        .map_err(|failure| CheckFailure::Call(stage.error(Call::Process, failure)))
+    stage.process(lines).map(|_| ()).map_err(CheckFailure::Call)
 }
 
 fn finish_stage(stage: &mut Stage) -> Outcome {
-    stage
-        .finish()
-        .map(|_| ())
-        .map_err(|failure| CheckFailure::Call(stage.error(Call::Finish, failure)))
+    finish_lines(stage).map(|_| ())
+}
+
+/// Finishes `stage` and returns the batches it emitted.
+fn finish_lines(stage: &mut Stage) -> Result<Vec<Lines>, CheckFailure> {
+    let all = stage.finish().map_err(CheckFailure::Call)?;
+    Ok(all.into_iter().flat_map(|emitted| emitted.lines).collect())
 }
 
 /// Creates a stage, runs one batch of `lines` through it, then finishes it.
@@ -244,4 +246,70 @@ fn pieces(subject: &Subject<'_>) -> Outcome {
 
 fn finish(subject: &Subject<'_>) -> Outcome {
     run_batch(subject, &[(b"a line", Terminator::Lf)])
+}
+
+/// Lines that a stage keeping state would treat differently after [`EARLIER`]: a block's
+/// continuation, a repeat, a line of a count.
+const LATER: &[&str] = &[
+    "  continuation of nothing",
+    "2024-06-01T12:00:01Z level=error msg=\"request 2\" status=500",
+    "2024-06-01T12:00:01Z level=error msg=\"request 2\" status=500",
+];
+
+/// What comes before [`LATER`] in the seasoned run.
+const EARLIER: &[&str] = &[
+    "2024-06-01T12:00:00Z level=info msg=\"request 1\" status=200",
+    "  continuation",
+    "2024-06-01T12:00:01Z level=error msg=\"request 2\" status=500",
+];
+
+/// A batch of `texts` read from `source`.
+fn batch_of(texts: &[&str], source: &str) -> Lines {
+    let mut lines = Lines::default();
+    lines.set_source(source);
+    for text in texts {
+        lines.push(text.as_bytes(), Terminator::Lf, false);
+    }
+    lines
+}
+
+fn state(subject: &Subject<'_>) -> Outcome {
+    let sources = ["a.log", "b.log"];
+    let mut fresh = subject.stage()?;
+    let mut alone = batch_of(LATER, sources[1]);
+    process(&mut fresh, &mut alone)?;
+    let mut seasoned = subject.stage()?;
+    process(&mut seasoned, &mut batch_of(EARLIER, sources[0]))?;
+    let mut after = batch_of(LATER, sources[1]);
+    process(&mut seasoned, &mut after)?;
+    let mut emitted = seasoned
+        .end_source(sources[0])
+        .map_err(CheckFailure::Call)?
+        .map_or_else(Vec::new, |emitted| emitted.lines);
+    emitted.extend(finish_lines(&mut seasoned)?);
+    if let Some(lines) = emitted
+        .iter()
+        .find(|lines| !lines.source().is_empty() && !sources.contains(&lines.source()))
+    {
+        return Err(CheckFailure::Unmet(format!(
+            "it emitted a line from source {:?}, which it was never given",
+            lines.source()
+        )));
+    }
+    if subject.plugin.info().state != StateScope::None {
+        return Ok(());
+    }
+    let declare = "declare `per-source` or `whole-stream` state";
+    if alone != after {
+        return Err(CheckFailure::Unmet(format!(
+            "it declares no state, but its output for a batch changed after an earlier batch; \
+             {declare}"
+        )));
+    }
+    if emitted.iter().any(|lines| !lines.is_empty()) {
+        return Err(CheckFailure::Unmet(format!(
+            "it declares no state, but emitted lines at the end; {declare}"
+        )));
+    }
+    Ok(())
 }

@@ -114,6 +114,19 @@ impl Emitter {
         flow(more)
     }
 
+    /// Ends the input `source` for the stages that keep state per source and hands on what
+    /// they emit.
+    pub(crate) fn end_source(
+        &mut self,
+        source: &str,
+        sink: &mut dyn Sink,
+    ) -> Result<Flow, RunError> {
+        let mut more = Ok(true);
+        self.chain
+            .end_source(source, &mut |lines| emit_to(sink, lines, &mut more))?;
+        flow(more)
+    }
+
     /// Finishes the chain and hands on what its stages emit.
     pub(crate) fn finish(&mut self, sink: &mut dyn Sink) -> Result<Flow, RunError> {
         let mut more = Ok(true);

@@ -79,7 +79,8 @@ pub use lines::Lines;
 pub use pipeline::{Pipeline, RunError};
 pub use plugin_text::MAX_PLUGIN_TEXT_BYTES;
 pub use runtime::{
-    Clock, ConfigKeyInfo, Plugin, PluginInfo, Runtime, RuntimeOptions, Stage, StageGrants,
+    CONTRACT_VERSION, Clock, ConfigKeyInfo, Plugin, PluginInfo, Runtime, RuntimeOptions, Stage,
+    StageGrants, StateScope,
 };
 pub use selector::Selector;
 pub use settings::{MAX_LINE_BYTES, Settings, SettingsError};

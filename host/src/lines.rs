@@ -3,7 +3,7 @@
 //! Its layout is the WIT `batch` record's; the rules it keeps are the contract's
 //! ([`sluice_contract`]), which [`Lines::view`] lends it to.
 
-use sluice_contract::{BatchView, EmittedView, Violation};
+use sluice_contract::{BatchView, EmittedView, LineList, Violation};
 
 use crate::fields::FieldTable;
 use crate::framing::Terminator;
@@ -92,26 +92,37 @@ impl Lines {
     }
 
     /// The lines a stage emitted from `tick` or `finish` (the WIT `emitted` record's `data`,
-    /// `ends`, `fields` and `timestamps`), checked by the contract's rules, each ending in
-    /// `\n`, and with a key set twice on one line resolved to its later value. The source is
-    /// empty: the stage made the lines.
+    /// `ends`, `fields`, `timestamps`, `terminators` and `sources`), checked by the contract's
+    /// rules, with a key set twice on one line resolved to its later value, as batches: one per
+    /// run of lines from one source, in order. A line ends in `\n` unless `terminators` says
+    /// otherwise; lines before the first entry of `sources` come from `own_source`.
     pub(crate) fn from_emitted(
         data: &[u8],
         ends: &[u32],
         fields: FieldTable,
         timestamps: Vec<(u32, i64)>,
-    ) -> Result<Lines, Violation> {
-        sluice_contract::check_emitted(&EmittedView {
+        terminators: &[(u32, Terminator)],
+        sources: &[(u32, String)],
+        own_source: &str,
+    ) -> Result<Vec<Lines>, Violation> {
+        let emitted = EmittedView {
             data,
             ends,
             fields: fields.view(),
             timestamps: &timestamps,
-        })?;
+        };
+        sluice_contract::check_emitted(&emitted)?;
+        let count = emitted.len();
+        sluice_contract::check_line_entries(LineList::Terminators, terminators, count)?;
+        sluice_contract::check_line_entries(LineList::Sources, sources, count)?;
         let mut lines = Lines::default();
-        let mut start = 0;
-        for &end in ends {
-            lines.push(&data[start..end as usize], Terminator::Lf, false);
-            start = end as usize;
+        let mut set = terminators.iter().peekable();
+        for i in 0..count {
+            let term = match set.next_if(|&&(line, _)| line as usize == i) {
+                Some(&(_, term)) => term,
+                None => Terminator::Lf,
+            };
+            lines.push(emitted.line(i), term, false);
         }
         let mut effective = 0;
         sluice_contract::resolve::emitted_fields(&fields.view(), |_, _| effective += 1);
@@ -128,7 +139,35 @@ impl Lines {
             resolved
         };
         lines.timestamps = timestamps;
-        Ok(lines)
+        if count == 0 {
+            return Ok(Vec::new());
+        }
+        // Runs of lines from one source: (first line, source).
+        let mut runs: Vec<(usize, &str)> = Vec::with_capacity(sources.len() + 1);
+        if sources.first().is_none_or(|&(first, _)| first > 0) {
+            runs.push((0, own_source));
+        }
+        runs.extend(
+            sources
+                .iter()
+                .map(|(first, source)| (*first as usize, source.as_str())),
+        );
+        if let [(_, source)] = runs[..] {
+            lines.set_source(source);
+            return Ok(vec![lines]);
+        }
+        let batches = runs
+            .iter()
+            .enumerate()
+            .map(|(r, &(first, source))| {
+                let end = runs.get(r + 1).map_or(count, |&(next, _)| next);
+                let mut batch = Lines::default();
+                batch.set_source(source);
+                batch.extend_from(&lines, first..end);
+                batch
+            })
+            .collect();
+        Ok(batches)
     }
 
     /// How line `i` ended in the input: `\n`, `\r\n`, or nothing (the input's last line, or a
@@ -326,15 +365,91 @@ mod tests {
         assert_eq!(copy.check_annotations(), Ok(()));
     }
 
-    #[test]
-    fn from_emitted_ends_every_line_in_a_newline() {
-        let lines =
-            Lines::from_emitted(b"ab", &[1, 1, 2], FieldTable::default(), vec![(2, 5)]).unwrap();
+    /// Emitted lines with only bytes, fields and timestamps, from a stage with no source.
+    fn emitted(
+        data: &[u8],
+        ends: &[u32],
+        fields: FieldTable,
+        timestamps: Vec<(u32, i64)>,
+    ) -> Result<Lines, Violation> {
+        let mut batches = Lines::from_emitted(data, ends, fields, timestamps, &[], &[], "")?;
+        assert!(batches.len() <= 1, "one source, at most one batch");
+        Ok(batches.pop().unwrap_or_default())
+    }
+
+    fn written(lines: &Lines) -> Vec<u8> {
         let mut out = Vec::new();
         lines.write_to(&mut out);
-        assert_eq!(out, b"a\n\nb\n");
+        out
+    }
+
+    #[test]
+    fn from_emitted_ends_every_line_in_a_newline() {
+        let lines = emitted(b"ab", &[1, 1, 2], FieldTable::default(), vec![(2, 5)]).unwrap();
+        assert_eq!(written(&lines), b"a\n\nb\n");
         assert_eq!(lines.timestamps, [(2, 5)]);
         assert!(lines.source.is_empty());
+    }
+
+    #[test]
+    fn from_emitted_gives_lines_the_terminators_set() {
+        let terms = [(0, Terminator::CrLf), (2, Terminator::None)];
+        let batches = Lines::from_emitted(
+            b"abc",
+            &[1, 2, 3],
+            FieldTable::default(),
+            vec![],
+            &terms,
+            &[],
+            "f",
+        )
+        .unwrap();
+        assert_eq!(batches.len(), 1);
+        assert_eq!(written(&batches[0]), b"a\r\nb\nc");
+        assert_eq!(batches[0].source(), "f");
+    }
+
+    /// Lines keep the source the stage gives them: one batch per run, in order, with their
+    /// fields, timestamps and terminators; lines before the first run have the stage's own.
+    #[test]
+    fn from_emitted_cuts_runs_of_sources_into_batches() {
+        let mut fields = FieldTable::default();
+        let key = fields.intern("k");
+        fields.push(2, key, b"v");
+        let sources = [(1, "a.log".to_owned()), (3, "b.log".to_owned())];
+        let batches = Lines::from_emitted(
+            b"0123",
+            &[1, 2, 3, 4],
+            fields,
+            vec![(3, 9)],
+            &[(2, Terminator::CrLf)],
+            &sources,
+            "own",
+        )
+        .unwrap();
+        let summary: Vec<(&str, Vec<u8>)> =
+            batches.iter().map(|b| (b.source(), written(b))).collect();
+        assert_eq!(
+            summary,
+            [
+                ("own", b"0\n".to_vec()),
+                ("a.log", b"1\n2\r\n".to_vec()),
+                ("b.log", b"3\n".to_vec())
+            ]
+        );
+        assert_eq!(
+            batches[1].fields.of_line(1).collect::<Vec<_>>(),
+            [("k", &b"v"[..])]
+        );
+        assert_eq!(batches[2].timestamps, [(0, 9)]);
+        let from_the_first = [(0, "z".to_owned())];
+        let table = FieldTable::default;
+        let batches =
+            Lines::from_emitted(b"x", &[1], table(), vec![], &[], &from_the_first, "own").unwrap();
+        assert_eq!(batches.len(), 1);
+        assert_eq!(batches[0].source(), "z");
+        let none = Lines::from_emitted(b"", &[], FieldTable::default(), vec![], &[], &[], "s");
+        assert_eq!(none.unwrap().len(), 0);
     }
 
     /// Drift decided by the WIT ("when a plugin sets a key twice on one line, the later value
@@ -347,7 +462,7 @@ mod tests {
         fields.push(0, key, b"first");
         fields.push(0, other, b"o");
         fields.push(0, key, b"later");
-        let lines = Lines::from_emitted(b"a", &[1], fields, vec![]).unwrap();
+        let lines = emitted(b"a", &[1], fields, vec![]).unwrap();
         assert_eq!(
             lines.fields.of_line(0).collect::<Vec<_>>(),
             [("other", &b"o"[..]), ("k", &b"later"[..])]
@@ -359,7 +474,7 @@ mod tests {
     /// `len(data)`: bytes after it are unused, as for an `output`.
     #[test]
     fn from_emitted_ignores_unused_data_after_the_last_end() {
-        let lines = Lines::from_emitted(b"abjunk", &[2], FieldTable::default(), vec![]).unwrap();
+        let lines = emitted(b"abjunk", &[2], FieldTable::default(), vec![]).unwrap();
         assert_eq!(lines.data, b"ab");
     }
 
@@ -367,29 +482,33 @@ mod tests {
     fn from_emitted_rejects_what_breaks_the_contract() {
         let words = |r: Result<Lines, Violation>| r.unwrap_err().to_string();
         assert_eq!(
-            words(Lines::from_emitted(
-                b"ab",
-                &[3],
-                FieldTable::default(),
-                vec![]
-            )),
+            words(emitted(b"ab", &[3], FieldTable::default(), vec![])),
             "ends[0] = 3 is out of order or past the 2 data bytes"
         );
         assert_eq!(
-            words(Lines::from_emitted(
-                b"ab",
-                &[2],
-                FieldTable::default(),
-                vec![(1, 0)]
-            )),
+            words(emitted(b"ab", &[2], FieldTable::default(), vec![(1, 0)])),
             "timestamps[0] is for line 1, but there are 1 lines"
         );
         let mut fields = FieldTable::default();
         fields.values.push(b'x');
         assert!(matches!(
-            Lines::from_emitted(b"ab", &[2], fields, vec![]),
+            emitted(b"ab", &[2], fields, vec![]),
             Err(Violation::ValuesAfterLastEntry { .. })
         ));
+        let table = FieldTable::default;
+        let terms = [(1, Terminator::CrLf)];
+        let err = Lines::from_emitted(b"ab", &[2], table(), vec![], &terms, &[], "").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "terminators[0] is for line 1, but there are 1 lines"
+        );
+        let sources = [(1, "b".to_owned()), (1, "c".to_owned())];
+        let err =
+            Lines::from_emitted(b"ab", &[1, 2], table(), vec![], &[], &sources, "").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "sources[1] (line 1) is not in ascending order"
+        );
     }
 
     #[test]

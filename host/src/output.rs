@@ -7,10 +7,11 @@
 //! ([`sluice_contract`]): [`StageOutput::check`] checks every index before the host uses one, so
 //! a plugin bug is reported as malformed output, never a panic or a wrong byte, and
 //! [`StageOutput::apply`] resolves the answer into lines with [`sluice_contract::resolve`],
-//! adding only what the contract leaves to the host: terminators and interned field names.
+//! adding only what the contract leaves to the host: terminators (inherited, or set by the
+//! stage for a line it held) and interned field names.
 
 use sluice_contract::resolve::{self, End, FieldFrom};
-use sluice_contract::{OutputView, Violation};
+use sluice_contract::{LineList, OutputView, Violation};
 
 use crate::fields::FieldTable;
 use crate::framing::Terminator;
@@ -46,6 +47,9 @@ pub struct StageOutput {
     pub(crate) fields: FieldTable,
     /// (output index, timestamp) set on output lines, by ascending index.
     pub(crate) timestamps: Vec<(u32, i64)>,
+    /// (output index, terminator) set on output lines, by ascending index; ignored on a
+    /// partial piece, which has none.
+    pub(crate) terminators: Vec<(u32, Terminator)>,
     /// When the stage wants `tick` called.
     pub(crate) wake: Option<Wake>,
 }
@@ -67,7 +71,7 @@ impl StageOutput {
 
     /// True when the output is the input unchanged, so the host can keep the batch as it is.
     pub(crate) fn is_identity(&self, input_lines: usize) -> bool {
-        self.view().is_identity(input_lines)
+        self.terminators.is_empty() && self.view().is_identity(input_lines)
     }
 
     /// True when every input line passes through once with its bytes: at most fields and
@@ -79,7 +83,9 @@ impl StageOutput {
     /// Checks every index against the input batch; the error names the first broken rule
     /// ([`sluice_contract::check_output`]).
     pub(crate) fn check(&self, input_lines: usize) -> Result<(), Violation> {
-        sluice_contract::check_output(&self.view(), input_lines)
+        sluice_contract::check_output(&self.view(), input_lines)?;
+        let lines = self.source.len();
+        sluice_contract::check_line_entries(LineList::Terminators, &self.terminators, lines)
     }
 
     /// Turns `lines` (the batch the stage was given) into the stage's output, using `spare`
@@ -96,6 +102,11 @@ impl StageOutput {
             std::mem::swap(&mut lines.fields, &mut spare.fields);
             self.merge_timestamps(&lines.timestamps, &mut spare.timestamps);
             std::mem::swap(&mut lines.timestamps, &mut spare.timestamps);
+            for &(j, term) in &self.terminators {
+                if !lines.is_partial(j as usize) {
+                    lines.terms[j as usize] = term;
+                }
+            }
         } else {
             self.apply(lines, spare);
             std::mem::swap(lines, spare);
@@ -107,16 +118,22 @@ impl StageOutput {
     /// must have passed [`StageOutput::check`] against `input`.
     ///
     /// The lines, their bytes and partial marks are [`resolve::lines`]'s; the host supplies
-    /// the terminators. The last output line made from an input line ([`End::AsSource`]) takes
-    /// that line's terminator; the ones before it ([`End::NewlineIfNone`]) take it too, or
-    /// `\n` when the input line had none. Fields are merged as [`StageOutput::merge_fields`]
-    /// says.
+    /// the terminators. A line the stage set a terminator on takes it (unless it is a partial
+    /// piece); otherwise the last output line made from an input line ([`End::AsSource`])
+    /// takes that line's terminator, and the ones before it ([`End::NewlineIfNone`]) take it
+    /// too, or `\n` when the input line had none. Fields are merged as
+    /// [`StageOutput::merge_fields`] says.
     pub(crate) fn apply(&self, input: &Lines, out: &mut Lines) {
         out.clear();
-        for line in resolve::lines(&self.view(), &input.view()) {
-            let term = match (line.end, input.terms[line.source]) {
+        let mut set = self.terminators.iter().peekable();
+        for (j, line) in resolve::lines(&self.view(), &input.view()).enumerate() {
+            let inherited = match (line.end, input.terms[line.source]) {
                 (End::NewlineIfNone, Terminator::None) => Terminator::Lf,
                 (_, term) => term,
+            };
+            let term = match set.next_if(|&&(k, _)| k as usize == j) {
+                Some(&(_, term)) if !line.partial => term,
+                _ => inherited,
             };
             out.push(line.bytes, term, line.partial);
         }

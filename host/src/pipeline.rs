@@ -103,7 +103,9 @@ impl Pipeline {
     }
 
     /// Runs every input through the chain in order, then finishes the chain, handing the lines
-    /// to `sink` as they come. An input that cannot be opened or read is reported to
+    /// to `sink` as they come. At the end of each input, the stages that keep state per
+    /// source finish it, so what they hold comes out before the next input's lines. An input
+    /// that cannot be opened or read is reported to
     /// `input_error` and skipped (what was read of it is kept); the others still run. When a
     /// stage fails, what the chain finished before the failure still reaches the sink. A stop
     /// request ends the input being read where it is and skips the rest.
@@ -139,7 +141,7 @@ impl Pipeline {
             if let Err(err) = read {
                 input_error(input, err);
             }
-            if flow.is_break() {
+            if flow.is_break() || self.emitter.end_source(&reading.source, sink)?.is_break() {
                 return Ok(());
             }
         }

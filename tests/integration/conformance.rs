@@ -46,7 +46,7 @@ fn every_builtin_passes() {
         let run = run(&["test", "--conformance", spec], b"");
         assert_eq!(run.code, 0, "{spec}:\n{}{}", run.text(), run.stderr);
         assert!(
-            run.text().ends_with(": 8 of 8 conformance checks passed\n"),
+            run.text().ends_with(": 9 of 9 conformance checks passed\n"),
             "{spec}: {}",
             run.text()
         );
@@ -64,7 +64,7 @@ fn a_failing_plugin_is_reported_check_by_check() {
         "{text}"
     );
     assert!(
-        text.ends_with("probe.wasm: 2 of 8 conformance checks passed\n"),
+        text.ends_with("probe.wasm: 2 of 9 conformance checks passed\n"),
         "{text}"
     );
 
@@ -76,6 +76,30 @@ fn a_failing_plugin_is_reported_check_by_check() {
         "{}",
         trapped.text()
     );
+
+    // The probe declares no state: keeping a count, or emitting lines at the end, gives it
+    // away; and whatever it declares, it may not name a source it was never given.
+    for (config, words) in [
+        (
+            r#"{"stamp": true}"#,
+            "FAIL state: it declares no state, but its output for a batch changed after an \
+             earlier batch; declare `per-source` or `whole-stream` state",
+        ),
+        (
+            r#"{"finish_lines": ["x"]}"#,
+            "FAIL state: it declares no state, but emitted lines at the end",
+        ),
+        (
+            r#"{"finish_lines": ["x"], "finish_source": "elsewhere.log"}"#,
+            "FAIL state: it emitted a line from source \"elsewhere.log\", which it was never \
+             given",
+        ),
+    ] {
+        let spec = format!("{}={config}", test_plugin("probe"));
+        let lied = run(&["test", "--conformance", &spec], b"");
+        assert_eq!(lied.code, 1, "{config}");
+        assert!(lied.text().contains(words), "{config}: {}", lied.text());
+    }
 
     let unknown = run(&["test", "--conformance", "nope"], b"");
     assert!(unknown.fails(2).contains("unknown plugin `nope`"));

@@ -14,6 +14,7 @@ mod promtail;
 mod regex;
 mod sanitize;
 mod signals;
+mod sources;
 mod stages;
 mod stream;
 mod util;

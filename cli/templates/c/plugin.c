@@ -20,6 +20,9 @@ static const sluice_info INFO = {
     .summary = "Put a prefix in front of every line",
     .config_keys = CONFIG_KEYS,
     .config_key_count = sizeof CONFIG_KEYS / sizeof CONFIG_KEYS[0],
+    /* Each line on its own. Leave it out (per source: one stage per input file) when the
+     * stage keeps something between lines. */
+    .state = SLUICE_STATE_NONE,
 };
 
 /* The stage: its configuration, parsed once, and a buffer reused for every line. */

@@ -13,6 +13,9 @@ class Prefix extends Plugin {
   static CONFIG_KEYS = [
     new ConfigKey('prefix', 'string', '"> "', 'What to put in front of each line.'),
   ];
+  // Each line on its own. Leave it out (per source: one instance per input file) when the
+  // plugin keeps something between lines.
+  static STATE = 'none';
 
   constructor(config, grants) {
     super(config, grants);

@@ -15,6 +15,9 @@ class Prefix(Plugin):
     CONFIG_KEYS = [
         ConfigKey("prefix", "string", '"> "', "What to put in front of each line."),
     ]
+    # Each line on its own. Leave it out (per source: one instance per input file) when the
+    # plugin keeps something between lines.
+    STATE = "none"
 
     def __init__(self, config, grants):
         prefix = config.get_str("prefix", "> ")

@@ -374,3 +374,54 @@ fn repeated_names_are_malformed() {
         Err(Violation::NameRepeated { i: 1, first: 0, .. })
     ));
 }
+
+/// A held line emitted before line 1 gets its own terminator back; one set on a partial piece
+/// is ignored (a piece has none); and an answer that only sets terminators is not the identity.
+#[test]
+fn terminators_set_by_the_stage_replace_the_inherited_ones() {
+    let output = StageOutput {
+        source: vec![0, 1, 1, 2],
+        rewritten: vec![1],
+        data: b"held".to_vec(),
+        ends: vec![4],
+        detached: vec![1],
+        terminators: vec![(1, Terminator::None), (3, Terminator::Lf)],
+        ..Default::default()
+    };
+    let out = apply(&output);
+    assert_eq!(written(&out), b"a\nheldb\r\nc");
+    assert_eq!(out.partial, [3]);
+
+    let relabel = StageOutput {
+        source: vec![0, 1, 2],
+        terminators: vec![(0, Terminator::CrLf)],
+        ..Default::default()
+    };
+    assert!(!relabel.is_identity(3));
+    assert!(relabel.keeps_lines(3));
+    let mut lines = input();
+    assert!(relabel.apply_in_place(&mut lines, &mut Lines::default()));
+    assert_eq!(written(&lines), b"a\r\nb\r\nc");
+}
+
+#[test]
+fn terminators_must_name_output_lines_in_order() {
+    let output = StageOutput {
+        source: vec![0, 1],
+        terminators: vec![(1, Terminator::Lf), (1, Terminator::CrLf)],
+        ..Default::default()
+    };
+    assert_eq!(
+        output.check(3).unwrap_err().to_string(),
+        "terminators[1] (line 1) is not in ascending order"
+    );
+    let output = StageOutput {
+        source: vec![0],
+        terminators: vec![(1, Terminator::Lf)],
+        ..Default::default()
+    };
+    assert_eq!(
+        output.check(3).unwrap_err().to_string(),
+        "terminators[0] is for line 1, but there are 1 lines"
+    );
+}

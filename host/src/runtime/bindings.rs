@@ -5,4 +5,4 @@ wasmtime::component::bindgen!({
     world: "plugin",
 });
 
-pub use sluice::plugin::types::{Batch, Emitted, Fields, Grants, Info, Wake};
+pub use sluice::plugin::types::{Batch, Emitted, Fields, Grants, Info, State, Terminator, Wake};

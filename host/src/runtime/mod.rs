@@ -47,7 +47,7 @@ use memory_cap::MemoryCap;
 
 pub use cache::ComponentCache;
 pub use clock::Clock;
-pub use plugin::{ConfigKeyInfo, Plugin, PluginInfo};
+pub use plugin::{CONTRACT_VERSION, ConfigKeyInfo, Plugin, PluginInfo, StateScope};
 pub(crate) use stage::Emitted;
 pub use stage::{Stage, StageGrants};
 

@@ -1,11 +1,18 @@
 //! [`Plugin`]: a compiled component and what it says about itself.
 
 use anyhow::{Context, Result, bail};
-use wasmtime::Store;
+use wasmtime::component::Component;
+use wasmtime::{Engine, Store};
 
 use super::bindings::{self, PluginPre};
 use super::wasi::StageWasi;
 use super::{Runtime, StageState};
+
+/// The version of the plugin contract (`wit/plugin.wit`) this host speaks.
+pub const CONTRACT_VERSION: &str = "0.3.0";
+
+/// The interface every plugin exports (without a version).
+const TRANSFORM_INTERFACE: &str = "sluice:plugin/transform@";
 
 /// The contract's types-only interface, which every plugin imports (without a version).
 const TYPES_INTERFACE: &str = "sluice:plugin/types@";
@@ -47,8 +54,33 @@ pub struct PluginInfo {
     pub config_keys: Vec<ConfigKeyInfo>,
     /// True when the plugin must see the whole window of an over-long line before it is cut.
     pub boundary_safe: bool,
+    /// How far what the stage keeps between lines reaches (the WIT `state` enum).
+    pub state: StateScope,
     /// The interfaces the component imports, other than the contract's types.
     pub imports: Vec<String>,
+}
+
+/// How far what a stage keeps between lines reaches, as its plugin declares (the WIT `state`
+/// enum): it decides how many instances of the stage the host makes and which lines each sees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StateScope {
+    /// Nothing is kept: each line is handled on its own.
+    None,
+    /// What is kept belongs to one source: one instance per source, finished when it ends.
+    PerSource,
+    /// One instance sees every line of every source.
+    WholeStream,
+}
+
+impl StateScope {
+    /// How `sluice inspect` and `--list-plugins` say it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            StateScope::None => "none (each line on its own)",
+            StateScope::PerSource => "per source (one instance per input file)",
+            StateScope::WholeStream => "whole stream (one instance sees every file)",
+        }
+    }
 }
 
 /// One configuration key a plugin understands (the WIT `config-key` record).
@@ -103,6 +135,16 @@ impl Runtime {
             .load(&self.engine, bytes)
             .context("not a valid wasm component")?;
 
+        if let Some(version) = exported_contract(&component, &self.engine)
+            && version != CONTRACT_VERSION
+        {
+            bail!(
+                "it was built for the plugin contract sluice:plugin@{version}, and this sluice \
+                 speaks sluice:plugin@{CONTRACT_VERSION}: rebuild it against this sluice's \
+                 wit/plugin.wit (a current SDK, or `sluice new` for a fresh project)"
+            );
+        }
+
         // `use types.{…}` in the WIT makes a component import the types-only interface
         // `sluice:plugin/types`; it carries no functions, so it grants nothing. The host
         // provides the clock and WASI 0.2 (see `provided`); anything else is refused here, by
@@ -134,10 +176,10 @@ impl Runtime {
             .instantiate_pre(&component)
             .and_then(PluginPre::new)
             .map_err(anyhow::Error::from)
-            .context(
-                "not a sluice plugin: it must export `sluice:plugin/transform@0.2.0` \
-                 (see wit/plugin.wit)",
-            )?;
+            .context(format!(
+                "not a sluice plugin: it must export \
+                     `{TRANSFORM_INTERFACE}{CONTRACT_VERSION}` (see wit/plugin.wit)"
+            ))?;
 
         let mut store = self.new_store(origin, &[]);
         let instance = pre
@@ -191,9 +233,22 @@ impl PluginInfo {
                 })
                 .collect(),
             boundary_safe: info.boundary_safe,
+            state: match info.state {
+                bindings::State::None => StateScope::None,
+                bindings::State::PerSource => StateScope::PerSource,
+                bindings::State::WholeStream => StateScope::WholeStream,
+            },
             imports,
         }
     }
+}
+
+/// The version of the contract a component exports `transform` from, if it exports it at all.
+fn exported_contract(component: &Component, engine: &Engine) -> Option<String> {
+    component
+        .component_type()
+        .exports(engine)
+        .find_map(|(name, _)| Some(name.strip_prefix(TRANSFORM_INTERFACE)?.to_owned()))
 }
 
 /// A core module starts with the preamble `\0asm` version 1; a component with layer 1.
@@ -208,7 +263,7 @@ mod tests {
     #[test]
     fn provides_the_clock_and_wasi_0_2_only() {
         for import in [
-            "sluice:plugin/clock@0.2.0",
+            "sluice:plugin/clock@0.3.0",
             "wasi:cli/environment@0.2.4",
             "wasi:io/streams@0.2.12",
             "wasi:sockets/tcp@0.2.0",

@@ -1,4 +1,13 @@
-//! [`Stage`]: one configured instance of a plugin, and the calls into it.
+//! [`Stage`]: one configured stage of a chain, and the calls into its plugin.
+//!
+//! A stage is one plugin instance in its own store, with one or more guest `stage` resources
+//! created from the same configuration. A stage whose plugin declares `per-source` state gets
+//! one resource per source ([`SourceInstance`]): the resource created at start serves the
+//! first source that arrives, and each new source gets a new one, so what the plugin keeps
+//! between lines (a multiline block, grep's context) never spans two files. Each resource has
+//! its own wake-up; a source's resource is finished and dropped when the source ends
+//! ([`Stage::end_source`]), the others at the end of the stream ([`Stage::finish`]). Other
+//! stages have exactly one resource, which sees every line.
 
 use std::mem;
 use std::time::{Duration, Instant};
@@ -7,9 +16,11 @@ use wasmtime::component::ResourceAny;
 use wasmtime::{Store, Trap};
 
 use super::bindings::{self, Batch, Fields, Grants};
+use super::plugin::StateScope;
 use super::{Plugin, PluginInfo, Runtime, StageState};
 use crate::error::{Call, Failure, Malformed, StageError};
 use crate::fields::FieldTable;
+use crate::framing::Terminator;
 use crate::lines::Lines;
 use crate::output::{StageOutput, Wake};
 use crate::plugin_text::plugin_text;
@@ -29,8 +40,9 @@ pub struct StageGrants {
 /// What a stage emitted on its own, from `tick` or `finish`.
 #[derive(Debug, Default)]
 pub(crate) struct Emitted {
-    /// Lines, each ending in `\n`, to run through the stages after this one.
-    pub(crate) lines: Lines,
+    /// Lines to run through the stages after this one, in order, one batch per run of lines
+    /// from one source.
+    pub(crate) lines: Vec<Lines>,
     /// A report for the host to write where the stage's `report` key says.
     pub(crate) report: Option<Vec<u8>>,
 }
@@ -42,15 +54,38 @@ pub struct Stage {
     info: PluginInfo,
     store: Store<StageState>,
     instance: bindings::Plugin,
-    /// The guest's `stage` resource.
-    handle: ResourceAny,
+    /// The guest's `stage` resources, in the order they were created: never empty until the
+    /// stage is finished. Exactly one unless the plugin's state is per source; then at most
+    /// one per source, and only the first may be unbound.
+    instances: Vec<SourceInstance>,
+    /// The configuration and grants each resource is created with.
+    config: String,
+    grants: Grants,
     limits: CallLimits,
     /// The previous batch's storage, reused to build the next output batch.
     spare: Lines,
-    /// When `tick` is due, from the stage's latest answer, and whether it holds input back.
-    wake: Option<(Instant, bool)>,
+    /// The batch's terminators in the contract's type, reused from batch to batch.
+    terminators: Vec<bindings::Terminator>,
     /// Where the stage's reports go.
     report_target: ReportTarget,
+}
+
+/// One guest `stage` resource and what the host keeps about it.
+struct SourceInstance {
+    /// The source whose lines it sees, for a per-source stage; `None` for the resource of any
+    /// other stage, and for a per-source stage's first resource until a source arrives.
+    source: Option<String>,
+    handle: ResourceAny,
+    /// When `tick` is due, from the resource's latest answer, and whether it holds input back.
+    wake: Option<(Instant, bool)>,
+}
+
+impl SourceInstance {
+    /// The source of the lines it emits when it names none: its own source, or the empty
+    /// string (lines the stage made).
+    fn own_source(&self) -> &str {
+        self.source.as_deref().unwrap_or("")
+    }
 }
 
 impl Stage {
@@ -83,42 +118,80 @@ impl Stage {
                 Failure::Instantiate(root_message(&err)),
             )
         })?;
-        let created = instance.sluice_plugin_transform().stage().call_create(
-            &mut store,
-            config,
-            &Grants {
+        let mut stage = Stage {
+            label,
+            info: plugin.info.clone(),
+            store,
+            instance,
+            instances: Vec::new(),
+            config: config.to_owned(),
+            grants: Grants {
                 env: grants.env,
                 report: grants.report,
                 max_line_bytes: settings.max_line_bytes as u32,
                 boundary_overlap: settings.boundary_overlap as u32,
             },
-        );
-        let handle = match created {
-            Ok(Ok(handle)) => handle,
-            Ok(Err(rejected)) => {
-                let failure = Failure::Config {
-                    key: rejected.key.as_deref().map(plugin_text),
-                    message: plugin_text(&rejected.message),
-                };
-                return Err(StageError::new(&label, Call::Create, failure));
-            }
-            Err(err) => {
-                let failure = limits.failure(&err, &mut store);
-                return Err(StageError::new(&label, Call::Create, failure));
-            }
-        };
-        store.data_mut().wasi.settled = true;
-        Ok(Stage {
-            label,
-            info: plugin.info.clone(),
-            store,
-            instance,
-            handle,
             limits,
             spare: Lines::default(),
-            wake: None,
+            terminators: Vec::new(),
             report_target,
-        })
+        };
+        let handle = stage
+            .create()
+            .map_err(|failure| stage.error(Call::Create, failure))?;
+        stage.instances.push(SourceInstance {
+            source: None,
+            handle,
+            wake: None,
+        });
+        stage.store.data_mut().wasi.settled = true;
+        Ok(stage)
+    }
+
+    /// Creates a guest `stage` resource with the stage's configuration.
+    fn create(&mut self) -> Result<ResourceAny, Failure> {
+        self.store.set_epoch_deadline(self.limits.deadline_ticks);
+        let created = self.instance.sluice_plugin_transform().stage().call_create(
+            &mut self.store,
+            &self.config,
+            &self.grants,
+        );
+        match created {
+            Ok(Ok(handle)) => Ok(handle),
+            Ok(Err(rejected)) => Err(Failure::Config {
+                key: rejected.key.as_deref().map(plugin_text),
+                message: plugin_text(&rejected.message),
+            }),
+            Err(err) => Err(self.limits.failure(&err, &mut self.store)),
+        }
+    }
+
+    /// The index of the resource that sees lines from `source`, created (or bound) first if
+    /// the stage is per source and has none for it yet.
+    fn instance_for(&mut self, source: &str) -> Result<usize, StageError> {
+        if self.info.state != StateScope::PerSource {
+            return Ok(0);
+        }
+        if let Some(i) = self
+            .instances
+            .iter()
+            .position(|instance| instance.source.as_deref() == Some(source))
+        {
+            return Ok(i);
+        }
+        if let Some(i) = self.instances.iter().position(|i| i.source.is_none()) {
+            self.instances[i].source = Some(source.to_owned());
+            return Ok(i);
+        }
+        let handle = self
+            .create()
+            .map_err(|failure| self.error(Call::Create, failure))?;
+        self.instances.push(SourceInstance {
+            source: Some(source.to_owned()),
+            handle,
+            wake: None,
+        });
+        Ok(self.instances.len() - 1)
     }
 
     /// Where the stage's reports go.
@@ -126,23 +199,19 @@ impl Stage {
         &self.report_target
     }
 
-    /// When the stage's `tick` is due, if it asked for one.
+    /// When the stage's next `tick` is due, if it asked for one.
     pub(crate) fn deadline(&self) -> Option<Instant> {
-        self.wake.map(|(at, _)| at)
+        self.instances
+            .iter()
+            .filter_map(|instance| instance.wake.map(|(at, _)| at))
+            .min()
     }
 
     /// True when the stage holds lines back and no more input may be read until its `tick`.
     pub(crate) fn holds(&self) -> bool {
-        self.wake.is_some_and(|(_, hold)| hold)
-    }
-
-    fn set_wake(&mut self, wake: Option<Wake>) {
-        self.wake = wake.map(|w| {
-            (
-                Instant::now() + Duration::from_millis(w.after_ms.into()),
-                w.hold,
-            )
-        });
+        self.instances
+            .iter()
+            .any(|instance| instance.wake.is_some_and(|(_, hold)| hold))
     }
 
     /// `stage N (origin)`.
@@ -163,7 +232,16 @@ impl Stage {
     /// Runs the stage on `lines`, replacing them with its output. Returns false when the stage
     /// left the batch unchanged (then `lines` is untouched). The error says what went wrong;
     /// the caller places it (see [`StageError`]).
-    pub(crate) fn process(&mut self, lines: &mut Lines) -> Result<bool, Failure> {
+    pub(crate) fn process(&mut self, lines: &mut Lines) -> Result<bool, StageError> {
+        let i = self.instance_for(&lines.source)?;
+        self.process_on(i, lines)
+            .map_err(|failure| self.error(Call::Process, failure))
+    }
+
+    fn process_on(&mut self, i: usize, lines: &mut Lines) -> Result<bool, Failure> {
+        self.terminators.clear();
+        self.terminators
+            .extend(lines.terms.iter().map(|&t| to_wit(t)));
         let batch = Batch {
             data: mem::take(&mut lines.data),
             ends: mem::take(&mut lines.ends),
@@ -171,19 +249,21 @@ impl Stage {
             fields: take_fields(&mut lines.fields),
             timestamps: mem::take(&mut lines.timestamps),
             source: mem::take(&mut lines.source),
+            terminators: mem::take(&mut self.terminators),
         };
         self.store.set_epoch_deadline(self.limits.deadline_ticks);
         let result = self
             .instance
             .sluice_plugin_transform()
             .stage()
-            .call_process(&mut self.store, self.handle, &batch);
+            .call_process(&mut self.store, self.instances[i].handle, &batch);
         lines.data = batch.data;
         lines.ends = batch.ends;
         lines.partial = batch.partial;
         lines.fields = restore_fields(batch.fields);
         lines.timestamps = batch.timestamps;
         lines.source = batch.source;
+        self.terminators = batch.terminators;
 
         let output = match result {
             Ok(Ok(output)) => output,
@@ -199,25 +279,45 @@ impl Stage {
             removed: output.removed,
             fields: restore_fields(output.fields),
             timestamps: output.timestamps,
+            terminators: output
+                .terminators
+                .into_iter()
+                .map(|(j, t)| (j, from_wit(t)))
+                .collect(),
             wake: output.wake.map(wake_from),
         };
         output
             .check(lines.len())
             .map_err(|violation| Failure::Malformed(Malformed::Answer(violation)))?;
-        self.set_wake(output.wake);
+        self.instances[i].wake = output.wake.map(deadline);
         Ok(output.apply_in_place(lines, &mut self.spare))
     }
 
-    /// Calls the stage's `tick` (its deadline passed) and returns what it emitted. Errors are
-    /// as for [`Stage::process`].
-    pub(crate) fn tick(&mut self) -> Result<Emitted, Failure> {
-        self.wake = None;
+    /// Calls `tick` on each of the stage's resources whose deadline is at or before `now`, in
+    /// the order they were created, and returns what each emitted. Errors are as for
+    /// [`Stage::process`].
+    pub(crate) fn tick_due(&mut self, now: Instant) -> Result<Vec<Emitted>, StageError> {
+        let mut all = Vec::new();
+        for i in 0..self.instances.len() {
+            if self.instances[i].wake.is_some_and(|(at, _)| at <= now) {
+                let emitted = self
+                    .tick(i)
+                    .map_err(|failure| self.error(Call::Tick, failure))?;
+                all.push(emitted);
+            }
+        }
+        Ok(all)
+    }
+
+    fn tick(&mut self, i: usize) -> Result<Emitted, Failure> {
+        self.instances[i].wake = None;
         self.store.set_epoch_deadline(self.limits.deadline_ticks);
+        let handle = self.instances[i].handle;
         let result = self
             .instance
             .sluice_plugin_transform()
             .stage()
-            .call_tick(&mut self.store, self.handle);
+            .call_tick(&mut self.store, handle);
         let emitted = match result {
             Ok(Ok(emitted)) => emitted,
             Ok(Err(message)) => return Err(Failure::Plugin(plugin_text(&message))),
@@ -225,26 +325,63 @@ impl Stage {
         };
         // A stage that asks for its next tick at once from every tick is held to one tick a
         // millisecond: ticks cannot take all the time there is.
-        let wake = emitted.wake.map(|w| Wake {
-            after_ms: w.after_ms.max(MIN_TICK_INTERVAL_MS),
-            ..wake_from(w)
+        self.instances[i].wake = emitted.wake.map(|w| {
+            deadline(Wake {
+                after_ms: w.after_ms.max(MIN_TICK_INTERVAL_MS),
+                ..wake_from(w)
+            })
         });
-        self.set_wake(wake);
-        emitted_lines(emitted)
+        emitted_lines(emitted, self.instances[i].own_source())
     }
 
-    /// Calls the stage's `finish` and returns its trailing lines, each ending in `\n`, and its
-    /// report. Errors are as for [`Stage::process`].
-    pub(crate) fn finish(&mut self) -> Result<Emitted, Failure> {
-        self.wake = None;
+    /// The end of `source`: a per-source stage's resource for it, if it has one, is finished
+    /// and dropped, and what it emitted is returned. Other stages go on; they are finished at
+    /// the end of the stream. Errors are as for [`Stage::process`].
+    pub(crate) fn end_source(&mut self, source: &str) -> Result<Option<Emitted>, StageError> {
+        if self.info.state != StateScope::PerSource {
+            return Ok(None);
+        }
+        let Some(i) = self
+            .instances
+            .iter()
+            .position(|instance| instance.source.as_deref() == Some(source))
+        else {
+            return Ok(None);
+        };
+        let emitted = self
+            .finish_instance(i)
+            .map_err(|failure| self.error(Call::Finish, failure))?;
+        let instance = self.instances.remove(i);
+        // The resource's destructor runs in the guest; a failure there changes no output.
+        let _ = instance.handle.resource_drop(&mut self.store);
+        Ok(Some(emitted))
+    }
+
+    /// Calls `finish` on each of the stage's resources, in the order they were created, and
+    /// returns what each emitted: trailing lines and a report. Errors are as for
+    /// [`Stage::process`].
+    pub(crate) fn finish(&mut self) -> Result<Vec<Emitted>, StageError> {
+        let mut all = Vec::new();
+        for i in 0..self.instances.len() {
+            let emitted = self
+                .finish_instance(i)
+                .map_err(|failure| self.error(Call::Finish, failure))?;
+            all.push(emitted);
+        }
+        Ok(all)
+    }
+
+    fn finish_instance(&mut self, i: usize) -> Result<Emitted, Failure> {
+        self.instances[i].wake = None;
         self.store.set_epoch_deadline(self.limits.deadline_ticks);
+        let handle = self.instances[i].handle;
         let result = self
             .instance
             .sluice_plugin_transform()
             .stage()
-            .call_finish(&mut self.store, self.handle);
+            .call_finish(&mut self.store, handle);
         match result {
-            Ok(Ok(emitted)) => emitted_lines(emitted),
+            Ok(Ok(emitted)) => emitted_lines(emitted, self.instances[i].own_source()),
             Ok(Err(message)) => Err(Failure::Plugin(plugin_text(&message))),
             Err(err) => Err(self.limits.failure(&err, &mut self.store)),
         }
@@ -254,6 +391,12 @@ impl Stage {
 /// The shortest time between a stage's `tick` and its next: a stage asking for less gets this.
 pub(crate) const MIN_TICK_INTERVAL_MS: u32 = 1;
 
+/// When a wake asked for now falls due, and whether it holds input back.
+fn deadline(wake: Wake) -> (Instant, bool) {
+    let at = Instant::now() + Duration::from_millis(wake.after_ms.into());
+    (at, wake.hold)
+}
+
 fn wake_from(wake: bindings::Wake) -> Wake {
     Wake {
         after_ms: wake.after_ms,
@@ -261,15 +404,46 @@ fn wake_from(wake: bindings::Wake) -> Wake {
     }
 }
 
-/// Checks what `tick` or `finish` returned and turns it into lines ending in `\n`.
-fn emitted_lines(emitted: bindings::Emitted) -> Result<Emitted, Failure> {
-    let fields = restore_fields(emitted.fields);
-    let lines = Lines::from_emitted(&emitted.data, &emitted.ends, fields, emitted.timestamps)
-        .map_err(|violation| Failure::Malformed(Malformed::Answer(violation)))?;
+/// Checks what `tick` or `finish` returned and turns it into batches of lines, one per run
+/// of lines from one source; lines that name no source have `own_source`.
+fn emitted_lines(emitted: bindings::Emitted, own_source: &str) -> Result<Emitted, Failure> {
+    let terminators: Vec<(u32, Terminator)> = emitted
+        .terminators
+        .into_iter()
+        .map(|(line, t)| (line, from_wit(t)))
+        .collect();
+    let lines = Lines::from_emitted(
+        &emitted.data,
+        &emitted.ends,
+        restore_fields(emitted.fields),
+        emitted.timestamps,
+        &terminators,
+        &emitted.sources,
+        own_source,
+    )
+    .map_err(|violation| Failure::Malformed(Malformed::Answer(violation)))?;
     Ok(Emitted {
         lines,
         report: emitted.report,
     })
+}
+
+/// The host's terminator as the contract's.
+fn to_wit(terminator: Terminator) -> bindings::Terminator {
+    match terminator {
+        Terminator::Lf => bindings::Terminator::Lf,
+        Terminator::CrLf => bindings::Terminator::Crlf,
+        Terminator::None => bindings::Terminator::None,
+    }
+}
+
+/// The contract's terminator as the host's.
+fn from_wit(terminator: bindings::Terminator) -> Terminator {
+    match terminator {
+        bindings::Terminator::Lf => Terminator::Lf,
+        bindings::Terminator::Crlf => Terminator::CrLf,
+        bindings::Terminator::None => Terminator::None,
+    }
 }
 
 /// The limits a stage's calls run under.

@@ -4,6 +4,7 @@
 //! Each check returns the first broken rule, in the order the host has always checked them
 //! (its messages name one rule, and which one is part of the CLI's output).
 
+use crate::violation::LineList;
 use crate::{BatchView, EmittedView, OutputView, Violation, check_fields};
 
 /// Checks the host's batch: `data` and the line count fit `u32` offsets; `ends` does not
@@ -129,6 +130,55 @@ pub fn check_timestamps(timestamps: &[(u32, i64)], lines: usize) -> Result<(), V
         }
         if previous.is_some_and(|p| line <= p) {
             return Err(Violation::TimestampNotAscending { k, line });
+        }
+        previous = Some(line);
+    }
+    Ok(())
+}
+
+/// Checks a batch's `terminators` (one per line of `batch`, which passed [`check_batch`]):
+/// there is one per line, and every partial piece's is the `none` terminator (`is_none` says
+/// which one that is, as the host and the SDK each have their own type for it).
+pub fn check_batch_terminators<T>(
+    terminators: &[T],
+    is_none: impl Fn(&T) -> bool,
+    batch: &BatchView<'_>,
+) -> Result<(), Violation> {
+    if terminators.len() != batch.len() {
+        return Err(Violation::TerminatorsCount {
+            terminators: terminators.len(),
+            lines: batch.len(),
+        });
+    }
+    match batch
+        .partial
+        .iter()
+        .find(|&&line| !is_none(&terminators[line as usize]))
+    {
+        Some(&line) => Err(Violation::PartialTerminated { line }),
+        None => Ok(()),
+    }
+}
+
+/// Checks an answer's `terminators` or `sources` (as `list` says): each entry names a line
+/// below `lines`, at most once, in ascending order.
+pub fn check_line_entries<T>(
+    list: LineList,
+    entries: &[(u32, T)],
+    lines: usize,
+) -> Result<(), Violation> {
+    let mut previous = None;
+    for (k, &(line, _)) in entries.iter().enumerate() {
+        if line as usize >= lines {
+            return Err(Violation::LineEntryOutOfRange {
+                list,
+                k,
+                line,
+                lines,
+            });
+        }
+        if previous.is_some_and(|p| line <= p) {
+            return Err(Violation::LineEntryNotAscending { list, k, line });
         }
         previous = Some(line);
     }
@@ -652,5 +702,58 @@ mod tests {
             check_emitted(&e),
             Err(Violation::TimestampOutOfRange { k: 0, line: 5, .. })
         ));
+    }
+
+    #[test]
+    fn batch_terminators_are_one_per_line_and_none_on_partial_pieces() {
+        let b = BatchView {
+            data: b"abc",
+            ends: &[1, 3],
+            partial: &[1],
+            ..BatchView::default()
+        };
+        let is_none = |t: &&str| *t == "none";
+        assert_eq!(
+            check_batch_terminators(&["lf", "none"], is_none, &b),
+            Ok(())
+        );
+        assert_eq!(
+            check_batch_terminators(&["lf"], is_none, &b),
+            Err(Violation::TerminatorsCount {
+                terminators: 1,
+                lines: 2
+            })
+        );
+        let err = check_batch_terminators(&["lf", "crlf"], is_none, &b).unwrap_err();
+        assert_eq!(err, Violation::PartialTerminated { line: 1 });
+        assert_eq!(
+            err.to_string(),
+            "line 1 is a partial piece but its terminator is not `none`"
+        );
+    }
+
+    #[test]
+    fn line_entries_name_lines_in_ascending_order() {
+        let list = LineList::Terminators;
+        assert_eq!(check_line_entries(list, &[(0, ()), (2, ())], 3), Ok(()));
+        assert_eq!(check_line_entries::<()>(list, &[], 0), Ok(()));
+        let err = check_line_entries(list, &[(0, ()), (3, ())], 3).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "terminators[1] is for line 3, but there are 3 lines"
+        );
+        let err = check_line_entries(LineList::Sources, &[(1, ()), (1, ())], 3).unwrap_err();
+        assert_eq!(
+            err,
+            Violation::LineEntryNotAscending {
+                list: LineList::Sources,
+                k: 1,
+                line: 1
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "sources[1] (line 1) is not in ascending order"
+        );
     }
 }

@@ -5,8 +5,9 @@
 //! resolves a plugin's answers as the host would. All three use this crate, so that a plugin
 //! that passes its native tests cannot be rejected by the host, and a batch the host sends
 //! cannot be rejected by the SDK. It has no dependencies and builds for `wasm32-unknown-unknown`.
-//! It lives in `wit/`, beside the contract it encodes; `bindgen!` and `generate!` read only
-//! `wit/*.wit` (and `wit/deps/`), so this folder is invisible to them.
+//! It lives in the plugins workspace (`plugins/contract/`), which the host depends on by path:
+//! cargo hashes a path dependency outside its workspace by absolute path, which would make the
+//! committed plugin builds depend on where the repository was cloned.
 //!
 //! # A tour
 //!
@@ -17,7 +18,10 @@
 //!   and the parts they share, [`check_fields`] and [`check_timestamps`], say whether a record
 //!   keeps the rules, and if not, return the first [`Violation`]: one variant per broken rule,
 //!   with the indexes and values at fault, whose `Display` is the sentence the host prints
-//!   after `malformed output: `.
+//!   after `malformed output: `. Terminators and sources are checked by generic functions
+//!   ([`check_batch_terminators`], [`check_line_entries`]), since the host and the SDK each
+//!   have their own terminator type; the views hold only what every rule can read as plain
+//!   slices.
 //! - [`resolve`] turns a checked answer into lines: bytes, how each line ends ([`resolve::End`],
 //!   as terminators are the host's business), partial marks, fields and timestamps. It walks
 //!   everything with cursors and allocates nothing per line: the host's line path runs
@@ -66,7 +70,10 @@ pub mod resolve;
 mod view;
 mod violation;
 
-pub use check::{check_batch, check_emitted, check_output, check_timestamps};
+pub use check::{
+    check_batch, check_batch_terminators, check_emitted, check_line_entries, check_output,
+    check_timestamps,
+};
 pub use fields::check_fields;
 pub use view::{BatchView, EmittedView, FieldsView, OutputView};
-pub use violation::Violation;
+pub use violation::{LineList, Violation};

@@ -153,6 +153,39 @@ pub enum Violation {
         /// The line of `timestamps[k]`.
         line: u32,
     },
+    /// A batch's `terminators` does not have one entry per line (batch only).
+    TerminatorsCount {
+        /// `len(terminators)`.
+        terminators: usize,
+        /// The number of lines.
+        lines: usize,
+    },
+    /// A batch gives a partial piece a terminator other than `none` (batch only).
+    PartialTerminated {
+        /// The partial line.
+        line: u32,
+    },
+    /// `list[k]` (an answer's `terminators` or `sources`) is for a line that does not exist.
+    LineEntryOutOfRange {
+        /// Which list: `terminators` or `sources`.
+        list: LineList,
+        /// The index in the list.
+        k: usize,
+        /// The line of `list[k]`.
+        line: u32,
+        /// The number of lines.
+        lines: usize,
+    },
+    /// `list[k]`'s line is not above `list[k - 1]`'s (two entries for one line, or out of
+    /// order).
+    LineEntryNotAscending {
+        /// Which list: `terminators` or `sources`.
+        list: LineList,
+        /// The index in the list.
+        k: usize,
+        /// The line of `list[k]`.
+        line: u32,
+    },
     /// A fields table's `line`, `name` and `value-ends` have different lengths.
     FieldLengths {
         /// `len(line)`.
@@ -228,6 +261,25 @@ pub enum Violation {
     },
 }
 
+/// An answer's list of (line, value) entries other than `timestamps`, which has its own
+/// variants: the rules are the same (lines in range, strictly ascending).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineList {
+    /// `terminators` of an `output` or `emitted` record.
+    Terminators,
+    /// `sources` of an `emitted` record.
+    Sources,
+}
+
+impl fmt::Display for LineList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LineList::Terminators => "terminators",
+            LineList::Sources => "sources",
+        })
+    }
+}
+
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use Violation::*;
@@ -288,6 +340,26 @@ impl fmt::Display for Violation {
             ),
             TimestampNotAscending { k, line } => {
                 write!(f, "timestamps[{k}] (line {line}) is not in ascending order")
+            }
+            TerminatorsCount { terminators, lines } => write!(
+                f,
+                "{terminators} terminators for {lines} lines; there must be one per line"
+            ),
+            PartialTerminated { line } => write!(
+                f,
+                "line {line} is a partial piece but its terminator is not `none`"
+            ),
+            LineEntryOutOfRange {
+                list,
+                k,
+                line,
+                lines,
+            } => write!(
+                f,
+                "{list}[{k}] is for line {line}, but there are {lines} lines"
+            ),
+            LineEntryNotAscending { list, k, line } => {
+                write!(f, "{list}[{k}] (line {line}) is not in ascending order")
             }
             FieldLengths {
                 line,

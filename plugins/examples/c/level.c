@@ -56,6 +56,7 @@ const sluice_info *sluice_describe(void) {
         "level", "0.1.0",
         "Find each line's log level, set it as a normalised field, drop lines below a minimum",
         keys, sizeof keys / sizeof keys[0],
+        SLUICE_STATE_NONE, /* each line on its own */
     };
     return &info;
 }

@@ -48,6 +48,7 @@ class Level extends Plugin {
     new ConfigKey('keep_unknown', 'bool', 'true',
       'Whether lines without a recognisable level are kept.'),
   ];
+  static STATE = 'none'; // each line on its own
 
   constructor(config, grants) {
     super(config, grants);

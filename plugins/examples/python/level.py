@@ -52,6 +52,7 @@ class Level(Plugin):
         ConfigKey("keep_unknown", "bool", "true",
                   "Whether lines without a recognisable level are kept."),
     ]
+    STATE = "none"  # each line on its own
 
     def __init__(self, config, grants):
         self.field = config.get_str("field", "level")

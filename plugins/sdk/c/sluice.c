@@ -746,6 +746,17 @@ void exports_sluice_plugin_transform_describe(exports_sluice_plugin_transform_in
     ret->version = string_copy_c(info->version);
     ret->summary = string_copy_c(info->summary);
     ret->boundary_safe = false;
+    switch (info->state) {
+    case SLUICE_STATE_NONE:
+        ret->state = SLUICE_PLUGIN_TYPES_STATE_NONE;
+        break;
+    case SLUICE_STATE_WHOLE_STREAM:
+        ret->state = SLUICE_PLUGIN_TYPES_STATE_WHOLE_STREAM;
+        break;
+    default:
+        ret->state = SLUICE_PLUGIN_TYPES_STATE_PER_SOURCE;
+        break;
+    }
     ret->config_keys.len = info->config_key_count;
     ret->config_keys.ptr = NULL;
     if (info->config_key_count) {

@@ -2,7 +2,7 @@
  * sluice.h: write a sluice plugin in C as a few functions.
  *
  * A sluice plugin is a WebAssembly component implementing wit/plugin.wit (package
- * sluice:plugin@0.2.0, world `plugin`). The contract is batch-oriented and flat (a batch is one
+ * sluice:plugin@0.3.0, world `plugin`). The contract is batch-oriented and flat (a batch is one
  * byte buffer plus offsets; the answer says where each output line comes from). This helper
  * does that bookkeeping: the plugin sees one line at a time and keeps, drops or replaces it,
  * and sets fields on it. It mirrors the Rust SDK (plugins/sdk/rust), without its extras.
@@ -32,7 +32,12 @@
  *         The stage is dropped: free its state. Default: nothing.
  *
  * Lines are bytes: not NUL-terminated, not necessarily UTF-8, may contain NUL. They come
- * without their terminator (the host restores it).
+ * without their terminator (the host restores it, `\n` or `\r\n`).
+ *
+ * sluice_info.state says how far what the stage keeps between lines reaches. The default (a
+ * zero field), SLUICE_STATE_PER_SOURCE, makes the host create one stage per input file, so
+ * state never mixes files; SLUICE_STATE_NONE declares that each line is handled on its own;
+ * SLUICE_STATE_WHOLE_STREAM that one stage must see every file.
  *
  * Over-long lines (longer than the host's --max-line-bytes) arrive in pieces. This helper is
  * not boundary-safe and follows the contract's conventions for such stages: sluice_process_line
@@ -74,6 +79,13 @@ typedef struct sluice_config_key {
     const char *doc;          /* one or two sentences */
 } sluice_config_key;
 
+/* How far what a stage keeps between lines reaches (the contract's `state`). */
+typedef enum sluice_state {
+    SLUICE_STATE_PER_SOURCE = 0,   /* one stage per input file (the default) */
+    SLUICE_STATE_NONE = 1,         /* each line on its own */
+    SLUICE_STATE_WHOLE_STREAM = 2, /* one stage sees every file */
+} sluice_state;
+
 /* What the plugin says about itself. */
 typedef struct sluice_info {
     const char *name;    /* short, lowercase: "level" */
@@ -81,6 +93,7 @@ typedef struct sluice_info {
     const char *summary; /* one line */
     const sluice_config_key *config_keys;
     size_t config_key_count;
+    sluice_state state;  /* 0, SLUICE_STATE_PER_SOURCE, unless set */
 } sluice_info;
 
 /* ---- create: configuration, grants, errors -------------------------------------------- */

@@ -1,7 +1,7 @@
 // sluice.js: write a sluice plugin in JavaScript as a class.
 //
 // A sluice plugin is a WebAssembly component implementing wit/plugin.wit (package
-// sluice:plugin@0.2.0, world `plugin`). The contract is batch-oriented and flat: a batch is one
+// sluice:plugin@0.3.0, world `plugin`). The contract is batch-oriented and flat: a batch is one
 // byte buffer plus offsets, and the answer says where each output line comes from. This module
 // does that bookkeeping, so that a plugin is a subclass of `Plugin` that sees one line at a time:
 //
@@ -43,6 +43,11 @@
 // *last* piece, where a line's fields belong. A replacement replaces the first piece only.
 // Fields the line already has are on its last piece, so the first piece's `fields` does not
 // show them.
+//
+// `static STATE` says how far what the plugin keeps between lines reaches: 'per-source' (the
+// default) makes the host create one plugin instance per input file, so state never mixes
+// files; 'none' declares that each line is handled on its own; 'whole-stream' that one instance
+// must see every file. Lines keep their terminators (\n, \r\n): the host restores them.
 //
 // Nothing crosses the WebAssembly boundary per line: one call per batch.
 
@@ -139,6 +144,9 @@ export class Plugin {
   static SUMMARY = 'A sluice plugin';
   /** The configuration keys (ConfigKey); any other key is rejected before the constructor. */
   static CONFIG_KEYS = [];
+  /** How far the plugin's state reaches: 'per-source' (one instance per input file), 'none'
+   * (each line on its own) or 'whole-stream' (one instance sees every file). */
+  static STATE = 'per-source';
 
   /** Validate `config` (a Config) and set up; throw ConfigError. `grants` has env (a Map),
    * report (or undefined), maxLineBytes and boundaryOverlap. */
@@ -314,6 +322,7 @@ class Out {
         valueEnds: new Uint32Array(this.valueEnds),
       },
       timestamps: [],
+      terminators: [],
       wake: undefined,
     };
   }
@@ -366,6 +375,10 @@ const emptyFields = () => ({
  */
 export function exportPlugin(cls) {
   const name = cls.NAME;
+  const states = ['none', 'per-source', 'whole-stream'];
+  if (!states.includes(cls.STATE)) {
+    throw new Error(`${cls.name}.STATE must be one of ${states.join(', ')}, not ${cls.STATE}`);
+  }
 
   class Stage {
     static create(config, grants) {
@@ -479,7 +492,7 @@ export function exportPlugin(cls) {
 
     tick() {
       return { data: new Uint8Array(0), ends: new Uint32Array(0), fields: emptyFields(),
-        timestamps: [], report: undefined, wake: undefined };
+        timestamps: [], terminators: [], sources: [], report: undefined, wake: undefined };
     }
 
     finish() {
@@ -494,7 +507,7 @@ export function exportPlugin(cls) {
         throw `${name}: ${errorText(e)}`;
       }
       return { data: out.take(), ends: new Uint32Array(ends), fields: emptyFields(),
-        timestamps: [], report: undefined, wake: undefined };
+        timestamps: [], terminators: [], sources: [], report: undefined, wake: undefined };
     }
   }
 
@@ -508,6 +521,7 @@ export function exportPlugin(cls) {
           name: k.name, kind: k.kind, default: k.defaultJson ?? undefined, doc: k.doc,
         })),
         boundarySafe: false,
+        state: cls.STATE,
       };
     },
     Stage,

@@ -1,7 +1,7 @@
 """Write a sluice plugin in Python as a class.
 
 A sluice plugin is a WebAssembly component implementing ``wit/plugin.wit`` (package
-``sluice:plugin@0.2.0``, world ``plugin``). The contract is batch-oriented and flat: a batch is one
+``sluice:plugin@0.3.0``, world ``plugin``). The contract is batch-oriented and flat: a batch is one
 byte buffer plus offsets, and the answer says where each output line comes from. This module
 does that bookkeeping, so that a plugin is a subclass of :class:`Plugin` that sees one line at a
 time::
@@ -40,6 +40,11 @@ called for the *first* piece only; its decision (keep or drop) applies to every 
 which passes through unchanged; fields set or removed on the first piece are applied to the
 *last* piece, where a line's fields belong. A replacement replaces the first piece only. Fields
 the line already has are on its last piece, so the first piece's ``fields`` does not show them.
+
+``STATE`` says how far what the plugin keeps between lines reaches: ``"per-source"`` (the
+default) makes the host create one plugin instance per input file, so state never mixes files;
+``"none"`` declares that each line is handled on its own; ``"whole-stream"`` that one instance
+must see every file. Lines keep their terminators (``\n``, ``\r\n``): the host restores them.
 
 Nothing crosses the WebAssembly boundary per line: one call per batch.
 """
@@ -160,6 +165,9 @@ class Plugin:
     SUMMARY = "A sluice plugin"
     #: The configuration keys (``ConfigKey``); any other key is rejected before ``__init__``.
     CONFIG_KEYS = []
+    #: How far the plugin's state reaches: ``"per-source"`` (one instance per input file),
+    #: ``"none"`` (each line on its own) or ``"whole-stream"`` (one instance sees every file).
+    STATE = "per-source"
 
     def __init__(self, config, grants):
         """Validate ``config`` (a :class:`Config`) and set up; raise :class:`ConfigError`."""
@@ -230,12 +238,21 @@ def export(cls):
     from wit_world import exports
     from wit_world.imports import types
 
+    states = {
+        "none": types.State.NONE,
+        "per-source": types.State.PER_SOURCE,
+        "whole-stream": types.State.WHOLE_STREAM,
+    }
+    if cls.STATE not in states:
+        raise ValueError(f"{cls.__name__}.STATE must be one of {', '.join(states)}, "
+                         f"not {cls.STATE!r}")
+
     class Transform(exports.Transform):
         def describe(self):
             return types.Info(
                 cls.NAME, cls.VERSION, cls.SUMMARY,
                 [types.ConfigKey(k.name, k.kind, k.default, k.doc) for k in cls.CONFIG_KEYS],
-                False,
+                False, states[cls.STATE],
             )
 
     return Transform
@@ -377,13 +394,13 @@ class Stage:
 
         return types.Output(
             source, rewritten, bytes(out_data), out_ends, [], removed,
-            types.Fields(names, o_line, o_name, bytes(o_values), o_ends), [], None,
+            types.Fields(names, o_line, o_name, bytes(o_values), o_ends), [], [], None,
         )
 
     def tick(self):
         from wit_world.imports import types
 
-        return types.Emitted(b"", [], types.Fields([], [], [], b"", []), [], None, None)
+        return types.Emitted(b"", [], types.Fields([], [], [], b"", []), [], [], [], None, None)
 
     def finish(self):
         from componentize_py_types import Err
@@ -398,4 +415,5 @@ class Stage:
                 ends.append(len(data))
         except Exception as e:
             raise Err(f"{_plugin_class.NAME}: {_error_text(e)}") from None
-        return types.Emitted(bytes(data), ends, types.Fields([], [], [], b"", []), [], None, None)
+        empty = types.Fields([], [], [], b"", [])
+        return types.Emitted(bytes(data), ends, empty, [], [], [], None, None)

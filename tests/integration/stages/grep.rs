@@ -458,8 +458,9 @@ fn context_held_across_batches_gets_its_fields_back() {
 }
 
 #[test]
-fn held_context_and_separator_take_the_terminator_of_the_line_after_them() {
-    // The 300 KiB line ends the first batch: it is held, then printed before "M2\r\n".
+fn held_context_keeps_its_terminator_and_the_separator_ends_in_a_newline() {
+    // The 300 KiB line ends the first batch: it is held, then printed before "M2\r\n" with
+    // its own `\n`; the separator ends in `\n`, as GNU grep's does.
     let long = big(b'h', 300 << 10);
     let mut input = b"M1\nx\ny\n".to_vec();
     input.extend_from_slice(&long);
@@ -473,17 +474,20 @@ fn held_context_and_separator_take_the_terminator_of_the_line_after_them() {
         ],
         &input,
     );
-    let mut expected = b"M1\n--\r\n".to_vec();
+    let mut expected = b"M1\n--\n".to_vec();
     expected.extend_from_slice(&long);
-    expected.extend_from_slice(b"\r\nM2\r\n");
+    expected.extend_from_slice(b"\nM2\r\n");
     assert!(out == expected, "{}", show_lossy(&out[..20.min(out.len())]));
-    // In one batch nothing is held: the lines keep their own terminators, and the separator
-    // takes the next printed line's.
+    // In one batch nothing is held: the same bytes.
     let out = transform(
         &["-p", r#"grep={"expression": "^M", "before": 1}"#],
-        b"M1\r\nx\ny\nz\nM2\r\n",
+        b"M1\r\nx\ny\nz\r\nM2\r\n",
     );
-    assert_eq!(show_lossy(&out), "M1\r\n--\nz\nM2\r\n");
+    assert_eq!(show_lossy(&out), "M1\r\n--\nz\r\nM2\r\n");
+    // The issue's reproduction: the before-context line used to take the `\n`-less end of
+    // the line printed after it.
+    let spec = r#"grep={"expression":"M","before":1}"#;
+    assert_eq!(transform(&["-p", spec], b"x\nd\r\nM"), b"d\r\nM");
 }
 
 #[test]
@@ -529,10 +533,10 @@ fn crlf_lines_keep_their_terminators() {
         &["-p", r#"grep={"expression": "ERROR", "context": 1}"#],
         input,
     );
-    // GNU grep writes "--\n"; here the separator takes the terminator of the line after it.
+    // As GNU grep writes them: each line with its `\r\n`, the separator with `\n`.
     assert_eq!(
         show_lossy(&out),
-        "b 2\r\nERROR 3\r\nc 4\r\n--\r\ne 6\r\nERROR 7\r\n"
+        "b 2\r\nERROR 3\r\nc 4\r\n--\ne 6\r\nERROR 7\r\n"
     );
 }
 

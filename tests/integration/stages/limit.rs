@@ -81,7 +81,7 @@ fn delay_mode_delays_lines_over_the_rate() {
 }
 
 #[test]
-fn delayed_lines_keep_fields_and_end_with_lf() {
+fn delayed_lines_keep_fields_and_terminators() {
     let (out, took) = timed(
         &[
             "-p",
@@ -99,13 +99,13 @@ fn delayed_lines_keep_fields_and_end_with_lf() {
     {"line":"level=warn msg=two","fields":{"level":"warn","msg":"two"}}
     {"line":"level=info msg=three","fields":{"level":"info","msg":"three"}}
     "#);
-    // In raw output: the line that passed at once keeps its CRLF, those that waited end
-    // with LF.
+    // In raw output: the line that passed at once and those that waited keep their CRLF, and
+    // a last line without newline stays so.
     let out = transform(
         &["-p", r#"limit={"rate": 20, "burst": 1}"#],
-        b"a\r\nb\r\nc\r\n",
+        b"a\r\nb\r\nc\r\nd",
     );
-    assert_eq!(out, b"a\r\nb\nc\n");
+    assert_eq!(out, b"a\r\nb\r\nc\r\nd");
 }
 
 #[test]
@@ -210,12 +210,13 @@ fn odd_bytes_and_empty_lines_are_lines() {
         out.stderr,
         "limit: dropped 2 of 8 lines over the rate of 0.001 lines/s (burst 6)\n"
     );
-    // Delay mode: all pass; the first keeps its bytes and terminator, as do the others.
+    // Delay mode: all pass, the first at once, the others after waiting, each with its bytes
+    // and terminator.
     let out = transform(
         &["-p", r#"limit={"rate": 50, "burst": 1}"#],
         b"\xff\0a\n\n\r\n",
     );
-    assert_eq!(out, b"\xff\0a\n\n\n");
+    assert_eq!(out, b"\xff\0a\n\n\r\n");
     // A last line without newline, passing at once, stays so.
     let out = transform(&["-p", r#"limit={"rate": 50, "burst": 5}"#], b"a\nb");
     assert_eq!(out, b"a\nb");

@@ -45,11 +45,12 @@ fn docs_example_joins_the_stack_trace() {
         b"",
     );
     let out = String::from_utf8(json.ok().to_vec()).unwrap();
-    // The last entry was still open at end of stream: it goes out on its own, without source.
+    // The last entry was still open at end of stream: it goes out from `finish`, still with its
+    // source.
     assert_snapshot!(out, @r#"
     {"line":"2024-10-10 13:55:36 INFO  starting order-service","source":"tests/fixtures/multiline_app.log"}
     {"line":"2024-10-10 13:55:37 ERROR request failed\njava.lang.IllegalStateException: boom\n\tat com.example.OrderService.place(OrderService.java:42)\n\tat com.example.Main.main(Main.java:12)","source":"tests/fixtures/multiline_app.log"}
-    {"line":"2024-10-10 13:55:38 INFO  retrying"}
+    {"line":"2024-10-10 13:55:38 INFO  retrying","source":"tests/fixtures/multiline_app.log"}
     "#);
     // In raw output, with the default "\n" separator, the bytes are those of the input.
     let raw = run(&["-p", DATED, "tests/fixtures/multiline_app.log"], b"");
@@ -84,33 +85,37 @@ const JAVA_LAST: &str =
 
 #[test]
 fn java_stack_trace_crlf_with_final_newline() {
-    // The same file with its last line terminated: the block ends with `\r\n` (the terminator
-    // of its position), and the last line, still open at end of stream, goes out with `\n`.
+    // The same file with its last line terminated: the block ends with `\r\n` (its last
+    // line's), and so does the last line, still open at end of stream.
     let mut input = std::fs::read(fixture("java_stacktrace.log")).unwrap();
     input.extend_from_slice(b"\r\n");
     let out = text(transform(&["-p", DATED], &input));
-    assert_eq!(out, format!("{JAVA_BLOCK}\r\n{JAVA_LAST}\n"));
+    assert_eq!(out, format!("{JAVA_BLOCK}\r\n{JAVA_LAST}\r\n"));
     // "separator": "\r\n" keeps CRLF inside the block too.
     let crlf = r#"multiline={"firstline": "^\\d{4}-\\d{2}-\\d{2} ", "separator": "\r\n"}"#;
     let out = text(transform(&["-p", crlf], &input));
     assert_eq!(
         out,
-        format!("{}\r\n{JAVA_LAST}\n", JAVA_BLOCK.replace('\n', "\r\n"))
+        format!("{}\r\n{JAVA_LAST}\r\n", JAVA_BLOCK.replace('\n', "\r\n"))
     );
 }
 
 #[test]
 fn java_stack_trace_crlf_fixture_raw() {
     // The fixture as it is: its last line has no newline. The docs: "a CRLF file's blocks hold
-    // `\n` inside and end with `\r\n`", and a block open at the end goes out with `\n`.
+    // `\n` inside and end with `\r\n`", and a block ends as its last line did: the last one,
+    // open at the end, with nothing, byte for byte as the input.
     let out = transform_fixture(&["-p", DATED], "java_stacktrace.log");
-    assert_eq!(out, format!("{JAVA_BLOCK}\r\n{JAVA_LAST}\n"));
+    assert_eq!(out, format!("{JAVA_BLOCK}\r\n{JAVA_LAST}"));
 }
 
 #[test]
-fn block_before_an_unterminated_last_line_keeps_a_line_break() {
+fn a_block_at_the_end_of_an_input_without_final_newline_ends_as_it() {
     let out = transform(&["-p", r#"multiline={"firstline": "^H"}"#], b"H1\na\nH2");
-    assert_eq!(text(out), "H1\na\nH2\n");
+    assert_eq!(text(out), "H1\na\nH2");
+    // The issue's reproduction: a one-line block at the end of a CRLF file keeps its `\r`.
+    let out = transform(&["-p", r#"multiline={"firstline": "^A"}"#], b"A1\r\n");
+    assert_eq!(out, b"A1\r\n");
 }
 
 #[test]
@@ -127,14 +132,14 @@ fn a_one_line_block_split_off_by_max_lines_keeps_its_terminator() {
 
 #[test]
 fn terminators_do_not_depend_on_batches() {
-    // A block goes out in place of its last line, with that line's terminator, whether it was
-    // read at once or one line per batch (then it goes out before the line that closed it and
-    // takes that line's terminator: the same in a file with one kind of line ending).
+    // A block ends with its last line's terminator, whether it was read at once (it goes out
+    // in place of its last line) or one line per batch (it goes out before the line that
+    // closed it, or from `finish`, and gets its own terminator back).
     let config = r#"multiline={"firstline": "^H"}"#;
     for (input, expected) in [
-        // The last block, still open at the end, goes out on its own with `\n`.
-        (&b"H1\r\na\r\nH2\r\n"[..], "H1\na\r\nH2\n"),
+        (&b"H1\r\na\r\nH2\r\n"[..], "H1\na\r\nH2\r\n"),
         (b"H1\na\nH2\n", "H1\na\nH2\n"),
+        (b"H1\na\r\nH2\nb\r\nH3", "H1\na\r\nH2\nb\r\nH3"),
     ] {
         assert_eq!(text(transform(&["-p", config], input)), expected);
         assert_eq!(text(trickle(&["-p", config], input)), expected);
@@ -148,9 +153,10 @@ fn the_last_block_goes_out_at_end_of_stream() {
         text(transform(&["-p", sep], b"H1\na\nb\nH2\nc\nd\n")),
         "H1 | a | b\nH2 | c | d\n"
     );
-    // Without a final newline, and for a block of one line: it still ends with `\n`.
-    assert_eq!(text(transform(&["-p", sep], b"H1\na\nb")), "H1 | a | b\n");
-    assert_eq!(text(transform(&["-p", sep], b"H1")), "H1\n");
+    // Without a final newline, and for a block of one line: it ends as its last line did.
+    assert_eq!(text(transform(&["-p", sep], b"H1\na\nb")), "H1 | a | b");
+    assert_eq!(text(transform(&["-p", sep], b"H1")), "H1");
+    assert_eq!(text(transform(&["-p", sep], b"H1\na\r\n")), "H1 | a\r\n");
     assert_eq!(transform(&["-p", sep], b""), b"");
 }
 
@@ -355,9 +361,9 @@ fn odd_bytes_are_kept_and_matched_as_bytes() {
 fn crlf_lines_passed_through_keep_their_terminators() {
     let config = r#"multiline={"firstline": "^H", "separator": "|"}"#;
     // A line before the first block and a one-line block pass unchanged, CRLF kept; a joined
-    // block ends with its position's CRLF.
+    // block ends with its last line's CRLF, the last one too.
     let out = transform(&["-p", config], b"pre\r\nH1\r\nH2\r\na\r\nb\r\nH3\r\nc\r\n");
-    assert_eq!(out, b"pre\r\nH1\r\nH2|a|b\r\nH3|c\n");
+    assert_eq!(out, b"pre\r\nH1\r\nH2|a|b\r\nH3|c\r\n");
 }
 
 #[test]

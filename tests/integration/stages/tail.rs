@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use insta::assert_snapshot;
 
-use crate::util::{Bytes, fixture, run, show_lossy, sluice, tempdir, transform, transform_fixture};
+use crate::util::{
+    Bytes, fixture, run, show, show_lossy, sluice, tempdir, transform, transform_fixture,
+};
 
 /// `tail -n lines` of coreutils on `input`.
 fn coreutils_tail(lines: usize, input: &[u8]) -> Vec<u8> {
@@ -230,28 +232,64 @@ fn max_bytes_evicts_the_oldest_lines_first() {
 }
 
 #[test]
-fn lines_go_out_with_lf_whatever_their_terminator() {
-    // A CRLF file's last lines come out with LF; the last line without newline gets one.
+fn lines_keep_their_terminators_byte_for_byte_as_coreutils_tail() {
+    // CRLF, LF and a last line without newline, from a file and from a pipe: what tail -n
+    // writes, byte for byte.
     let out = transform_fixture(&["-p", r#"tail={"lines": 2}"#], "java_stacktrace.log");
+    let input = std::fs::read(fixture("java_stacktrace.log")).unwrap();
+    assert_eq!(out.as_bytes(), coreutils_tail(2, &input));
+    let mixed: &[u8] = b"a\r\nb\nc\r\nd";
+    for lines in 1..=5 {
+        let spec = format!(r#"tail={{"lines": {lines}}}"#);
+        assert_eq!(
+            show(&transform(&["-p", &spec], mixed)),
+            show(&coreutils_tail(lines, mixed)),
+            "{spec}"
+        );
+    }
     assert_eq!(
-        out,
-        "\t... 3 more\n2026-11-21 06:12:01.502 INFO  [main] c.e.orders.OrderService - Retrying order 48121\n"
+        transform(&["-p", r#"tail={"lines": 3}"#], mixed),
+        b"b\nc\r\nd"
     );
-    assert_eq!(
-        transform(&["-p", r#"tail={"lines": 3}"#], b"a\r\nb\nc\r\nd"),
-        b"b\nc\nd\n"
+    let crlf = b"x\r\ny\r\n";
+    assert_eq!(transform(&["-p", r#"tail={"lines": 2}"#], crlf), crlf);
+}
+
+/// Each file is its own stream: its last lines go out when it ends, with its name, and the
+/// next file's lines come after them (`tail -n` on each file, without the headers).
+#[test]
+fn each_file_gets_its_own_last_lines() {
+    let dir = tempdir("tail-per-file");
+    let (a, b) = (dir.join("a.log"), dir.join("b.log"));
+    std::fs::write(&a, b"a1\na2\na3\n").unwrap();
+    std::fs::write(&b, b"b1\r\nb2\r\n").unwrap();
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let spec = r#"tail={"lines": 2}"#;
+    let raw = run(&["-p", spec, a, b], b"");
+    assert_eq!(show(raw.ok()), show(b"a2\na3\nb1\r\nb2\r\n"));
+    let json = run(&["-p", spec, "-o", "json", a, b], b"");
+    let sources: Vec<String> = json
+        .text()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["source"].to_string())
+        .collect();
+    let (a, b) = (
+        serde_json::json!(a).to_string(),
+        serde_json::json!(b).to_string(),
     );
+    assert_eq!(sources, [a.clone(), a, b.clone(), b]);
 }
 
 #[test]
 fn odd_bytes_and_empty_lines_are_kept() {
     let input = std::fs::read(fixture("odd_bytes.log")).unwrap();
     let out = transform(&["-p", r#"tail={"lines": 5}"#], &input);
-    // All but the first line; "crlf line\r\n" loses its `\r`, the lone `\r` stays.
-    assert_eq!(
-        out,
-        b"latin1 caf\xe9 password=h\xfcnter2\nnul\0byte token=abc\0def\ncrlf line\nlone\rcr\n\xff\xfe\xfd\n"
-    );
+    // All but the first line, each as it was: "crlf line\r\n" keeps its `\r`, the lone `\r`
+    // stays, and so does the file's lack of a final newline, if it lacks one.
+    assert_eq!(out, coreutils_tail(5, &input));
+    assert!(out.starts_with(
+        b"latin1 caf\xe9 password=h\xfcnter2\nnul\0byte token=abc\0def\ncrlf line\r\n"
+    ));
     assert_eq!(&input[..8], b"ok line\n");
     assert_eq!(
         transform(&["-p", r#"tail={"lines": 3}"#], b"a\n\n\nb\n\n"),
@@ -274,19 +312,20 @@ fn pieces_of_an_over_long_line_come_out_as_one_line() {
         with(&["-p", r#"tail={"lines": 2}"#], &input),
         format!("{long}\nc\n")
     );
+    // At the end of an input without a final newline, it ends as the input did: with nothing.
     let input = format!("a\nb\nc\n{long}");
     assert_eq!(
         with(&["-p", r#"tail={"lines": 2}"#], &input),
-        format!("c\n{long}\n")
+        format!("c\n{long}")
     );
     assert_eq!(
         with(&["-p", r#"tail={"lines": 1}"#], &input),
-        format!("{long}\n")
+        long.to_string()
     );
     // Kept up to max_bytes when it alone passes it.
     assert_eq!(
         with(&["-p", r#"tail={"lines": 2, "max_bytes": 100}"#], &input),
-        format!("{}\n", &long[..100])
+        long[..100].to_string()
     );
     // A line of 500 KB read from a file arrives in pieces over several batches (64 KiB each
     // by default), after 3000 short lines.

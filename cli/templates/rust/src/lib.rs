@@ -4,7 +4,9 @@
 //! does the batching, the config parsing (unknown keys are rejected for you) and the
 //! contract's bookkeeping; see its docs and the plugin guide (docs/plugins.md).
 
-use sluice_plugin_sdk::{Config, ConfigError, ConfigKey, Line, Output, Plugin, export_plugin};
+use sluice_plugin_sdk::{
+    Config, ConfigError, ConfigKey, Line, Output, Plugin, State, export_plugin,
+};
 
 /// The stage: its configuration, parsed once.
 pub struct Stage {
@@ -22,6 +24,9 @@ impl Plugin for Stage {
             ConfigKey::new("prefix", "string", "What to put in front of each line.")
                 .default(r#""> ""#),
         ];
+    // Each line on its own (the flag above only follows an over-long line's pieces). Leave it
+    // out, for one stage per input file, when the plugin keeps something between lines.
+    const STATE: State = State::None;
 
     fn new(config: Config) -> Result<Self, ConfigError> {
         let prefix = config.str("prefix")?.unwrap_or("> ");

@@ -15,7 +15,9 @@
 //! Only words lying entirely within the first 128 bytes of the line are looked at, so a long
 //! line costs no more than a short one.
 
-use sluice_plugin_sdk::{Config, ConfigError, ConfigKey, Line, Output, Plugin, export_plugin};
+use sluice_plugin_sdk::{
+    Config, ConfigError, ConfigKey, Line, Output, Plugin, State, export_plugin,
+};
 
 const SEARCHED_BYTES: usize = 128;
 const LEVELS: [&str; 4] = ["DEBUG", "INFO", "WARN", "ERROR"];
@@ -104,6 +106,7 @@ impl Plugin for Level {
         )
         .default("true"),
     ];
+    const STATE: State = State::None; // each line on its own
 
     fn new(config: Config) -> Result<Self, ConfigError> {
         let field = match config.str("field")? {

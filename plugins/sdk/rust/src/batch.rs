@@ -6,6 +6,7 @@
 //! iterating over a batch walks the `partial` list and the fields table with cursors, so
 //! visiting a line costs a few comparisons whatever the batch's size.
 
+use crate::Terminator;
 use crate::bindings::sluice::plugin::types;
 use sluice_contract::{BatchView, FieldsView, Violation};
 use std::fmt;
@@ -31,6 +32,8 @@ pub struct Batch<'a> {
     timestamps: &'a [(u32, i64)],
     /// Where the lines were read from.
     source: &'a str,
+    /// How each line ended, one per line; `none` for each partial line.
+    terminators: &'a [types::Terminator],
 }
 
 impl<'a> Batch<'a> {
@@ -41,6 +44,9 @@ impl<'a> Batch<'a> {
     pub(crate) fn new(raw: &'a types::Batch) -> Result<Batch<'a>, MalformedBatch> {
         let view = batch_view(raw);
         sluice_contract::check_batch(&view).map_err(MalformedBatch)?;
+        let is_none = |t: &types::Terminator| matches!(t, types::Terminator::None);
+        sluice_contract::check_batch_terminators(&raw.terminators, is_none, &view)
+            .map_err(MalformedBatch)?;
         Ok(Batch {
             data: view.data,
             ends: view.ends,
@@ -48,6 +54,7 @@ impl<'a> Batch<'a> {
             fields: view.fields,
             timestamps: view.timestamps,
             source: &raw.source,
+            terminators: &raw.terminators,
         })
     }
 
@@ -123,6 +130,7 @@ impl<'a> Batch<'a> {
             index: i,
             start: range.start as u32,
             bytes: &self.data[range],
+            terminator: Terminator::from_wit(self.terminators[index]),
             partial: self.partial.binary_search(&i).is_ok(),
             timestamp: self
                 .timestamps
@@ -202,6 +210,7 @@ impl<'a> Iterator for Lines<'a> {
             index: i,
             start: start as u32,
             bytes: &batch.data[start..end],
+            terminator: Terminator::from_wit(batch.terminators[index]),
             partial,
             timestamp,
             fields: Fields {
@@ -228,6 +237,8 @@ pub struct Line<'a> {
     start: u32,
     /// The line's bytes, without terminator.
     bytes: &'a [u8],
+    /// How the line ended in the input.
+    terminator: Terminator,
     /// Whether more bytes of the same line follow in a later line.
     partial: bool,
     /// The line's timestamp, in nanoseconds since the Unix epoch.
@@ -242,6 +253,14 @@ impl<'a> Line<'a> {
     #[inline]
     pub fn bytes(&self) -> &'a [u8] {
         self.bytes
+    }
+
+    /// How the line ended in the input: `\n`, `\r\n`, or nothing (the input's last line, or
+    /// a partial piece). A stage that holds the line and emits it later gives this back
+    /// ([`crate::Output::set_terminator`], [`crate::Trailing::set_terminator`]).
+    #[inline]
+    pub fn terminator(&self) -> Terminator {
+        self.terminator
     }
 
     /// The line's bytes as UTF-8 text, when they are valid UTF-8.
@@ -432,12 +451,34 @@ mod tests {
             fields,
             timestamps: vec![],
             source: "app.log".into(),
+            terminators: vec![],
         };
-        for l in lines {
+        for (i, l) in lines.iter().enumerate() {
             b.data.extend_from_slice(l.as_bytes());
             b.ends.push(b.data.len() as u32);
+            b.terminators.push(if partial.contains(&(i as u32)) {
+                types::Terminator::None
+            } else {
+                types::Terminator::Lf
+            });
         }
         b
+    }
+
+    #[test]
+    fn lines_carry_their_terminators_and_a_partial_piece_has_none() {
+        let mut raw = batch(&["a", "b", "piece"], &[2], fields(&[], &[]));
+        raw.terminators[0] = types::Terminator::Crlf;
+        let batch = Batch::new(&raw).unwrap();
+        let terms: Vec<Terminator> = batch.lines().map(|l| l.terminator()).collect();
+        assert_eq!(terms, [Terminator::CrLf, Terminator::Lf, Terminator::None]);
+        assert_eq!(batch.line(0).terminator(), Terminator::CrLf);
+        raw.terminators[2] = types::Terminator::Lf;
+        let err = Batch::new(&raw).unwrap_err().to_string();
+        assert!(err.contains("line 2 is a partial piece"), "{err}");
+        raw.terminators.pop();
+        let err = Batch::new(&raw).unwrap_err().to_string();
+        assert!(err.contains("2 terminators for 3 lines"), "{err}");
     }
 
     #[test]

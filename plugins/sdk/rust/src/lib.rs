@@ -1,7 +1,7 @@
 //! Write sluice plugins in Rust.
 //!
 //! A sluice plugin is a WebAssembly component that implements the contract in `wit/plugin.wit`
-//! (package `sluice:plugin@0.2.0`). That contract is built for speed: a batch of about a
+//! (package `sluice:plugin@0.3.0`). That contract is built for speed: a batch of about a
 //! thousand lines crosses the boundary as one flat byte buffer plus offsets, and the plugin
 //! answers with *where each output line comes from* rather than with copies of the lines. This
 //! crate hides all of that behind a trait, so that a plugin is a struct and a few methods:
@@ -44,9 +44,12 @@
 //!   is called for each line; [`Plugin::process_batch`] may be overridden to look at a whole
 //!   batch at once (to prefilter it, say); [`Plugin::wake`] asks for [`Plugin::tick`] after a
 //!   quiet spell; [`Plugin::finish`] may emit trailing lines and a report at end of stream.
-//! - [`Line`] is a read-only view of one input line: its bytes (without terminator), whether
-//!   it is a *partial piece* of an over-long line, and the fields earlier stages attached. A
-//!   [`Batch`] is the view of a whole batch.
+//! - [`Line`] is a read-only view of one input line: its bytes (without terminator), its
+//!   [`Terminator`], whether it is a *partial piece* of an over-long line, and the fields
+//!   earlier stages attached. A [`Batch`] is the view of a whole batch.
+//! - [`Plugin::STATE`] says how far the stage's state reaches ([`State`]). The default,
+//!   [`State::PerSource`], gives each input file its own instance of the stage, so a plugin
+//!   written for one stream (a block, a context, a count of recent lines) never mixes files.
 //! - [`Output`] is where a line's results go, owned by the caller as in Vector's function
 //!   transforms: [`Output::keep`] passes the line through (no copy), [`Output::emit`] writes a
 //!   new line made from it (call it several times to turn one line into several),
@@ -56,7 +59,9 @@
 //!   key and say what was expected; keys not listed in [`Plugin::CONFIG_KEYS`] are rejected
 //!   before [`Plugin::new`] runs.
 //! - [`Trailing`] collects the lines (and report) [`Plugin::tick`] and [`Plugin::finish`]
-//!   emit.
+//!   emit. A line a stage held keeps what it had: give it back its terminator
+//!   ([`Output::set_terminator`], [`Trailing::set_terminator`]) and, in a whole-stream stage,
+//!   its source ([`Trailing::set_source`]).
 //! - [`clock`] tells the time; a plugin that calls it imports the host's clock. [`Period`]
 //!   times an output made every interval while there is something new.
 //! - [`json`] writes bytes as a JSON string with the host's escaping (`\xNN` for bytes that
@@ -95,6 +100,7 @@ mod output;
 mod period;
 mod sink;
 mod stage;
+mod terminator;
 pub mod testing;
 
 pub use batch::{Batch, Field, Fields, Line, Lines};
@@ -103,6 +109,7 @@ pub use long_line::{LongLine, Piece};
 pub use output::{BatchOutput, LineBuf, Output, Trailing};
 pub use period::Period;
 pub use sink::Sink;
+pub use terminator::{State, Terminator};
 
 /// The bindings `wit-bindgen` generates for `wit/plugin.wit`.
 ///
@@ -225,6 +232,18 @@ pub trait Plugin: Sized + 'static {
     /// plugins README for the rules. By default, a plugin is not boundary-safe: it sees each
     /// byte of an over-long line once, in pieces.
     const BOUNDARY_SAFE: bool = false;
+
+    /// How far what the stage keeps between lines reaches.
+    ///
+    /// [`State::PerSource`] (the default) makes the host create one stage per source, each
+    /// fed the lines of one input file (or standard input) in order and finished when that
+    /// source ends: right for any stage that relates a line to the lines around it, and
+    /// harmless for one that does not. Declare [`State::None`] when each line is handled on
+    /// its own (the host may then share or parallelise instances freely), and
+    /// [`State::WholeStream`] when one stage must see every file's lines (a total count, a
+    /// rate limit). `sluice test --conformance` checks that a `None` stage's output for a
+    /// batch does not depend on the batches before it.
+    const STATE: State = State::PerSource;
 
     /// Validates the configuration and builds a stage.
     ///

@@ -12,6 +12,7 @@
 //! the timestamp of its first piece ([`Merge::emit`]); the merges still open at the end of the
 //! stream go out from `finish` ([`Merges::finish`]).
 
+use crate::Terminator;
 use crate::output::{Output, Trailing};
 
 /// How many merges may be open at once; beyond, the oldest is closed.
@@ -71,6 +72,10 @@ pub struct Merge {
     /// Whether it was cut at a size limit, for stages that cut: later pieces add nothing.
     /// Starts false.
     pub truncated: bool,
+    /// How the input line of its latest piece ended, which the merged line ends in when it
+    /// goes out on its own (detached, or from `finish`); the stage sets it with each piece.
+    /// Starts as `\n`.
+    pub terminator: Terminator,
     /// When it was opened (a count of the merges opened before), to close the oldest first.
     opened: u64,
 }
@@ -81,7 +86,7 @@ impl Merge {
     /// input or stream: it then inherits none of the line's fields).
     pub fn emit(self, out: &mut Output<'_>, detached: bool) {
         if detached {
-            out.emit_detached(&self.bytes);
+            out.emit_held(&self.bytes, self.terminator);
         } else {
             out.emit(&self.bytes);
         }
@@ -147,6 +152,7 @@ impl Merges {
             pieces: 0,
             bytes: Vec::new(),
             truncated: false,
+            terminator: Terminator::Lf,
             opened: self.next,
         });
         self.next += 1;
@@ -161,10 +167,12 @@ impl Merges {
     }
 
     /// Closes every merge and pushes each, oldest first, as a line labelled with its stream
-    /// and first timestamp: what a stage's `finish` does.
+    /// and first timestamp, from its source and ending as its latest piece did: what a
+    /// stage's `finish` does.
     pub fn finish(&mut self, out: &mut Trailing) {
         for merge in self.drain() {
-            out.push(&merge.bytes);
+            out.set_source(&merge.source);
+            out.push_held(&merge.bytes, merge.terminator);
             out.set_field(STREAM_FIELD, merge.stream.name().as_bytes());
             out.set_timestamp(merge.timestamp);
         }

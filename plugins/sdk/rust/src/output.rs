@@ -7,9 +7,9 @@
 //! invariants by construction: sources only move forward, rewritten indexes are appended in
 //! order, names are interned, and a key set twice on one line keeps only the later value.
 
-use crate::Sink;
 use crate::batch::{Batch, Line};
 use crate::bindings::sluice::plugin::types;
+use crate::{Sink, Terminator};
 use std::fmt;
 use std::io;
 use std::mem::MaybeUninit;
@@ -37,6 +37,8 @@ pub struct BatchOutput {
     fields: FieldBuilder,
     /// (output index, timestamp) set on output lines, ascending.
     timestamps: Vec<(u32, i64)>,
+    /// (output index, terminator) set on output lines, ascending.
+    terminators: Vec<(u32, types::Terminator)>,
     /// The number of lines in the input batch.
     inputs: u32,
     /// The smallest input index that may still be output: the last one given, or 0.
@@ -186,6 +188,7 @@ impl BatchOutput {
             removed: std::mem::take(&mut self.removed),
             fields: self.fields.take(),
             timestamps: std::mem::take(&mut self.timestamps),
+            terminators: std::mem::take(&mut self.terminators),
             wake: None,
         };
         self.fields.reserve(self.hints.fields, self.hints.values);
@@ -264,11 +267,43 @@ impl Output<'_> {
     /// Outputs, at this input line's place (before whatever else it outputs next), a line
     /// that is not made from it: one held from an earlier batch, such as a finished multiline
     /// block or grep's context. It inherits no fields and no timestamp (set them with
-    /// [`Output::set_field`] and [`Output::set_timestamp`]), only the input line's terminator.
+    /// [`Output::set_field`] and [`Output::set_timestamp`]). It takes the input line's
+    /// terminator unless [`Output::set_terminator`] gives it its own, as a held line should:
+    /// [`Output::emit_held`] does both.
     #[inline]
     pub fn emit_detached(&mut self, bytes: &[u8]) {
         self.emit(bytes);
         self.batch.detached.push(self.batch.source.len() as u32 - 1);
+    }
+
+    /// Outputs, at this input line's place, a line held from an earlier batch with the
+    /// terminator it had in the input: [`Output::emit_detached`] then
+    /// [`Output::set_terminator`].
+    #[inline]
+    pub fn emit_held(&mut self, bytes: &[u8], terminator: Terminator) {
+        self.emit_detached(bytes);
+        self.set_terminator(terminator);
+    }
+
+    /// Sets the terminator of this line's most recent output line: a line held from an
+    /// earlier batch keeps its own, a merged block takes its last line's. Without it, an
+    /// output line ends as its input line did. Ignored on a partial piece, which has none.
+    ///
+    /// # Panics
+    ///
+    /// When this line has no output line yet.
+    #[inline]
+    pub fn set_terminator(&mut self, terminator: Terminator) {
+        assert!(
+            self.produced,
+            "set_terminator needs an output line: call keep() or emit() first"
+        );
+        let j = self.batch.source.len() as u32 - 1;
+        let terminator = terminator.to_wit();
+        match self.batch.terminators.last_mut() {
+            Some((last, t)) if *last == j => *t = terminator,
+            _ => self.batch.terminators.push((j, terminator)),
+        }
     }
 
     /// Like [`Output::emit_detached`], with the bytes written in place.
@@ -458,14 +493,25 @@ impl fmt::Write for LineBuf<'_> {
     }
 }
 
-/// What [`crate::Plugin::tick`] and [`crate::Plugin::finish`] emit on their own: lines (each
-/// ends in `\n` on output and goes through the stages after this one) and a report.
+/// What [`crate::Plugin::tick`] and [`crate::Plugin::finish`] emit on their own: lines (which
+/// go through the stages after this one) and a report.
+///
+/// A line ends in `\n` and comes from the stage's own source (for a per-source stage, the
+/// source it serves) unless [`Trailing::set_terminator`] and [`Trailing::set_source`] say
+/// otherwise: a line the stage held gets back what it had in the input.
 #[derive(Debug, Default)]
 pub struct Trailing {
     data: Vec<u8>,
     ends: Vec<u32>,
     fields: FieldBuilder,
     timestamps: Vec<(u32, i64)>,
+    /// (line, terminator) of the lines that do not end in `\n`, ascending.
+    terminators: Vec<(u32, types::Terminator)>,
+    /// Runs of lines from one source: (first line, source), ascending.
+    sources: Vec<(u32, String)>,
+    /// The source the next lines pushed come from, when [`Trailing::set_source`] named one
+    /// that no run has yet.
+    next_source: Option<String>,
     report: Option<Vec<u8>>,
 }
 
@@ -473,7 +519,7 @@ impl Trailing {
     /// Emits a line with the given bytes (no terminator).
     pub fn push(&mut self, bytes: &[u8]) {
         self.data.extend_from_slice(bytes);
-        self.ends.push(self.data.len() as u32);
+        self.end_line();
     }
 
     /// Emits a line whose bytes `write` writes in place.
@@ -483,8 +529,54 @@ impl Trailing {
             buf: &mut self.data,
             start,
         });
-        self.ends.push(self.data.len() as u32);
+        self.end_line();
         r
+    }
+
+    /// Emits a line the stage held, with the terminator it had in the input: [`Trailing::push`]
+    /// then [`Trailing::set_terminator`].
+    pub fn push_held(&mut self, bytes: &[u8], terminator: Terminator) {
+        self.push(bytes);
+        self.set_terminator(terminator);
+    }
+
+    fn end_line(&mut self) {
+        let line = self.ends.len() as u32;
+        self.ends.push(self.data.len() as u32);
+        if let Some(source) = self.next_source.take() {
+            self.sources.push((line, source));
+        }
+    }
+
+    /// Sets the terminator of the most recently pushed line (by default `\n`).
+    ///
+    /// # Panics
+    ///
+    /// When no line was pushed yet.
+    pub fn set_terminator(&mut self, terminator: Terminator) {
+        assert!(
+            !self.ends.is_empty(),
+            "set_terminator needs a line: call push() first"
+        );
+        let line = self.ends.len() as u32 - 1;
+        self.terminators.retain(|&(l, _)| l != line);
+        if terminator != Terminator::Lf {
+            self.terminators.push((line, terminator.to_wit()));
+        }
+    }
+
+    /// The lines pushed from now on, in this `tick` or `finish`, come from `source` (a path as
+    /// the batch named it, `-` for standard input): a whole-stream stage that held lines from several sources gives
+    /// each back its own ([`crate::Batch::source`]). A per-source stage need not call it: its
+    /// lines come from its source.
+    pub fn set_source(&mut self, source: &str) {
+        let current = match &self.next_source {
+            Some(next) => Some(next.as_str()),
+            None => self.sources.last().map(|(_, s)| s.as_str()),
+        };
+        if current != Some(source) {
+            self.next_source = Some(source.to_owned());
+        }
     }
 
     /// Sets field `key` on the most recently pushed line (a later value for the same key
@@ -536,11 +628,14 @@ impl Trailing {
     }
 
     pub(crate) fn take(&mut self) -> types::Emitted {
+        self.next_source = None;
         types::Emitted {
             data: std::mem::take(&mut self.data),
             ends: std::mem::take(&mut self.ends),
             fields: self.fields.take(),
             timestamps: std::mem::take(&mut self.timestamps),
+            terminators: std::mem::take(&mut self.terminators),
+            sources: std::mem::take(&mut self.sources),
             report: self.report.take(),
             wake: None,
         }
@@ -712,6 +807,32 @@ mod tests {
         assert_eq!(lines.data, b"onetwo");
         assert_eq!(lines.ends, [3, 6]);
         assert_eq!(lines.fields.line, [0]);
+    }
+
+    #[test]
+    fn trailing_terminators_and_sources() {
+        let mut t = Trailing::default();
+        t.push(b"own");
+        t.set_source("a.log");
+        t.set_source("a.log");
+        t.push_held(b"a1", Terminator::CrLf);
+        t.push(b"a2");
+        t.set_terminator(Terminator::None);
+        t.set_terminator(Terminator::Lf);
+        t.set_source("b.log");
+        t.push_held(b"b1", Terminator::None);
+        let lines = t.take();
+        assert_eq!(lines.ends, [3, 5, 7, 9]);
+        assert_eq!(
+            lines.terminators,
+            [(1, types::Terminator::Crlf), (3, types::Terminator::None)]
+        );
+        assert_eq!(
+            lines.sources,
+            [(1, "a.log".to_owned()), (3, "b.log".to_owned())]
+        );
+        t.push(b"next call");
+        assert!(t.take().sources.is_empty(), "sources do not outlive a call");
     }
 
     #[test]

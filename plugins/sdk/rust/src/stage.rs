@@ -27,6 +27,7 @@ pub(crate) fn describe<P: Plugin>() -> types::Info {
             })
             .collect(),
         boundary_safe: P::BOUNDARY_SAFE,
+        state: P::STATE.to_wit(),
     }
 }
 

@@ -31,14 +31,14 @@
 //! [`Harness::process_long_line`] simulates how the host feeds an over-long line to a
 //! boundary-safe stage, window by window, so that a redactor can be tested at every cut.
 
-use crate::Plugin;
 use crate::batch::{Batch, batch_view, fields_view};
 use crate::bindings::sluice::plugin::types;
 use crate::config::ConfigError;
 use crate::output::LineBuf;
 use crate::stage::{self, StageCore};
-use sluice_contract::resolve::{self, FieldFrom};
-use sluice_contract::{EmittedView, OutputView};
+use crate::{Plugin, Terminator};
+use sluice_contract::resolve::{self, End, FieldFrom};
+use sluice_contract::{EmittedView, LineList, OutputView};
 
 /// One input line for [`Harness::process`]: bytes, a partial flag and fields.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -51,6 +51,9 @@ pub struct Input {
     pub fields: Vec<(String, Vec<u8>)>,
     /// The line's timestamp, if an earlier stage set one.
     pub timestamp: Option<i64>,
+    /// How the line ended in the input (`\n` by default; a partial piece has none whatever
+    /// this says).
+    pub terminator: Terminator,
 }
 
 impl Input {
@@ -65,6 +68,12 @@ impl Input {
     /// Gives the line a timestamp (nanoseconds since the Unix epoch).
     pub fn timestamp(mut self, timestamp: i64) -> Input {
         self.timestamp = Some(timestamp);
+        self
+    }
+
+    /// Gives the line another terminator than `\n`.
+    pub fn terminator(mut self, terminator: Terminator) -> Input {
+        self.terminator = terminator;
         self
     }
 
@@ -134,12 +143,23 @@ pub struct Emitted {
     pub fields: Vec<(String, Vec<u8>)>,
     /// The line's timestamp.
     pub timestamp: Option<i64>,
+    /// How the line ends on output: its input line's terminator, or the one the stage set.
+    pub terminator: Terminator,
+    /// Where the line comes from: the batch's source, or for lines from `tick` and `finish`
+    /// the source the stage named, else the harness's ([`Harness::set_source`]), as a
+    /// per-source stage's lines come from the source it serves.
+    pub origin: String,
 }
 
 impl Emitted {
     /// The bytes as text (invalid UTF-8 replaced by U+FFFD).
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.bytes).into_owned()
+    }
+
+    /// The bytes the host writes for the line: its bytes, then its terminator.
+    pub fn written(&self) -> Vec<u8> {
+        [&self.bytes[..], self.terminator.bytes()].concat()
     }
 
     /// The value of field `key`.
@@ -199,7 +219,8 @@ impl<P: Plugin> Harness<P> {
         })
     }
 
-    /// Sets what the next batches say they were read from (by default `-`, standard input).
+    /// Sets what the next batches say they were read from (by default `-`, standard input),
+    /// and the source of lines from `tick` and `finish` that name none.
     pub fn set_source(&mut self, source: &str) {
         self.source = source.to_owned();
     }
@@ -270,7 +291,7 @@ impl<P: Plugin> Harness<P> {
         if let Err(e) = check_emitted(&emitted) {
             panic!("{}'s lines from {call} break the contract: {e}", P::NAME);
         }
-        let lines = resolve_emitted(&emitted);
+        let lines = resolve_emitted(&emitted, &self.source);
         if let Some(report) = emitted.report {
             self.reports.push(report);
         }
@@ -410,12 +431,16 @@ pub fn build_batch(inputs: &[Input]) -> types::Batch {
         fields: empty_fields(),
         timestamps: Vec::new(),
         source: "-".to_owned(),
+        terminators: Vec::new(),
     };
     for (i, input) in inputs.iter().enumerate() {
         batch.data.extend_from_slice(&input.bytes);
         batch.ends.push(batch.data.len() as u32);
         if input.partial {
             batch.partial.push(i as u32);
+            batch.terminators.push(types::Terminator::None);
+        } else {
+            batch.terminators.push(input.terminator.to_wit());
         }
         if let Some(ts) = input.timestamp {
             batch.timestamps.push((i as u32, ts));
@@ -452,14 +477,21 @@ fn empty_fields() -> types::Fields {
 /// `wit/plugin.wit`, with the host's rules ([`sluice_contract::check_output`]); the error is
 /// the broken rule in the host's words (what it prints after `malformed output: `).
 pub fn check_output(batch: &types::Batch, out: &types::Output) -> Result<(), String> {
-    sluice_contract::check_output(&output_view(out), batch.ends.len()).map_err(String::from)
+    sluice_contract::check_output(&output_view(out), batch.ends.len())?;
+    let lines = out.source.len();
+    sluice_contract::check_line_entries(LineList::Terminators, &out.terminators, lines)?;
+    Ok(())
 }
 
 /// Checks what `tick` or `finish` returned against the invariants of `emitted` in
 /// `wit/plugin.wit`, with the host's rules ([`sluice_contract::check_emitted`]); the error is
 /// the broken rule in the host's words.
 pub fn check_emitted(emitted: &types::Emitted) -> Result<(), String> {
-    sluice_contract::check_emitted(&emitted_view(emitted)).map_err(String::from)
+    sluice_contract::check_emitted(&emitted_view(emitted))?;
+    let lines = emitted.ends.len();
+    sluice_contract::check_line_entries(LineList::Terminators, &emitted.terminators, lines)?;
+    sluice_contract::check_line_entries(LineList::Sources, &emitted.sources, lines)?;
+    Ok(())
 }
 
 fn output_view(out: &types::Output) -> OutputView<'_> {
@@ -488,14 +520,28 @@ fn emitted_view(emitted: &types::Emitted) -> EmittedView<'_> {
 /// and timestamp, as the host does ([`sluice_contract::resolve`]).
 fn resolve(batch: &types::Batch, out: &types::Output) -> Vec<Emitted> {
     let (input, output) = (batch_view(batch), output_view(out));
+    let mut set = out.terminators.iter().peekable();
     let mut lines: Vec<Emitted> = resolve::lines(&output, &input)
-        .map(|line| Emitted {
-            source: Some(line.source),
-            rewritten: line.rewritten,
-            detached: line.detached,
-            bytes: line.bytes.to_vec(),
-            fields: Vec::new(),
-            timestamp: None,
+        .enumerate()
+        .map(|(j, line)| {
+            let inherited = match (line.end, batch.terminators[line.source]) {
+                (End::NewlineIfNone, types::Terminator::None) => types::Terminator::Lf,
+                (_, term) => term,
+            };
+            let terminator = match set.next_if(|&&(k, _)| k as usize == j) {
+                Some(&(_, term)) if !line.partial => term,
+                _ => inherited,
+            };
+            Emitted {
+                source: Some(line.source),
+                rewritten: line.rewritten,
+                detached: line.detached,
+                bytes: line.bytes.to_vec(),
+                fields: Vec::new(),
+                timestamp: None,
+                terminator: Terminator::from_wit(terminator),
+                origin: batch.source.clone(),
+            }
         })
         .collect();
     resolve::fields(&output, &input.fields, |j, from| {
@@ -513,8 +559,9 @@ fn resolve(batch: &types::Batch, out: &types::Output) -> Vec<Emitted> {
 }
 
 /// Resolves checked lines from `tick` or `finish`: a key set twice on a line keeps its later
-/// value, as the host does.
-fn resolve_emitted(emitted: &types::Emitted) -> Vec<Emitted> {
+/// value, and lines end and come from where the stage said, else in `\n` and from
+/// `own_source`, as the host does.
+fn resolve_emitted(emitted: &types::Emitted, own_source: &str) -> Vec<Emitted> {
     let view = emitted_view(emitted);
     let mut lines: Vec<Emitted> = (0..view.len())
         .map(|i| Emitted {
@@ -524,8 +571,22 @@ fn resolve_emitted(emitted: &types::Emitted) -> Vec<Emitted> {
             bytes: view.line(i).to_vec(),
             fields: Vec::new(),
             timestamp: None,
+            terminator: Terminator::Lf,
+            origin: own_source.to_owned(),
         })
         .collect();
+    for &(line, term) in &emitted.terminators {
+        lines[line as usize].terminator = Terminator::from_wit(term);
+    }
+    for (r, (first, source)) in emitted.sources.iter().enumerate() {
+        let end = emitted
+            .sources
+            .get(r + 1)
+            .map_or(lines.len(), |&(next, _)| next as usize);
+        for line in &mut lines[*first as usize..end] {
+            line.origin = source.clone();
+        }
+    }
     resolve::emitted_fields(&view.fields, |line, i| {
         let field = (view.fields.key(i).to_owned(), view.fields.value(i).to_vec());
         lines[line as usize].fields.push(field);
@@ -608,10 +669,11 @@ mod tests {
         assert_eq!(trailing[0].field_str("summary"), Some("yes"));
     }
 
-    /// Holds each line until the next one, then emits it detached with a timestamp; reports
-    /// and flushes on tick.
+    /// Holds each line until the next one, then emits it detached with a timestamp and its
+    /// own terminator; reports and flushes on tick, naming the held line's source as a
+    /// whole-stream stage must.
     struct Holder {
-        held: Option<Vec<u8>>,
+        held: Option<(Vec<u8>, Terminator, String)>,
     }
 
     impl Plugin for Holder {
@@ -623,13 +685,22 @@ mod tests {
             Ok(Holder { held: None })
         }
 
-        fn process(&mut self, line: &Line<'_>, out: &mut Output<'_>) {
-            if let Some(held) = self.held.take() {
-                out.emit_detached(&held);
-                out.set_timestamp(crate::clock::now());
-                out.set_field("held", b"yes");
+        fn process_batch(
+            &mut self,
+            batch: &crate::Batch<'_>,
+            out: &mut crate::BatchOutput,
+        ) -> Result<(), String> {
+            for line in batch.lines() {
+                let mut out = out.line(&line);
+                if let Some((held, term, _)) = self.held.take() {
+                    out.emit_held(&held, term);
+                    out.set_timestamp(crate::clock::now());
+                    out.set_field("held", b"yes");
+                }
+                let source = batch.source().to_owned();
+                self.held = Some((line.bytes().to_vec(), line.terminator(), source));
             }
-            self.held = Some(line.bytes().to_vec());
+            Ok(())
         }
 
         fn wake(&self) -> Option<Wake> {
@@ -639,8 +710,10 @@ mod tests {
         }
 
         fn tick(&mut self, out: &mut Trailing) -> Result<(), String> {
-            if let Some(held) = self.held.take() {
-                out.push(&held);
+            out.push(b"made by the stage");
+            if let Some((held, term, source)) = self.held.take() {
+                out.set_source(&source);
+                out.push_held(&held, term);
                 out.set_timestamp(-1);
             }
             out.report(b"ticked".to_vec());
@@ -652,11 +725,22 @@ mod tests {
     fn detached_lines_timestamps_wake_tick_and_report() {
         set_clock(1_000, 0);
         let mut h = Harness::<Holder>::new("{}").unwrap();
+        h.set_source("a.log");
+        let crlf = Terminator::CrLf;
         let out = h
-            .process([Input::new("a").field("k", "v"), Input::new("b")])
+            .process([
+                Input::new("a").field("k", "v").terminator(crlf),
+                Input::new("b").terminator(Terminator::None),
+            ])
             .unwrap();
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].text(), "a");
+        assert_eq!(
+            out[0].written(),
+            b"a\r\n",
+            "the held line keeps its own terminator"
+        );
+        assert_eq!(out[0].origin, "a.log");
         assert!(out[0].detached);
         assert_eq!(out[0].source, Some(1));
         assert_eq!(out[0].fields, [("held".to_string(), b"yes".to_vec())]);
@@ -669,9 +753,16 @@ mod tests {
             })
         );
         advance_clock(1500);
+        h.set_source("other.log");
         let ticked = h.tick().unwrap();
-        assert_eq!(ticked[0].text(), "b");
-        assert_eq!(ticked[0].timestamp, Some(-1));
+        assert_eq!(ticked[0].written(), b"made by the stage\n");
+        assert_eq!(
+            ticked[0].origin, "other.log",
+            "no source named: the harness's"
+        );
+        assert_eq!(ticked[1].written(), b"b", "pushed held, with no terminator");
+        assert_eq!(ticked[1].origin, "a.log");
+        assert_eq!(ticked[1].timestamp, Some(-1));
         assert_eq!(h.reports(), [b"ticked".to_vec()]);
         assert_eq!(h.wake(), None);
         assert_eq!(crate::clock::now(), 1_500_001_000);
@@ -832,6 +923,7 @@ mod tests {
                 value_ends: vec![1],
             },
             timestamps: vec![(1, 5)],
+            terminators: vec![(2, types::Terminator::Crlf)],
             wake: None,
         };
         assert_eq!(check_output(&batch, &good()), Ok(()));
@@ -875,6 +967,10 @@ mod tests {
                 |o| o.fields.names.push("k".into()),
                 "names must be distinct",
             ),
+            (
+                |o| o.terminators = vec![(3, types::Terminator::Lf)],
+                "terminators[0] is for line 3, but there are 3 lines",
+            ),
         ];
         for (breaks, message) in cases {
             let mut out = good();
@@ -895,6 +991,7 @@ mod tests {
             removed: vec![],
             fields,
             timestamps: vec![],
+            terminators: vec![],
             wake: None,
         }
     }
@@ -930,11 +1027,13 @@ mod tests {
             ends: vec![1],
             fields: empty_fields(),
             timestamps: vec![],
+            terminators: vec![],
+            sources: vec![],
             report: None,
             wake: None,
         };
         assert_eq!(check_emitted(&emitted), Ok(()));
-        assert_eq!(resolve_emitted(&emitted)[0].bytes, b"t");
+        assert_eq!(resolve_emitted(&emitted, "-")[0].bytes, b"t");
     }
 
     /// Drift decided by the WIT ("its last entry is `len(values)`", required back): the
@@ -966,11 +1065,13 @@ mod tests {
                 value_ends: vec![1, 2, 3],
             },
             timestamps: vec![(0, 9)],
+            terminators: vec![],
+            sources: vec![],
             report: None,
             wake: None,
         };
         assert_eq!(check_emitted(&emitted), Ok(()));
-        let lines = resolve_emitted(&emitted);
+        let lines = resolve_emitted(&emitted, "-");
         assert_eq!(
             lines[0].fields,
             [

@@ -98,6 +98,7 @@ impl Aggregate {
 }
 
 impl Plugin for Aggregate {
+    const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::WholeStream;
     const NAME: &'static str = "aggregate";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const SUMMARY: &'static str =

@@ -28,7 +28,7 @@ use merge::{Limits, append, cut};
 use parse::{Cri, parse};
 use sluice_plugin_sdk::merge::{Merges, Stream};
 use sluice_plugin_sdk::{
-    Batch, BatchOutput, Config, ConfigError, ConfigKey, Line, Output, Plugin, Trailing,
+    Batch, BatchOutput, Config, ConfigError, ConfigKey, Line, Output, Plugin, Terminator, Trailing,
     export_plugin,
 };
 
@@ -59,6 +59,7 @@ enum Long {
 }
 
 impl Plugin for CriStage {
+    const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::PerSource;
     const NAME: &'static str = "cri";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const SUMMARY: &'static str = "Parse CRI container log lines (containerd, CRI-O): message, stream, timestamp; merge partial lines";
@@ -150,7 +151,7 @@ impl Plugin for CriStage {
             return;
         }
         match parsed {
-            Some(cri) => self.cri_line(cri, out),
+            Some(cri) => self.cri_line(cri, line.terminator(), out),
             None => out.keep(),
         }
     }
@@ -162,8 +163,9 @@ impl Plugin for CriStage {
 }
 
 impl CriStage {
-    /// A complete CRI line: goes out alone, or joins its stream's merge.
-    fn cri_line(&mut self, cri: Cri<'_>, out: &mut Output<'_>) {
+    /// A complete CRI line, ending in `terminator`: goes out alone, or joins its stream's
+    /// merge.
+    fn cri_line(&mut self, cri: Cri<'_>, terminator: Terminator, out: &mut Output<'_>) {
         let open = self.merges.find(cri.stream);
         let Some(index) = open.or_else(|| cri.partial.then(|| self.open(&cri, out))) else {
             // The common case: a full line, no merge open.
@@ -186,6 +188,7 @@ impl CriStage {
         }
         let merge = self.merges.get_mut(index);
         append(merge, cri.message, &limits);
+        merge.terminator = terminator;
         if !cri.partial || merge.pieces >= limits.max_pieces {
             self.merges.remove(index).emit(out, false);
         }

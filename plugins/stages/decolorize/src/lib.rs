@@ -37,6 +37,7 @@ pub struct Decolorize {
 }
 
 impl Plugin for Decolorize {
+    const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::None;
     const NAME: &'static str = "decolorize";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const SUMMARY: &'static str =

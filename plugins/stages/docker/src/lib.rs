@@ -27,7 +27,7 @@ use sluice_plugin_sdk::json::unescape;
 use sluice_plugin_sdk::merge::Merges;
 use sluice_plugin_sdk::{
     Batch, BatchOutput, Config, ConfigError, ConfigKey, Line, LongLine, Output, Piece, Plugin,
-    Trailing, export_plugin,
+    Terminator, Trailing, export_plugin,
 };
 
 /// A docker stage.
@@ -41,6 +41,7 @@ pub struct DockerStage {
 }
 
 impl Plugin for DockerStage {
+    const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::PerSource;
     const NAME: &'static str = "docker";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const SUMMARY: &'static str =
@@ -94,7 +95,7 @@ impl Plugin for DockerStage {
             return;
         }
         match parse(line.bytes()) {
-            Some(docker) => self.docker_line(docker, out),
+            Some(docker) => self.docker_line(docker, line.terminator(), out),
             None => out.keep(),
         }
     }
@@ -106,7 +107,8 @@ impl Plugin for DockerStage {
 }
 
 impl DockerStage {
-    fn docker_line(&mut self, docker: Docker<'_>, out: &mut Output<'_>) {
+    /// A JSON log line, ending in `terminator`: goes out alone, or joins its stream's merge.
+    fn docker_line(&mut self, docker: Docker<'_>, terminator: Terminator, out: &mut Output<'_>) {
         let complete = !self.merge_partial || ends_with_newline(docker.log);
         let open = self.merges.find(docker.stream);
         let index = match open {
@@ -133,6 +135,7 @@ impl DockerStage {
         let merge = self.merges.get_mut(index);
         unescape(docker.log, &mut merge.bytes);
         merge.pieces += 1;
+        merge.terminator = terminator;
         if complete || merge.pieces >= self.max_pieces {
             let mut merge = self.merges.remove(index);
             if complete && merge.bytes.ends_with(b"\n") {

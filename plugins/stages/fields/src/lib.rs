@@ -40,6 +40,7 @@ pub struct FieldsStage {
 }
 
 impl Plugin for FieldsStage {
+    const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::None;
     const NAME: &'static str = "fields";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const SUMMARY: &'static str = "Set, rename, copy, keep and drop fields";

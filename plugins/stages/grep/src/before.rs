@@ -6,11 +6,11 @@
 //! are only indexes ([`Before::here`]); when a batch ends they are copied into
 //! [`Before::held`], which holds at most `max_bytes` bytes (the oldest lines are let go first).
 //!
-//! When a match comes, the held lines go out detached, with their fields and timestamps
-//! restored, at the position of the first pending line of the batch (or of the match), and the
+//! When a match comes, the held lines go out detached, with their fields, timestamps and
+//! terminators restored, at the position of the first pending line of the batch (or of the match), and the
 //! pending lines of the batch are passed through with `keep`, with all their pieces.
 
-use sluice_plugin_sdk::{BatchOutput, Line};
+use sluice_plugin_sdk::{BatchOutput, Line, Terminator};
 use std::collections::VecDeque;
 
 /// How many let-go lines are kept to reuse their buffers.
@@ -28,6 +28,8 @@ struct Held {
     fields: Vec<(String, Vec<u8>)>,
     /// The timestamp of its last piece.
     timestamp: Option<i64>,
+    /// How its last piece ended in the input.
+    terminator: Terminator,
     /// Whether its last piece was seen (only the newest held line may lack it).
     complete: bool,
 }
@@ -109,7 +111,7 @@ impl Before {
     pub(crate) fn print(&mut self, lines: &[Line<'_>], at: usize, i: usize, out: &mut BatchOutput) {
         while let Some(held) = self.held.pop_front() {
             let mut o = out.line(&lines[at]);
-            o.emit_detached(&held.bytes);
+            o.emit_held(&held.bytes, held.terminator);
             for (key, value) in &held.fields {
                 o.set_field(key, value);
             }
@@ -147,6 +149,7 @@ impl Before {
             held.complete = false;
             held.fields.clear();
             held.timestamp = None;
+            held.terminator = Terminator::None;
             if !last.is_partial() {
                 set_meta(&mut held, last);
             }
@@ -182,8 +185,9 @@ impl Before {
     }
 }
 
-/// Copies the fields and timestamp of a line's last piece; the line is complete.
+/// Copies the fields, timestamp and terminator of a line's last piece; the line is complete.
 fn set_meta(held: &mut Held, last: &Line<'_>) {
+    held.terminator = last.terminator();
     held.fields.clear();
     held.fields
         .extend(last.fields().map(|f| (f.key.to_owned(), f.value.to_vec())));

@@ -7,6 +7,7 @@
 
 use crate::Grep;
 use serde_json::{Value, json};
+use sluice_plugin_sdk::Terminator;
 use sluice_plugin_sdk::testing::{Harness, Input};
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -69,8 +70,23 @@ const PATTERNS: &[&str] = &[
     "",
 ];
 
+/// The corpus as a file: each line ended in `\n`.
+fn corpus_input() -> Vec<u8> {
+    let mut input = Vec::new();
+    for line in CORPUS {
+        input.extend_from_slice(line);
+        input.push(b'\n');
+    }
+    input
+}
+
 /// GNU grep's output for `args` and `pattern` on the corpus.
 fn gnu(args: &[&str], pattern: &str) -> Vec<u8> {
+    gnu_on(args, pattern, &corpus_input())
+}
+
+/// GNU grep's output for `args` and `pattern` on `input`.
+fn gnu_on(args: &[&str], pattern: &str, input: &[u8]) -> Vec<u8> {
     let mut child = Command::new(GREP)
         .env("LC_ALL", "C")
         .args(["-a", "-E"])
@@ -80,14 +96,9 @@ fn gnu(args: &[&str], pattern: &str) -> Vec<u8> {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("these tests compare with GNU grep at {GREP}: {e}"));
-    let mut input = Vec::new();
-    for line in CORPUS {
-        input.extend_from_slice(line);
-        input.push(b'\n');
-    }
     // With -m, grep may exit before reading it all: a broken pipe is fine. The corpus fits in
     // a pipe's buffer, so this cannot block.
-    let _ = child.stdin.take().unwrap().write_all(&input);
+    let _ = child.stdin.take().unwrap().write_all(input);
     let out = child.wait_with_output().unwrap();
     assert!(
         out.status.code().is_some_and(|c| c <= 1),
@@ -223,4 +234,84 @@ fn gnu_group_separators() {
         &["-B", "2", "--no-group-separator"],
         json!({"before": 2, "separator": ""}),
     );
+}
+
+/// The corpus with the terminators a log gathered from several machines has: `\r\n` on every
+/// third line, `\n` on the others, and none after the last.
+fn mixed_terminators() -> Vec<(&'static [u8], Terminator)> {
+    CORPUS
+        .iter()
+        .enumerate()
+        .map(|(i, &line)| {
+            let terminator = if i + 1 == CORPUS.len() {
+                Terminator::None
+            } else if i % 3 == 2 {
+                Terminator::CrLf
+            } else {
+                Terminator::Lf
+            };
+            (line, terminator)
+        })
+        .collect()
+}
+
+/// Patterns that mean the same whether or not a line's `\r` is part of it: GNU grep sees the
+/// `\r` of a CRLF line (so `timeout$` would not match there), the stage does not (the host
+/// keeps it apart, with the `\n`).
+const TERMINATOR_BLIND_PATTERNS: &[&str] = &[
+    "ERROR",
+    "timeout|refused",
+    "healthz",
+    "^2024-10-10 13:55:36",
+    "payload|caf",
+    "forced exit",
+    "no such thing",
+    "",
+];
+
+/// Every printed line, context held across batches included, ends as it did in the input,
+/// as GNU grep writes it: byte for byte, except that GNU grep adds a `\n` to a last line
+/// that has none, where sluice writes what the input had.
+#[test]
+fn gnu_context_with_crlf_lf_and_no_final_newline() {
+    let lines = mixed_terminators();
+    let mut input = Vec::new();
+    for (line, terminator) in &lines {
+        input.extend_from_slice(line);
+        input.extend_from_slice(terminator.bytes());
+    }
+    for (args, config) in [
+        (&["-C", "2"][..], json!({"context": 2})),
+        (&["-B", "3"][..], json!({"before": 3})),
+        (&["-A", "1", "-v"][..], json!({"after": 1, "invert": true})),
+    ] {
+        for pattern in TERMINATOR_BLIND_PATTERNS {
+            let expected = gnu_on(args, pattern, &input);
+            for size in [1, 2, 5, CORPUS.len()] {
+                let mut config = config.clone();
+                config["expression"] = json!(pattern);
+                let mut stage = Harness::<Grep>::new(&config.to_string()).unwrap();
+                let mut got = Vec::new();
+                for chunk in lines.chunks(size) {
+                    let inputs = chunk.iter().map(|&(l, t)| Input::new(l).terminator(t));
+                    for line in stage.process(inputs).unwrap() {
+                        got.extend_from_slice(&line.written());
+                    }
+                }
+                if !got.is_empty() && !got.ends_with(b"\n") {
+                    assert!(
+                        got.ends_with(CORPUS[CORPUS.len() - 1]),
+                        "only the last line"
+                    );
+                    got.push(b'\n');
+                }
+                assert!(
+                    got == expected,
+                    "grep {args:?} -e {pattern:?}, batches of {size}:\n--- GNU grep\n{:?}\n--- stage\n{:?}",
+                    String::from_utf8_lossy(&expected),
+                    String::from_utf8_lossy(&got)
+                );
+            }
+        }
+    }
 }

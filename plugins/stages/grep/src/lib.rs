@@ -19,7 +19,7 @@
 //! - `before.rs` holds the pending lines. Those of the current batch are only indexes: when a
 //!   match comes they are passed through with `keep`, no copy. Those still pending when a batch
 //!   ends are copied (at most `before` lines and `max_bytes` bytes) and go out later with
-//!   `emit_detached`, with their fields and timestamps restored.
+//!   `emit_held`, with their fields, timestamps and terminators restored.
 //!
 //! # Over-long lines
 //!
@@ -38,7 +38,8 @@ mod tests;
 use before::Before;
 use regex::bytes::Regex;
 use sluice_plugin_sdk::{
-    Batch, BatchOutput, Config, ConfigError, ConfigKey, Line, LongLine, Plugin, export_plugin,
+    Batch, BatchOutput, Config, ConfigError, ConfigKey, Line, LongLine, Plugin, Terminator,
+    export_plugin,
 };
 
 /// By default, the most bytes of before-context held from earlier batches.
@@ -126,13 +127,15 @@ impl Grep {
         if let Some(separator) = &self.separator
             && self.last_printed.is_some_and(|last| last + 1 < first)
         {
-            out.line(&lines[at]).emit_detached(separator);
+            // GNU grep ends its separator in `\n` whatever the lines around it end in.
+            out.line(&lines[at]).emit_held(separator, Terminator::Lf);
         }
         self.before.print(lines, at, i, out);
     }
 }
 
 impl Plugin for Grep {
+    const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::PerSource;
     const NAME: &'static str = "grep";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const SUMMARY: &'static str =

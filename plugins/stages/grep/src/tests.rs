@@ -257,3 +257,25 @@ fn describe_lists_the_keys() {
         ]
     );
 }
+
+/// Context held past its batch goes out with its own terminator, not that of the line after
+/// it, and the separator ends in `\n` as GNU grep's does.
+#[test]
+fn held_context_keeps_its_terminator_and_the_separator_ends_in_a_newline() {
+    use sluice_plugin_sdk::Terminator;
+    let mut s = stage(r#"{"expression": "M", "before": 1}"#);
+    let input = |text: &str, t| Input::new(text).terminator(t);
+    s.process([
+        input("M1", Terminator::Lf),
+        input("x", Terminator::Lf),
+        input("y", Terminator::Lf),
+        input("d", Terminator::CrLf),
+    ])
+    .unwrap();
+    let out = s.process([input("M", Terminator::None)]).unwrap();
+    let written: Vec<Vec<u8>> = out.iter().map(Emitted::written).collect();
+    assert_eq!(
+        written,
+        [b"--\n".to_vec(), b"d\r\n".to_vec(), b"M".to_vec()]
+    );
+}

@@ -18,8 +18,8 @@
 //! - [`Limit`] (here) decides each line and answers `wake`.
 //! - `bucket.rs`: the buckets, kept as the generic cell rate algorithm keeps them (one
 //!   timestamp each, integer nanoseconds).
-//! - `queue.rs`: the lines waiting in delay mode, copied with their fields and timestamps;
-//!   they go out from `tick` (or `finish`), each ended by `\n`.
+//! - `queue.rs`: the lines waiting in delay mode, copied with their fields, timestamps,
+//!   terminators and sources; they go out from `tick` (or `finish`) as they came in.
 //!
 //! # Bounds
 //!
@@ -91,8 +91,8 @@ impl Limit {
             .is_none_or(|bucket| bucket.take(&rate, now).is_ok())
     }
 
-    /// Delay mode: passes `line` or holds it back.
-    fn delay(&mut self, line: &Line<'_>, now: u64, out: &mut BatchOutput) {
+    /// Delay mode: passes `line` (read from `source`) or holds it back.
+    fn delay(&mut self, line: &Line<'_>, source: &str, now: u64, out: &mut BatchOutput) {
         let rate = self.rate;
         if line.is_partial() {
             // The first piece of an over-long line: it never waits, nor do the lines before.
@@ -109,7 +109,7 @@ impl Limit {
             o.keep();
         } else if self.queue.is_empty() && self.take(line, now) {
             out.keep(line);
-        } else if !self.queue.push(line) {
+        } else if !self.queue.push(line, source) {
             self.overflowed += 1;
         }
     }
@@ -163,6 +163,7 @@ impl Limit {
 }
 
 impl Plugin for Limit {
+    const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::WholeStream;
     const NAME: &'static str = "limit";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const SUMMARY: &'static str =
@@ -273,7 +274,7 @@ impl Plugin for Limit {
                 }
                 passes
             } else {
-                self.delay(&line, now, out);
+                self.delay(&line, batch.source(), now, out);
                 true // only read for a first piece, which always passes in delay mode
             };
             self.long_line.advance(&line, passes);

@@ -1,6 +1,7 @@
-//! The lines held back in delay mode, in input order, with their fields and timestamps.
+//! The lines held back in delay mode, in input order, with their fields, timestamps,
+//! terminators and sources: a line that waited goes out as it came in.
 
-use sluice_plugin_sdk::{Line, Output, Trailing};
+use sluice_plugin_sdk::{Line, Output, Terminator, Trailing};
 use std::collections::VecDeque;
 
 /// A line held back.
@@ -9,6 +10,9 @@ pub(crate) struct Held {
     bytes: Vec<u8>,
     fields: Vec<(String, Vec<u8>)>,
     timestamp: Option<i64>,
+    terminator: Terminator,
+    /// Where it was read from: the stage sees every source (its limit is the stream's).
+    source: String,
 }
 
 impl Held {
@@ -22,7 +26,8 @@ impl Held {
 
     /// Emits the line from `tick` or `finish`.
     pub(crate) fn push_to(&self, out: &mut Trailing) {
-        out.push(&self.bytes);
+        out.set_source(&self.source);
+        out.push_held(&self.bytes, self.terminator);
         for (key, value) in &self.fields {
             out.set_field(key, value);
         }
@@ -31,9 +36,10 @@ impl Held {
         }
     }
 
-    /// Emits the line detached, before the line of `out`.
+    /// Emits the line detached, before the line of `out` (of the same batch, so of the same
+    /// source: no input is read while lines wait).
     pub(crate) fn emit_before(&self, out: &mut Output<'_>) {
-        out.emit_detached(&self.bytes);
+        out.emit_held(&self.bytes, self.terminator);
         for (key, value) in &self.fields {
             out.set_field(key, value);
         }
@@ -71,8 +77,8 @@ impl Queue {
         self.lines.pop_front()
     }
 
-    /// Holds a copy of `line`; false when the queue is full.
-    pub(crate) fn push(&mut self, line: &Line<'_>) -> bool {
+    /// Holds a copy of `line`, read from `source`; false when the queue is full.
+    pub(crate) fn push(&mut self, line: &Line<'_>, source: &str) -> bool {
         if self.lines.len() >= self.max {
             return false;
         }
@@ -83,6 +89,8 @@ impl Queue {
                 .map(|f| (f.key.to_owned(), f.value.to_vec()))
                 .collect(),
             timestamp: line.timestamp(),
+            terminator: line.terminator(),
+            source: source.to_owned(),
         });
         true
     }

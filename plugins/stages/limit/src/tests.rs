@@ -293,3 +293,32 @@ fn describe_lists_the_keys_and_report() {
         ]
     );
 }
+
+/// A delayed line goes out as it came in: its terminator, and its source, since the limit is
+/// the whole stream's and lines of several files wait in one queue.
+#[test]
+fn delayed_lines_keep_their_terminator_and_source() {
+    use sluice_plugin_sdk::Terminator;
+    let mut s = stage(r#"{"rate": 1, "burst": 1}"#);
+    s.set_source("a.log");
+    let lines = [
+        app(0, "api"),
+        app(1, "api").terminator(Terminator::CrLf),
+        app(2, "api").terminator(Terminator::None),
+    ];
+    let out = s.process(lines).unwrap();
+    assert_eq!(numbers(&out), [0]);
+    s.set_source("the stage's own, not theirs");
+    advance_clock(1000);
+    let ticked = s.tick().unwrap();
+    assert!(
+        ticked[0]
+            .written()
+            .ends_with(b"served\",\"duration_ms\":1}\r\n")
+    );
+    assert_eq!(ticked[0].origin, "a.log");
+    advance_clock(1000);
+    let last = s.finish().unwrap();
+    assert_eq!(last[0].terminator, Terminator::None);
+    assert_eq!(last[0].origin, "a.log");
+}

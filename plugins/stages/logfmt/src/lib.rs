@@ -31,6 +31,7 @@ pub struct Logfmt {
 }
 
 impl Plugin for Logfmt {
+    const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::None;
     const NAME: &'static str = "logfmt";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const SUMMARY: &'static str = "Parse logfmt key=value pairs into fields";

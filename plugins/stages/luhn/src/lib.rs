@@ -80,6 +80,7 @@ impl Luhn {
 }
 
 impl Plugin for Luhn {
+    const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::None;
     const NAME: &'static str = "luhn";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const SUMMARY: &'static str =

@@ -76,6 +76,7 @@ impl Metrics {
 }
 
 impl Plugin for Metrics {
+    const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::WholeStream;
     const NAME: &'static str = "metrics";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const SUMMARY: &'static str = "Count lines and fields into Prometheus counters, gauges, histograms (a text-format report)";

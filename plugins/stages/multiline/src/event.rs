@@ -12,9 +12,13 @@
 //! open block's lines are copied into [`Joiner::carried`] and the head's fields and timestamp
 //! into [`Joiner::head`]; the block later goes out detached, at the position of the line that
 //! closes it, or from `tick`/`finish`, with them restored.
+//!
+//! A block ends as its last line did in the input (`\n`, `\r\n`, or nothing at the end of an
+//! input without a final newline): at its last line's position it inherits that terminator;
+//! a carried block gets back the one kept in [`Joiner::carried_terminator`].
 
 use crate::Settings;
-use sluice_plugin_sdk::{BatchOutput, Line, LineBuf, LongLine, Trailing};
+use sluice_plugin_sdk::{BatchOutput, Line, LineBuf, LongLine, Terminator, Trailing};
 
 /// Where an event's head line is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,6 +71,8 @@ pub(crate) struct Joiner {
     /// The joined bytes of the open block's lines from earlier calls
     /// (`Block::carried_lines` of them); empty when no block is carried.
     carried: Vec<u8>,
+    /// How the last line in `carried` ended in the input.
+    carried_terminator: Terminator,
     /// The head's fields and timestamp when it is [`Head::Stored`].
     head: StoredHead,
 }
@@ -78,6 +84,7 @@ impl Joiner {
             event: None,
             long_line: LongLine::new(),
             carried: Vec::new(),
+            carried_terminator: Terminator::Lf,
             head: StoredHead::default(),
         }
     }
@@ -154,6 +161,7 @@ impl Joiner {
         // The block goes out where its last line is (so it ends with that line's terminator),
         // or, when all its lines came in earlier batches, before the line that closed it.
         let at = block.here.map_or(i, |(_, last)| last);
+        let held = block.here.is_none().then_some(self.carried_terminator);
         match event.head {
             Head::Here(h) if block.here == Some((h, h)) => {
                 out.line(&lines[h]).keep(); // the head alone: no copy
@@ -161,6 +169,9 @@ impl Joiner {
             Head::Here(h) => {
                 let mut o = out.line(&lines[at]);
                 o.emit_detached_with(|buf| self.write(&block, lines, buf));
+                if let Some(terminator) = held {
+                    o.set_terminator(terminator);
+                }
                 for field in lines[h].fields() {
                     o.set_field(field.key, field.value);
                 }
@@ -171,6 +182,9 @@ impl Joiner {
             Head::Stored => {
                 let mut o = out.line(&lines[at]);
                 o.emit_detached_with(|buf| self.write(&block, lines, buf));
+                if let Some(terminator) = held {
+                    o.set_terminator(terminator);
+                }
                 for (key, value) in &self.head.fields {
                     o.set_field(key, value);
                 }
@@ -209,6 +223,7 @@ impl Joiner {
                     self.carried.extend_from_slice(&self.settings.separator);
                 }
                 self.carried.extend_from_slice(line.bytes());
+                self.carried_terminator = line.terminator();
             }
             block.carried_lines = block.lines;
         }
@@ -233,7 +248,7 @@ impl Joiner {
             return;
         };
         debug_assert!(block.here.is_none() && event.head == Head::Stored);
-        out.push(&self.carried);
+        out.push_held(&self.carried, self.carried_terminator);
         for (key, value) in &self.head.fields {
             out.set_field(key, value);
         }

@@ -80,6 +80,7 @@ pub(crate) struct Settings {
 }
 
 impl Plugin for Multiline {
+    const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::PerSource;
     const NAME: &'static str = "multiline";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const SUMMARY: &'static str =

@@ -390,3 +390,27 @@ fn describe_lists_the_keys_with_defaults() {
     assert_eq!(out.len(), 2, "128 lines, then 73");
     assert_eq!(out[0].text().lines().count(), 128);
 }
+
+/// A block ends as its last line did: a block carried past its batch, whether it goes out
+/// before the next first line or at the end, keeps that line's terminator (`\r\n`, or none for
+/// the input's last line), as one within a batch does.
+#[test]
+fn a_block_ends_in_its_last_lines_terminator() {
+    use sluice_plugin_sdk::Terminator::{CrLf, None as Unterminated};
+    let crlf = |text: &str| Input::new(text).terminator(CrLf);
+    let mut s = stage(DATE);
+    let out = s
+        .process([crlf("2024-10-10 13:55:36 ERROR a"), crlf("  at x")])
+        .unwrap();
+    assert!(out.is_empty());
+    let out = s.process([crlf("2024-10-10 13:55:37 INFO b")]).unwrap();
+    assert_eq!(out[0].written(), b"2024-10-10 13:55:36 ERROR a\n  at x\r\n");
+    let last = Input::new("2024-10-10 13:55:38 INFO c").terminator(Unterminated);
+    assert!(
+        s.process([last]).unwrap()[0]
+            .written()
+            .ends_with(b"INFO b\r\n")
+    );
+    let end = s.finish().unwrap();
+    assert_eq!(end[0].written(), b"2024-10-10 13:55:38 INFO c");
+}

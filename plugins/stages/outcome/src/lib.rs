@@ -164,6 +164,7 @@ impl Outcome {
 }
 
 impl Plugin for Outcome {
+    const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::WholeStream;
     const NAME: &'static str = "outcome";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const SUMMARY: &'static str =

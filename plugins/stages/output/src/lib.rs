@@ -32,6 +32,7 @@ pub struct OutputStage {
 }
 
 impl Plugin for OutputStage {
+    const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::None;
     const NAME: &'static str = "output";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const SUMMARY: &'static str = "Replace each line with the value of a field";

@@ -139,6 +139,7 @@ fn write_member(field: Field<'_>, first: bool, out: &mut LineBuf<'_>) {
 }
 
 impl Plugin for Pack {
+    const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::None;
     const NAME: &'static str = "pack";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const SUMMARY: &'static str =

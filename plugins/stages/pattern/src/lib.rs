@@ -42,6 +42,7 @@ struct Counts {
 }
 
 impl Plugin for PatternStage {
+    const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::None;
     const NAME: &'static str = "pattern";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const SUMMARY: &'static str =

@@ -84,6 +84,7 @@ impl Prefix {
 }
 
 impl Plugin for Prefix {
+    const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::WholeStream;
     const NAME: &'static str = "prefix";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const SUMMARY: &'static str =

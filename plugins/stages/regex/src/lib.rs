@@ -96,6 +96,7 @@ impl RegexStage {
 }
 
 impl Plugin for RegexStage {
+    const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::None;
     const NAME: &'static str = "regex";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const SUMMARY: &'static str =

@@ -87,6 +87,7 @@ impl Replace {
 }
 
 impl Plugin for Replace {
+    const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::None;
     const NAME: &'static str = "replace";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const SUMMARY: &'static str =

@@ -52,6 +52,7 @@ impl Sampling {
 }
 
 impl Plugin for Sampling {
+    const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::WholeStream;
     const NAME: &'static str = "sampling";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const SUMMARY: &'static str =

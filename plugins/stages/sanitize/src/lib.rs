@@ -112,6 +112,7 @@ impl Sanitize {
 }
 
 impl Plugin for Sanitize {
+    const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::None;
     const NAME: &'static str = "sanitize";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const SUMMARY: &'static str =

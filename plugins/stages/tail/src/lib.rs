@@ -1,7 +1,9 @@
 //! `tail`: keeps the last lines of the stream and emits them at its end, as `tail -n` does.
 //!
 //! Nothing goes out while input flows; at end of stream the last `lines` lines go out, oldest
-//! first, with their fields and timestamps. Memory is bounded twice: by `lines`, and by
+//! first, with their fields, timestamps and terminators, byte for byte as `tail -n` writes
+//! them. The state is per source: with several files, each file's last lines go out when
+//! that file ends. Memory is bounded twice: by `lines`, and by
 //! `max_bytes`, which evicts the oldest lines first (so fewer than `lines` may come out when
 //! they are long).
 //!
@@ -41,6 +43,7 @@ pub struct Tail {
 }
 
 impl Plugin for Tail {
+    const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::PerSource;
     const NAME: &'static str = "tail";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const SUMMARY: &'static str = "Keep the last N lines and emit them at end of stream (tail -n)";

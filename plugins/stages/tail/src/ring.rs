@@ -5,7 +5,7 @@
 //! `max_bytes`, the oldest lines are evicted; the newest line always stays, its bytes cut at
 //! `max_bytes` if it alone is longer.
 
-use sluice_plugin_sdk::{Line, LongLine, Trailing};
+use sluice_plugin_sdk::{Line, LongLine, Terminator, Trailing};
 use std::collections::VecDeque;
 
 /// What a kept line costs besides its bytes and fields: about the memory it takes.
@@ -19,6 +19,8 @@ struct Held {
     /// The fields of its last piece.
     fields: Vec<(String, Vec<u8>)>,
     timestamp: Option<i64>,
+    /// How it ended in the input (its last piece's terminator); given back on output.
+    terminator: Terminator,
 }
 
 impl Held {
@@ -83,6 +85,7 @@ impl Ring {
             held.bytes.clear();
             held.fields.clear();
             held.timestamp = None;
+            held.terminator = Terminator::None;
             self.cost += held.cost();
             self.lines.push_back(held);
         }
@@ -97,6 +100,7 @@ impl Ring {
         newest.bytes.extend_from_slice(bytes);
         self.cost += bytes.len();
         if !line.is_partial() {
+            newest.terminator = line.terminator();
             newest.timestamp = line.timestamp();
             for field in line.fields() {
                 newest
@@ -121,10 +125,12 @@ impl Ring {
         Some(held)
     }
 
-    /// Emits the kept lines, oldest first, with their fields and timestamps.
+    /// Emits the kept lines, oldest first, with their fields, timestamps and terminators.
+    /// A line whose last piece never came (the stream ended inside it) ends as the stream
+    /// did: with nothing.
     pub(crate) fn drain_into(&mut self, out: &mut Trailing) {
         for held in self.lines.drain(..) {
-            out.push(&held.bytes);
+            out.push_held(&held.bytes, held.terminator);
             for (key, value) in &held.fields {
                 out.set_field(key, value);
             }

@@ -189,3 +189,20 @@ fn describe_lists_the_keys_and_defaults() {
         [("lines", Some("10")), ("max_bytes", Some("1048576"))]
     );
 }
+
+/// The kept lines end as they did in the input, as `tail -n` writes them: a CRLF line keeps
+/// its `\r\n`, and the input's last line without a newline stays without one.
+#[test]
+fn kept_lines_keep_their_terminators() {
+    use sluice_plugin_sdk::Terminator;
+    let mut s = stage(r#"{"lines": 2}"#);
+    s.process([
+        Input::new("a").terminator(Terminator::CrLf),
+        Input::new("b").terminator(Terminator::CrLf),
+    ])
+    .unwrap();
+    s.process([Input::new("c").terminator(Terminator::None)])
+        .unwrap();
+    let written: Vec<Vec<u8>> = s.finish().unwrap().iter().map(Emitted::written).collect();
+    assert_eq!(written, [b"b\r\n".to_vec(), b"c".to_vec()]);
+}

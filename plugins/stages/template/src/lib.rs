@@ -150,6 +150,7 @@ fn check_names(env: &Environment<'_>, source: &str) -> Result<(), ConfigError> {
 }
 
 impl Plugin for TemplateStage {
+    const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::None;
     const NAME: &'static str = "template";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const SUMMARY: &'static str = "Build the line or a field from a Jinja template (minijinja)";

@@ -103,6 +103,7 @@ impl TimestampStage {
 }
 
 impl Plugin for TimestampStage {
+    const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::None;
     const NAME: &'static str = "timestamp";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const SUMMARY: &'static str = "Parse a field into the line's timestamp";

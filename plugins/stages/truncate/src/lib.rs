@@ -134,6 +134,7 @@ impl Truncate {
 }
 
 impl Plugin for Truncate {
+    const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::None;
     const NAME: &'static str = "truncate";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const SUMMARY: &'static str =

@@ -11,6 +11,10 @@
 //! | `grow` | `true`: allocate memory without bound in `process` (to test memory limits). |
 //! | `repeat` | n: output each line n times (0 drops every line). By default, 1. |
 //! | `finish_lines` | lines that `finish` emits. |
+//! | `finish_source` | the source `finish` names for its lines (a lie, for the conformance check). |
+//!
+//! It declares no state (`State::None`), which `stamp` and `finish_lines` make a lie too: the
+//! conformance check's `state` rule sees through both.
 //! | `tag` | append `\|` and the tag to every line this stage outputs (finish lines included), to observe chain order. |
 //! | `tick_after_ms` | n: after each batch, ask to be ticked after n ms; `tick` emits the line `tick` (tagged). |
 //! | `tick_forever` | `true`: with `tick_after_ms`, every answer (ticks included) asks for the next tick, and ticks emit nothing (a stage that would starve input). |
@@ -21,8 +25,8 @@
 //! Since `describe` cannot depend on configuration, the probe is never boundary-safe.
 
 use sluice_plugin_sdk::{
-    Batch, BatchOutput, Config, ConfigError, ConfigKey, Line, Output, Plugin, Trailing, Wake,
-    export_plugin,
+    Batch, BatchOutput, Config, ConfigError, ConfigKey, Line, Output, Plugin, State, Trailing,
+    Wake, export_plugin,
 };
 use std::hint::black_box;
 
@@ -42,6 +46,7 @@ pub struct Probe {
     grow: bool,
     repeat: u64,
     finish_lines: Vec<String>,
+    finish_source: Option<String>,
     /// `|` and the tag, or empty.
     suffix: Vec<u8>,
     tick_after_ms: Option<u32>,
@@ -77,6 +82,7 @@ impl Probe {
 }
 
 impl Plugin for Probe {
+    const STATE: State = State::None;
     const NAME: &'static str = "probe";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const SUMMARY: &'static str =
@@ -109,6 +115,11 @@ impl Plugin for Probe {
             "finish_lines",
             "list of strings",
             "Lines that finish emits.",
+        ),
+        ConfigKey::new(
+            "finish_source",
+            "string",
+            "The source finish names for its lines.",
         ),
         ConfigKey::new("tag", "string", "Append |tag to every line output."),
         ConfigKey::new(
@@ -159,6 +170,7 @@ impl Plugin for Probe {
             grow: config.bool("grow")?.unwrap_or(false),
             repeat: config.u64("repeat")?.unwrap_or(1),
             finish_lines,
+            finish_source: config.str("finish_source")?.map(str::to_owned),
             suffix,
             tick_after_ms: config
                 .u64("tick_after_ms")?
@@ -239,6 +251,9 @@ impl Plugin for Probe {
         }
         if self.report_lines {
             out.report(format!("probe saw {} lines\n", self.seen).into_bytes());
+        }
+        if let Some(source) = &self.finish_source {
+            out.set_source(source);
         }
         for line in &self.finish_lines {
             out.push_with(|buf| {
