@@ -5,7 +5,7 @@
 //! Every method answers [`ControlFlow::Break`] once the sink said it wants no more.
 //!
 //! With `--positions`, the emitter also keeps the [`Positions`]: a batch handed to the sink is
-//! told with its output's largest [origin](crate::origin), and every flush of the sink goes
+//! told with its output's largest origin ([`crate::origin`]), and every flush of the sink goes
 //! through [`Emitter::flush`], which records what was handed as flushed.
 
 use std::io;
@@ -70,12 +70,11 @@ impl Emitter {
         }
     }
 
-    /// Tells the [`Positions`] that the lines of the file `placed` names that end at `origin`
-    /// or before were handed to the sink.
-    pub(crate) fn handed(&mut self, placed: Option<Placed>, origin: Option<u64>) {
-        if let (Some(placed), Some(origin), Some(positions)) = (placed, origin, &mut self.positions)
-        {
-            positions.handed(placed.file, origin);
+    /// Tells the [`Positions`] that the lines of entry `file` that end at `origin` or before
+    /// were handed to the sink (nothing when no line had an origin).
+    pub(crate) fn handed(&mut self, file: usize, origin: Option<u64>) {
+        if let (Some(origin), Some(positions)) = (origin, &mut self.positions) {
+            positions.handed(file, origin);
         }
     }
 
@@ -103,8 +102,8 @@ impl Emitter {
         } else {
             flow(sink.unchanged(raw, &self.batch))
         }?;
-        if placed.is_some() {
-            self.handed(placed, origin::largest(&self.batch));
+        if let Some(placed) = placed {
+            self.handed(placed.file, origin::largest(&self.batch));
         }
         Ok(flow)
     }

@@ -387,13 +387,7 @@ impl Pipeline {
                 buffer.consume(len);
                 if let Some(file) = reading.tracked {
                     // Bytes go out as they are: the position is exact, even inside a line.
-                    let origin = reading.pending_at();
-                    let placed = Placed {
-                        file,
-                        at: origin,
-                        start: origin,
-                    };
-                    self.emitter.handed(Some(placed), Some(origin));
+                    self.emitter.handed(file, Some(reading.pending_at()));
                     self.emitter.flush(sink)?;
                 }
             }

@@ -232,6 +232,11 @@ impl Pipeline {
                     break;
                 }
             }
+            if f.reading.tracked.is_some() {
+                // What was handed on goes out before each read, as for a file read once, so
+                // that the position moves while a long backlog is caught up with too.
+                self.emitter.flush(sink)?;
+            }
             match f.reading.fill(&mut f.file, self.emitter.positions.as_mut()) {
                 Ok(0) => {
                     f.reading.buffer.clear_eof();

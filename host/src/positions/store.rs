@@ -15,7 +15,7 @@
 //! UTF-8 (for the reader), and `path_hex`, its bytes in hex, which is what is read back. Keys
 //! this version does not know are ignored.
 //!
-//! Writing ([`write`]): a temporary file in the same folder (`.NAME.PID.tmp`), written,
+//! Writing ([`write()`]): a temporary file in the same folder (`.NAME.PID.tmp`), written,
 //! `fsync`ed, renamed over the file, then the folder `fsync`ed, so the rename itself is on disk.
 
 use std::ffi::OsString;
@@ -186,7 +186,7 @@ fn to_hex(bytes: &[u8]) -> String {
 }
 
 fn from_hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len())
