@@ -185,3 +185,26 @@ fn positions_need_a_file_and_a_folder_that_exists() {
         "sluice: warning: standard input has no position; --positions keeps the files' only\n"
     );
 }
+
+/// An over-long line goes on in pieces, the overlap kept from each window put back in front of
+/// the next: the line's end is still its exact offset, through the bulk copy and the line loop.
+#[test]
+fn a_line_cut_in_pieces_resumes_after_its_end() {
+    let dir = tempdir("positions-long-line");
+    let long = "x".repeat(100);
+    let cut = ["--max-line-bytes", "16", "--boundary-overlap", "4"];
+    for (name, format) in [("raw", "raw"), ("json", "json")] {
+        let log = dir.join(format!("{name}.log"));
+        fs::write(&log, format!("first\n{long}\nshort\n")).unwrap();
+        let positions = dir.join(format!("{name}.json"));
+        let args = [&cut[..], &["-o", format]].concat();
+        let first = resume(&positions, &args, &[&log]);
+        assert_eq!(first.lines().count(), 3, "{first}");
+        append(&log, &format!("next {name}\n"));
+        let second = resume(&positions, &args, &[&log]);
+        assert!(
+            second.lines().count() == 1 && second.contains(&format!("next {name}")),
+            "{second}"
+        );
+    }
+}

@@ -157,10 +157,21 @@ impl Pipeline {
         let (Some(index), Some(file)) = (f.reading.tracked, f.file.file()) else {
             return Ok(());
         };
-        let offset = positions.open(index, file)?;
-        f.file.start_at(offset)?;
-        f.reading.read_to = offset;
-        Ok(())
+        let resumed = positions
+            .open(index, file)
+            .and_then(|offset| f.file.start_at(offset).map(|()| offset));
+        match resumed {
+            Ok(offset) => {
+                f.reading.read_to = offset;
+                Ok(())
+            }
+            Err(err) => {
+                // Read from its start, and recorded no more: a position not known to be the
+                // file's is not written.
+                f.reading.tracked = None;
+                Err(err)
+            }
+        }
     }
 
     /// Opens every path to follow; a path that does not exist yet is waited for.
