@@ -19,7 +19,8 @@ Exit status:
      --plugin-memory, returned an error or malformed output; for `sluice test`, a case
      failed or its output differs from its snapshot
   2  bad usage or configuration: an argument, the pipeline file, a plugin spec or its config,
-     a plugin that cannot be loaded; nothing was processed
+     a plugin that cannot be loaded, a --positions file that cannot be read or written;
+     nothing was processed
   3  an input could not be read (the other inputs were still processed), the output could
      not be written, or the --positions file could not be written while running
   129, 130, 143  stopped by SIGHUP, SIGINT or SIGTERM, after finishing the stream as at the

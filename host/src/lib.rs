@@ -41,8 +41,8 @@
 //! The public surface is what the CLI, the benchmark and tests need: build a [`Runtime`],
 //! load [`Plugin`]s, create [`Stage`]s from [`Settings`], put them in a [`Chain`] (with
 //! [`Match`] nodes), and run a [`Pipeline`] over [`Input`]s into a [`Sink`], which a
-//! [`StopRequest`] may end early. Everything else
-//! is internal and keeps its invariants to itself.
+//! [`StopRequest`] may end early and [`Positions`] may resume where an earlier run stopped.
+//! Everything else is internal and keeps its invariants to itself.
 
 // The tour above names the private modules: read it in the source or with
 // `cargo doc --document-private-items`.
