@@ -19,9 +19,10 @@ Exit status:
      --plugin-memory, returned an error or malformed output; for `sluice test`, a case
      failed or its output differs from its snapshot
   2  bad usage or configuration: an argument, the pipeline file, a plugin spec or its config,
-     a plugin that cannot be loaded; nothing was processed
-  3  an input could not be read (the other inputs were still processed) or the output could
-     not be written
+     a plugin that cannot be loaded, a --positions file that cannot be read or written;
+     nothing was processed
+  3  an input could not be read (the other inputs were still processed), the output could
+     not be written, or the --positions file could not be written while running
   129, 130, 143  stopped by SIGHUP, SIGINT or SIGTERM, after finishing the stream as at the
      end of the input: every stage finished, everything written (a second signal ends sluice
      at once)";
@@ -69,6 +70,21 @@ pub struct Args {
     /// are appended, across rotations (rename and create, truncation), until interrupted.
     #[arg(short = 'f', long)]
     pub follow: bool,
+
+    /// Keeps in FILE how far each input file was written and flushed, and resumes from there:
+    /// a file that is the one recorded (same device, inode and first bytes) is read from its
+    /// recorded offset, any other from its start. Written atomically every
+    /// --positions-interval and at the end. After a crash, lines written since the last update
+    /// come out again: none is lost. Standard input has no position. A FILE that does not
+    /// exist is a first run; one that cannot be read is an error (exit 2).
+    #[arg(long, value_name = "FILE")]
+    pub positions: Option<PathBuf>,
+
+    /// How often --positions is written while sluice runs (and so, about how much a crash
+    /// replays), e.g. 1s or 200ms.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration,
+          requires = "positions")]
+    pub positions_interval: Duration,
 
     /// How lines are written: `raw` (as they are), `json` (one object per line with `line`,
     /// `timestamp`, `source` and `fields`) or `logfmt`.

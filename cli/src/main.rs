@@ -8,6 +8,7 @@
 //! - [`diagnostics`]: exit codes, one-line messages, and the hints that name options.
 //! - [`signals`]: SIGINT, SIGTERM and SIGHUP finish the stream, then exit 128 + the signal;
 //!   so does the reader of the output going away, quietly.
+//! - [`positions`]: `--positions`, checked and loaded before anything is read.
 //! - `main` (here): the order of things and the mapping of failures to exit codes.
 //!
 //! Data goes to stdout, diagnostics to stderr, each on one line prefixed `sluice: `.
@@ -19,6 +20,7 @@ mod conformance;
 mod diagnostics;
 mod inspect;
 mod pipeline_file;
+mod positions;
 mod scaffold;
 mod setup;
 mod signals;
@@ -128,6 +130,11 @@ fn process(args: &Args, runtime_options: RuntimeOptions, settings: Settings) -> 
         eprintln!("sluice: {input}: {err}");
     };
     let mut pipeline = Pipeline::new(chain, settings);
+    match positions::load(args, &inputs) {
+        Ok(Some(positions)) => pipeline.track_positions(positions),
+        Ok(None) => {}
+        Err(message) => return fail(exit::USAGE, message),
+    }
     let ending = match Ending::install() {
         Ok((ending, stop)) => {
             pipeline.stop_on(stop);
@@ -152,7 +159,7 @@ fn process(args: &Args, runtime_options: RuntimeOptions, settings: Settings) -> 
         Ok(()) if unreadable => exit::IO,
         Ok(()) => exit::OK,
         Err(RunError::Output(err)) if err.kind() == io::ErrorKind::BrokenPipe => exit::OK,
-        Err(err @ RunError::Output(_)) => fail(exit::IO, err),
+        Err(err @ (RunError::Output(_) | RunError::Positions(_))) => fail(exit::IO, err),
         Err(RunError::Stage(err)) => {
             fail(diagnostics::exit_code(&err), diagnostics::stage_error(&err))
         }

@@ -3,6 +3,10 @@
 //! emit when ticked or finished, and the waits a stage that holds input back asks for.
 //!
 //! Every method answers [`ControlFlow::Break`] once the sink said it wants no more.
+//!
+//! With `--positions`, the emitter also keeps the [`Positions`]: a batch handed to the sink is
+//! told with its output's largest origin ([`crate::origin`]), and every flush of the sink goes
+//! through [`Emitter::flush`], which records what was handed as flushed.
 
 use std::io;
 use std::ops::ControlFlow;
@@ -12,7 +16,9 @@ use crate::chain::{Chain, Position};
 use crate::framing::Terminator;
 use crate::line_buffer::LineBuffer;
 use crate::lines::Lines;
+use crate::origin::{self, Placed};
 use crate::pipeline::RunError;
+use crate::positions::Positions;
 use crate::sink::Sink;
 
 /// Whether the run goes on: [`ControlFlow::Break`] once the sink wants no more lines.
@@ -39,6 +45,8 @@ pub(crate) struct Emitter {
     tail: Vec<u8>,
     /// Where each line of the current frame ends, as `next_frame` records it; reused.
     pub(crate) line_ends: Vec<u32>,
+    /// How far each input file was written and flushed, with `--positions`.
+    pub(crate) positions: Option<Positions>,
 }
 
 impl Emitter {
@@ -49,28 +57,55 @@ impl Emitter {
             batch: Lines::default(),
             tail: Vec::new(),
             line_ends: Vec::new(),
+            positions: None,
+        }
+    }
+
+    /// Flushes the sink; what was handed to it is then flushed for the [`Positions`] too.
+    pub(crate) fn flush(&mut self, sink: &mut dyn Sink) -> Result<(), RunError> {
+        sink.flush().map_err(RunError::Output)?;
+        match &mut self.positions {
+            Some(positions) => positions.flushed().map_err(RunError::Positions),
+            None => Ok(()),
+        }
+    }
+
+    /// Tells the [`Positions`] that the lines of entry `file` that end at `origin` or before
+    /// were handed to the sink (nothing when no line had an origin).
+    pub(crate) fn handed(&mut self, file: usize, origin: Option<u64>) {
+        if let (Some(origin), Some(positions)) = (origin, &mut self.positions) {
+            positions.handed(file, origin);
         }
     }
 
     /// Runs complete lines (`raw`, terminators included, ending at `self.line_ends`) through
-    /// the chain and hands the result to `sink`.
+    /// the chain and hands the result to `sink`. `placed` says where `raw` is in its file when
+    /// the file's position is kept.
     pub(crate) fn lines(
         &mut self,
         raw: &[u8],
         source: &str,
         at: Position<'_>,
+        placed: Option<Placed>,
         sink: &mut dyn Sink,
     ) -> Result<Flow, RunError> {
         self.batch.clear();
         self.batch.set_source(source);
         self.batch.push_framed(raw, &self.line_ends);
+        if let Some(placed) = placed {
+            origin::set_framed(&mut self.batch, placed.at, placed.start, &self.line_ends);
+        }
         sink.input(&self.batch);
         let changed = self.chain.run(&mut self.batch, 0, at)?;
-        if changed {
+        let flow = if changed {
             flow(sink.changed(&self.batch))
         } else {
             flow(sink.unchanged(raw, &self.batch))
+        }?;
+        if let Some(placed) = placed {
+            self.handed(placed.file, origin::largest(&self.batch));
         }
+        Ok(flow)
     }
 
     /// Force-flushes the first `cap` pending bytes, which belong to a line too long to hold.
@@ -138,7 +173,7 @@ impl Emitter {
     /// While a stage holds input back, flushes, sleeps to its deadline and ticks.
     pub(crate) fn wait_while_held(&mut self, sink: &mut dyn Sink) -> Result<Flow, RunError> {
         while self.chain.holds() {
-            sink.flush().map_err(RunError::Output)?;
+            self.flush(sink)?;
             if let Some(deadline) = self.chain.next_deadline() {
                 let now = Instant::now();
                 if deadline > now {

@@ -6,12 +6,13 @@
 use std::ffi::OsStr;
 use std::fmt;
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Seek};
 use std::os::fd::{AsRawFd, RawFd};
 use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::line_buffer::LineBuffer;
+use crate::positions::Positions;
 use crate::settings::Settings;
 use crate::stop::{StopRequest, poll_readable};
 
@@ -90,6 +91,22 @@ impl Read for Source {
 }
 
 impl Source {
+    /// The file read, when it is a regular file: the only kind with a position to resume.
+    pub(crate) fn regular_file(&self) -> Option<&File> {
+        match &self.reader {
+            Reader::File(file) if self.blocking_fd.is_none() => Some(file),
+            _ => None,
+        }
+    }
+
+    /// Moves the reading offset of a regular file to `offset`.
+    pub(crate) fn seek_to(&mut self, offset: u64) -> io::Result<()> {
+        if let Reader::File(file) = &mut self.reader {
+            file.seek(io::SeekFrom::Start(offset))?;
+        }
+        Ok(())
+    }
+
     /// What waits for this input to be readable, or for `stop`.
     pub(crate) fn waiter(&self, stop: &StopRequest) -> Waiter {
         Waiter {
@@ -176,6 +193,14 @@ pub(crate) struct Reading {
     /// True while an over-long line of this input is being handed on in pieces: until its
     /// last piece, no other input's lines may enter the chain (stages keep one line's state).
     pub(crate) mid_line: bool,
+    /// This input's entry in the [`Positions`], when its position is kept (a regular file,
+    /// with `--positions`).
+    pub(crate) tracked: Option<usize>,
+    /// The offset in the input just past the bytes read: where the pending bytes end.
+    /// Invariant: at least `buffer.pending().len()`.
+    pub(crate) read_to: u64,
+    /// Where the over-long line being handed on in pieces started (while `mid_line`).
+    pub(crate) line_start: u64,
 }
 
 impl Reading {
@@ -186,6 +211,41 @@ impl Reading {
             buffer: LineBuffer::new(settings.max_line_bytes + 2, settings.read_size),
             line: 0,
             mid_line: false,
+            tracked: None,
+            read_to: 0,
+            line_start: 0,
         }
+    }
+
+    /// Reads once from `rdr` into the buffer ([`LineBuffer::fill`]), keeping track of the
+    /// offset, and telling `positions` what was read when this input is tracked.
+    pub(crate) fn fill<R: Read + ?Sized>(
+        &mut self,
+        rdr: &mut R,
+        positions: Option<&mut Positions>,
+    ) -> io::Result<usize> {
+        let n = self.buffer.fill(rdr)?;
+        if let (Some(index), Some(positions)) = (self.tracked, positions) {
+            let pending = self.buffer.pending();
+            positions.read(index, self.read_to, &pending[pending.len() - n..]);
+        }
+        self.read_to += n as u64;
+        Ok(n)
+    }
+
+    /// Where the pending bytes start in the input. Exact unless the front of an over-long
+    /// line was put back rewritten (`LineBuffer::replace_front`): offsets are exact counted
+    /// from the end of what was read.
+    pub(crate) fn pending_at(&self) -> u64 {
+        self.read_to
+            .saturating_sub(self.buffer.pending().len() as u64)
+    }
+
+    /// The input starts over from its start (a followed file replaced or rewritten): what was
+    /// pending is dropped.
+    pub(crate) fn restart(&mut self) {
+        self.buffer.reset();
+        self.read_to = 0;
+        self.mid_line = false;
     }
 }

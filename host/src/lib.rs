@@ -11,11 +11,13 @@
 //! - [`pipeline`]: the read/frame loop that ties them together, flushing the output before
 //!   every read that may block; [`follow`] runs the same loop over files that grow, like
 //!   `tail -F`. A [`stop`] request (the CLI's signals) ends either loop as at the end of the
-//!   input.
+//!   input. With `--positions`, [`positions`] records how far each file was written and
+//!   flushed, so that a run started again resumes there.
 //! - [`emit`]: runs what the loop hands on (batches, windows, ticks, the end) through the
 //!   chain and hands the result to the [`Sink`].
 //! - [`lines`]: [`Lines`], a batch as it travels the chain: flat bytes plus
-//!   offsets, terminators, partial-piece marks and [`fields`].
+//!   offsets, terminators, partial-piece marks and [`fields`], and with `--positions` each
+//!   line's [`origin`] in its file.
 //! - [`chain`]: the stages in order; batches, windows of over-long lines (boundary-safe
 //!   stages first, then the cut), timed wake-ups and the end-of-stream `finish`. A `match`
 //!   node runs nested stages on the lines a [`selector`] picks.
@@ -39,8 +41,8 @@
 //! The public surface is what the CLI, the benchmark and tests need: build a [`Runtime`],
 //! load [`Plugin`]s, create [`Stage`]s from [`Settings`], put them in a [`Chain`] (with
 //! [`Match`] nodes), and run a [`Pipeline`] over [`Input`]s into a [`Sink`], which a
-//! [`StopRequest`] may end early. Everything else
-//! is internal and keeps its invariants to itself.
+//! [`StopRequest`] may end early and [`Positions`] may resume where an earlier run stopped.
+//! Everything else is internal and keeps its invariants to itself.
 
 // The tour above names the private modules: read it in the source or with
 // `cargo doc --document-private-items`.
@@ -58,9 +60,11 @@ mod framing;
 mod input;
 mod line_buffer;
 mod lines;
+mod origin;
 mod output;
 mod pipeline;
 mod plugin_text;
+mod positions;
 mod report;
 mod runtime;
 mod selector;
@@ -78,6 +82,7 @@ pub use input::Input;
 pub use lines::Lines;
 pub use pipeline::{Pipeline, RunError};
 pub use plugin_text::MAX_PLUGIN_TEXT_BYTES;
+pub use positions::{DEFAULT_POSITIONS_INTERVAL, Positions, PositionsError};
 pub use runtime::{
     CONTRACT_VERSION, Clock, ConfigKeyInfo, Plugin, PluginInfo, Runtime, RuntimeOptions, Stage,
     StageGrants, StateScope,

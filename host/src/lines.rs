@@ -16,7 +16,8 @@ use crate::framing::Terminator;
 /// Invariants: `ends` and `terms` have one entry per line; `ends` is non-decreasing and its last
 /// entry is `data.len()`; `partial` holds ascending line indexes, and a partial line's
 /// terminator is [`Terminator::None`]; `fields` satisfies [`sluice_contract::check_fields`]; `timestamps`
-/// holds at most one entry per line, by ascending line index.
+/// holds at most one entry per line, by ascending line index; `origins` is empty (the lines
+/// carry no origin) or has one entry per line (see [`crate::origin`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Lines {
     /// The lines' bytes back to back, without terminators.
@@ -33,6 +34,12 @@ pub struct Lines {
     pub(crate) timestamps: Vec<(u32, i64)>,
     /// Where the lines were read from (`-` for stdin), or empty for lines a stage emitted.
     pub(crate) source: String,
+    /// `origins[i]`: the offset in its file just past line `i` as read, terminator included
+    /// ([`crate::origin`]); empty unless `--positions` is on and the lines came from a file.
+    pub(crate) origins: Vec<u64>,
+    /// Where the batch's first line started in its file: the origin of a line that stands
+    /// before the first one. Meaningful only when `origins` is not empty.
+    pub(crate) origin_start: u64,
 }
 
 impl Lines {
@@ -55,6 +62,8 @@ impl Lines {
         self.fields.clear();
         self.timestamps.clear();
         self.source.clear();
+        self.origins.clear();
+        self.origin_start = 0;
     }
 
     /// Sets where the lines come from.
@@ -207,6 +216,9 @@ impl Lines {
         self.data.extend_from_slice(content);
         self.ends.push(self.data.len() as u32);
         self.terms.push(term);
+        if !self.origins.is_empty() {
+            self.origins.push(crate::origin::NONE);
+        }
     }
 
     /// Appends the complete lines in `raw`, which holds lines with their terminators as they
@@ -279,6 +291,7 @@ impl Lines {
                 .filter(|&&(l, _)| l >= start && l < stop)
                 .map(|&(l, ts)| (l - start + offset, ts)),
         );
+        crate::origin::extend(self, offset as usize, other, range.clone());
         let first = other.fields.line.partition_point(|&l| l < start);
         let last = other.fields.line.partition_point(|&l| l < stop);
         for i in first..last {

@@ -140,6 +140,7 @@ impl StageOutput {
         self.merge_fields(&input.fields, &mut out.fields);
         self.merge_timestamps(&input.timestamps, &mut out.timestamps);
         out.set_source(&input.source);
+        crate::origin::from_answer(&self.view(), input, out);
     }
 
     /// Builds the output lines' timestamps into `out` (cleared first), as

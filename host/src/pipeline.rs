@@ -20,6 +20,10 @@
 //!
 //! The lines go to the sink through [`crate::emit`]. When the chain is empty and the sink takes
 //! bytes as they are (raw output), input is copied in bulk instead ([`Pipeline::copy_input`]).
+//!
+//! With [`Pipeline::track_positions`], a regular file resumes from its recorded offset, the
+//! loop tells [`crate::positions`] what it reads, hands on and flushes, and the positions are
+//! written at the end of the run whatever the end ([`Pipeline::settle`]).
 
 use std::fmt;
 use std::io::{self, Read};
@@ -30,7 +34,8 @@ use crate::emit::{Emitter, Flow, flow};
 use crate::error::StageError;
 use crate::framing::{Frame, Limits, next_frame};
 use crate::input::{Input, Reading, Source, Wait, Waiter};
-use crate::line_buffer::LineBuffer;
+use crate::origin::Placed;
+use crate::positions::{Positions, PositionsError};
 use crate::settings::Settings;
 use crate::sink::Sink;
 use crate::stop::StopRequest;
@@ -43,6 +48,8 @@ pub enum RunError {
     /// The sink failed (writing the output). A broken pipe is reported here too; the caller
     /// decides that it is a quiet end.
     Output(io::Error),
+    /// The positions file could not be written (`--positions`).
+    Positions(PositionsError),
 }
 
 impl From<StageError> for RunError {
@@ -56,6 +63,7 @@ impl fmt::Display for RunError {
         match self {
             RunError::Stage(err) => write!(f, "{err}"),
             RunError::Output(err) => write!(f, "cannot write the output: {err}"),
+            RunError::Positions(err) => write!(f, "{err}"),
         }
     }
 }
@@ -65,6 +73,7 @@ impl std::error::Error for RunError {
         match self {
             RunError::Stage(err) => Some(err),
             RunError::Output(err) => Some(err),
+            RunError::Positions(err) => Some(err),
         }
     }
 }
@@ -102,6 +111,18 @@ impl Pipeline {
         self.stop = stop;
     }
 
+    /// Keeps the input files' positions in `positions`: each regular file resumes from its
+    /// recorded offset when it is the file recorded, and how far its lines were written and
+    /// flushed is written back as the run goes and at its end (see [`crate::positions`]).
+    pub fn track_positions(&mut self, positions: Positions) {
+        self.emitter.positions = Some(positions);
+    }
+
+    /// The positions kept, if any.
+    pub fn positions(&self) -> Option<&Positions> {
+        self.emitter.positions.as_ref()
+    }
+
     /// Runs every input through the chain in order, then finishes the chain, handing the lines
     /// to `sink` as they come. At the end of each input, the stages that keep state per
     /// source finish it, so what they hold comes out before the next input's lines. An input
@@ -116,7 +137,7 @@ impl Pipeline {
         input_error: &mut dyn FnMut(&Input, io::Error),
     ) -> Result<(), RunError> {
         let result = self.run_all(inputs, sink, input_error);
-        settle(result, sink)
+        self.settle(result, sink)
     }
 
     fn run_all(
@@ -129,14 +150,18 @@ impl Pipeline {
             if self.stop.is_requested() {
                 break;
             }
-            let mut source = match input.open() {
+            let mut reading = Reading::new(input, &self.settings);
+            let opened = input.open().and_then(|mut source| {
+                self.resume(input, &mut source, &mut reading)
+                    .map(|()| source)
+            });
+            let mut source = match opened {
                 Ok(source) => source,
                 Err(err) => {
                     input_error(input, err);
                     continue;
                 }
             };
-            let mut reading = Reading::new(input, &self.settings);
             let (flow, read) = self.run_input(&mut source, &mut reading, sink)?;
             if let Err(err) = read {
                 input_error(input, err);
@@ -145,8 +170,40 @@ impl Pipeline {
                 return Ok(());
             }
         }
+        self.finish_chain(sink)
+    }
+
+    /// With `--positions`, starts reading a regular file at its recorded offset when it is the
+    /// file recorded.
+    fn resume(
+        &mut self,
+        input: &Input,
+        source: &mut Source,
+        reading: &mut Reading,
+    ) -> io::Result<()> {
+        let (Some(positions), Input::File(path), Some(file)) =
+            (&mut self.emitter.positions, input, source.regular_file())
+        else {
+            return Ok(());
+        };
+        let Some(index) = positions.track(path) else {
+            return Ok(());
+        };
+        let offset = positions.open(index, file)?;
+        source.seek_to(offset)?;
+        reading.tracked = Some(index);
+        reading.read_to = offset;
+        Ok(())
+    }
+
+    /// Finishes the chain at the end of the input (or of a stop request) and hands on what it
+    /// emits; then every line read is in what the sink was given.
+    pub(crate) fn finish_chain(&mut self, sink: &mut dyn Sink) -> Result<(), RunError> {
+        let flow = self.emitter.finish(sink)?;
         // Whether the sink wants more after the last lines changes nothing: the run ends.
-        let _ = self.emitter.finish(sink)?;
+        if let (Flow::Continue(()), Some(positions)) = (flow, &mut self.emitter.positions) {
+            positions.complete();
+        }
         Ok(())
     }
 
@@ -161,7 +218,7 @@ impl Pipeline {
     ) -> Result<(Flow, io::Result<()>), RunError> {
         let waiter = source.waiter(&self.stop);
         if self.emitter.chain.is_empty() && sink.takes_bytes() {
-            return self.copy_input(source, &waiter, &mut reading.buffer, sink);
+            return self.copy_input(source, &waiter, reading, sink);
         }
         let mut read_error = None;
         loop {
@@ -173,7 +230,7 @@ impl Pipeline {
             }
             // About to read, which may block: everything handed on so far goes out first,
             // and due ticks run while waiting.
-            sink.flush().map_err(RunError::Output)?;
+            self.emitter.flush(sink)?;
             match self.wait_for_input(&waiter, sink)? {
                 Waited::Input => {}
                 Waited::Stop => {
@@ -183,7 +240,7 @@ impl Pipeline {
                 }
                 Waited::SinkDone => return Ok((Flow::Break(()), Ok(()))),
             }
-            if let Err(err) = reading.buffer.fill(source) {
+            if let Err(err) = reading.fill(source, self.emitter.positions.as_mut()) {
                 read_error = Some(err);
                 reading.buffer.set_eof();
             }
@@ -203,7 +260,7 @@ impl Pipeline {
                 if self.emitter.tick_due(now, sink)?.is_break() {
                     return Ok(Waited::SinkDone);
                 }
-                sink.flush().map_err(RunError::Output)?;
+                self.emitter.flush(sink)?;
                 // Input is read between ticks, whatever a stage asks for: a stage that always
                 // wants its next tick at once cannot keep the input waiting.
                 match waiter.wait(Some(Duration::ZERO)) {
@@ -271,6 +328,9 @@ impl Pipeline {
                     line: first,
                 };
                 let cap = self.limits.max_line_bytes;
+                if !reading.mid_line {
+                    reading.line_start = reading.pending_at();
+                }
                 reading.mid_line = true;
                 return self
                     .emitter
@@ -283,8 +343,17 @@ impl Pipeline {
             first,
             last: reading.line + count,
         };
+        let placed = reading.tracked.map(|file| {
+            let at = reading.pending_at();
+            let start = if reading.mid_line {
+                reading.line_start
+            } else {
+                at
+            };
+            Placed { file, at, start }
+        });
         let raw = &reading.buffer.pending()[..len];
-        let flow = self.emitter.lines(raw, &reading.source, at, sink)?;
+        let flow = self.emitter.lines(raw, &reading.source, at, placed, sink)?;
         reading.buffer.consume(len);
         reading.line += count;
         reading.mid_line = false;
@@ -296,16 +365,17 @@ impl Pipeline {
     /// terminator read so far (one `memrchr` per read instead of one `memchr` per line). The
     /// bytes and the moments they are written are the same as with the line loop; an
     /// over-long line is written in pieces as it arrives, so memory stays bounded.
-    fn copy_input(
+    pub(crate) fn copy_input(
         &mut self,
         rdr: &mut dyn Read,
         waiter: &Waiter,
-        buffer: &mut LineBuffer,
+        reading: &mut Reading,
         sink: &mut dyn Sink,
     ) -> Result<(Flow, io::Result<()>), RunError> {
         let cap = self.limits.max_line_bytes;
         let mut read_error = None;
         loop {
+            let buffer = &mut reading.buffer;
             let pending = buffer.pending();
             let len = if buffer.is_eof() || pending.len() > cap {
                 pending.len()
@@ -317,7 +387,13 @@ impl Pipeline {
                     return Ok((Flow::Break(()), Ok(())));
                 }
                 buffer.consume(len);
+                if let Some(file) = reading.tracked {
+                    // Bytes go out as they are: the position is exact, even inside a line.
+                    self.emitter.handed(file, Some(reading.pending_at()));
+                    self.emitter.flush(sink)?;
+                }
             }
+            let buffer = &mut reading.buffer;
             if buffer.is_eof() {
                 return Ok((Flow::Continue(()), read_error.map_or(Ok(()), Err)));
             }
@@ -329,9 +405,9 @@ impl Pipeline {
                     continue;
                 }
             }
-            if let Err(err) = buffer.fill(rdr) {
+            if let Err(err) = reading.fill(rdr, self.emitter.positions.as_mut()) {
                 read_error = Some(err);
-                buffer.set_eof();
+                reading.buffer.set_eof();
             }
         }
     }
@@ -347,16 +423,33 @@ enum Waited {
     SinkDone,
 }
 
-/// Ends a run: the sink is finished whether the run ended, stopped or a stage failed (what
-/// the chain finished before a failure is not lost); a stage failure is still the result.
-pub(crate) fn settle(result: Result<(), RunError>, sink: &mut dyn Sink) -> Result<(), RunError> {
-    match result {
-        Ok(()) => sink.finish().map_err(RunError::Output),
-        Err(err @ RunError::Stage(_)) => {
-            let _ = sink.finish();
-            Err(err)
-        }
-        Err(err @ RunError::Output(_)) => Err(err),
+impl Pipeline {
+    /// Ends a run: the sink is finished whether the run ended, stopped or a stage failed (what
+    /// the chain finished before a failure is not lost); a stage failure is still the result.
+    /// Then the positions are written: how far each file was read when the chain finished and
+    /// the sink flushed, else what the sink flushed.
+    pub(crate) fn settle(
+        &mut self,
+        result: Result<(), RunError>,
+        sink: &mut dyn Sink,
+    ) -> Result<(), RunError> {
+        let (result, flushed) = match result {
+            Ok(()) => {
+                let finished = sink.finish().map_err(RunError::Output);
+                let flushed = finished.is_ok();
+                (finished, flushed)
+            }
+            Err(err @ (RunError::Stage(_) | RunError::Positions(_))) => {
+                let flushed = sink.finish().is_ok();
+                (Err(err), flushed)
+            }
+            Err(err @ RunError::Output(_)) => (Err(err), false),
+        };
+        let Some(positions) = &mut self.emitter.positions else {
+            return result;
+        };
+        let written = positions.settle(flushed).map_err(RunError::Positions);
+        result.and(written)
     }
 }
 

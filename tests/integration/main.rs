@@ -10,6 +10,8 @@ mod new_project;
 mod pack;
 mod passthrough;
 mod plugin_crates;
+mod positions;
+mod positions_kill;
 mod promtail;
 mod regex;
 mod sanitize;

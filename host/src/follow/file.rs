@@ -72,6 +72,27 @@ impl FollowedFile {
         self.file.is_some()
     }
 
+    /// The file open under the path, if any.
+    pub fn file(&self) -> Option<&File> {
+        self.file.as_ref()
+    }
+
+    /// Reads the open file from `offset` on, as if what comes before had been read: its first
+    /// bytes become the fingerprint (a resumed `--positions` offset).
+    pub fn start_at(&mut self, offset: u64) -> io::Result<()> {
+        let Some(file) = &mut self.file else {
+            return Ok(());
+        };
+        let mut head = [0; FINGERPRINT_BYTES];
+        let wanted = offset.min(FINGERPRINT_BYTES as u64) as usize;
+        let got = read_at_start(file, &mut head[..wanted])?;
+        file.seek(SeekFrom::Start(offset))?;
+        self.fingerprint.clear();
+        self.fingerprint.extend_from_slice(&head[..got]);
+        self.offset = offset;
+        Ok(())
+    }
+
     /// Opens the file the path names now, from its start.
     pub fn reopen(&mut self) -> io::Result<()> {
         let file = File::open(&self.path)?;
@@ -124,7 +145,7 @@ impl FollowedFile {
 
 /// Reads `buf.len()` bytes from the start of `file` (fewer at its end) without moving its
 /// offset; returns how many.
-fn read_at_start(file: &File, buf: &mut [u8]) -> io::Result<usize> {
+pub(crate) fn read_at_start(file: &File, buf: &mut [u8]) -> io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
         match file.read_at(&mut buf[filled..], filled as u64) {

@@ -10,10 +10,14 @@
 //! - A stop request ([`crate::stop`]) wakes that sleep and ends following: what every file
 //!   has read goes through the chain (a last line without its terminator as at any end), then
 //!   the chain is finished as at the end of the input.
+//! - With `--positions`, a file resumes from its recorded offset when it is the file recorded
+//!   ([`Pipeline::open_at_position`]), and a file replaced or rewritten while followed is
+//!   recorded from its start again.
 
 mod file;
 
-pub use file::{Change, FollowedFile};
+pub(crate) use file::read_at_start;
+pub use file::{Change, FINGERPRINT_BYTES, FollowedFile};
 
 use std::io;
 use std::path::PathBuf;
@@ -21,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use crate::emit::Flow;
 use crate::input::{Input, Reading};
-use crate::pipeline::{Pipeline, RunError, settle};
+use crate::pipeline::{Pipeline, RunError};
 use crate::sink::Sink;
 
 /// How often followed files are polled for new bytes when none had any.
@@ -59,7 +63,7 @@ impl Pipeline {
         input_error: &mut dyn FnMut(&Input, io::Error),
     ) -> Result<(), RunError> {
         let result = self.follow_all(files, sink, input_error);
-        settle(result, sink)
+        self.settle(result, sink)
     }
 
     fn follow_all(
@@ -69,6 +73,11 @@ impl Pipeline {
         input_error: &mut dyn FnMut(&Input, io::Error),
     ) -> Result<(), RunError> {
         let mut followed = self.open_followed(paths, input_error);
+        for f in &mut followed {
+            if let Err(err) = self.open_at_position(f) {
+                f.report(err, input_error);
+            }
+        }
         loop {
             if self.stop.is_requested() {
                 return self.end_followed(&mut followed, sink);
@@ -86,7 +95,7 @@ impl Pipeline {
                 }
                 got_bytes |= got;
             }
-            sink.flush().map_err(RunError::Output)?;
+            self.emitter.flush(sink)?;
             if got_bytes {
                 continue;
             }
@@ -97,7 +106,7 @@ impl Pipeline {
                     if self.emitter.tick_due(now, sink)?.is_break() {
                         return Ok(());
                     }
-                    sink.flush().map_err(RunError::Output)?;
+                    self.emitter.flush(sink)?;
                     continue;
                 }
                 wait = wait.min(deadline - now);
@@ -121,8 +130,7 @@ impl Pipeline {
                 return Ok(());
             }
         }
-        let _ = self.emitter.finish(sink)?;
-        Ok(())
+        self.finish_chain(sink)
     }
 
     /// Hands on what was read of a file's content that ended (rotated away or rewritten) as
@@ -130,8 +138,40 @@ impl Pipeline {
     fn end_content(&mut self, f: &mut Followed, sink: &mut dyn Sink) -> Result<Flow, RunError> {
         f.reading.buffer.set_eof();
         let flow = self.drain(&mut f.reading, sink)?;
-        f.reading.buffer.reset();
+        f.reading.restart();
         Ok(flow)
+    }
+
+    /// With `--positions`, claims the file's entry and, when the file open under its path is
+    /// the one recorded, starts reading it at the recorded offset.
+    fn open_at_position(&mut self, f: &mut Followed) -> io::Result<()> {
+        let Some(positions) = &mut self.emitter.positions else {
+            return Ok(());
+        };
+        if f.reading.tracked.is_none() {
+            let Input::File(path) = &f.input else {
+                return Ok(());
+            };
+            f.reading.tracked = positions.track(path);
+        }
+        let (Some(index), Some(file)) = (f.reading.tracked, f.file.file()) else {
+            return Ok(());
+        };
+        let resumed = positions
+            .open(index, file)
+            .and_then(|offset| f.file.start_at(offset).map(|()| offset));
+        match resumed {
+            Ok(offset) => {
+                f.reading.read_to = offset;
+                Ok(())
+            }
+            Err(err) => {
+                // Read from its start, and recorded no more: a position not known to be the
+                // file's is not written.
+                f.reading.tracked = None;
+                Err(err)
+            }
+        }
     }
 
     /// Opens every path to follow; a path that does not exist yet is waited for.
@@ -192,13 +232,23 @@ impl Pipeline {
                     if self.end_content(f, sink)?.is_break() {
                         return Ok((Flow::Break(()), true));
                     }
+                    if let (Some(positions), Some(index)) =
+                        (&mut self.emitter.positions, f.reading.tracked)
+                    {
+                        positions.restarted(index);
+                    }
                 }
                 Err(err) => {
                     f.report(err, input_error);
                     break;
                 }
             }
-            match f.reading.buffer.fill(&mut f.file) {
+            if f.reading.tracked.is_some() {
+                // What was handed on goes out before each read, as for a file read once, so
+                // that the position moves while a long backlog is caught up with too.
+                self.emitter.flush(sink)?;
+            }
+            match f.reading.fill(&mut f.file, self.emitter.positions.as_mut()) {
                 Ok(0) => {
                     f.reading.buffer.clear_eof();
                     break;
@@ -228,7 +278,7 @@ impl Pipeline {
         if self.end_content(f, sink)?.is_break() {
             return Ok((Flow::Break(()), true));
         }
-        match f.file.reopen() {
+        match f.file.reopen().and_then(|()| self.open_at_position(f)) {
             Ok(()) => f.reported = None,
             Err(err) => f.report(err, input_error),
         }

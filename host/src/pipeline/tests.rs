@@ -36,12 +36,7 @@ fn run(input: &[u8], sizes: &[usize], settings: Settings, bulk_copy: bool) -> Ve
     let mut reading = Reading::new(&Input::Stdin, &settings);
     if bulk_copy {
         let (flow, read) = pipeline
-            .copy_input(
-                &mut rdr,
-                &Waiter::never_blocks(),
-                &mut reading.buffer,
-                &mut sink,
-            )
+            .copy_input(&mut rdr, &Waiter::never_blocks(), &mut reading, &mut sink)
             .unwrap();
         assert!(flow.is_continue());
         read.unwrap();
@@ -142,6 +137,11 @@ fn a_sink_that_says_stop_ends_the_run_and_is_still_finished() {
     // Batches hold at most 3 lines: the sink stops in the second one.
     assert!(pipeline.drain(&mut reading, &mut sink).unwrap().is_break());
     assert_eq!(sink.taken, 6);
-    assert_eq!(settle(Ok(()), &mut sink).map_err(|e| e.to_string()), Ok(()));
+    assert_eq!(
+        pipeline
+            .settle(Ok(()), &mut sink)
+            .map_err(|e| e.to_string()),
+        Ok(())
+    );
     assert!(sink.finished);
 }
