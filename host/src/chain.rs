@@ -28,7 +28,7 @@ use std::time::Instant;
 
 use crate::error::{Call, Failure, Malformed, StageError};
 use crate::lines::Lines;
-use crate::runtime::{Emitted, Stage};
+use crate::runtime::{Emitted, Stage, StateScope};
 use crate::selector::Selector;
 
 /// Where in the input a batch came from, for messages.
@@ -153,6 +153,9 @@ pub struct Chain {
     /// The number of leading nodes that are boundary-safe stages: the ones that see whole
     /// windows.
     boundary_safe_prefix: usize,
+    /// True when every stage, nested ones included, declares that it keeps no state between
+    /// lines: the chain then never holds a line back.
+    keeps_no_state: bool,
 }
 
 impl Chain {
@@ -162,10 +165,22 @@ impl Chain {
             .iter()
             .take_while(|node| matches!(node, Node::Stage(stage) if stage.info().boundary_safe))
             .count();
-        Chain {
+        let mut chain = Chain {
             nodes,
             boundary_safe_prefix,
-        }
+            keeps_no_state: false,
+        };
+        chain.keeps_no_state = chain
+            .stages()
+            .iter()
+            .all(|stage| stage.info().state == StateScope::None);
+        chain
+    }
+
+    /// True when no stage keeps state between lines (each declares `none`), so no line is
+    /// ever held back: once a batch's output is handed on, every line of the batch is done.
+    pub(crate) fn keeps_no_state(&self) -> bool {
+        self.keeps_no_state
     }
 
     /// True when the chain has no node: lines pass through untouched.

@@ -5,8 +5,10 @@
 //! Every method answers [`ControlFlow::Break`] once the sink said it wants no more.
 //!
 //! With `--positions`, the emitter also keeps the [`Positions`]: a batch handed to the sink is
-//! told with its output's largest origin ([`crate::origin`]), and every flush of the sink goes
-//! through [`Emitter::flush`], which records what was handed as flushed.
+//! told with its output's largest origin ([`crate::origin`]), or with the batch's own end when
+//! no stage of the chain keeps state between lines ([`Chain::keeps_no_state`]: nothing is held,
+//! so lines a filter dropped are done too), and every flush of the sink goes through
+//! [`Emitter::flush`], which records what was handed as flushed.
 
 use std::io;
 use std::ops::ControlFlow;
@@ -95,6 +97,10 @@ impl Emitter {
         if let Some(placed) = placed {
             origin::set_framed(&mut self.batch, placed.at, placed.start, &self.line_ends);
         }
+        // Where the batch ends in its file: a chain whose stages keep nothing between lines
+        // holds none of them back, so once its output is handed on the whole batch is done,
+        // the lines it dropped included.
+        let batch_end = origin::largest(&self.batch).filter(|_| self.chain.keeps_no_state());
         sink.input(&self.batch);
         let changed = self.chain.run(&mut self.batch, 0, at)?;
         let flow = if changed {
@@ -103,7 +109,8 @@ impl Emitter {
             flow(sink.unchanged(raw, &self.batch))
         }?;
         if let Some(placed) = placed {
-            self.handed(placed.file, origin::largest(&self.batch));
+            let done = batch_end.or_else(|| origin::largest(&self.batch));
+            self.handed(placed.file, done);
         }
         Ok(flow)
     }

@@ -6,6 +6,7 @@ use std::ffi::OsStr;
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use crate::util::{run_cmd, sluice, tempdir};
 
@@ -74,7 +75,6 @@ fn a_replaced_or_rewritten_file_is_read_from_its_start() {
 #[test]
 fn follow_resumes_too() {
     use std::os::unix::process::ExitStatusExt;
-    use std::time::Duration;
 
     let dir = tempdir("positions-follow");
     let log = dir.join("app.log");
@@ -207,4 +207,56 @@ fn a_line_cut_in_pieces_resumes_after_its_end() {
             "{second}"
         );
     }
+}
+
+/// What a positions file records for a log holding `text` while sluice follows it with `args`:
+/// once the offset reached the end, or after `patience` (some 20 intervals of 50 ms are plenty
+/// for a run that moves it); sluice is then killed.
+fn recorded_while_following(name: &str, args: &[&str], text: &str, patience: Duration) -> u64 {
+    let dir = tempdir(name);
+    let log = dir.join("app.log");
+    let positions = dir.join("positions.json");
+    fs::write(&log, text).unwrap();
+    let mut cmd = sluice();
+    cmd.args(["-f", "--positions-interval", "50ms", "--positions"])
+        .arg(&positions)
+        .args(args)
+        .arg(&log);
+    let mut child = crate::util::start(&mut cmd);
+    let offset = |text: &str| -> Option<u64> {
+        let at = text.find("\"offset\":")? + "\"offset\":".len();
+        text[at..].split(['}', ',']).next()?.parse().ok()
+    };
+    // The file is written at start (offset 0), then every interval while offsets move.
+    let started = Instant::now();
+    let mut last = 0;
+    while started.elapsed() < patience {
+        std::thread::sleep(Duration::from_millis(100));
+        last = fs::read_to_string(&positions)
+            .ok()
+            .and_then(|t| offset(&t))
+            .unwrap_or(0);
+        if last == text.len() as u64 {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    last
+}
+
+/// A chain whose every stage keeps no state holds no line back, so the lines a filter drops are
+/// done as soon as the batch's output is flushed; a chain with a stateful stage (grep, per
+/// source) holds the position back until a line passes.
+#[test]
+fn dropped_lines_move_the_position_when_no_stage_keeps_state() {
+    let text = "debug 1\ndebug 2\ndebug 3\n";
+    let stateless = ["-p", r#"drop={"expression":"debug"}"#];
+    let long = Duration::from_secs(10);
+    let all = recorded_while_following("positions-stateless", &stateless, text, long);
+    assert_eq!(all, text.len() as u64);
+    let stateful = ["-p", r#"grep={"expression":"error"}"#];
+    let short = Duration::from_secs(1);
+    let none = recorded_while_following("positions-stateful", &stateful, text, short);
+    assert_eq!(none, 0);
 }
