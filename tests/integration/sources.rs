@@ -116,17 +116,10 @@ fn followed_files_keep_their_own_blocks() {
             .arg(&b),
     );
     let rx = lines_of(&mut child);
-    let append = |path: &Path, text: &str| {
-        use std::io::Write;
-        let mut file = fs::OpenOptions::new().append(true).open(path).unwrap();
-        file.write_all(text.as_bytes()).unwrap();
-        // Let sluice read it before the next write, so the files interleave.
-        std::thread::sleep(Duration::from_millis(300));
-    };
-    append(&a, "S a1\n  a-cont 1\n");
-    append(&b, "S b1\n  b-cont 1\n");
-    append(&a, "  a-cont 2\n");
-    append(&b, "S b2\n");
+    append_and_wait(&a, "S a1\n  a-cont 1\n");
+    append_and_wait(&b, "S b1\n  b-cont 1\n");
+    append_and_wait(&a, "  a-cont 2\n");
+    append_and_wait(&b, "S b2\n");
     let record = rx.recv_timeout(Duration::from_secs(10)).unwrap();
     assert_eq!(
         line_and_source(record.as_bytes()),
@@ -144,6 +137,63 @@ fn followed_files_keep_their_own_blocks() {
         [pair("S a1\n  a-cont 1\n  a-cont 2", &a), pair("S b2", &b)]
     );
     assert_eq!(child.wait().unwrap().code(), Some(143));
+}
+
+/// Appends `text` to `path`, then gives sluice time to read it (so files interleave).
+fn append_and_wait(path: &Path, text: &str) {
+    use std::io::Write;
+    let mut file = fs::OpenOptions::new().append(true).open(path).unwrap();
+    file.write_all(text.as_bytes()).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+}
+
+/// Starts `sluice -f -o json` with `args` on `a` and `b`, runs `write`, then ends it with
+/// SIGTERM and returns every record it wrote, as (line, source), in order.
+fn follow_two(args: &[&str], a: &Path, b: &Path, write: impl FnOnce()) -> Vec<(String, String)> {
+    fs::write(a, "").unwrap();
+    fs::write(b, "").unwrap();
+    let mut child = start(sluice().args(["-f", "-o", "json"]).args(args).arg(a).arg(b));
+    let rx = lines_of(&mut child);
+    std::thread::sleep(Duration::from_millis(300));
+    write();
+    // SAFETY: kill(2) with a child's pid and a valid signal number has no memory effects.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    let mut records = Vec::new();
+    while let Ok(record) = rx.recv_timeout(Duration::from_secs(10)) {
+        records.extend(line_and_source(record.as_bytes()));
+    }
+    assert_eq!(child.wait().unwrap().code(), Some(143));
+    records
+}
+
+/// Followed files interleave, but grep's before-context is the line before in the same file,
+/// not the last line read from any file.
+#[test]
+fn followed_files_keep_their_own_grep_context() {
+    let dir = tempdir("sources-follow-grep");
+    let (a, b) = (dir.join("a.log"), dir.join("b.log"));
+    let spec = r#"grep={"expression":"MATCH","before":1}"#;
+    let records = follow_two(&["-p", spec], &a, &b, || {
+        append_and_wait(&a, "a context\n");
+        append_and_wait(&b, "b line\n");
+        append_and_wait(&a, "a MATCH\n");
+    });
+    assert_eq!(records, [pair("a context", &a), pair("a MATCH", &a)]);
+}
+
+/// With -f, tail's lines go out when sluice is stopped: the last lines of each file, from it.
+#[test]
+fn followed_files_keep_their_own_tail() {
+    let dir = tempdir("sources-follow-tail");
+    let (a, b) = (dir.join("a.log"), dir.join("b.log"));
+    let records = follow_two(&["-p", r#"tail={"lines":1}"#], &a, &b, || {
+        append_and_wait(&a, "a1\n");
+        append_and_wait(&b, "b1\n");
+        append_and_wait(&a, "a2\n");
+    });
+    let mut records = records;
+    records.sort();
+    assert_eq!(records, [pair("a2", &a), pair("b1", &b)]);
 }
 
 /// A plugin built for an older contract is named as such, with what to do.
