@@ -104,11 +104,11 @@ pub struct Args {
     pub boundary_overlap: usize,
 
     /// The longest one call into a plugin may run before the run is stopped with an error,
-    /// e.g. 5s or 500ms.
+    /// e.g. 5s or 500ms; a wait in a WASI host call (a sleep) ends there too.
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
     pub plugin_timeout: Duration,
 
-    /// The most memory one stage may use, in MiB.
+    /// The most memory one stage may use, in MiB: its linear memory and its tables together.
     #[arg(long, value_name = "MIB", default_value_t = 256,
           value_parser = clap::value_parser!(u32).range(1..=4096))]
     pub plugin_memory: u32,

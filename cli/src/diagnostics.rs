@@ -26,9 +26,10 @@ pub fn fail(code: u8, message: impl fmt::Display) -> u8 {
 /// What the user can change about a failure, worded with the option's name; empty for most.
 pub fn hint(failure: &Failure) -> &'static str {
     match failure {
-        Failure::Deadline { .. } => {
-            " (an endless loop? if the plugin is just slow, raise --plugin-timeout)"
-        }
+        Failure::Deadline {
+            blocked_in: None, ..
+        } => " (an endless loop? if the plugin is just slow, raise --plugin-timeout)",
+        Failure::Deadline { .. } => " (if the plugin must wait that long, raise --plugin-timeout)",
         Failure::MemoryCap { .. } => " (raise --plugin-memory)",
         _ => "",
     }
@@ -90,6 +91,7 @@ mod tests {
             Call::Process,
             Failure::Deadline {
                 timeout: Duration::from_millis(300),
+                blocked_in: None,
             },
         )
         .at("line 1 of <stdin>");
@@ -103,6 +105,7 @@ mod tests {
             Call::Create,
             Failure::MemoryCap {
                 limit_bytes: 32 << 20,
+                grew: sluice_host::Grew::Memory,
             },
         ));
         assert!(error(&wrapped).ends_with("32 MiB (raise --plugin-memory)"));

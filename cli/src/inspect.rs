@@ -18,7 +18,10 @@ fn import_meaning(import: &str) -> &'static str {
         }
         "wasi:cli/stdin" => "input: always empty",
         "wasi:cli/exit" => "exit: ends the run with an error naming the stage",
-        "wasi:clocks/wall-clock" | "wasi:clocks/monotonic-clock" => "the time (sluice's clock)",
+        "wasi:clocks/wall-clock" => "the time (sluice's clock)",
+        "wasi:clocks/monotonic-clock" => {
+            "the time (sluice's clock); a wait on it ends at the call's deadline"
+        }
         "wasi:random/random" | "wasi:random/insecure" | "wasi:random/insecure-seed" => {
             "random numbers"
         }

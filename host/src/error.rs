@@ -15,6 +15,8 @@ use std::fmt;
 use std::io;
 use std::time::Duration;
 
+use crate::runtime::{Grew, TABLE_ELEMENT_BYTES};
+
 pub use sluice_contract::Violation;
 
 /// The export of a plugin that a call went to.
@@ -53,10 +55,14 @@ impl Call {
 /// What went wrong in one call into a plugin.
 #[derive(Debug)]
 pub enum Failure {
-    /// The call ran past its deadline and was stopped.
-    Deadline { timeout: Duration },
+    /// The call ran past its deadline and was stopped; `blocked_in` names the host call whose
+    /// wait was cut at the deadline, when one was (a WASI sleep).
+    Deadline {
+        timeout: Duration,
+        blocked_in: Option<String>,
+    },
     /// The plugin tried to grow its memory past the cap; the store's limiter refused.
-    MemoryCap { limit_bytes: usize },
+    MemoryCap { limit_bytes: usize, grew: Grew },
     /// The plugin trapped (in a Rust plugin, `unreachable` is a panic).
     Trap(wasmtime::Trap),
     /// The call failed inside wasmtime for another reason; its innermost message, on one line.
@@ -142,15 +148,40 @@ impl fmt::Display for What<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let call = self.0.call.name();
         match &self.0.failure {
-            Failure::Deadline { timeout } => {
+            Failure::Deadline {
+                timeout,
+                blocked_in: None,
+            } => {
                 write!(
                     f,
                     "`{call}` did not finish within {timeout:?} and was stopped"
                 )
             }
-            Failure::MemoryCap { limit_bytes } => write!(
+            Failure::Deadline {
+                timeout,
+                blocked_in: Some(what),
+            } => {
+                write!(
+                    f,
+                    "`{call}` did not finish within {timeout:?} and was stopped: it was \
+                     blocked in {what}, cut at the deadline"
+                )
+            }
+            Failure::MemoryCap {
+                limit_bytes,
+                grew: Grew::Memory,
+            } => write!(
                 f,
                 "`{call}` exceeded the memory limit of {} MiB",
+                limit_bytes >> 20
+            ),
+            Failure::MemoryCap {
+                limit_bytes,
+                grew: Grew::Table { elements },
+            } => write!(
+                f,
+                "`{call}` exceeded the memory limit of {} MiB growing a table to {elements} \
+                 elements (a table's elements count toward it, {TABLE_ELEMENT_BYTES} bytes each)",
                 limit_bytes >> 20
             ),
             Failure::Trap(wasmtime::Trap::UnreachableCodeReached) => write!(
@@ -217,6 +248,7 @@ mod tests {
             Call::Process,
             Failure::Deadline {
                 timeout: Duration::from_millis(300),
+                blocked_in: None,
             },
         );
         assert_eq!(
@@ -227,11 +259,26 @@ mod tests {
             Call::Create,
             Failure::MemoryCap {
                 limit_bytes: 32 << 20,
+                grew: Grew::Memory,
             },
         );
         assert_eq!(
             memory,
             "stage 2 (probe): `create` exceeded the memory limit of 32 MiB"
+        );
+        let table = error(
+            Call::Process,
+            Failure::MemoryCap {
+                limit_bytes: 32 << 20,
+                grew: Grew::Table {
+                    elements: 4_194_305,
+                },
+            },
+        );
+        assert_eq!(
+            table,
+            "stage 2 (probe): `process` exceeded the memory limit of 32 MiB growing a table to \
+             4194305 elements (a table's elements count toward it, 8 bytes each)"
         );
         assert!(!deadline.contains("--") && !memory.contains("--"));
     }

@@ -84,8 +84,8 @@ pub use pipeline::{Pipeline, RunError};
 pub use plugin_text::MAX_PLUGIN_TEXT_BYTES;
 pub use positions::{DEFAULT_POSITIONS_INTERVAL, Positions, PositionsError};
 pub use runtime::{
-    CONTRACT_VERSION, Clock, ConfigKeyInfo, Plugin, PluginInfo, Runtime, RuntimeOptions, Stage,
-    StageGrants, StateScope,
+    CONTRACT_VERSION, Clock, ConfigKeyInfo, Grew, Plugin, PluginInfo, Runtime, RuntimeOptions,
+    Stage, StageGrants, StateScope, TABLE_ELEMENT_BYTES,
 };
 pub use selector::Selector;
 pub use settings::{MAX_LINE_BYTES, Settings, SettingsError};

@@ -107,6 +107,7 @@ fn inspect_says_what_each_wasi_import_grants() {
     insta::assert_snapshot!(imports, @r"
     imports:
         wasi:io/error@0.2.12: streams and polling, for the above
+        wasi:io/poll@0.2.12: streams and polling, for the above
         wasi:io/streams@0.2.12: streams and polling, for the above
         wasi:filesystem/types@0.2.12: files: none; opening a path is refused and reported
         wasi:filesystem/preopens@0.2.12: files: none; opening a path is refused and reported
@@ -115,7 +116,32 @@ fn inspect_says_what_each_wasi_import_grants() {
         wasi:cli/stderr@0.2.12: output: goes to sluice's stderr, each line prefixed with the stage
         wasi:sockets/network@0.2.12: network: none; making a socket is refused and reported
         wasi:sockets/instance-network@0.2.12: network: none; making a socket is refused and reported
+        wasi:clocks/monotonic-clock@0.2.12: the time (sluice's clock); a wait on it ends at the call's deadline
         wasi:sockets/tcp@0.2.12: network: none; making a socket is refused and reported
         wasi:sockets/tcp-create-socket@0.2.12: network: none; making a socket is refused and reported
     ");
+}
+
+/// A guest blocked in a WASI sleep is not interrupted by the epoch: the wait itself ends at
+/// the call's deadline, and the error says what blocked. The bound checked is far below the
+/// 20 s asked for, not a measure of speed.
+#[test]
+fn a_wasi_sleep_is_cut_at_the_deadline() {
+    let spec = format!("{}={{\"sleep_ms\":20000}}", test_plugin("wasi-probe"));
+    let started = std::time::Instant::now();
+    let cut = run(&["--plugin-timeout", "1s", "-p", &spec], b"one\n");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    let stderr = cut.fails(1);
+    assert!(
+        stderr.contains(
+            "`process` did not finish within 1s and was stopped: it was blocked in \
+             wasi:clocks/monotonic-clock.subscribe-duration (20s), cut at the deadline \
+             (if the plugin must wait that long, raise --plugin-timeout)"
+        ),
+        "{stderr}"
+    );
+    // A wait that fits in the deadline is a wait like any other.
+    let spec = format!("{}={{\"sleep_ms\":20}}", test_plugin("wasi-probe"));
+    let waited = run(&["--plugin-timeout", "1s", "-p", &spec], b"one\ntwo\n");
+    assert_eq!(waited.ok(), b"one\ntwo\n");
 }

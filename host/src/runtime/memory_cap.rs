@@ -1,29 +1,50 @@
-//! [`MemoryCap`]: the store's resource limiter, which caps a stage's memory and remembers
-//! when the cap refused to grow it, so that the failed call is reported as a memory cap hit
-//! (a typed fact) rather than recognised in wasmtime's message.
+//! [`MemoryCap`]: the store's resource limiter. Everything a plugin can grow counts against
+//! one cap (`--plugin-memory`): its linear memories and its tables, whose elements the host
+//! stores (a table of ten million function references is 80 MB of the host's memory even
+//! though no linear memory grew). The limiter remembers what hit the cap, so that the failed
+//! call is reported as a cap hit naming what grew (a typed fact) rather than recognised in
+//! wasmtime's message.
 
-use wasmtime::{ResourceLimiter, StoreLimits, StoreLimitsBuilder};
+use wasmtime::ResourceLimiter;
 
-/// Caps one store's linear memory at `limit_bytes`; growing past it traps.
+/// What one table element costs the host: a pointer (a function or external reference).
+pub const TABLE_ELEMENT_BYTES: usize = 8;
+
+/// The most instances, tables and memories a store may hold. A component makes all of them
+/// when it is instantiated (nothing in a running guest can make more), so this bounds only a
+/// component's shape; these are wasmtime's defaults.
+const MAX_OBJECTS: usize = 10_000;
+
+/// What grew past the cap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Grew {
+    /// A linear memory.
+    Memory,
+    /// A table, to this many elements.
+    Table { elements: usize },
+}
+
+/// Caps one store's memories and tables together at `limit_bytes`; growing past it traps.
 pub(crate) struct MemoryCap {
-    limits: StoreLimits,
     limit_bytes: usize,
-    /// True once a growth past `limit_bytes` was refused; cleared by [`MemoryCap::take_hit`].
-    /// Invariant: set only by `memory_growing`, which then also makes the growth trap, so the
-    /// call that hit the cap always fails and the mark is taken by its error.
-    hit: bool,
+    /// The bytes of the store's linear memories and of its tables' elements, as grown so far.
+    /// Invariant: at most `limit_bytes` (a growth that would pass it is refused).
+    memory_bytes: usize,
+    table_bytes: usize,
+    /// What was refused at the cap, since the last [`MemoryCap::take_hit`]. Invariant: set
+    /// only by a refused growth, which then also traps, so the call that hit the cap always
+    /// fails and the mark is taken by its error.
+    hit: Option<Grew>,
 }
 
 impl MemoryCap {
     /// A cap of `limit_bytes`.
     pub(crate) fn new(limit_bytes: usize) -> MemoryCap {
         MemoryCap {
-            limits: StoreLimitsBuilder::new()
-                .memory_size(limit_bytes)
-                .trap_on_grow_failure(true)
-                .build(),
             limit_bytes,
-            hit: false,
+            memory_bytes: 0,
+            table_bytes: 0,
+            hit: None,
         }
     }
 
@@ -32,9 +53,31 @@ impl MemoryCap {
         self.limit_bytes
     }
 
-    /// True when a growth was refused since the last call; clears the mark.
-    pub(crate) fn take_hit(&mut self) -> bool {
-        std::mem::take(&mut self.hit)
+    /// What hit the cap since the last call, if anything; clears the mark.
+    pub(crate) fn take_hit(&mut self) -> Option<Grew> {
+        self.hit.take()
+    }
+
+    /// Whether growing something that holds `current` bytes to `desired` (within its own
+    /// `maximum`, when it has one) fits under the cap beside `others` bytes; on a refusal at the
+    /// cap, remembers `grew` and fails, which traps the guest.
+    fn grow(
+        &mut self,
+        held: usize,
+        others: usize,
+        (current, desired): (usize, usize),
+        within_maximum: bool,
+        grew: Grew,
+    ) -> wasmtime::Result<Option<usize>> {
+        let after = held.saturating_sub(current).saturating_add(desired);
+        if after.saturating_add(others) > self.limit_bytes {
+            self.hit = Some(grew);
+            wasmtime::bail!(
+                "growing past the limit of {} bytes for this stage's memory and tables",
+                self.limit_bytes
+            );
+        }
+        Ok(within_maximum.then_some(after))
     }
 }
 
@@ -45,15 +88,23 @@ impl ResourceLimiter for MemoryCap {
         desired: usize,
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        let allowed = self.limits.memory_growing(current, desired, maximum);
-        if desired > self.limit_bytes && !matches!(allowed, Ok(true)) {
-            self.hit = true;
+        let within = maximum.is_none_or(|max| desired <= max);
+        let sizes = (current, desired);
+        let grown = self.grow(
+            self.memory_bytes,
+            self.table_bytes,
+            sizes,
+            within,
+            Grew::Memory,
+        )?;
+        if let Some(bytes) = grown {
+            self.memory_bytes = bytes;
         }
-        allowed
+        Ok(grown.is_some())
     }
 
     fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
-        self.limits.memory_grow_failed(error)
+        Err(error)
     }
 
     fn table_growing(
@@ -62,23 +113,31 @@ impl ResourceLimiter for MemoryCap {
         desired: usize,
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        self.limits.table_growing(current, desired, maximum)
+        let within = maximum.is_none_or(|max| desired <= max);
+        let bytes = |elements: usize| elements.saturating_mul(TABLE_ELEMENT_BYTES);
+        let sizes = (bytes(current), bytes(desired));
+        let grew = Grew::Table { elements: desired };
+        let grown = self.grow(self.table_bytes, self.memory_bytes, sizes, within, grew)?;
+        if let Some(bytes) = grown {
+            self.table_bytes = bytes;
+        }
+        Ok(grown.is_some())
     }
 
     fn table_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
-        self.limits.table_grow_failed(error)
+        Err(error)
     }
 
     fn instances(&self) -> usize {
-        self.limits.instances()
+        MAX_OBJECTS
     }
 
     fn tables(&self) -> usize {
-        self.limits.tables()
+        MAX_OBJECTS
     }
 
     fn memories(&self) -> usize {
-        self.limits.memories()
+        MAX_OBJECTS
     }
 }
 
@@ -90,10 +149,10 @@ mod tests {
     fn growth_past_the_cap_is_refused_and_remembered() {
         let mut cap = MemoryCap::new(1 << 20);
         assert!(matches!(cap.memory_growing(0, 1 << 20, None), Ok(true)));
-        assert!(!cap.take_hit());
+        assert_eq!(cap.take_hit(), None);
         assert!(cap.memory_growing(1 << 20, 2 << 20, None).is_err());
-        assert!(cap.take_hit());
-        assert!(!cap.take_hit(), "taking the mark clears it");
+        assert_eq!(cap.take_hit(), Some(Grew::Memory));
+        assert_eq!(cap.take_hit(), None, "taking the mark clears it");
     }
 
     #[test]
@@ -101,8 +160,44 @@ mod tests {
         let mut cap = MemoryCap::new(4 << 20);
         assert!(matches!(
             cap.memory_growing(0, 2 << 20, Some(1 << 20)),
-            Ok(false) | Err(_)
+            Ok(false)
         ));
-        assert!(!cap.take_hit());
+        assert_eq!(cap.take_hit(), None);
+    }
+
+    /// A table bomb: elements count as host memory, beside the linear memory, against one cap.
+    #[test]
+    fn tables_and_memories_share_the_cap() {
+        let mut cap = MemoryCap::new(1 << 20);
+        assert!(matches!(cap.memory_growing(0, 512 << 10, None), Ok(true)));
+        let half = (512 << 10) / TABLE_ELEMENT_BYTES;
+        assert!(matches!(cap.table_growing(0, half, None), Ok(true)));
+        assert!(cap.table_growing(half, half + 1, None).is_err());
+        assert_eq!(cap.take_hit(), Some(Grew::Table { elements: half + 1 }));
+        assert!(
+            cap.memory_growing(512 << 10, (512 << 10) + 1, None)
+                .is_err()
+        );
+        assert_eq!(cap.take_hit(), Some(Grew::Memory));
+        let mut bomb = MemoryCap::new(256 << 20);
+        let mut elements = 0;
+        while bomb
+            .table_growing(elements, elements + 1_000_000, None)
+            .is_ok()
+        {
+            elements += 1_000_000;
+        }
+        assert_eq!(
+            elements, 33_000_000,
+            "256 MiB holds 33.5M elements of 8 bytes"
+        );
+        assert!(matches!(bomb.take_hit(), Some(Grew::Table { .. })));
+        assert!(
+            matches!(
+                bomb.table_growing(elements, elements + 1, Some(elements)),
+                Ok(false)
+            ),
+            "a table's own maximum is not the cap"
+        );
     }
 }

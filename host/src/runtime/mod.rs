@@ -24,13 +24,15 @@
 //!
 //! Limits: each store has a memory cap ([`memory_cap`]: growing past it traps, and the limiter
 //! records the hit, so the failure is reported as a memory cap, not guessed from a message)
-//! and each call a deadline (epoch interruption, reported from the `Interrupt` trap). A trap,
+//! and each call a deadline (epoch interruption, reported from the `Interrupt` trap; a wait in
+//! a WASI host call is cut at the same deadline, [`deadline`]). A trap,
 //! a deadline, a memory cap hit or malformed output ends the run with an error naming the
 //! stage; none of them can panic the host.
 
 mod bindings;
 mod cache;
 mod clock;
+mod deadline;
 mod memory_cap;
 mod plugin;
 mod stage;
@@ -43,10 +45,12 @@ use anyhow::{Context, Result};
 use wasmtime::component::Linker;
 use wasmtime::{Config, Engine};
 
+use deadline::CallDeadline;
 use memory_cap::MemoryCap;
 
 pub use cache::ComponentCache;
 pub use clock::Clock;
+pub use memory_cap::{Grew, TABLE_ELEMENT_BYTES};
 pub use plugin::{CONTRACT_VERSION, ConfigKeyInfo, Plugin, PluginInfo, StateScope};
 pub(crate) use stage::Emitted;
 pub use stage::{Stage, StageGrants};
@@ -83,6 +87,8 @@ impl Default for RuntimeOptions {
 /// What a stage's store carries.
 struct StageState {
     limits: MemoryCap,
+    /// The running call's deadline, which cuts waits in host calls.
+    deadline: CallDeadline,
     clock: Clock,
     /// WASI, for components that import it.
     wasi: wasi::StageWasi,

@@ -5,6 +5,7 @@ use wasmtime::component::Component;
 use wasmtime::{Engine, Store};
 
 use super::bindings::{self, PluginPre};
+use super::deadline::CallDeadline;
 use super::wasi::StageWasi;
 use super::{Runtime, StageState};
 
@@ -206,12 +207,14 @@ impl Runtime {
             &self.engine,
             StageState {
                 limits: self.memory_cap(),
+                deadline: CallDeadline::default(),
                 clock: self.clock,
                 wasi: StageWasi::new(label, env, self.clock, self.empty_root.as_deref()),
             },
         );
         store.limiter(|state| &mut state.limits);
         store.set_epoch_deadline(self.deadline_ticks());
+        store.data_mut().deadline.start(self.options.call_timeout);
         store
     }
 }

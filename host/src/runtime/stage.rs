@@ -148,9 +148,16 @@ impl Stage {
         Ok(stage)
     }
 
+    /// Sets the deadline of the call about to be made: the epoch's for wasm, and the same one
+    /// in wall time for waits in host calls.
+    fn arm(&mut self) {
+        self.store.set_epoch_deadline(self.limits.deadline_ticks);
+        self.store.data_mut().deadline.start(self.limits.timeout);
+    }
+
     /// Creates a guest `stage` resource with the stage's configuration.
     fn create(&mut self) -> Result<ResourceAny, Failure> {
-        self.store.set_epoch_deadline(self.limits.deadline_ticks);
+        self.arm();
         let created = self.instance.sluice_plugin_transform().stage().call_create(
             &mut self.store,
             &self.config,
@@ -251,7 +258,7 @@ impl Stage {
             source: mem::take(&mut lines.source),
             terminators: mem::take(&mut self.terminators),
         };
-        self.store.set_epoch_deadline(self.limits.deadline_ticks);
+        self.arm();
         let result = self
             .instance
             .sluice_plugin_transform()
@@ -311,7 +318,7 @@ impl Stage {
 
     fn tick(&mut self, i: usize) -> Result<Emitted, Failure> {
         self.instances[i].wake = None;
-        self.store.set_epoch_deadline(self.limits.deadline_ticks);
+        self.arm();
         let handle = self.instances[i].handle;
         let result = self
             .instance
@@ -373,7 +380,7 @@ impl Stage {
 
     fn finish_instance(&mut self, i: usize) -> Result<Emitted, Failure> {
         self.instances[i].wake = None;
-        self.store.set_epoch_deadline(self.limits.deadline_ticks);
+        self.arm();
         let handle = self.instances[i].handle;
         let result = self
             .instance
@@ -460,14 +467,16 @@ impl CallLimits {
     /// wasmtime's own message.
     fn failure(&self, err: &wasmtime::Error, store: &mut Store<StageState>) -> Failure {
         let cap = &mut store.data_mut().limits;
-        if cap.take_hit() {
+        if let Some(grew) = cap.take_hit() {
             return Failure::MemoryCap {
                 limit_bytes: cap.limit_bytes(),
+                grew,
             };
         }
         match err.downcast_ref::<Trap>() {
             Some(Trap::Interrupt) => Failure::Deadline {
                 timeout: self.timeout,
+                blocked_in: store.data_mut().deadline.take_blocked(),
             },
             Some(&trap) => Failure::Trap(trap),
             None => Failure::Runtime(root_message(err)),

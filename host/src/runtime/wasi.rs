@@ -18,8 +18,9 @@
 //! - **network**: creating a TCP or UDP socket and looking up a name are refused and reported,
 //!   so no host socket is ever made; as a second line of defence every socket address is
 //!   refused too.
-//! - **clocks** follow sluice's [`Clock`] (so `SLUICE_NOW` freezes them too); **random** is
-//!   the default generator.
+//! - **clocks** follow sluice's [`Clock`] (so `SLUICE_NOW` freezes them too), and a wait on
+//!   the monotonic clock ends at the running call's deadline at the latest; **random** is the
+//!   default generator.
 //!
 //! Invariant: every shadowed function is re-defined right after `add_to_linker_sync`, with
 //! shadowing switched on only for that, so no WASI function sluice means to refuse can reach
@@ -45,7 +46,9 @@ use wasmtime_wasi::p2::bindings::filesystem::types::{
 use wasmtime_wasi::p2::bindings::sockets::network::{
     ErrorCode as SocketErrorCode, IpAddressFamily,
 };
-use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult, TcpSocket, UdpSocket};
+use wasmtime_wasi::p2::{
+    DynPollable, OutputStream, Pollable, StreamResult, TcpSocket, UdpSocket, subscribe,
+};
 use wasmtime_wasi::sockets::SocketAddrUse;
 use wasmtime_wasi::{
     FsPerms, HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView,
@@ -165,8 +168,70 @@ pub(super) fn add_to_linker(linker: &mut Linker<StageState>) -> Result<()> {
         },
     )?;
     shadow_sockets(linker)?;
+    shadow_clock_waits(linker)?;
     linker.allow_shadowing(false);
     Ok(())
+}
+
+/// Makes the clock's waits (`subscribe-duration`, `subscribe-instant`) end no later than the
+/// running call's deadline ([`CallDeadline`](super::deadline::CallDeadline)): a guest blocked
+/// in one is not interrupted by the epoch, so a 20 s sleep under a 2 s deadline would otherwise
+/// hold the run for 20 s. A cut wait ends just past the deadline, and the epoch interrupt then
+/// stops the guest as soon as it runs again.
+fn shadow_clock_waits(linker: &mut Linker<StageState>) -> Result<()> {
+    let mut clock = linker.instance(&format!("wasi:clocks/monotonic-clock@{WASI_VERSION}"))?;
+    clock.func_wrap(
+        "subscribe-duration",
+        |mut store: StoreContextMut<'_, StageState>, (nanos,): (u64,)| {
+            let wanted = Duration::from_nanos(nanos);
+            let what = || format!("wasi:clocks/monotonic-clock.subscribe-duration ({wanted:?})");
+            Ok((subscribe_cut(&mut store, wanted, what)?,))
+        },
+    )?;
+    clock.func_wrap(
+        "subscribe-instant",
+        |mut store: StoreContextMut<'_, StageState>, (when,): (u64,)| {
+            let wanted = Duration::from_nanos(when.saturating_sub(monotonic()));
+            let what = || format!("wasi:clocks/monotonic-clock.subscribe-instant ({wanted:?})");
+            Ok((subscribe_cut(&mut store, wanted, what)?,))
+        },
+    )?;
+    Ok(())
+}
+
+/// A pollable that is ready once `wanted` has passed, or the running call's deadline, when
+/// that comes first (at once for zero). A wait cut at the deadline also moves the epoch
+/// deadline to now, so the guest is interrupted as soon as it runs again, however far the
+/// epoch ticker has got.
+fn subscribe_cut(
+    store: &mut StoreContextMut<'_, StageState>,
+    wanted: Duration,
+    what: impl FnOnce() -> String,
+) -> wasmtime::Result<Resource<DynPollable>> {
+    let wait = store.data_mut().deadline.cut(wanted, what);
+    if wait < wanted {
+        store.set_epoch_deadline(0);
+    }
+    let table = &mut store.data_mut().wasi.table;
+    let until = tokio::time::Instant::now().checked_add(wait);
+    let sleep = table.push(Wait { until })?;
+    subscribe(table, sleep)
+}
+
+/// A clock wait; `until` is `None` for one too far away to represent (it never ends by itself,
+/// but the deadline always cuts a wait when a call is running).
+struct Wait {
+    until: Option<tokio::time::Instant>,
+}
+
+#[wasmtime_wasi::async_trait]
+impl Pollable for Wait {
+    async fn ready(&mut self) {
+        match self.until {
+            Some(until) => tokio::time::sleep_until(until).await,
+            None => std::future::pending().await,
+        }
+    }
 }
 
 /// Refuses (and reports) making a socket or looking up a name, before any host socket exists.

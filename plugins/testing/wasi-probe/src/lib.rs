@@ -7,7 +7,8 @@
 //! wasmtime-wasi 48), with no libc in between, so each attempt is exactly one host call.
 //!
 //! Keys: `open` (a path), `getenv` (a variable name), `connect` (`a.b.c.d:port`), `say` (text
-//! written to stdout, and to stderr with `err: ` in front).
+//! written to stdout, and to stderr with `err: ` in front), `sleep_ms` (block that long on
+//! WASI's monotonic clock in every `process` call, as a plugin waiting on something would).
 
 use sluice_plugin_sdk::{
     Config, ConfigError, ConfigKey, Line, Output, Plugin, Trailing, export_plugin,
@@ -27,6 +28,7 @@ pub struct WasiProbe {
     open: Option<String>,
     getenv: Option<String>,
     connect: Option<(String, ([u8; 4], u16))>,
+    sleep_ms: Option<u64>,
 }
 
 impl Plugin for WasiProbe {
@@ -42,6 +44,11 @@ impl Plugin for WasiProbe {
             "An IPv4 address and port to connect to.",
         ),
         ConfigKey::new("say", "string", "Text to write to stdout and stderr."),
+        ConfigKey::new(
+            "sleep_ms",
+            "integer",
+            "Block this long on the monotonic clock in every process call.",
+        ),
     ];
 
     fn new(config: Config) -> Result<Self, ConfigError> {
@@ -60,10 +67,14 @@ impl Plugin for WasiProbe {
             open: config.str("open")?.map(str::to_owned),
             getenv: config.str("getenv")?.map(str::to_owned),
             connect,
+            sleep_ms: config.u64("sleep_ms")?,
         })
     }
 
     fn process(&mut self, _line: &Line<'_>, out: &mut Output<'_>) {
+        if let Some(ms) = self.sleep_ms {
+            attempts::sleep(ms);
+        }
         out.keep();
     }
 
@@ -98,8 +109,14 @@ fn parse_ipv4(text: &str) -> Option<([u8; 4], u16)> {
 #[cfg(target_arch = "wasm32")]
 mod attempts {
     use super::wasi_bindings::wasi::cli::{environment, stderr, stdout};
+    use super::wasi_bindings::wasi::clocks::monotonic_clock;
     use super::wasi_bindings::wasi::filesystem::{preopens, types};
     use super::wasi_bindings::wasi::sockets::{instance_network, network, tcp_create_socket};
+
+    /// Blocks for `ms` milliseconds: one subscribe, one block.
+    pub fn sleep(ms: u64) {
+        monotonic_clock::subscribe_duration(ms.saturating_mul(1_000_000)).block();
+    }
 
     pub fn say(text: &str) {
         let _ = stdout::get_stdout().blocking_write_and_flush(format!("{text}\n").as_bytes());
@@ -156,6 +173,9 @@ mod attempts {
 #[cfg(not(target_arch = "wasm32"))]
 mod attempts {
     pub fn say(_text: &str) {}
+    pub fn sleep(ms: u64) {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
     pub fn open(_path: &str) -> String {
         "native".to_owned()
     }
