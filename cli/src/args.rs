@@ -103,6 +103,11 @@ pub struct Args {
     #[arg(long, value_name = "BYTES", default_value = "1K", value_parser = parse_size)]
     pub boundary_overlap: usize,
 
+    /// The longest a stage may hold the input back (a rate limiter delaying lines) without a
+    /// break; past it, input is read again while the stage goes on holding, e.g. 1m or 30s.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub max_hold: Duration,
+
     /// The longest one call into a plugin may run before the run is stopped with an error,
     /// e.g. 5s or 500ms; a wait in a WASI host call (a sleep) ends there too.
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]

@@ -53,6 +53,7 @@ fn run(args: &Args) -> u8 {
     let settings = Settings {
         max_line_bytes: args.max_line_bytes,
         boundary_overlap: args.boundary_overlap,
+        max_hold: args.max_hold,
         ..Settings::default()
     };
     if let Err(err) = settings.check() {

@@ -275,6 +275,14 @@ impl Chain {
             .min()
     }
 
+    /// The label of the first stage that holds lines back, if one does.
+    pub(crate) fn holder(&self) -> Option<&str> {
+        self.nodes.iter().find_map(|node| match node {
+            Node::Stage(stage) => stage.holds().then(|| stage.label()),
+            Node::Match(m) => m.chain.holder(),
+        })
+    }
+
     /// True when a stage holds lines back until its tick: read no input meanwhile.
     pub(crate) fn holds(&self) -> bool {
         self.nodes.iter().any(|node| match node {

@@ -12,7 +12,7 @@
 
 use std::io;
 use std::ops::ControlFlow;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::chain::{Chain, Position};
 use crate::framing::Terminator;
@@ -22,6 +22,7 @@ use crate::origin::{self, Placed};
 use crate::pipeline::RunError;
 use crate::positions::Positions;
 use crate::sink::Sink;
+use crate::stop::StopRequest;
 
 /// Whether the run goes on: [`ControlFlow::Break`] once the sink wants no more lines.
 pub(crate) type Flow = ControlFlow<()>;
@@ -49,10 +50,16 @@ pub(crate) struct Emitter {
     pub(crate) line_ends: Vec<u32>,
     /// How far each input file was written and flushed, with `--positions`.
     pub(crate) positions: Option<Positions>,
+    /// The longest a stage may hold input back without a break (`Settings::max_hold`).
+    max_hold: Duration,
+    /// Since when the chain has held input back without a break, while it does, and whether
+    /// the hold has passed `max_hold` (and was said): set by [`Emitter::wait_while_held`],
+    /// cleared once no stage holds.
+    held_since: Option<(Instant, bool)>,
 }
 
 impl Emitter {
-    pub(crate) fn new(chain: Chain, overlap: usize) -> Emitter {
+    pub(crate) fn new(chain: Chain, overlap: usize, max_hold: Duration) -> Emitter {
         Emitter {
             chain,
             overlap,
@@ -60,6 +67,8 @@ impl Emitter {
             tail: Vec::new(),
             line_ends: Vec::new(),
             positions: None,
+            max_hold,
+            held_since: None,
         }
     }
 
@@ -178,18 +187,46 @@ impl Emitter {
     }
 
     /// While a stage holds input back, flushes, sleeps to its deadline and ticks.
-    pub(crate) fn wait_while_held(&mut self, sink: &mut dyn Sink) -> Result<Flow, RunError> {
+    ///
+    /// Not for ever: once the chain has held input back for `max_hold` without a break, input
+    /// is read again (the holding stage goes on, and is ticked as it asks) and the stage is
+    /// named once on stderr; and a stop request ends the wait at once, so that the read loop
+    /// ends the input and the chain finishes.
+    pub(crate) fn wait_while_held(
+        &mut self,
+        sink: &mut dyn Sink,
+        stop: &StopRequest,
+    ) -> Result<Flow, RunError> {
         while self.chain.holds() {
-            self.flush(sink)?;
-            if let Some(deadline) = self.chain.next_deadline() {
-                let now = Instant::now();
-                if deadline > now {
-                    std::thread::sleep(deadline - now);
+            let (since, overrun) = *self.held_since.get_or_insert((Instant::now(), false));
+            let until = since + self.max_hold;
+            let now = Instant::now();
+            if stop.is_requested() || overrun {
+                break;
+            }
+            if now >= until {
+                if let Some(label) = self.chain.holder() {
+                    eprintln!(
+                        "sluice: {label} held the input back for {:?}; reading on while it \
+                         holds (--max-hold)",
+                        self.max_hold
+                    );
                 }
+                self.held_since = Some((since, true));
+                break;
+            }
+            self.flush(sink)?;
+            if let Some(deadline) = self.chain.next_deadline()
+                && deadline > now
+            {
+                stop.sleep(deadline.min(until) - now);
             }
             if self.tick_due(Instant::now(), sink)?.is_break() {
                 return Ok(Flow::Break(()));
             }
+        }
+        if !self.chain.holds() {
+            self.held_since = None;
         }
         Ok(Flow::Continue(()))
     }

@@ -88,7 +88,7 @@ pub use runtime::{
     Stage, StageGrants, StateScope, TABLE_ELEMENT_BYTES,
 };
 pub use selector::Selector;
-pub use settings::{MAX_LINE_BYTES, Settings, SettingsError};
+pub use settings::{DEFAULT_MAX_HOLD, MAX_LINE_BYTES, Settings, SettingsError};
 pub use sink::{Sink, WriteSink};
 pub use stop::StopRequest;
 

@@ -99,7 +99,7 @@ impl Pipeline {
         Pipeline {
             settings,
             limits,
-            emitter: Emitter::new(chain, settings.boundary_overlap),
+            emitter: Emitter::new(chain, settings.boundary_overlap, settings.max_hold),
             stop: StopRequest::never(),
         }
     }
@@ -299,7 +299,7 @@ impl Pipeline {
                 return Ok(Flow::Break(()));
             }
             let flow = self.hand_on(frame, reading, sink)?;
-            if flow.is_break() || self.emitter.wait_while_held(sink)?.is_break() {
+            if flow.is_break() || self.emitter.wait_while_held(sink, &self.stop)?.is_break() {
                 return Ok(Flow::Break(()));
             }
         }

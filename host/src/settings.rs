@@ -1,6 +1,7 @@
 //! [`Settings`]: how a pipeline splits, batches and reads, and the rules they must keep.
 
 use std::fmt;
+use std::time::Duration;
 
 /// How a pipeline splits, batches and reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,7 +18,15 @@ pub struct Settings {
     pub max_batch_bytes: usize,
     /// The most bytes asked of one read. By default, 256 KiB.
     pub read_size: usize,
+    /// The longest a stage may hold input back without a break (its answers' `wake.hold`):
+    /// past it, input is read again while the stage goes on holding, and this is said once
+    /// on stderr. By default, [`DEFAULT_MAX_HOLD`].
+    pub max_hold: Duration,
 }
+
+/// By default, the longest a stage may hold input back: a rate limiter's waits are far shorter,
+/// a stage that holds for a minute is stuck or hostile.
+pub const DEFAULT_MAX_HOLD: Duration = Duration::from_secs(60);
 
 impl Default for Settings {
     fn default() -> Settings {
@@ -27,6 +36,7 @@ impl Default for Settings {
             max_batch_lines: 1024,
             max_batch_bytes: 256 << 10,
             read_size: 256 << 10,
+            max_hold: DEFAULT_MAX_HOLD,
         }
     }
 }

@@ -52,6 +52,50 @@ fn a_stage_that_always_wants_a_tick_cannot_starve_input() {
     assert!(child.wait().unwrap().success());
 }
 
+/// A stage that holds the input back for ever (every answer and every tick asks to hold) is
+/// overruled after --max-hold: `b` is read while it goes on holding, and the stage is named
+/// once on stderr.
+#[test]
+fn a_stage_cannot_hold_the_input_back_past_max_hold() {
+    let hold = probe(r#"{"tick_after_ms": 100000, "hold": true}"#);
+    let (child, mut stdin, rx) = spawn(&["--max-hold", "300ms", "-p", &hold]);
+    stdin.write_all(b"a\n").unwrap();
+    stdin.flush().unwrap();
+    assert_eq!(rx.recv_timeout(PATIENCE).unwrap(), "a");
+    stdin.write_all(b"b\n").unwrap();
+    stdin.flush().unwrap();
+    assert_eq!(rx.recv_timeout(PATIENCE).unwrap(), "b");
+    drop(stdin);
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let said = "held the input back for 300ms; reading on while it holds (--max-hold)";
+    assert_eq!(stderr.matches(said).count(), 1, "{stderr}");
+}
+
+/// A signal ends a hold at once (the default --max-hold is a minute): the stream finishes as
+/// at the end of its input.
+#[test]
+fn a_signal_ends_a_hold_at_once() {
+    let hold = probe(r#"{"tick_after_ms": 100000, "hold": true}"#);
+    let (mut child, mut stdin, rx) = spawn(&["-p", &hold]);
+    stdin.write_all(b"a\n").unwrap();
+    stdin.flush().unwrap();
+    assert_eq!(rx.recv_timeout(PATIENCE).unwrap(), "a");
+    // SAFETY: kill(2) with a child's pid and a valid signal number has no memory effects.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(started.elapsed() < PATIENCE, "still holding after SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(143));
+    drop(stdin);
+}
+
 #[test]
 fn ticked_lines_run_through_the_stages_after() {
     let (mut child, mut stdin, rx) = spawn(&[

@@ -65,6 +65,7 @@ fn small(cap: usize, overlap: usize) -> Settings {
         max_batch_lines: 3,
         max_batch_bytes: 40,
         read_size: 7,
+        ..Settings::default()
     }
 }
 

@@ -18,6 +18,7 @@
 //! | `tag` | append `\|` and the tag to every line this stage outputs (finish lines included), to observe chain order. |
 //! | `tick_after_ms` | n: after each batch, ask to be ticked after n ms; `tick` emits the line `tick` (tagged). |
 //! | `tick_forever` | `true`: with `tick_after_ms`, every answer (ticks included) asks for the next tick, and ticks emit nothing (a stage that would starve input). |
+//! | `hold` | `true`: with `tick_after_ms`, every answer holds input back until the next tick, and every tick holds it again (a stage that would hold input forever). |
 //! | `stamp` | `true`: give the k-th line seen the timestamp k seconds and the field `n` = k. |
 //! | `remove` | a field name: take that field off every line. |
 //! | `report_lines` | `true`: `finish` reports `probe saw N lines`. |
@@ -51,6 +52,7 @@ pub struct Probe {
     suffix: Vec<u8>,
     tick_after_ms: Option<u32>,
     tick_forever: bool,
+    hold: bool,
     stamp: bool,
     remove: Option<String>,
     report_lines: bool,
@@ -133,6 +135,11 @@ impl Plugin for Probe {
             "With tick_after_ms: ask for a tick after every answer; ticks emit nothing.",
         ),
         ConfigKey::new(
+            "hold",
+            "bool",
+            "With tick_after_ms: hold input back after every answer, ticks included.",
+        ),
+        ConfigKey::new(
             "stamp",
             "bool",
             "Give the k-th line timestamp k s and field n = k.",
@@ -176,6 +183,7 @@ impl Plugin for Probe {
                 .u64("tick_after_ms")?
                 .map(|ms| ms.min(u32::MAX as u64) as u32),
             tick_forever: config.bool("tick_forever")?.unwrap_or(false),
+            hold: config.bool("hold")?.unwrap_or(false),
             stamp: config.bool("stamp")?.unwrap_or(false),
             remove: config.str("remove")?.map(str::to_owned),
             report_lines: config.bool("report_lines")?.unwrap_or(false),
@@ -195,14 +203,14 @@ impl Plugin for Probe {
         match self.tick_after_ms {
             Some(after_ms) if self.tick_due => Some(Wake {
                 after_ms,
-                hold: false,
+                hold: self.hold,
             }),
             _ => None,
         }
     }
 
     fn tick(&mut self, out: &mut Trailing) -> Result<(), String> {
-        if self.tick_forever {
+        if self.tick_forever || self.hold {
             return Ok(());
         }
         self.tick_due = false;
