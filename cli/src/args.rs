@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Parser;
-use sluice_host::OutputFormat;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use sluice_host::{OnError, OutputFormat};
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -16,8 +17,9 @@ Examples:
 Exit status:
   0  success (also when the reader of the output went away: a broken pipe)
   1  a plugin failed while processing: it trapped, looped past --plugin-timeout, hit
-     --plugin-memory, returned an error or malformed output; for `sluice test`, a case
-     failed or its output differs from its snapshot
+     --plugin-memory, returned an error or malformed output (under --on-plugin-error skip or
+     drop, the run went on to its end); for `sluice test`, a case failed or its output
+     differs from its snapshot
   2  bad usage or configuration: an argument, the pipeline file, a plugin spec or its config,
      a plugin that cannot be loaded, a --positions file that cannot be read or written;
      nothing was processed
@@ -102,6 +104,15 @@ pub struct Args {
     /// than --max-line-bytes.
     #[arg(long, value_name = "BYTES", default_value = "1K", value_parser = parse_size)]
     pub boundary_overlap: usize,
+
+    /// What a stage that fails does to the stream: fail (stop the run), skip (pass the batch it
+    /// failed on on unchanged) or drop (drop that batch); after skip or drop, the stage is
+    /// started afresh and the run ends with status 1. A stage's `on_error` key overrides it;
+    /// a boundary-safe stage (a redactor) refuses skip unless its own key says skip-unsafe.
+    #[arg(long, value_name = "POLICY", default_value = "fail",
+          value_parser = PossibleValuesParser::new(OnError::NAMES)
+              .map(|name| name.parse::<OnError>().expect("a listed name")))]
+    pub on_plugin_error: OnError,
 
     /// The longest a stage may hold the input back (a rate limiter delaying lines) without a
     /// break; past it, input is read again while the stage goes on holding, e.g. 1m or 30s.

@@ -130,7 +130,12 @@ fn run_case(runtime: &Runtime, settings: Settings, case: &Path) -> Result<Vec<u8
     if !input.is_file() {
         bail!("no {INPUT} beside {PIPELINE}");
     }
-    let chain = setup::build_chain(runtime, &specs, &settings)?;
+    let making = setup::Making {
+        runtime,
+        settings: &settings,
+        on_error: sluice_host::OnError::Fail,
+    };
+    let chain = setup::build_chain(&making, &specs)?;
     let mut sink = WriteSink::new(OutputFormat::Raw, Vec::new());
     let mut read_error = None;
     Pipeline::new(chain, settings)

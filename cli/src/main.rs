@@ -111,8 +111,14 @@ fn process(args: &Args, runtime_options: RuntimeOptions, settings: Settings) -> 
     let chain = if specs.is_empty() {
         Ok(Chain::new(Vec::new()))
     } else {
-        Runtime::new(runtime_options)
-            .and_then(|runtime| setup::build_chain(&runtime, &specs, &settings))
+        Runtime::new(runtime_options).and_then(|runtime| {
+            let making = setup::Making {
+                runtime: &runtime,
+                settings: &settings,
+                on_error: args.on_plugin_error,
+            };
+            setup::build_chain(&making, &specs)
+        })
     };
     let chain = match chain {
         Ok(chain) => chain,
@@ -156,7 +162,13 @@ fn process(args: &Args, runtime_options: RuntimeOptions, settings: Settings) -> 
     } else {
         pipeline.run(&inputs, &mut sink, &mut report)
     };
+    // Stages that failed under `skip` or `drop`: the run went on; say what it cost.
+    let failures = pipeline.failures();
+    for failures in &failures {
+        eprintln!("sluice: {failures}");
+    }
     let status = match result {
+        Ok(()) if !failures.is_empty() => exit::PLUGIN_FAILED,
         Ok(()) if unreadable => exit::IO,
         Ok(()) => exit::OK,
         Err(RunError::Output(err)) if err.kind() == io::ErrorKind::BrokenPipe => exit::OK,

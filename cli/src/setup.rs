@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::{Map, Value};
 use sluice_host::{
-    BUILTINS, Chain, Match, Node, Plugin, Runtime, Selector, Settings, Stage, StageGrants,
+    BUILTINS, Chain, Match, Node, OnError, Plugin, Runtime, Selector, Settings, Stage, StageGrants,
 };
 
 use crate::spec::{NodeSpec, StageSpec, json_kind};
@@ -20,17 +20,28 @@ const ENV_KEY: &str = "env";
 /// them (plugins have no files); the key is passed to the plugin as a grant, not as config.
 const REPORT_KEY: &str = "report";
 
+/// The config key of a stage's failure policy (`fail`, `skip`, `drop`, `skip-unsafe`), for the
+/// host; the key is not passed on.
+const ON_ERROR_KEY: &str = "on_error";
+
+/// How the chain's stages are made: the runtime, the settings and the failure policy of the
+/// stages that do not set their own.
+pub struct Making<'a> {
+    pub runtime: &'a Runtime,
+    pub settings: &'a Settings,
+    pub on_error: OnError,
+}
+
 /// Loads the plugins and creates the chain's nodes, in order.
-pub fn build_chain(runtime: &Runtime, specs: &[NodeSpec], settings: &Settings) -> Result<Chain> {
+pub fn build_chain(making: &Making<'_>, specs: &[NodeSpec]) -> Result<Chain> {
     let mut plugins: HashMap<String, Plugin> = HashMap::new();
-    build_nodes(runtime, specs, "", settings, &mut plugins)
+    build_nodes(making, specs, "", &mut plugins)
 }
 
 fn build_nodes(
-    runtime: &Runtime,
+    making: &Making<'_>,
     specs: &[NodeSpec],
     prefix: &str,
-    settings: &Settings,
     plugins: &mut HashMap<String, Plugin>,
 ) -> Result<Chain> {
     let mut nodes = Vec::with_capacity(specs.len());
@@ -38,9 +49,7 @@ fn build_nodes(
         let position = format!("{prefix}{}", i + 1);
         match spec {
             NodeSpec::Stage(spec) => {
-                nodes.push(Node::Stage(build_stage(
-                    runtime, spec, &position, settings, plugins,
-                )?));
+                nodes.push(Node::Stage(build_stage(making, spec, &position, plugins)?));
             }
             NodeSpec::Match {
                 selector,
@@ -48,8 +57,7 @@ fn build_nodes(
             } => {
                 let selector = Selector::parse(selector)
                     .map_err(|err| anyhow!("stage {position} (match): selector: {err}"))?;
-                let chain =
-                    build_nodes(runtime, nested, &format!("{position}."), settings, plugins)?;
+                let chain = build_nodes(making, nested, &format!("{position}."), plugins)?;
                 nodes.push(Node::Match(Match::new(selector, chain)));
             }
         }
@@ -58,14 +66,13 @@ fn build_nodes(
 }
 
 fn build_stage(
-    runtime: &Runtime,
+    making: &Making<'_>,
     spec: &StageSpec,
     position: &str,
-    settings: &Settings,
     plugins: &mut HashMap<String, Plugin>,
 ) -> Result<Stage> {
     if !plugins.contains_key(&spec.plugin) {
-        let plugin = load(runtime, spec)
+        let plugin = load(making.runtime, spec)
             .map_err(|err| anyhow!("stage {position} ({}): {err:#}", spec.plugin))?;
         plugins.insert(spec.plugin.clone(), plugin);
     }
@@ -83,11 +90,47 @@ fn build_stage(
             spec.plugin
         )
     })?;
+    let on_error = take_on_error(&mut config)
+        .map_err(|err| {
+            anyhow!(
+                "stage {position} ({}): config key `{ON_ERROR_KEY}`: {err}",
+                spec.plugin
+            )
+        })?
+        .unwrap_or(making.on_error);
     let config = Value::Object(config).to_string();
     let grants = StageGrants { env, report };
-    Ok(Stage::new(
-        runtime, plugin, position, &config, grants, settings,
-    )?)
+    let mut stage = Stage::new(
+        making.runtime,
+        plugin,
+        position,
+        &config,
+        grants,
+        making.settings,
+    )?;
+    if stage.info().boundary_safe && on_error.refuses_boundary_safe() {
+        bail!(
+            "stage {position} ({}): on_error `skip` would pass the batches it fails on \
+             unredacted: it is boundary-safe (a redactor); give it `\"on_error\": \"drop\"`, \
+             or `\"on_error\": \"skip-unsafe\"` to accept that",
+            spec.plugin
+        );
+    }
+    stage.set_on_error(on_error);
+    Ok(stage)
+}
+
+/// Removes the `on_error` key from a stage's config: its failure policy, if it sets one.
+fn take_on_error(config: &mut Map<String, Value>) -> Result<Option<OnError>, String> {
+    match config.remove(ON_ERROR_KEY) {
+        None => Ok(None),
+        Some(Value::String(policy)) => policy.parse().map(Some),
+        Some(other) => Err(format!(
+            "expected one of {}, got {}",
+            OnError::NAMES.join(", "),
+            json_kind(&other)
+        )),
+    }
 }
 
 /// Finds and compiles the plugin a spec names.

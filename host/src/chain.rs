@@ -28,6 +28,7 @@ use std::time::Instant;
 
 use crate::error::{Call, Failure, Malformed, StageError};
 use crate::lines::Lines;
+use crate::on_error::Failures;
 use crate::runtime::{Emitted, Stage, StateScope};
 use crate::selector::Selector;
 
@@ -235,7 +236,10 @@ impl Chain {
                 break;
             }
             changed |= match node {
-                Node::Stage(stage) => stage.process(lines).map_err(|err| err.at(at))?,
+                Node::Stage(stage) => match stage.process(lines) {
+                    Ok(changed) => changed,
+                    Err(err) => stage.recover(err.at(at), lines)?,
+                },
                 Node::Match(m) => m.process(lines, at)?,
             };
         }
@@ -275,6 +279,15 @@ impl Chain {
             .min()
     }
 
+    /// What the failures of each stage that failed (under `skip` or `drop`) cost, in chain
+    /// order.
+    pub fn failures(&self) -> Vec<Failures> {
+        self.stages()
+            .iter()
+            .filter_map(|stage| stage.failures())
+            .collect()
+    }
+
     /// The label of the first stage that holds lines back, if one does.
     pub(crate) fn holder(&self) -> Option<&str> {
         self.nodes.iter().find_map(|node| match node {
@@ -300,9 +313,13 @@ impl Chain {
     ) -> Result<(), StageError> {
         self.each_stage_then_run(Position::Tick, emit, &mut |stage, emitted| {
             if stage.deadline().is_some_and(|at| at <= now) {
-                let all = stage.tick_due(now).map_err(|err| err.at(Position::Tick))?;
-                for out in all {
-                    emitted.extend(deliver(stage, Call::Tick, out)?);
+                match stage.tick_due(now) {
+                    Ok(all) => {
+                        for out in all {
+                            emitted.extend(deliver(stage, Call::Tick, out)?);
+                        }
+                    }
+                    Err(err) => stage.recover_call(err.at(Position::Tick), true)?,
                 }
             }
             Ok(())
@@ -319,8 +336,10 @@ impl Chain {
     ) -> Result<(), StageError> {
         let at = Position::EndOf { input: source };
         self.each_stage_then_run(at, emit, &mut |stage, emitted| {
-            if let Some(out) = stage.end_source(source).map_err(|err| err.at(at))? {
-                emitted.extend(deliver(stage, Call::Finish, out)?);
+            match stage.end_source(source) {
+                Ok(Some(out)) => emitted.extend(deliver(stage, Call::Finish, out)?),
+                Ok(None) => {}
+                Err(err) => stage.recover_call(err.at(at), true)?,
             }
             Ok(())
         })
@@ -330,8 +349,13 @@ impl Chain {
     /// ran through the nodes after it.
     pub(crate) fn finish(&mut self, emit: &mut dyn FnMut(&Lines)) -> Result<(), StageError> {
         self.each_stage_then_run(Position::End, emit, &mut |stage, emitted| {
-            for out in stage.finish().map_err(|err| err.at(Position::End))? {
-                emitted.extend(deliver(stage, Call::Finish, out)?);
+            match stage.finish() {
+                Ok(all) => {
+                    for out in all {
+                        emitted.extend(deliver(stage, Call::Finish, out)?);
+                    }
+                }
+                Err(err) => stage.recover_call(err.at(Position::End), false)?,
             }
             Ok(())
         })

@@ -34,6 +34,7 @@ use crate::emit::{Emitter, Flow, flow};
 use crate::error::StageError;
 use crate::framing::{Frame, Limits, next_frame};
 use crate::input::{Input, Reading, Source, Wait, Waiter};
+use crate::on_error::Failures;
 use crate::origin::Placed;
 use crate::positions::{Positions, PositionsError};
 use crate::settings::Settings;
@@ -102,6 +103,11 @@ impl Pipeline {
             emitter: Emitter::new(chain, settings.boundary_overlap, settings.max_hold),
             stop: StopRequest::never(),
         }
+    }
+
+    /// What each stage's failures cost, for the stages that failed under `skip` or `drop`.
+    pub fn failures(&self) -> Vec<Failures> {
+        self.emitter.chain.failures()
     }
 
     /// Lets `stop` end a run early, as if every input ended where it was: nothing more is

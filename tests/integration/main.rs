@@ -7,6 +7,7 @@ mod chain;
 mod cli;
 mod conformance;
 mod new_project;
+mod on_error;
 mod pack;
 mod passthrough;
 mod plugin_crates;

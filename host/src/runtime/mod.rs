@@ -36,6 +36,7 @@ mod deadline;
 mod memory_cap;
 mod plugin;
 mod stage;
+mod store_recipe;
 mod wasi;
 
 use std::path::PathBuf;
@@ -139,11 +140,6 @@ impl Runtime {
         let ticks = self.options.call_timeout.as_nanos() / EPOCH_TICK.as_nanos();
         // One more tick: the first may come at once.
         (ticks as u64).max(1) + 1
-    }
-
-    /// The memory cap for a new stage's store.
-    fn memory_cap(&self) -> MemoryCap {
-        MemoryCap::new(self.options.memory_limit)
     }
 }
 

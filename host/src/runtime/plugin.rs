@@ -5,8 +5,7 @@ use wasmtime::component::Component;
 use wasmtime::{Engine, Store};
 
 use super::bindings::{self, PluginPre};
-use super::deadline::CallDeadline;
-use super::wasi::StageWasi;
+use super::store_recipe::StoreRecipe;
 use super::{Runtime, StageState};
 
 /// The version of the plugin contract (`wit/plugin.wit`) this host speaks.
@@ -203,19 +202,19 @@ impl Runtime {
     /// A store for the stage `label`, with this runtime's limits, WASI granting the
     /// environment variables `env`, and a deadline set for the first call.
     pub(super) fn new_store(&self, label: &str, env: &[(String, String)]) -> Store<StageState> {
-        let mut store = Store::new(
-            &self.engine,
-            StageState {
-                limits: self.memory_cap(),
-                deadline: CallDeadline::default(),
-                clock: self.clock,
-                wasi: StageWasi::new(label, env, self.clock, self.empty_root.as_deref()),
-            },
-        );
-        store.limiter(|state| &mut state.limits);
-        store.set_epoch_deadline(self.deadline_ticks());
-        store.data_mut().deadline.start(self.options.call_timeout);
-        store
+        self.store_recipe().store(label, env)
+    }
+
+    /// What it takes to make stores like [`Runtime::new_store`]'s without the runtime.
+    pub(super) fn store_recipe(&self) -> StoreRecipe {
+        StoreRecipe {
+            engine: self.engine.clone(),
+            memory_limit: self.options.memory_limit,
+            clock: self.clock,
+            empty_root: self.empty_root.clone(),
+            deadline_ticks: self.deadline_ticks(),
+            call_timeout: self.options.call_timeout,
+        }
     }
 }
 

@@ -15,13 +15,15 @@ use std::time::{Duration, Instant};
 use wasmtime::component::ResourceAny;
 use wasmtime::{Store, Trap};
 
-use super::bindings::{self, Batch, Fields, Grants};
+use super::bindings::{self, Batch, Fields, Grants, PluginPre};
 use super::plugin::StateScope;
+use super::store_recipe::StoreRecipe;
 use super::{Plugin, PluginInfo, Runtime, StageState};
 use crate::error::{Call, Failure, Malformed, StageError};
 use crate::fields::FieldTable;
 use crate::framing::Terminator;
 use crate::lines::Lines;
+use crate::on_error::{Failures, OnError};
 use crate::output::{StageOutput, Wake};
 use crate::plugin_text::plugin_text;
 use crate::report::ReportTarget;
@@ -54,6 +56,13 @@ pub struct Stage {
     info: PluginInfo,
     store: Store<StageState>,
     instance: bindings::Plugin,
+    /// What it takes to start the stage afresh after a failure (boxed: rarely used, and it
+    /// would double the size of every chain node).
+    fresh: Box<(StoreRecipe, PluginPre<StageState>)>,
+    /// What a failure does to the stream, and what failures cost so far.
+    on_error: OnError,
+    failures: u64,
+    failed_lines: u64,
     /// The guest's `stage` resources, in the order they were created: never empty until the
     /// stage is finished. Exactly one unless the plugin's state is per source; then at most
     /// one per source, and only the first may be unbound.
@@ -110,19 +119,17 @@ impl Stage {
             let target = report_target.to_string();
             StageError::new(&label, Call::Start, Failure::Report { target, error })
         })?;
-        let mut store = runtime.new_store(&label, &grants.env);
-        let instance = plugin.pre.instantiate(&mut store).map_err(|err| {
-            StageError::new(
-                &label,
-                Call::Start,
-                Failure::Instantiate(root_message(&err)),
-            )
-        })?;
+        let recipe = runtime.store_recipe();
+        let (store, instance) = start(&recipe, &plugin.pre, &label, &grants.env)?;
         let mut stage = Stage {
             label,
             info: plugin.info.clone(),
             store,
             instance,
+            fresh: Box::new((recipe, plugin.pre.clone())),
+            on_error: OnError::Fail,
+            failures: 0,
+            failed_lines: 0,
             instances: Vec::new(),
             config: config.to_owned(),
             grants: Grants {
@@ -136,16 +143,116 @@ impl Stage {
             terminators: Vec::new(),
             report_target,
         };
-        let handle = stage
+        stage.create_first()?;
+        Ok(stage)
+    }
+
+    /// Creates the stage's first guest resource, in a fresh instance.
+    fn create_first(&mut self) -> Result<(), StageError> {
+        let handle = self
             .create()
-            .map_err(|failure| stage.error(Call::Create, failure))?;
-        stage.instances.push(SourceInstance {
+            .map_err(|failure| self.error(Call::Create, failure))?;
+        self.instances.push(SourceInstance {
             source: None,
             handle,
             wake: None,
         });
-        stage.store.data_mut().wasi.settled = true;
-        Ok(stage)
+        self.store.data_mut().wasi.settled = true;
+        Ok(())
+    }
+
+    /// What the stage does to the stream when it fails ([`OnError`]; by default, stop).
+    pub fn on_error(&self) -> OnError {
+        self.on_error
+    }
+
+    /// Sets what the stage does to the stream when it fails. The caller keeps the rule that a
+    /// boundary-safe stage is not given a plain `skip` ([`OnError::refuses_boundary_safe`]).
+    pub fn set_on_error(&mut self, on_error: OnError) {
+        self.on_error = on_error;
+    }
+
+    /// What the stage's failures cost so far, if it failed (under `skip` or `drop`).
+    pub fn failures(&self) -> Option<Failures> {
+        (self.failures > 0).then(|| Failures {
+            label: self.label.clone(),
+            count: self.failures,
+            lines: self.failed_lines,
+            on_error: self.on_error,
+        })
+    }
+
+    /// After `err`, a failed `process` of `lines` (as the stage got them): under `fail`, the
+    /// error; else the failure is said and counted, the stage is started afresh, and `lines`
+    /// go on unchanged (`skip`) or are dropped (`drop`). Returns whether `lines` changed.
+    pub(crate) fn recover(
+        &mut self,
+        err: StageError,
+        lines: &mut Lines,
+    ) -> Result<bool, StageError> {
+        if self.on_error.stops() {
+            return Err(err);
+        }
+        let n = lines.len();
+        let lines_went = match (n, self.on_error.skips()) {
+            (1, true) => "1 line went on unchanged".to_owned(),
+            (n, true) => format!("{n} lines went on unchanged"),
+            (1, false) => "1 line was dropped".to_owned(),
+            (n, false) => format!("{n} lines were dropped"),
+        };
+        eprintln!(
+            "sluice: {err}; the batch's {lines_went} (on_error = {}) and the stage started \
+             afresh: what it held is lost",
+            self.on_error
+        );
+        self.failures += 1;
+        self.failed_lines += n as u64;
+        self.restart()?;
+        if self.on_error.skips() {
+            return Ok(false);
+        }
+        let source = mem::take(&mut lines.source);
+        lines.clear();
+        lines.source = source;
+        Ok(true)
+    }
+
+    /// After `err`, a failed `tick` or `finish` (or the end of a source): under `fail`, the
+    /// error; else the failure is said and counted, what the call would have emitted is lost,
+    /// and the stage is started afresh when `restart` (not after `finish`: nothing follows).
+    pub(crate) fn recover_call(
+        &mut self,
+        err: StageError,
+        restart: bool,
+    ) -> Result<(), StageError> {
+        if self.on_error.stops() {
+            return Err(err);
+        }
+        let then = if restart {
+            " and the stage started afresh: what it held is lost"
+        } else {
+            ""
+        };
+        eprintln!(
+            "sluice: {err}; what it would have emitted is lost (on_error = {}){then}",
+            self.on_error
+        );
+        self.failures += 1;
+        if restart {
+            self.restart()?;
+        }
+        Ok(())
+    }
+
+    /// Starts the stage afresh after a failure: a new store and instance (a trapped instance
+    /// cannot be called again), created from its configuration; its sources start over.
+    fn restart(&mut self) -> Result<(), StageError> {
+        let (recipe, pre) = &*self.fresh;
+        let (store, instance) = start(recipe, pre, &self.label, &self.grants.env)?;
+        self.store = store;
+        self.instance = instance;
+        self.instances.clear();
+        self.create_first()
     }
 
     /// Sets the deadline of the call about to be made: the epoch's for wasm, and the same one
@@ -393,6 +500,20 @@ impl Stage {
             Err(err) => Err(self.limits.failure(&err, &mut self.store)),
         }
     }
+}
+
+/// A new store for the stage `label` (granting it `env`) and the plugin's instance in it.
+fn start(
+    recipe: &StoreRecipe,
+    pre: &PluginPre<StageState>,
+    label: &str,
+    env: &[(String, String)],
+) -> Result<(Store<StageState>, bindings::Plugin), StageError> {
+    let mut store = recipe.store(label, env);
+    let instance = pre.instantiate(&mut store).map_err(|err| {
+        StageError::new(label, Call::Start, Failure::Instantiate(root_message(&err)))
+    })?;
+    Ok((store, instance))
 }
 
 /// The shortest time between a stage's `tick` and its next: a stage asking for less gets this.

@@ -5,6 +5,7 @@
 //! | key | behaviour |
 //! |---|---|
 //! | `trap` | `"create"`, `"process"` or `"finish"`: panic there, which traps the wasm instance. |
+//! | `trap_batch` | n: panic in the n-th call of `process` of this stage (counted from 1 from its creation). |
 //! | `loop` | `true`: loop forever in `process` (to test the host's timeouts). |
 //! | `fail` | a message: `process` returns it as an error. |
 //! | `bad_output` | `true`: bypass the SDK and answer `process` with a `source` naming an input line that does not exist. |
@@ -12,9 +13,6 @@
 //! | `repeat` | n: output each line n times (0 drops every line). By default, 1. |
 //! | `finish_lines` | lines that `finish` emits. |
 //! | `finish_source` | the source `finish` names for its lines (a lie, for the conformance check). |
-//!
-//! It declares no state (`State::None`), which `stamp` and `finish_lines` make a lie too: the
-//! conformance check's `state` rule sees through both.
 //! | `tag` | append `\|` and the tag to every line this stage outputs (finish lines included), to observe chain order. |
 //! | `tick_after_ms` | n: after each batch, ask to be ticked after n ms; `tick` emits the line `tick` (tagged). |
 //! | `tick_forever` | `true`: with `tick_after_ms`, every answer (ticks included) asks for the next tick, and ticks emit nothing (a stage that would starve input). |
@@ -22,6 +20,9 @@
 //! | `stamp` | `true`: give the k-th line seen the timestamp k seconds and the field `n` = k. |
 //! | `remove` | a field name: take that field off every line. |
 //! | `report_lines` | `true`: `finish` reports `probe saw N lines`. |
+//!
+//! It declares no state (`State::None`), which `stamp`, `trap_batch` and `finish_lines` make
+//! a lie: the conformance check's `state` rule sees through the first and the last.
 //!
 //! Since `describe` cannot depend on configuration, the probe is never boundary-safe.
 
@@ -41,6 +42,9 @@ enum Trap {
 /// A probe stage.
 pub struct Probe {
     trap: Option<Trap>,
+    /// Panic in this call of `process` (1-based), counted in `batches`.
+    trap_batch: Option<u64>,
+    batches: u64,
     spin: bool,
     fail: Option<String>,
     bad_output: bool,
@@ -91,6 +95,11 @@ impl Plugin for Probe {
         "Misbehave on request (trap, loop, fail, bad output, grow) for host tests";
     const CONFIG_KEYS: &'static [ConfigKey] = &[
         ConfigKey::new("trap", "string", "create, process or finish: trap there."),
+        ConfigKey::new(
+            "trap_batch",
+            "integer",
+            "Trap in this call of process (from 1).",
+        ),
         ConfigKey::new("loop", "bool", "true: loop forever in process."),
         ConfigKey::new(
             "fail",
@@ -171,6 +180,8 @@ impl Plugin for Probe {
         };
         Ok(Probe {
             trap,
+            trap_batch: config.u64("trap_batch")?,
+            batches: 0,
             spin: config.bool("loop")?.unwrap_or(false),
             fail: config.str("fail")?.map(str::to_owned),
             bad_output: config.bool("bad_output")?.unwrap_or(false),
@@ -224,6 +235,10 @@ impl Plugin for Probe {
     fn process_batch(&mut self, batch: &Batch<'_>, out: &mut BatchOutput) -> Result<(), String> {
         if self.trap == Some(Trap::Process) {
             panic!("probe: trap in process, as configured");
+        }
+        self.batches += 1;
+        if self.trap_batch == Some(self.batches) {
+            panic!("probe: trap in batch {}, as configured", self.batches);
         }
         if self.spin {
             let mut n = 0u64;
