@@ -196,6 +196,30 @@ fn followed_files_keep_their_own_tail() {
     assert_eq!(records, [pair("a2", &a), pair("b1", &b)]);
 }
 
+/// The issue's reproduction: lines `tail` emits at the end used to have no source, so `prefix`
+/// after it printed none; they keep their file, and their terminators.
+#[test]
+fn lines_emitted_at_the_end_keep_their_source() {
+    let dir = tempdir("sources-emitted");
+    let log = dir.join("q.log");
+    fs::write(&log, "a\r\nb").unwrap();
+    let path = log.to_str().unwrap();
+    let out = run(
+        &[
+            "-p",
+            r#"tail={"lines":2}"#,
+            "-p",
+            r#"prefix={"parts":["source"]}"#,
+            path,
+        ],
+        b"",
+    );
+    assert_eq!(
+        show(out.ok()),
+        show(format!("{path} a\r\n{path} b").as_bytes())
+    );
+}
+
 /// A plugin built for an older contract is named as such, with what to do.
 #[test]
 fn a_plugin_built_for_an_older_contract_is_told_to_rebuild() {

@@ -425,3 +425,166 @@ fn terminators_must_name_output_lines_in_order() {
         "terminators[0] is for line 1, but there are 1 lines"
     );
 }
+
+mod properties {
+    //! Whatever a plugin answers, the host either refuses the answer with a [`Violation`] or
+    //! turns it into lines without panicking, with every output line that the answer passes
+    //! through carrying its input line's bytes, and the annotations well formed.
+
+    use super::*;
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+
+    fn terminator() -> impl Strategy<Value = Terminator> {
+        prop_oneof![
+            Just(Terminator::Lf),
+            Just(Terminator::CrLf),
+            Just(Terminator::None)
+        ]
+    }
+
+    /// A batch of up to 6 lines, the last maybe a partial piece, with a field or two.
+    fn batch() -> impl Strategy<Value = Lines> {
+        (
+            vec((vec(any::<u8>(), 0..6), terminator()), 0..6),
+            any::<bool>(),
+        )
+            .prop_map(|(lines, last_partial)| {
+                let mut batch = Lines::default();
+                let n = lines.len();
+                for (i, (bytes, term)) in lines.into_iter().enumerate() {
+                    let partial = last_partial && i + 1 == n;
+                    let term = if partial { Terminator::None } else { term };
+                    batch.push(&bytes, term, partial);
+                }
+                if n > 0 {
+                    let key = batch.fields.intern("k");
+                    batch.fields.push(0, key, b"v");
+                }
+                batch
+            })
+    }
+
+    /// A well-formed answer for `n` input lines: sources in order, some lines rewritten (some
+    /// of those detached), fields removed and set, timestamps and terminators, all in range
+    /// and order.
+    fn well_formed(n: usize) -> impl Strategy<Value = StageOutput> {
+        let sources = vec(0..n.max(1) as u32, 0..8).prop_map(move |mut s| {
+            if n == 0 {
+                s.clear();
+            }
+            s.sort_unstable();
+            s
+        });
+        sources
+            .prop_flat_map(|source| {
+                let m = source.len();
+                let picks = vec(any::<bool>(), m);
+                (
+                    Just(source),
+                    picks.clone(),
+                    picks.clone(),
+                    vec(vec(any::<u8>(), 0..5), m),
+                    vec((0..m.max(1) as u32, "[ab]", vec(any::<u8>(), 0..3)), 0..3),
+                    picks.clone(),
+                    vec(terminator(), m),
+                    picks,
+                )
+            })
+            .prop_map(
+                |(source, rewrite, detach, bytes, set, stamp, terms, term)| {
+                    let m = source.len();
+                    let mut out = StageOutput {
+                        source,
+                        ..StageOutput::default()
+                    };
+                    for j in 0..m {
+                        if rewrite[j] {
+                            out.rewritten.push(j as u32);
+                            out.data.extend_from_slice(&bytes[j]);
+                            out.ends.push(out.data.len() as u32);
+                            if detach[j] {
+                                out.detached.push(j as u32);
+                            }
+                        }
+                        if stamp[j] {
+                            out.timestamps.push((j as u32, j as i64));
+                        }
+                        if term[j] {
+                            out.terminators.push((j as u32, terms[j]));
+                        }
+                    }
+                    let mut set: Vec<_> = set
+                        .into_iter()
+                        .filter(|(j, _, _)| (*j as usize) < m)
+                        .collect();
+                    set.sort_by_key(|(j, _, _)| *j);
+                    for (j, key, value) in set {
+                        let name = out.fields.intern(&key);
+                        out.fields.push(j, name, &value);
+                        out.removed.push((j, "k".to_owned()));
+                    }
+                    out
+                },
+            )
+    }
+
+    /// A well-formed answer (half the time), or one with one thing broken: an index past the
+    /// end, an order reversed, an end past the data, a fields entry for a line that does not
+    /// exist.
+    fn answer(n: usize) -> impl Strategy<Value = StageOutput> {
+        (well_formed(n), 0u8..14, any::<u32>()).prop_map(|(mut out, break_it, any)| {
+            match break_it {
+                0 => out.source.push(any % 16),
+                1 => out.source.reverse(),
+                2 => out.ends.push(any % 64),
+                3 => out.detached.insert(0, any % 8),
+                4 => out.timestamps.push((any % 16, 0)),
+                5 => out.terminators.insert(0, (any % 16, Terminator::Lf)),
+                6 => out.fields.line.push(any % 16),
+                _ => {}
+            }
+            out
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        #[test]
+        fn any_answer_is_refused_or_applied_without_loss(
+            (input, output) in batch().prop_flat_map(|b| {
+                let n = b.len();
+                (Just(b), answer(n))
+            })
+        ) {
+            if output.check(input.len()).is_err() {
+                return Ok(());
+            }
+            let mut out = Lines::default();
+            output.apply(&input, &mut out);
+            prop_assert_eq!(out.len(), output.source.len());
+            prop_assert_eq!(out.terms.len(), out.len());
+            prop_assert_eq!(out.check_annotations(), Ok(()));
+            for (j, &i) in output.source.iter().enumerate() {
+                if !output.rewritten.contains(&(j as u32)) {
+                    prop_assert_eq!(out.line(j), input.line(i as usize));
+                }
+            }
+        }
+
+        /// The answer every stage that keeps each line gives: always accepted, and the batch is
+        /// the same afterwards, byte for byte.
+        #[test]
+        fn keeping_every_line_changes_nothing(input in batch()) {
+            let output = StageOutput {
+                source: (0..input.len() as u32).collect(),
+                ..StageOutput::default()
+            };
+            prop_assert_eq!(output.check(input.len()), Ok(()));
+            let mut lines = input.clone();
+            prop_assert!(!output.apply_in_place(&mut lines, &mut Lines::default()));
+            prop_assert_eq!(lines, input);
+        }
+    }
+}

@@ -4,6 +4,7 @@ use super::*;
 use crate::format::OutputFormat;
 use crate::lines::Lines;
 use crate::sink::WriteSink;
+use proptest::strategy::Just;
 
 /// A reader that returns at most the next chunk size per read, cycling through `sizes`.
 struct Trickle<'a> {
@@ -145,4 +146,27 @@ fn a_sink_that_says_stop_ends_the_run_and_is_still_finished() {
         Ok(())
     );
     assert!(sink.finished);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config::with_cases(256))]
+
+    /// Whatever the bytes (terminators, lone `\r`, NUL, no final newline), the line cap and
+    /// the read sizes, an empty chain writes the input back byte for byte, by the line loop
+    /// and by the bulk copy.
+    #[test]
+    fn any_input_read_any_way_comes_out_unchanged(
+        input in proptest::collection::vec(
+            proptest::prop_oneof![Just(b'\n'), Just(b'\r'), Just(0u8), proptest::num::u8::ANY],
+            0..300,
+        ),
+        sizes in proptest::collection::vec(1usize..40, 1..5),
+        cap in 1usize..48,
+        overlap_share in 0usize..100,
+        bulk_copy in proptest::bool::ANY,
+    ) {
+        let overlap = cap * overlap_share / 100;
+        let out = run(&input, &sizes, small(cap, overlap.min(cap - 1)), bulk_copy);
+        proptest::prop_assert_eq!(out, input);
+    }
 }
