@@ -8,6 +8,15 @@
 //! its own wake-up; a source's resource is finished and dropped when the source ends
 //! ([`Stage::end_source`]), the others at the end of the stream ([`Stage::finish`]). Other
 //! stages have exactly one resource, which sees every line.
+//!
+//! When a call fails, the stage's failure policy ([`OnError`]) decides: the error goes up and
+//! the run stops, or the stage is started afresh in a new store, from its configuration
+//! ([`Stage::recover`]), and the batch it failed on goes on unchanged or is dropped.
+
+mod recovery;
+mod sources;
+
+use sources::SourceInstance;
 
 use std::mem;
 use std::time::{Duration, Instant};
@@ -16,14 +25,13 @@ use wasmtime::component::ResourceAny;
 use wasmtime::{Store, Trap};
 
 use super::bindings::{self, Batch, Fields, Grants, PluginPre};
-use super::plugin::StateScope;
 use super::store_recipe::StoreRecipe;
 use super::{Plugin, PluginInfo, Runtime, StageState};
 use crate::error::{Call, Failure, Malformed, StageError};
 use crate::fields::FieldTable;
 use crate::framing::Terminator;
 use crate::lines::Lines;
-use crate::on_error::{Failures, OnError};
+use crate::on_error::OnError;
 use crate::output::{StageOutput, Wake};
 use crate::plugin_text::plugin_text;
 use crate::report::ReportTarget;
@@ -77,24 +85,6 @@ pub struct Stage {
     terminators: Vec<bindings::Terminator>,
     /// Where the stage's reports go.
     report_target: ReportTarget,
-}
-
-/// One guest `stage` resource and what the host keeps about it.
-struct SourceInstance {
-    /// The source whose lines it sees, for a per-source stage; `None` for the resource of any
-    /// other stage, and for a per-source stage's first resource until a source arrives.
-    source: Option<String>,
-    handle: ResourceAny,
-    /// When `tick` is due, from the resource's latest answer, and whether it holds input back.
-    wake: Option<(Instant, bool)>,
-}
-
-impl SourceInstance {
-    /// The source of the lines it emits when it names none: its own source, or the empty
-    /// string (lines the stage made).
-    fn own_source(&self) -> &str {
-        self.source.as_deref().unwrap_or("")
-    }
 }
 
 impl Stage {
@@ -161,100 +151,6 @@ impl Stage {
         Ok(())
     }
 
-    /// What the stage does to the stream when it fails ([`OnError`]; by default, stop).
-    pub fn on_error(&self) -> OnError {
-        self.on_error
-    }
-
-    /// Sets what the stage does to the stream when it fails. The caller keeps the rule that a
-    /// boundary-safe stage is not given a plain `skip` ([`OnError::refuses_boundary_safe`]).
-    pub fn set_on_error(&mut self, on_error: OnError) {
-        self.on_error = on_error;
-    }
-
-    /// What the stage's failures cost so far, if it failed (under `skip` or `drop`).
-    pub fn failures(&self) -> Option<Failures> {
-        (self.failures > 0).then(|| Failures {
-            label: self.label.clone(),
-            count: self.failures,
-            lines: self.failed_lines,
-            on_error: self.on_error,
-        })
-    }
-
-    /// After `err`, a failed `process` of `lines` (as the stage got them): under `fail`, the
-    /// error; else the failure is said and counted, the stage is started afresh, and `lines`
-    /// go on unchanged (`skip`) or are dropped (`drop`). Returns whether `lines` changed.
-    pub(crate) fn recover(
-        &mut self,
-        err: StageError,
-        lines: &mut Lines,
-    ) -> Result<bool, StageError> {
-        if self.on_error.stops() {
-            return Err(err);
-        }
-        let n = lines.len();
-        let lines_went = match (n, self.on_error.skips()) {
-            (1, true) => "1 line went on unchanged".to_owned(),
-            (n, true) => format!("{n} lines went on unchanged"),
-            (1, false) => "1 line was dropped".to_owned(),
-            (n, false) => format!("{n} lines were dropped"),
-        };
-        eprintln!(
-            "sluice: {err}; the batch's {lines_went} (on_error = {}) and the stage started \
-             afresh: what it held is lost",
-            self.on_error
-        );
-        self.failures += 1;
-        self.failed_lines += n as u64;
-        self.restart()?;
-        if self.on_error.skips() {
-            return Ok(false);
-        }
-        let source = mem::take(&mut lines.source);
-        lines.clear();
-        lines.source = source;
-        Ok(true)
-    }
-
-    /// After `err`, a failed `tick` or `finish` (or the end of a source): under `fail`, the
-    /// error; else the failure is said and counted, what the call would have emitted is lost,
-    /// and the stage is started afresh when `restart` (not after `finish`: nothing follows).
-    pub(crate) fn recover_call(
-        &mut self,
-        err: StageError,
-        restart: bool,
-    ) -> Result<(), StageError> {
-        if self.on_error.stops() {
-            return Err(err);
-        }
-        let then = if restart {
-            " and the stage started afresh: what it held is lost"
-        } else {
-            ""
-        };
-        eprintln!(
-            "sluice: {err}; what it would have emitted is lost (on_error = {}){then}",
-            self.on_error
-        );
-        self.failures += 1;
-        if restart {
-            self.restart()?;
-        }
-        Ok(())
-    }
-
-    /// Starts the stage afresh after a failure: a new store and instance (a trapped instance
-    /// cannot be called again), created from its configuration; its sources start over.
-    fn restart(&mut self) -> Result<(), StageError> {
-        let (recipe, pre) = &*self.fresh;
-        let (store, instance) = start(recipe, pre, &self.label, &self.grants.env)?;
-        self.store = store;
-        self.instance = instance;
-        self.instances.clear();
-        self.create_first()
-    }
-
     /// Sets the deadline of the call about to be made: the epoch's for wasm, and the same one
     /// in wall time for waits in host calls.
     fn arm(&mut self) {
@@ -278,34 +174,6 @@ impl Stage {
             }),
             Err(err) => Err(self.limits.failure(&err, &mut self.store)),
         }
-    }
-
-    /// The index of the resource that sees lines from `source`, created (or bound) first if
-    /// the stage is per source and has none for it yet.
-    fn instance_for(&mut self, source: &str) -> Result<usize, StageError> {
-        if self.info.state != StateScope::PerSource {
-            return Ok(0);
-        }
-        if let Some(i) = self
-            .instances
-            .iter()
-            .position(|instance| instance.source.as_deref() == Some(source))
-        {
-            return Ok(i);
-        }
-        if let Some(i) = self.instances.iter().position(|i| i.source.is_none()) {
-            self.instances[i].source = Some(source.to_owned());
-            return Ok(i);
-        }
-        let handle = self
-            .create()
-            .map_err(|failure| self.error(Call::Create, failure))?;
-        self.instances.push(SourceInstance {
-            source: Some(source.to_owned()),
-            handle,
-            wake: None,
-        });
-        Ok(self.instances.len() - 1)
     }
 
     /// Where the stage's reports go.
@@ -446,29 +314,6 @@ impl Stage {
             })
         });
         emitted_lines(emitted, self.instances[i].own_source())
-    }
-
-    /// The end of `source`: a per-source stage's resource for it, if it has one, is finished
-    /// and dropped, and what it emitted is returned. Other stages go on; they are finished at
-    /// the end of the stream. Errors are as for [`Stage::process`].
-    pub(crate) fn end_source(&mut self, source: &str) -> Result<Option<Emitted>, StageError> {
-        if self.info.state != StateScope::PerSource {
-            return Ok(None);
-        }
-        let Some(i) = self
-            .instances
-            .iter()
-            .position(|instance| instance.source.as_deref() == Some(source))
-        else {
-            return Ok(None);
-        };
-        let emitted = self
-            .finish_instance(i)
-            .map_err(|failure| self.error(Call::Finish, failure))?;
-        let instance = self.instances.remove(i);
-        // The resource's destructor runs in the guest; a failure there changes no output.
-        let _ = instance.handle.resource_drop(&mut self.store);
-        Ok(Some(emitted))
     }
 
     /// Calls `finish` on each of the stage's resources, in the order they were created, and
