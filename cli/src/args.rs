@@ -162,6 +162,18 @@ pub enum Command {
         #[arg(long, value_name = "SPEC", conflicts_with = "bless")]
         conformance: Option<String>,
     },
+    /// Checks a pipeline without reading any input: parses the stages (-c, -p, here or before
+    /// `check`), loads every plugin, creates every stage with its config, and prints each
+    /// stage with what it declares. Exit 0 when the pipeline would start, 2 with the usual
+    /// one-line error when not.
+    Check {
+        /// Reads stages from a TOML pipeline file, as sluice -c does.
+        #[arg(short = 'c', long = "config", value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Adds a stage, as sluice -p does.
+        #[arg(short = 'p', long = "plugin", value_name = "SPEC")]
+        plugins: Vec<String>,
+    },
     /// Prints the completion script for SHELL on standard output; the README says where to put
     /// it.
     Completions {

@@ -57,6 +57,7 @@ pub fn run(command: &Command, runtime_options: RuntimeOptions, settings: Setting
         Command::New { .. } | Command::Completions { .. } | Command::Man => {
             unreachable!("handled above: it needs no runtime")
         }
+        Command::Check { .. } => unreachable!("main runs it: it needs the pipeline's flags"),
     });
     match result {
         Ok(code) => code,

@@ -15,6 +15,7 @@
 
 mod args;
 mod case_tests;
+mod check;
 mod commands;
 mod conformance;
 mod diagnostics;
@@ -35,7 +36,7 @@ use sluice_host::{
     BUILTINS, Chain, Clock, Input, Pipeline, RunError, Runtime, RuntimeOptions, Settings, WriteSink,
 };
 
-use crate::args::Args;
+use crate::args::{Args, Command};
 use crate::diagnostics::{exit, fail};
 use crate::signals::Ending;
 use crate::spec::{NodeSpec, StageSpec};
@@ -82,6 +83,14 @@ fn run(args: &Args) -> u8 {
             Err(err) if is_broken_pipe(&err) => exit::OK,
             Err(err) => fail(exit::USAGE, diagnostics::error(&err)),
         };
+    }
+    if let Some(Command::Check { config, plugins }) = &args.command {
+        let request = check::Request {
+            args,
+            config: config.as_deref(),
+            plugins,
+        };
+        return check::run(&request, runtime_options, &settings);
     }
     if let Some(command) = &args.command {
         return commands::run(command, runtime_options, settings);
@@ -186,7 +195,7 @@ fn process(args: &Args, runtime_options: RuntimeOptions, settings: Settings) -> 
 }
 
 /// Warnings about the chain's shape and the overlap it runs with.
-fn warn_about(chain: &Chain, settings: &Settings) {
+pub(crate) fn warn_about(chain: &Chain, settings: &Settings) {
     for warning in chain.warnings() {
         eprintln!("sluice: warning: {warning}");
     }
@@ -201,11 +210,19 @@ fn warn_about(chain: &Chain, settings: &Settings) {
 
 /// The stages of `--config`, then those of `-p`, in order.
 fn stage_specs(args: &Args) -> Result<Vec<NodeSpec>> {
-    let mut specs = match &args.config {
+    specs_of(args.config.as_deref(), &args.plugins)
+}
+
+/// The stages of the pipeline file `config`, if any, then those of `plugins` (`-p` specs).
+pub(crate) fn specs_of(
+    config: Option<&std::path::Path>,
+    plugins: &[String],
+) -> Result<Vec<NodeSpec>> {
+    let mut specs = match config {
         Some(path) => pipeline_file::read(path)?,
         None => Vec::new(),
     };
-    for spec in &args.plugins {
+    for spec in plugins {
         specs.push(NodeSpec::Stage(StageSpec::parse(spec)?));
     }
     Ok(specs)

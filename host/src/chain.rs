@@ -195,7 +195,7 @@ impl Chain {
     }
 
     /// Every stage, nested ones included, in chain order.
-    pub(crate) fn stages(&self) -> Vec<&Stage> {
+    pub fn stages(&self) -> Vec<&Stage> {
         let mut stages = Vec::new();
         for node in &self.nodes {
             match node {

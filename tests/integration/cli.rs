@@ -311,3 +311,40 @@ fn inspect_shows_config_keys_and_imports() {
         "{message}"
     );
 }
+
+/// `sluice check` creates every stage with its config and reads no input: a pipeline that
+/// would start is listed with what each stage declares; one that would not fails as the run
+/// would, with exit 2 and one line.
+#[test]
+fn check_validates_a_pipeline_without_reading_input() {
+    let ok = run(
+        &[
+            "check",
+            "-p",
+            "sanitize",
+            "-p",
+            r#"multiline={"firstline":"^2","on_error":"drop"}"#,
+            "-p",
+            "aggregate",
+        ],
+        b"this is never read\n",
+    );
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    insta::assert_snapshot!(ok.text(), @r"
+    stage 1 (sanitize): sanitize 0.1.0; boundary-safe; no state; on_error fail
+    stage 2 (multiline): multiline 0.1.0; not boundary-safe; state per source; on_error drop
+    stage 3 (aggregate): aggregate 0.1.0; not boundary-safe; whole-stream state; on_error fail
+    ok: 3 stages would start; no input was read
+    ");
+    // The stages before `check` count too, and a bad key is found now.
+    let bad = run(&["-p", r#"regex={"expresion":"x"}"#, "check"], b"");
+    assert!(
+        bad.fails(2)
+            .contains("config key `expresion`: unknown key; did you mean")
+    );
+    let nothing = run(&["check"], b"");
+    assert_eq!(
+        nothing.fails(2),
+        "sluice: nothing to check: give the stages with -c FILE or -p SPEC"
+    );
+}

@@ -1,0 +1,80 @@
+//! `sluice check`: a pipeline checked without reading any input. The stages are parsed, every
+//! plugin loaded and every stage created with its config (so a bad key is found now, not when
+//! the first line arrives), then each stage is printed with what it declares.
+
+use std::path::Path;
+
+use anyhow::{Result, bail};
+use sluice_host::{Chain, Runtime, RuntimeOptions, Settings, StateScope};
+
+use crate::args::Args;
+use crate::diagnostics::{self, exit, fail};
+use crate::{setup, specs_of, warn_about};
+
+/// What to check: the pipeline of the top-level `-c`/`-p`, and of `check`'s own.
+pub struct Request<'a> {
+    pub args: &'a Args,
+    pub config: Option<&'a Path>,
+    pub plugins: &'a [String],
+}
+
+/// Checks the pipeline; prints its stages on stdout. Returns the exit code.
+pub fn run(request: &Request<'_>, options: RuntimeOptions, settings: &Settings) -> u8 {
+    let chain = match build(request, options, settings) {
+        Ok(chain) => chain,
+        Err(err) => return fail(exit::USAGE, diagnostics::error(&err)),
+    };
+    warn_about(&chain, settings);
+    let stages = chain.stages();
+    for stage in &stages {
+        let info = stage.info();
+        let safe = if info.boundary_safe {
+            "boundary-safe"
+        } else {
+            "not boundary-safe"
+        };
+        let state = match info.state {
+            StateScope::None => "no state",
+            StateScope::PerSource => "state per source",
+            StateScope::WholeStream => "whole-stream state",
+        };
+        println!(
+            "{}: {} {}; {safe}; {state}; on_error {}",
+            stage.label(),
+            info.name,
+            info.version,
+            stage.on_error()
+        );
+    }
+    let n = stages.len();
+    println!(
+        "ok: {n} stage{} would start; no input was read",
+        if n == 1 { "" } else { "s" }
+    );
+    exit::OK
+}
+
+fn build(request: &Request<'_>, options: RuntimeOptions, settings: &Settings) -> Result<Chain> {
+    let args = request.args;
+    let config = match (args.config.as_deref(), request.config) {
+        (Some(_), Some(_)) => bail!("give the pipeline file once: -c before `check` or after it"),
+        (config, None) | (None, config) => config,
+    };
+    let plugins: Vec<String> = args
+        .plugins
+        .iter()
+        .chain(request.plugins)
+        .cloned()
+        .collect();
+    let specs = specs_of(config, &plugins)?;
+    if specs.is_empty() {
+        bail!("nothing to check: give the stages with -c FILE or -p SPEC");
+    }
+    let runtime = Runtime::new(options)?;
+    let making = setup::Making {
+        runtime: &runtime,
+        settings,
+        on_error: args.on_plugin_error,
+    };
+    setup::build_chain(&making, &specs)
+}
