@@ -14,7 +14,8 @@
 //!    or rewritten: [`Positions::restarted`]); bytes were read ([`Positions::read`]);
 //! 2. a batch was handed to the sink ([`Positions::handed`]) with the largest origin of its
 //!    output lines ([`crate::origin`]): lines a stage holds or drops are in no output, so they
-//!    hold the position back;
+//!    hold the position back (unless no stage of the chain keeps state between lines: then the
+//!    batch's own end is told, see `emit.rs`);
 //! 3. the sink flushed ([`Positions::flushed`]): what was handed is now the recorded offset,
 //!    and the file is written when [`Positions::interval`] has passed since the last write.
 //!
