@@ -40,6 +40,10 @@ impl StoreRecipe {
             },
         );
         store.limiter(|state| &mut state.limits);
+        // What one call may copy out of the guest (an answer, a string): wasmtime's default is
+        // 128 MiB whatever the memory cap. An answer lives in the guest's memory, so the memory
+        // cap already bounds it: the same number, and one limit for the user (--plugin-memory).
+        store.set_hostcall_fuel(self.memory_limit);
         store.set_epoch_deadline(self.deadline_ticks);
         store.data_mut().deadline.start(self.call_timeout);
         store
