@@ -151,6 +151,16 @@ impl Stage {
         Ok(())
     }
 
+    /// What a call into the plugin came to: its answer, the error it returned (its text made
+    /// safe to show), or why the call failed (a trap, the deadline, the memory cap).
+    fn answer<T>(&mut self, result: wasmtime::Result<Result<T, String>>) -> Result<T, Failure> {
+        match result {
+            Ok(Ok(answer)) => Ok(answer),
+            Ok(Err(message)) => Err(Failure::Plugin(plugin_text(&message))),
+            Err(err) => Err(self.limits.failure(&err, &mut self.store)),
+        }
+    }
+
     /// Sets the deadline of the call about to be made: the epoch's for wasm, and the same one
     /// in wall time for waits in host calls.
     fn arm(&mut self) {
@@ -247,11 +257,7 @@ impl Stage {
         lines.source = batch.source;
         self.terminators = batch.terminators;
 
-        let output = match result {
-            Ok(Ok(output)) => output,
-            Ok(Err(message)) => return Err(Failure::Plugin(plugin_text(&message))),
-            Err(err) => return Err(self.limits.failure(&err, &mut self.store)),
-        };
+        let output = self.answer(result)?;
         let output = StageOutput {
             source: output.source,
             rewritten: output.rewritten,
@@ -300,11 +306,7 @@ impl Stage {
             .sluice_plugin_transform()
             .stage()
             .call_tick(&mut self.store, handle);
-        let emitted = match result {
-            Ok(Ok(emitted)) => emitted,
-            Ok(Err(message)) => return Err(Failure::Plugin(plugin_text(&message))),
-            Err(err) => return Err(self.limits.failure(&err, &mut self.store)),
-        };
+        let emitted = self.answer(result)?;
         // A stage that asks for its next tick at once from every tick is held to one tick a
         // millisecond: ticks cannot take all the time there is.
         self.instances[i].wake = emitted.wake.map(|w| {
@@ -339,11 +341,8 @@ impl Stage {
             .sluice_plugin_transform()
             .stage()
             .call_finish(&mut self.store, handle);
-        match result {
-            Ok(Ok(emitted)) => emitted_lines(emitted, self.instances[i].own_source()),
-            Ok(Err(message)) => Err(Failure::Plugin(plugin_text(&message))),
-            Err(err) => Err(self.limits.failure(&err, &mut self.store)),
-        }
+        let emitted = self.answer(result)?;
+        emitted_lines(emitted, self.instances[i].own_source())
     }
 }
 
