@@ -26,10 +26,11 @@
 use std::fmt;
 use std::time::Instant;
 
-use crate::error::{Call, Failure, Malformed, StageError};
+use crate::error::{Call, Failure, StageError};
 use crate::lines::Lines;
 use crate::on_error::Failures;
-use crate::runtime::{Emitted, Stage, StateScope};
+use crate::output::HandOn;
+use crate::runtime::{Emitted, Halt, Stage, StateScope};
 use crate::selector::Selector;
 
 /// Where in the input a batch came from, for messages.
@@ -106,8 +107,15 @@ impl Match {
         }
     }
 
-    /// Runs `lines` through; returns true when anything changed.
-    fn process(&mut self, lines: &mut Lines, at: Position<'_>) -> Result<bool, StageError> {
+    /// Runs `lines` through; returns true when anything changed. A part of the nested chain's
+    /// output handed on early goes to `hand_on` after what comes before it in the node's
+    /// output, so order holds.
+    fn process(
+        &mut self,
+        lines: &mut Lines,
+        at: Position<'_>,
+        hand_on: &mut HandOn<'_, StageError>,
+    ) -> Result<bool, StageError> {
         let selected: Vec<bool> = (0..lines.len())
             .map(|i| {
                 let decision = match self.piece_decision {
@@ -122,10 +130,11 @@ impl Match {
             return Ok(false);
         }
         if !selected.contains(&false) {
-            return self.chain.run(lines, 0, at);
+            return run_nodes(&mut self.chain.nodes, lines, at, hand_on);
         }
-        self.out.clear();
-        self.out.set_source(&lines.source);
+        let out = &mut self.out;
+        out.clear();
+        out.set_source(&lines.source);
         let mut start = 0;
         while start < lines.len() {
             let pick = selected[start];
@@ -136,14 +145,21 @@ impl Match {
                 self.run.clear();
                 self.run.set_source(&lines.source);
                 self.run.extend_from(lines, start..end);
-                self.chain.run(&mut self.run, 0, at)?;
-                self.out.extend_from(&self.run, 0..self.run.len());
+                run_nodes(&mut self.chain.nodes, &mut self.run, at, &mut |part| {
+                    if !out.is_empty() {
+                        hand_on(out)?;
+                        out.clear();
+                        out.set_source(&part.source);
+                    }
+                    hand_on(part)
+                })?;
+                out.extend_from(&self.run, 0..self.run.len());
             } else {
-                self.out.extend_from(lines, start..end);
+                out.extend_from(lines, start..end);
             }
             start = end;
         }
-        std::mem::swap(lines, &mut self.out);
+        std::mem::swap(lines, out);
         Ok(true)
     }
 }
@@ -224,30 +240,25 @@ impl Chain {
     }
 
     /// Runs `lines` through the nodes from `from` on. Returns true when any node changed them.
+    /// When a stage's output is too large to hold as one batch, its earlier parts run through
+    /// the nodes after it and go to `emit` before this returns; `lines` holds what comes last
+    /// (see [`crate::output`]).
     pub(crate) fn run(
         &mut self,
         lines: &mut Lines,
         from: usize,
         at: Position<'_>,
+        emit: &mut dyn FnMut(&Lines),
     ) -> Result<bool, StageError> {
-        let mut changed = false;
-        for node in &mut self.nodes[from..] {
-            if lines.is_empty() {
-                break;
-            }
-            changed |= match node {
-                Node::Stage(stage) => match stage.process(lines) {
-                    Ok(changed) => changed,
-                    Err(err) => stage.recover(err.at(at), lines)?,
-                },
-                Node::Match(m) => m.process(lines, at)?,
-            };
-        }
-        Ok(changed)
+        run_nodes(&mut self.nodes[from..], lines, at, &mut |part| {
+            emit(part);
+            Ok(())
+        })
     }
 
     /// Runs a window (a batch of one partial line) through the boundary-safe prefix. Each of
-    /// those stages must give back exactly one line.
+    /// those stages must give back exactly one line. A stage that fails does what its failure
+    /// policy says: under `drop` the window comes back empty.
     pub(crate) fn run_window(
         &mut self,
         window: &mut Lines,
@@ -257,12 +268,11 @@ impl Chain {
             let Node::Stage(stage) = node else {
                 unreachable!("the boundary-safe prefix holds stages only")
             };
-            stage.process(window).map_err(|err| err.at(at))?;
-            if window.len() != 1 {
-                let failure = Failure::Malformed(Malformed::WindowLines {
-                    returned: window.len(),
-                });
-                return Err(stage.error(Call::Process, failure).at(at));
+            if let Err(err) = stage.process_window(window) {
+                stage.recover(err.at(at), window)?;
+                if window.is_empty() {
+                    break;
+                }
             }
         }
         Ok(())
@@ -380,7 +390,7 @@ impl Chain {
                 )?,
             }
             for mut lines in emitted {
-                self.run(&mut lines, i + 1, at)?;
+                self.run(&mut lines, i + 1, at, emit)?;
                 if !lines.is_empty() {
                     emit(&lines);
                 }
@@ -388,6 +398,42 @@ impl Chain {
         }
         Ok(())
     }
+}
+
+/// Runs `lines` through `nodes` in order; returns true when any node changed them. A part of a
+/// stage's output handed on early runs through the nodes after that stage and then goes to
+/// `hand_on`, so the parts `hand_on` gets, then what `lines` holds at the end, are the
+/// nodes' output in order.
+fn run_nodes(
+    nodes: &mut [Node],
+    lines: &mut Lines,
+    at: Position<'_>,
+    hand_on: &mut HandOn<'_, StageError>,
+) -> Result<bool, StageError> {
+    let mut changed = false;
+    let mut nodes = nodes;
+    while let Some((node, rest)) = nodes.split_first_mut() {
+        if lines.is_empty() {
+            break;
+        }
+        let mut after = |part: &mut Lines| -> Result<(), StageError> {
+            run_nodes(rest, part, at, hand_on)?;
+            if part.is_empty() {
+                return Ok(());
+            }
+            hand_on(part)
+        };
+        changed |= match node {
+            Node::Stage(stage) => match stage.process(lines, &mut after) {
+                Ok(changed) => changed,
+                Err(Halt::Failed(err)) => stage.recover(err.at(at), lines)?,
+                Err(Halt::Downstream(err)) => return Err(err),
+            },
+            Node::Match(m) => m.process(lines, at, &mut after)?,
+        };
+        nodes = rest;
+    }
+    Ok(changed)
 }
 
 /// What [`Chain::each_stage_then_run`] does to each stage: call it, pushing the batches it
@@ -399,7 +445,7 @@ type StageCall<'a> = dyn FnMut(&mut Stage, &mut Vec<Lines>) -> Result<(), StageE
 fn deliver(stage: &Stage, call: Call, emitted: Emitted) -> Result<Vec<Lines>, StageError> {
     if let Some(report) = emitted.report {
         let target = stage.report_target();
-        target.write(&report).map_err(|error| {
+        target.write(stage.label(), &report).map_err(|error| {
             let target = target.to_string();
             stage.error(call, Failure::Report { target, error })
         })?;

@@ -24,7 +24,7 @@ use std::fmt;
 use crate::error::{Failure, StageError};
 use crate::framing::Terminator;
 use crate::lines::Lines;
-use crate::runtime::{Plugin, Runtime, Stage, StageGrants, StateScope};
+use crate::runtime::{Halt, Plugin, Runtime, Stage, StageGrants, StateScope};
 use crate::settings::Settings;
 
 /// The result of one check.
@@ -126,8 +126,23 @@ impl Subject<'_> {
     }
 }
 
+/// Runs `lines` through `stage`, leaving its whole output in `lines` (the parts of a large
+/// output joined again: the checks compare whole outputs).
 fn process(stage: &mut Stage, lines: &mut Lines) -> Outcome {
-    stage.process(lines).map(|_| ()).map_err(CheckFailure::Call)
+    let mut parts = Lines::default();
+    parts.set_source(&lines.source);
+    let result = stage.process(lines, &mut |part| {
+        parts.extend_from(part, 0..part.len());
+        Ok(())
+    });
+    if let Err(Halt::Failed(err) | Halt::Downstream(err)) = result {
+        return Err(CheckFailure::Call(err));
+    }
+    if !parts.is_empty() {
+        parts.extend_from(lines, 0..lines.len());
+        *lines = parts;
+    }
+    Ok(())
 }
 
 fn finish_stage(stage: &mut Stage) -> Outcome {

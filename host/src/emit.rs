@@ -111,14 +111,22 @@ impl Emitter {
         // the lines it dropped included.
         let batch_end = origin::largest(&self.batch).filter(|_| self.chain.keeps_no_state());
         sink.input(&self.batch);
-        let changed = self.chain.run(&mut self.batch, 0, at)?;
+        // Parts of an output too large to hold at once come first (see `crate::output`).
+        let (mut more, mut parts_end) = (Ok(true), None);
+        let changed = self.chain.run(&mut self.batch, 0, at, &mut |part| {
+            parts_end = parts_end.max(origin::largest(part));
+            emit_to(sink, part, &mut more);
+        })?;
+        if flow(more)?.is_break() {
+            return Ok(Flow::Break(()));
+        }
         let flow = if changed {
             flow(sink.changed(&self.batch))
         } else {
             flow(sink.unchanged(raw, &self.batch))
         }?;
         if let Some(placed) = placed {
-            let done = batch_end.or_else(|| origin::largest(&self.batch));
+            let done = batch_end.or_else(|| origin::largest(&self.batch).max(parts_end));
             self.handed(placed.file, done);
         }
         Ok(flow)
@@ -138,6 +146,17 @@ impl Emitter {
         window.set_source(source);
         window.push(&buffer.pending()[..cap], Terminator::None, true);
         self.chain.run_window(window, at)?;
+        if window.is_empty() {
+            // A stage failed on the window and its policy dropped it. The window's last
+            // `overlap` bytes, as read, stay for the next window, so that what straddles the
+            // cut is still seen whole.
+            let kept = cap.min(self.overlap);
+            self.tail.clear();
+            self.tail
+                .extend_from_slice(&buffer.pending()[cap - kept..cap]);
+            buffer.replace_front(cap, &self.tail);
+            return Ok(Flow::Continue(()));
+        }
 
         // Keep the last `overlap` bytes (as the boundary-safe stages left them) for the next
         // window; the rest is a partial piece.
@@ -153,7 +172,12 @@ impl Emitter {
         window.ends[0] = head_len as u32;
 
         let rest = self.chain.boundary_safe_prefix();
-        self.chain.run(window, rest, at)?;
+        let mut more = Ok(true);
+        self.chain
+            .run(window, rest, at, &mut |part| emit_to(sink, part, &mut more))?;
+        if flow(more)?.is_break() {
+            return Ok(Flow::Break(()));
+        }
         flow(sink.changed(window))
     }
 

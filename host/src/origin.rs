@@ -15,7 +15,7 @@
 //!   and the batch's [`Lines::origin_start`]: where its first line started. The pieces of an
 //!   over-long line carry none: a restart reads the whole line again, and only the line's last
 //!   part, handed on with its terminator, takes the line's end.
-//! - A stage's answer ([`from_answer`]): output line `j` made from input line `i` takes
+//! - A stage's answer ([`of_output_line`]): output line `j` made from input line `i` takes
 //!   `origins[i]`, except a line the stage both rewrote and detached, which is how a stage emits
 //!   a line it held from earlier (a multiline block emitted when the next block's first line
 //!   arrives): it takes the origin of the line *before* `i` (the batch's start for `i = 0`).
@@ -31,8 +31,7 @@
 
 use std::ops::Range;
 
-use sluice_contract::OutputView;
-use sluice_contract::resolve;
+use sluice_contract::resolve::OutputLine;
 
 use crate::lines::Lines;
 
@@ -63,28 +62,15 @@ pub(crate) fn set_framed(lines: &mut Lines, at: u64, start: u64, line_ends: &[u3
     lines.origin_start = start;
 }
 
-/// Sets the origins of `out`, just built from `input` by a stage's answer `output`, as the
-/// module docs say. Nothing when `input` carries no origins.
-pub(crate) fn from_answer(output: &OutputView<'_>, input: &Lines, out: &mut Lines) {
-    out.origins.clear();
-    out.origin_start = input.origin_start;
-    if input.origins.is_empty() {
-        return;
+/// The origin of `line`, an output line a stage's answer made from `input` (which carries
+/// origins), as the module docs say.
+pub(crate) fn of_output_line(line: &OutputLine<'_>, input: &Lines) -> u64 {
+    let i = line.source;
+    match (line.rewritten && line.detached, i) {
+        (true, 0) => input.origin_start,
+        (true, i) => input.origins[i - 1],
+        (false, i) => input.origins[i],
     }
-    for line in resolve::lines(output, &input.view()) {
-        let i = line.source;
-        let origin = if line.rewritten && line.detached {
-            if i == 0 {
-                input.origin_start
-            } else {
-                input.origins[i - 1]
-            }
-        } else {
-            input.origins[i]
-        };
-        out.origins.push(origin);
-    }
-    debug_assert_eq!(out.origins.len(), out.len());
 }
 
 /// Keeps `to`'s origins in step after [`Lines::extend_from`] appended lines `range` of `from`

@@ -9,6 +9,17 @@
 //! [`StageOutput::apply`] resolves the answer into lines with [`sluice_contract::resolve`],
 //! adding only what the contract leaves to the host: terminators (inherited, or set by the
 //! stage for a line it held) and interned field names.
+//!
+//! An answer may legally make far more than it weighs: `source = [0; 10_000_000]` is 40 MB
+//! that repeats one line ten million times. So the output is built in parts
+//! ([`StageOutput::apply_in_place_handing_on`]): once the lines built so far reach [`PART_BYTES`] of
+//! bytes and field values, or [`PART_LINES`] lines, they are handed on (down the chain and out)
+//! before the next are built. What the host holds for one answer is then the answer itself —
+//! which the plugin had to hold in its own capped memory, and wasmtime copies out only within
+//! the hostcall limit — plus one part.
+
+use std::convert::Infallible;
+use std::ops::Range;
 
 use sluice_contract::resolve::{self, End, FieldFrom};
 use sluice_contract::{LineList, OutputView, Violation};
@@ -16,6 +27,38 @@ use sluice_contract::{LineList, OutputView, Violation};
 use crate::fields::FieldTable;
 use crate::framing::Terminator;
 use crate::lines::Lines;
+use crate::origin;
+
+/// A part of an answer's output is handed on once it holds this many bytes of lines and field
+/// values (one line more at most: parts are cut between lines).
+pub(crate) const PART_BYTES: usize = 4 << 20;
+
+/// A part of an answer's output is handed on once it holds this many lines.
+pub(crate) const PART_LINES: usize = 16 << 10;
+
+/// How large a part of an answer's output may grow: [`PART_LINES`] and [`PART_BYTES`], or less
+/// in tests.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PartSize {
+    pub(crate) lines: usize,
+    pub(crate) bytes: usize,
+}
+
+impl PartSize {
+    pub(crate) const DEFAULT: PartSize = PartSize {
+        lines: PART_LINES,
+        bytes: PART_BYTES,
+    };
+
+    /// True when `part` is as large as a part may be.
+    fn is_full(self, part: &Lines) -> bool {
+        part.len() >= self.lines || part.data.len() + part.fields.values.len() >= self.bytes
+    }
+}
+
+/// Takes a part of an answer's output, in order, and hands it on; its error stops the
+/// building.
+pub(crate) type HandOn<'a, E> = dyn FnMut(&mut Lines) -> Result<(), E> + 'a;
 
 /// When a stage wants `tick` called; mirrors the WIT `wake` record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,8 +136,21 @@ impl StageOutput {
     /// input unchanged, and then touches nothing. `self` must have passed
     /// [`StageOutput::check`] against `lines`.
     pub(crate) fn apply_in_place(&self, lines: &mut Lines, spare: &mut Lines) -> bool {
+        let whole = self.apply_in_place_handing_on::<Infallible>(lines, spare, None);
+        whole.unwrap_or_else(|never| match never {})
+    }
+
+    /// [`StageOutput::apply_in_place`], handing the parts of a large output to `hand_on` as
+    /// they are built (see [`StageOutput::build`]); `lines` ends up holding the last part.
+    /// Returns `hand_on`'s error if it fails.
+    pub(crate) fn apply_in_place_handing_on<E>(
+        &self,
+        lines: &mut Lines,
+        spare: &mut Lines,
+        hand_on: Option<&mut HandOn<'_, E>>,
+    ) -> Result<bool, E> {
         if self.is_identity(lines.len()) {
-            return false;
+            return Ok(false);
         }
         if self.keeps_lines(lines.len()) {
             // Only fields or timestamps changed: the lines' bytes stay where they are.
@@ -108,25 +164,55 @@ impl StageOutput {
                 }
             }
         } else {
-            self.apply(lines, spare);
+            self.build(lines, spare, hand_on, PartSize::DEFAULT)?;
             std::mem::swap(lines, spare);
         }
-        true
+        Ok(true)
     }
 
-    /// Builds the output batch into `out` (cleared first; it keeps `input`'s source). `self`
-    /// must have passed [`StageOutput::check`] against `input`.
+    /// Builds the whole output into `out`, as one batch ([`StageOutput::build`]).
+    #[cfg(test)]
+    pub(crate) fn apply(&self, input: &Lines, out: &mut Lines) {
+        let whole = self.build::<Infallible>(input, out, None, PartSize::DEFAULT);
+        whole.unwrap_or_else(|never| match never {})
+    }
+
+    /// Builds the output into `out` (cleared first; it keeps `input`'s source). `self` must
+    /// have passed [`StageOutput::check`] against `input`.
     ///
     /// The lines, their bytes and partial marks are [`resolve::lines`]'s; the host supplies
     /// the terminators. A line the stage set a terminator on takes it (unless it is a partial
     /// piece); otherwise the last output line made from an input line ([`End::AsSource`])
     /// takes that line's terminator, and the ones before it ([`End::NewlineIfNone`]) take it
     /// too, or `\n` when the input line had none. Fields are merged as
-    /// [`StageOutput::merge_fields`] says.
-    pub(crate) fn apply(&self, input: &Lines, out: &mut Lines) {
-        out.clear();
+    /// [`StageOutput::merge_fields`] says, origins set as [`origin::of_output_line`] says.
+    ///
+    /// It is built in parts when `hand_on` is given: whenever the lines built into `out` reach
+    /// `size` ([`PartSize::DEFAULT`] but in tests) and more follow, `out` is completed (fields,
+    /// timestamps, origins) and handed to `hand_on`, then cleared, and building goes on; `out`
+    /// ends up holding the last part. Every part keeps `input`'s source; line indexes in a part count from its
+    /// first line. Returns `hand_on`'s error if it fails.
+    pub(crate) fn build<E>(
+        &self,
+        input: &Lines,
+        out: &mut Lines,
+        mut hand_on: Option<&mut HandOn<'_, E>>,
+        size: PartSize,
+    ) -> Result<(), E> {
+        start_part(input, out, input.origin_start);
+        let with_origins = !input.origins.is_empty();
+        let mut first = 0;
         let mut set = self.terminators.iter().peekable();
         for (j, line) in resolve::lines(&self.view(), &input.view()).enumerate() {
+            if let Some(hand_on) = hand_on.as_deref_mut()
+                && size.is_full(out)
+            {
+                self.annotate(input, first..j, out);
+                let next_start = out.origins.last().copied().unwrap_or(input.origin_start);
+                hand_on(out)?;
+                start_part(input, out, next_start);
+                first = j;
+            }
             let inherited = match (line.end, input.terms[line.source]) {
                 (End::NewlineIfNone, Terminator::None) => Terminator::Lf,
                 (_, term) => term,
@@ -136,19 +222,40 @@ impl StageOutput {
                 _ => inherited,
             };
             out.push(line.bytes, term, line.partial);
+            if with_origins {
+                let origin = origin::of_output_line(&line, input);
+                // `push` marked the line as without origin once the part had one.
+                out.origins.truncate(out.len() - 1);
+                out.origins.push(origin);
+            }
         }
-        self.merge_fields(&input.fields, &mut out.fields);
-        self.merge_timestamps(&input.timestamps, &mut out.timestamps);
-        out.set_source(&input.source);
-        crate::origin::from_answer(&self.view(), input, out);
+        self.annotate(input, first..self.source.len(), out);
+        Ok(())
+    }
+
+    /// Sets the fields and timestamps of `out`, which holds output lines `part`.
+    fn annotate(&self, input: &Lines, part: Range<usize>, out: &mut Lines) {
+        self.merge_fields_of(&input.fields, part.clone(), &mut out.fields);
+        self.merge_timestamps_of(&input.timestamps, part, &mut out.timestamps);
     }
 
     /// Builds the output lines' timestamps into `out` (cleared first), as
     /// [`resolve::timestamps`] says: each output line's input line's timestamp unless it is
     /// detached, replaced by the one the stage set.
     pub(crate) fn merge_timestamps(&self, input: &[(u32, i64)], out: &mut Vec<(u32, i64)>) {
+        self.merge_timestamps_of(input, 0..self.source.len(), out);
+    }
+
+    /// [`StageOutput::merge_timestamps`] for output lines `part`, indexed from its start.
+    fn merge_timestamps_of(
+        &self,
+        input: &[(u32, i64)],
+        part: Range<usize>,
+        out: &mut Vec<(u32, i64)>,
+    ) {
         out.clear();
-        resolve::timestamps(&self.view(), input, |j, ts| out.push((j, ts)));
+        let first = part.start as u32;
+        resolve::timestamps_of(&self.view(), input, part, |j, ts| out.push((j - first, ts)));
     }
 
     /// Builds the output lines' field table into `out` (cleared first), as
@@ -157,19 +264,33 @@ impl StageOutput {
     /// an inherited one and a key set twice keeping the later value. `out`'s names are
     /// `input`'s, then the stage's new ones.
     pub(crate) fn merge_fields(&self, input: &FieldTable, out: &mut FieldTable) {
+        self.merge_fields_of(input, 0..self.source.len(), out);
+    }
+
+    /// [`StageOutput::merge_fields`] for output lines `part`, indexed from its start.
+    fn merge_fields_of(&self, input: &FieldTable, part: Range<usize>, out: &mut FieldTable) {
         out.clear();
         let remap_in: Vec<u32> = input.names.iter().map(|n| out.intern(n)).collect();
         let remap_set: Vec<u32> = self.fields.names.iter().map(|n| out.intern(n)).collect();
-        resolve::fields(&self.view(), &input.view(), |j, from| match from {
+        let first = part.start as u32;
+        resolve::fields_of(&self.view(), &input.view(), part, |j, from| match from {
             FieldFrom::Inherited(i) => {
-                out.push(j, remap_in[input.name[i] as usize], input.value(i))
+                out.push(j - first, remap_in[input.name[i] as usize], input.value(i))
             }
             FieldFrom::Set(s) => {
                 let set = &self.fields;
-                out.push(j, remap_set[set.name[s] as usize], set.value(s));
+                out.push(j - first, remap_set[set.name[s] as usize], set.value(s));
             }
         });
     }
+}
+
+/// Empties `out` for the next part of `input`'s output, whose first line starts at `start`
+/// in its file ([`Lines::origin_start`]).
+fn start_part(input: &Lines, out: &mut Lines, start: u64) {
+    out.clear();
+    out.set_source(&input.source);
+    out.origin_start = start;
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ mod boundary;
 mod chain;
 mod cli;
 mod conformance;
+mod containment;
 mod new_project;
 mod on_error;
 mod pack;

@@ -140,3 +140,59 @@ fn a_boundary_safe_stage_refuses_a_plain_skip() {
         assert!(!String::from_utf8_lossy(&ok.stdout).contains("hunter2"));
     }
 }
+
+/// The windows of an over-long line follow the policy too. `sanitize` under an 8 MiB cap
+/// cannot take a 12 MiB window: with `drop`, each window is dropped but for its last
+/// `--boundary-overlap` bytes, which stay for the next window (what straddles a cut is still
+/// seen whole), the line's rest goes on, and the lines around it are untouched; with
+/// `skip-unsafe` the line passes whole, unredacted, as that policy says it may.
+#[test]
+fn a_window_of_an_over_long_line_follows_the_policy() {
+    const CAP: usize = 12 << 20;
+    const OVERLAP: usize = 64;
+    let line: Vec<u8> = (0..3 * (CAP - OVERLAP) + 100_000)
+        .map(|i| b'a' + (i % 26) as u8)
+        .collect();
+    let mut input = b"a=1\n".to_vec();
+    input.extend_from_slice(&line);
+    input.extend_from_slice(b"\nb=2\n");
+    let args = |policy: &str| {
+        vec![
+            "--plugin-memory".to_owned(),
+            "8".to_owned(),
+            "--max-line-bytes".to_owned(),
+            CAP.to_string(),
+            "--boundary-overlap".to_owned(),
+            OVERLAP.to_string(),
+            "-p".to_owned(),
+            format!("sanitize={{\"on_error\":\"{policy}\"}}"),
+        ]
+    };
+    let run_with = |policy: &str| {
+        let args = args(policy);
+        run(&args.iter().map(String::as_str).collect::<Vec<_>>(), &input)
+    };
+
+    let dropped = run_with("drop");
+    let mut expected = b"a=1\n".to_vec();
+    expected.extend_from_slice(&line[3 * (CAP - OVERLAP)..]);
+    expected.extend_from_slice(b"\nb=2\n");
+    assert_eq!(dropped.code, 1, "{}", dropped.stderr);
+    assert!(dropped.stdout == expected, "{} bytes", dropped.stdout.len());
+    let reports: Vec<&str> = dropped.stderr.lines().collect();
+    assert_eq!(reports.len(), 4, "{}", dropped.stderr);
+    for report in &reports[..3] {
+        assert!(
+            report.starts_with(
+                "sluice: stage 1 (sanitize), at line 2 of <stdin> (a piece of an over-long \
+                 line): `process` exceeded the memory limit of 8 MiB; the batch's 1 line was \
+                 dropped (on_error = drop)"
+            ),
+            "{report}"
+        );
+    }
+
+    let skipped = run_with("skip-unsafe");
+    assert_eq!(skipped.code, 1, "{}", skipped.stderr);
+    assert!(skipped.stdout == input, "{} bytes", skipped.stdout.len());
+}

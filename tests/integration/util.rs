@@ -265,3 +265,40 @@ impl Bytes {
             .collect()
     }
 }
+
+/// Waits for `child` (whose pipes the caller took) and returns its exit code (-1 when a signal
+/// ended it) and its peak resident memory in bytes, as the kernel counted it (`ru_maxrss`).
+pub fn wait_with_peak_memory(child: Child) -> (i32, u64) {
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: `rusage` is plain data, for which all zeroes is a valid value; `wait4` writes
+    // both out-parameters, which live across the call, and reaps the child only once (its
+    // `Child` is dropped without waiting).
+    let (reaped, usage) = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        (libc::wait4(pid, &mut status, 0, &mut usage), usage)
+    };
+    assert_eq!(reaped, pid, "wait4: {}", std::io::Error::last_os_error());
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    (code, usage.ru_maxrss as u64 * 1024)
+}
+
+/// What a stage reported on stderr, from the stderr of a run: every line must come after the
+/// stage's `label` (`stage 1 (outcome)`), which is taken off.
+#[track_caller]
+pub fn report_of(stderr: &str, label: &str) -> String {
+    let prefix = format!("{label}: ");
+    let mut report = String::new();
+    for line in stderr.lines() {
+        let Some(text) = line.strip_prefix(&prefix) else {
+            panic!("not a line of {label}'s report: {line:?}\nstderr:\n{stderr}");
+        };
+        report.push_str(text);
+        report.push('\n');
+    }
+    report
+}

@@ -443,6 +443,39 @@ mod properties {
         ]
     }
 
+    /// Each line of `lines` with all it carries: bytes, terminator, partial mark, fields,
+    /// timestamp and origin.
+    #[allow(clippy::type_complexity)]
+    fn described(
+        lines: &Lines,
+    ) -> Vec<(
+        Vec<u8>,
+        Terminator,
+        bool,
+        Vec<(String, Vec<u8>)>,
+        Option<i64>,
+        u64,
+    )> {
+        (0..lines.len())
+            .map(|i| {
+                let fields = lines
+                    .fields
+                    .of_line(i as u32)
+                    .map(|(k, v)| (k.to_owned(), v.to_vec()))
+                    .collect();
+                let origin = lines.origins.get(i).copied().unwrap_or(crate::origin::NONE);
+                (
+                    lines.line(i).to_vec(),
+                    lines.terminator(i),
+                    lines.is_partial(i),
+                    fields,
+                    lines.timestamp(i),
+                    origin,
+                )
+            })
+            .collect()
+    }
+
     /// A batch of up to 6 lines, the last maybe a partial piece, with a field or two.
     fn batch() -> impl Strategy<Value = Lines> {
         (
@@ -570,6 +603,58 @@ mod properties {
                 if !output.rewritten.contains(&(j as u32)) {
                     prop_assert_eq!(out.line(j), input.line(i as usize));
                 }
+            }
+        }
+
+        /// An output built in parts of at most a few lines or bytes, the parts joined, is the
+        /// output built whole: same lines, terminators, fields, timestamps and origins.
+        #[test]
+        fn an_output_built_in_parts_is_the_output_built_whole(
+            (input, output) in batch().prop_flat_map(|b| {
+                let n = b.len();
+                (Just(b), well_formed(n))
+            }),
+            lines in 1usize..4,
+            bytes in 1usize..12,
+        ) {
+            let mut input = input;
+            let origins: Vec<u64> = (0..input.len() as u64).map(|i| 100 + 10 * i).collect();
+            input.origins = origins;
+            input.origin_start = 90;
+            prop_assert_eq!(output.check(input.len()), Ok(()));
+            let mut whole = Lines::default();
+            output.apply(&input, &mut whole);
+            let mut joined = Lines::default();
+            joined.set_source(&input.source);
+            let mut last = Lines::default();
+            let mut parts = 0;
+            let mut starts = Vec::new();
+            let size = PartSize { lines, bytes };
+            let built = output.build::<()>(&input, &mut last, Some(&mut |part| {
+                assert!(!part.is_empty() && part.len() <= lines);
+                assert_eq!(part.check_annotations(), Ok(()));
+                starts.push((joined.len(), part.origin_start));
+                joined.extend_from(part, 0..part.len());
+                parts += 1;
+                Ok(())
+            }), size);
+            prop_assert_eq!(built, Ok(()));
+            starts.push((joined.len(), last.origin_start));
+            joined.extend_from(&last, 0..last.len());
+            prop_assert_eq!(described(&joined), described(&whole));
+            // Each part starts where the line before it ends.
+            for (first, start) in starts {
+                let expected = match first {
+                    0 => whole.origin_start,
+                    i => whole.origins[i - 1],
+                };
+                prop_assert_eq!(start, expected, "the part starting at line {}", first);
+            }
+            if !whole.is_empty() {
+                prop_assert_eq!(joined.origin_start, whole.origin_start);
+            }
+            if whole.len() > lines {
+                prop_assert!(parts > 0);
             }
         }
 

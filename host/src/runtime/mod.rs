@@ -53,7 +53,7 @@ pub use cache::ComponentCache;
 pub use clock::Clock;
 pub use memory_cap::{Grew, TABLE_ELEMENT_BYTES};
 pub use plugin::{CONTRACT_VERSION, ConfigKeyInfo, Plugin, PluginInfo, StateScope};
-pub(crate) use stage::Emitted;
+pub(crate) use stage::{Emitted, Halt};
 pub use stage::{Stage, StageGrants};
 
 /// How often the epoch advances. Deadlines are rounded up to whole ticks.

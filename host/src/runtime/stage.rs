@@ -32,7 +32,7 @@ use crate::fields::FieldTable;
 use crate::framing::Terminator;
 use crate::lines::Lines;
 use crate::on_error::OnError;
-use crate::output::{StageOutput, Wake};
+use crate::output::{HandOn, StageOutput, Wake};
 use crate::plugin_text::plugin_text;
 use crate::report::ReportTarget;
 use crate::settings::Settings;
@@ -45,6 +45,16 @@ pub struct StageGrants {
     /// Where the stage's reports go, from the config's `report` key (for the plugin's
     /// messages; the caller does the writing).
     pub report: Option<String>,
+}
+
+/// Why [`Stage::process`] stopped short.
+#[derive(Debug)]
+pub(crate) enum Halt {
+    /// The stage failed: its failure policy says what happens next ([`Stage::recover`]).
+    Failed(StageError),
+    /// A node after the stage failed on a part of its output handed on early: the error goes
+    /// up as it is (that node's policy was applied already).
+    Downstream(StageError),
 }
 
 /// What a stage emitted on its own, from `tick` or `finish`.
@@ -222,15 +232,42 @@ impl Stage {
     }
 
     /// Runs the stage on `lines`, replacing them with its output. Returns false when the stage
-    /// left the batch unchanged (then `lines` is untouched). The error says what went wrong;
-    /// the caller places it (see [`StageError`]).
-    pub(crate) fn process(&mut self, lines: &mut Lines) -> Result<bool, StageError> {
+    /// left the batch unchanged (then `lines` is untouched). An output too large to hold as one
+    /// batch is handed to `hand_on` in parts as it is built (see [`crate::output`]); `lines`
+    /// then ends up holding the last part.
+    pub(crate) fn process(
+        &mut self,
+        lines: &mut Lines,
+        hand_on: &mut HandOn<'_, StageError>,
+    ) -> Result<bool, Halt> {
+        let output = self.answer_batch(lines).map_err(Halt::Failed)?;
+        output
+            .apply_in_place_handing_on(lines, &mut self.spare, Some(hand_on))
+            .map_err(Halt::Downstream)
+    }
+
+    /// Runs the stage on a window of an over-long line (a batch of one partial line), which
+    /// it must answer with exactly one line.
+    pub(crate) fn process_window(&mut self, window: &mut Lines) -> Result<(), StageError> {
+        let output = self.answer_batch(window)?;
+        if output.source.len() != 1 {
+            let returned = output.source.len();
+            let failure = Failure::Malformed(Malformed::WindowLines { returned });
+            return Err(self.error(Call::Process, failure));
+        }
+        output.apply_in_place(window, &mut self.spare);
+        Ok(())
+    }
+
+    /// The stage's checked answer to `lines`, from the resource for their source. The error
+    /// says what went wrong; the caller places it (see [`StageError`]).
+    fn answer_batch(&mut self, lines: &mut Lines) -> Result<StageOutput, StageError> {
         let i = self.instance_for(&lines.source)?;
         self.process_on(i, lines)
             .map_err(|failure| self.error(Call::Process, failure))
     }
 
-    fn process_on(&mut self, i: usize, lines: &mut Lines) -> Result<bool, Failure> {
+    fn process_on(&mut self, i: usize, lines: &mut Lines) -> Result<StageOutput, Failure> {
         self.terminators.clear();
         self.terminators
             .extend(lines.terms.iter().map(|&t| to_wit(t)));
@@ -278,7 +315,7 @@ impl Stage {
             .check(lines.len())
             .map_err(|violation| Failure::Malformed(Malformed::Answer(violation)))?;
         self.instances[i].wake = output.wake.map(deadline);
-        Ok(output.apply_in_place(lines, &mut self.spare))
+        Ok(output)
     }
 
     /// Calls `tick` on each of the stage's resources whose deadline is at or before `now`, in

@@ -17,9 +17,12 @@
 //!
 //! Everything walks the lists with cursors, once, in output order, and hands each result to
 //! the caller (an iterator item or a callback), so resolving allocates nothing per line: the
-//! host's line path runs through here. Every function expects views that passed their check
+//! host's line path runs through here. [`fields_of`] and [`timestamps_of`] resolve one range of
+//! output lines, for a host that hands a large answer on in parts. Every function expects views that passed their check
 //! ([`check_output`](crate::check_output) against `input`, or
 //! [`check_emitted`](crate::check_emitted)); on others it may panic.
+
+use std::ops::Range;
 
 use crate::view::range;
 use crate::{BatchView, FieldsView, OutputView};
@@ -164,13 +167,22 @@ pub enum FieldFrom {
 /// Calls `emit(j, from)` for each field of each output line of `output` (an answer to a batch
 /// whose fields table is `input`), by ascending `j`, in the order the module documentation
 /// gives. Allocates once per call (a map between the two tables' names), never per line.
-pub fn fields(
+pub fn fields(output: &OutputView<'_>, input: &FieldsView<'_>, emit: impl FnMut(u32, FieldFrom)) {
+    fields_of(output, input, 0..output.source.len(), emit);
+}
+
+/// [`fields`] for the output lines in `lines` only (output indexes; `emit` still gets each
+/// line's index in the whole output), for a host that hands a large answer on in parts. The
+/// cursors start where `lines` starts (found by binary search), so a part costs its own lines
+/// only.
+pub fn fields_of(
     output: &OutputView<'_>,
     input: &FieldsView<'_>,
+    lines: Range<usize>,
     mut emit: impl FnMut(u32, FieldFrom),
 ) {
     let set = &output.fields;
-    if input.is_empty() && set.is_empty() {
+    if (input.is_empty() && set.is_empty()) || lines.is_empty() {
         return;
     }
     // For each input name, the index of the same key in `set.names`, or UNSET. Names are
@@ -190,9 +202,15 @@ pub fn fields(
             })
             .collect()
     };
-    let (mut inherited, mut set_at, mut detached, mut removed) = (0, 0, 0, 0);
-    for (j, &src) in output.source.iter().enumerate() {
-        let j = j as u32;
+    let first = lines.start as u32;
+    let mut inherited = input
+        .line
+        .partition_point(|&l| l < output.source[lines.start]);
+    let mut set_at = set.line.partition_point(|&l| l < first);
+    let mut detached = output.detached.partition_point(|&d| d < first);
+    let mut removed = output.removed.partition_point(|&(r, _)| r < first);
+    for (j, &src) in output.source[lines.clone()].iter().enumerate() {
+        let j = first + j as u32;
         while inherited < input.len() && input.line[inherited] < src {
             inherited += 1;
         }
@@ -260,13 +278,26 @@ pub fn emitted_fields(fields: &FieldsView<'_>, mut emit: impl FnMut(u32, usize))
 
 /// Calls `emit(j, timestamp)` for each output line of `output` that has a timestamp (an answer
 /// to a batch whose timestamps are `input`), by ascending `j`.
-pub fn timestamps(output: &OutputView<'_>, input: &[(u32, i64)], mut emit: impl FnMut(u32, i64)) {
-    if input.is_empty() && output.timestamps.is_empty() {
+pub fn timestamps(output: &OutputView<'_>, input: &[(u32, i64)], emit: impl FnMut(u32, i64)) {
+    timestamps_of(output, input, 0..output.source.len(), emit);
+}
+
+/// [`timestamps`] for the output lines in `lines` only, as [`fields_of`] is for fields.
+pub fn timestamps_of(
+    output: &OutputView<'_>,
+    input: &[(u32, i64)],
+    lines: Range<usize>,
+    mut emit: impl FnMut(u32, i64),
+) {
+    if (input.is_empty() && output.timestamps.is_empty()) || lines.is_empty() {
         return;
     }
-    let (mut inherited, mut set, mut detached) = (0, 0, 0);
-    for (j, &src) in output.source.iter().enumerate() {
-        let j = j as u32;
+    let first = lines.start as u32;
+    let mut inherited = input.partition_point(|&(l, _)| l < output.source[lines.start]);
+    let mut set = output.timestamps.partition_point(|&(l, _)| l < first);
+    let mut detached = output.detached.partition_point(|&d| d < first);
+    for (j, &src) in output.source[lines.clone()].iter().enumerate() {
+        let j = first + j as u32;
         while input.get(inherited).is_some_and(|&(line, _)| line < src) {
             inherited += 1;
         }
@@ -644,6 +675,58 @@ mod tests {
         let mut out = Vec::new();
         emitted_fields(&table, |line, i| out.push((line, i)));
         assert_eq!(out, [(0, 1), (0, 2), (2, 3)]);
+    }
+
+    /// Resolving an answer in parts, cut anywhere, gives what resolving it whole gives.
+    #[test]
+    fn parts_cut_anywhere_resolve_as_the_whole() {
+        let names = names(&["user", "k"]);
+        let removed = vec![(1, "level".to_string()), (4, "user".to_string())];
+        let output = OutputView {
+            source: &[0, 1, 1, 1, 1, 2, 2],
+            rewritten: &[1, 5],
+            data: b"xy",
+            ends: &[1, 2],
+            detached: &[1],
+            removed: &removed,
+            fields: FieldsView {
+                names: &names,
+                line: &[0, 2, 2, 6],
+                name: &[1, 0, 1, 1],
+                values: b"abcd",
+                value_ends: &[1, 2, 3, 4],
+            },
+            timestamps: &[(3, 9), (6, 1)],
+        };
+        let input = Input::new();
+        let input = input.view();
+        crate::check_output(&output, input.len()).unwrap();
+        let mut whole_fields = Vec::new();
+        fields(&output, &input.fields, |j, from| {
+            whole_fields.push((j, from))
+        });
+        let mut whole_timestamps = Vec::new();
+        timestamps(&output, input.timestamps, |j, ts| {
+            whole_timestamps.push((j, ts))
+        });
+        assert_eq!(whole_fields.len(), 8);
+        assert_eq!(whole_timestamps, [(2, 42), (3, 9), (4, 42), (6, 1)]);
+        let n = output.source.len();
+        for cut in 0..=n {
+            for end in cut..=n {
+                let (mut parts_fields, mut parts_timestamps) = (Vec::new(), Vec::new());
+                for part in [0..cut, cut..end, end..n] {
+                    fields_of(&output, &input.fields, part.clone(), |j, from| {
+                        parts_fields.push((j, from))
+                    });
+                    timestamps_of(&output, input.timestamps, part, |j, ts| {
+                        parts_timestamps.push((j, ts))
+                    });
+                }
+                assert_eq!(parts_fields, whole_fields, "cut at {cut} and {end}");
+                assert_eq!(parts_timestamps, whole_timestamps, "cut at {cut} and {end}");
+            }
+        }
     }
 
     #[test]
