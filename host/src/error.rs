@@ -24,6 +24,8 @@ pub use sluice_contract::Violation;
 pub enum Call {
     /// Instantiating the component, before any export is called.
     Start,
+    /// `describe`: the plugin says what it is, when it is loaded.
+    Describe,
     /// `stage.create`: the stage is being set up with its configuration.
     Create,
     /// `stage.process`: a batch of input lines.
@@ -37,13 +39,14 @@ pub enum Call {
 impl Call {
     /// True for the calls that set a stage up (a failure there means the pipeline never ran).
     pub fn is_setup(self) -> bool {
-        matches!(self, Call::Start | Call::Create)
+        matches!(self, Call::Start | Call::Describe | Call::Create)
     }
 
     /// The export's name, as the WIT spells it.
     pub fn name(self) -> &'static str {
         match self {
             Call::Start => "start",
+            Call::Describe => "describe",
             Call::Create => "create",
             Call::Process => "process",
             Call::Tick => "tick",

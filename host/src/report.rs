@@ -3,11 +3,14 @@
 //!
 //! A stage's `report` config key names the destination: `stderr` (the default) or a file path.
 //! A file is replaced whole by each report, through a temporary file renamed over it, so a
-//! reader never sees half a report.
+//! reader never sees half a report. On stderr each line comes after the stage's label, escaped
+//! and cut like any text from a plugin ([`crate::plugin_text`]).
 
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+
+use crate::plugin_text::plugin_line;
 
 /// Where one stage's reports go.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,14 +50,23 @@ impl ReportTarget {
         fs::remove_file(&temp)
     }
 
-    /// Writes `report` to the target.
-    pub fn write(&self, report: &[u8]) -> io::Result<()> {
+    /// Writes `report`, from the stage `label` (`stage 2 (metrics)`), to the target: to a
+    /// file as it is; to stderr one line at a time, each after the stage's label and made
+    /// safe as [`plugin_line`] says (control and bidirectional characters escaped, cut after
+    /// [`MAX_PLUGIN_TEXT_BYTES`](crate::plugin_text::MAX_PLUGIN_TEXT_BYTES)), because a
+    /// report is a plugin's text: on stderr it must neither pass for sluice's own words nor
+    /// drive the terminal.
+    pub fn write(&self, label: &str, report: &[u8]) -> io::Result<()> {
         match self {
             ReportTarget::Stderr => {
                 let mut err = io::stderr().lock();
-                err.write_all(report)?;
-                if !report.ends_with(b"\n") && !report.is_empty() {
-                    err.write_all(b"\n")?;
+                let report = report.strip_suffix(b"\n").unwrap_or(report);
+                if report.is_empty() {
+                    return Ok(());
+                }
+                for line in report.split(|&b| b == b'\n') {
+                    let text = plugin_line(&String::from_utf8_lossy(line));
+                    writeln!(err, "{label}: {text}")?;
                 }
                 err.flush()
             }
@@ -104,8 +116,10 @@ mod tests {
         fs::create_dir_all(&dir).unwrap();
         let path = dir.join("outcome.json");
         let target = ReportTarget::parse(path.to_str().unwrap());
-        target.write(b"first, longer report").unwrap();
-        target.write(b"second").unwrap();
+        target
+            .write("stage 1 (t)", b"first, longer report")
+            .unwrap();
+        target.write("stage 1 (t)", b"second").unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"second");
         assert_eq!(
             fs::read_dir(&dir).unwrap().count(),
@@ -142,6 +156,6 @@ mod tests {
         let missing = ReportTarget::parse("/nonexistent-sluice-dir/report").check();
         assert_eq!(missing.unwrap_err().kind(), io::ErrorKind::NotFound);
         let target = ReportTarget::parse("/nonexistent-sluice-dir/report");
-        assert!(target.write(b"x").is_err());
+        assert!(target.write("stage 1 (t)", b"x").is_err());
     }
 }

@@ -1,5 +1,6 @@
 //! A hostile plugin costs the user nothing it should not: an answer that amplifies one line
-//! into millions streams in bounded memory.
+//! into millions streams in bounded memory, a table bomb stops at the memory cap, and what a
+//! plugin says on stderr comes out escaped, cut and labelled with its stage.
 
 use std::io::{BufRead, BufReader, Read};
 
@@ -76,4 +77,93 @@ fn an_amplified_answer_inside_a_match_keeps_its_place() {
     expected.push_str(&"ampY|t\n".repeat(40000));
     expected.push_str("c|t");
     assert!(out == expected.as_bytes(), "{} bytes", out.len());
+}
+
+/// sluice with `args` on `stdin`: its exit code, stdout, stderr and peak memory in bytes.
+fn run_measured(args: &[&str], stdin: &[u8]) -> (i32, Vec<u8>, String, u64) {
+    let mut child = start(sluice().args(args));
+    let mut input = child.stdin.take().unwrap();
+    send(&mut input, stdin);
+    drop(input);
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let errors = std::thread::spawn(move || {
+        let mut text = String::new();
+        stderr.read_to_string(&mut text).unwrap();
+        text
+    });
+    let mut out = Vec::new();
+    stdout.read_to_end(&mut out).unwrap();
+    let (code, peak) = wait_with_peak_memory(child);
+    (code, out, errors.join().unwrap(), peak)
+}
+
+/// A plugin growing a table without end (a table's elements are the host's memory, not the
+/// plugin's linear memory) is stopped at `--plugin-memory`, and the message says so. Without
+/// the cap counting tables, the same plugin took 2.5–3 GiB.
+#[test]
+fn a_table_bomb_is_stopped_at_the_cap() {
+    let bomb = test_plugin("table-bomb");
+    let (code, out, stderr, peak) = run_measured(&["--plugin-memory", "64", "-p", &bomb], b"x\n");
+    assert_eq!((code, out.as_slice()), (2, &b""[..]), "{stderr}");
+    assert_eq!(
+        stderr,
+        format!(
+            "sluice: stage 1 ({bomb}): `describe` exceeded the memory limit of 64 MiB growing a \
+             table to 8388609 elements (a table's elements count toward it, 8 bytes each)\n"
+        )
+    );
+    assert!(
+        peak < 64 * MIB + 128 * MIB,
+        "peak memory {} MiB",
+        peak / MIB
+    );
+}
+
+/// A 100 MB error string: the message shows the documented 4096 bytes and counts the rest,
+/// and building it costs little beyond the two copies of the string a typed answer makes (the
+/// plugin's, in its capped memory, and the answer wasmtime lifts out of it). It used to split
+/// the message into words twice, peaking at 1.2 GiB.
+#[test]
+fn a_hundred_megabyte_error_is_cut_and_costs_little() {
+    let piece = "\u{1b}[2K\rsluice: stage 1 (sanitize): all secrets redacted\u{7}\0\u{202e}.";
+    let repeat = 100_000_000 / piece.len();
+    let config = serde_json::json!({"fail": piece, "fail_repeat": repeat}).to_string();
+    let probe = format!("{}={config}", test_plugin("probe"));
+    let (code, out, stderr, peak) = run_measured(&["-p", &probe], b"x\n");
+    assert_eq!((code, out.as_slice()), (1, &b""[..]), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    let left_out = piece.len() * repeat - 4096;
+    assert!(
+        lines[0].ends_with(&format!(" … ({left_out} more bytes left out)")),
+        "{}",
+        &lines[0][lines[0].len() - 200..]
+    );
+    assert!(!stderr.contains(['\x1b', '\x07', '\0', '\r', '\u{202e}']));
+    assert!(lines[0].len() < 4096 * 7, "{} bytes", lines[0].len());
+    let string = (piece.len() * repeat) as u64;
+    assert!(
+        peak < 2 * string + 64 * MIB,
+        "peak memory {} MiB",
+        peak / MIB
+    );
+}
+
+/// A report a plugin writes on stderr cannot pass for sluice's own words or drive the
+/// terminal: each of its lines comes after the stage's label, escape codes escaped.
+#[test]
+fn a_report_on_stderr_is_labelled_and_escaped() {
+    let report = "\u{1b}[2K\rsluice: stage 1 (sanitize): all secrets redacted\u{7}\n\nline two\n";
+    let config = serde_json::json!({ "report_text": report }).to_string();
+    let probe = test_plugin("probe");
+    let run = run(&["-p", &format!("{probe}={config}")], b"x\n");
+    assert_eq!((run.code, run.stdout.as_slice()), (0, &b"x\n"[..]));
+    assert_eq!(
+        run.stderr,
+        format!(
+            "stage 1 ({probe}): \\u{{1b}}[2K\\u{{d}}sluice: stage 1 (sanitize): all secrets \
+             redacted\\u{{7}}\nstage 1 ({probe}): \nstage 1 ({probe}): line two\n"
+        )
+    );
 }

@@ -17,7 +17,7 @@ fn promtail_kubernetes_pipeline() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     insta::assert_snapshot!("promtail_k8s_raw", run.text());
     // The json stage counts the lines that were not JSON (the stack trace, an empty message).
-    insta::assert_snapshot!(run.stderr, @"json: 5 of 13 lines were not valid JSON and passed unchanged");
+    insta::assert_snapshot!(run.stderr, @"stage 2 (json): 5 of 13 lines were not valid JSON and passed unchanged");
 }
 
 #[test]

@@ -6,7 +6,9 @@ use std::fs;
 use std::io::Write;
 use std::time::Duration;
 
-use crate::util::{lines_of, run, run_cmd, sluice, spawn, start, tempdir, test_plugin, transform};
+use crate::util::{
+    lines_of, report_of, run, run_cmd, sluice, spawn, start, tempdir, test_plugin, transform,
+};
 
 fn probe(config: &str) -> String {
     format!("{}={config}", test_plugin("probe"))
@@ -117,7 +119,10 @@ fn reports_go_to_stderr_by_default_and_to_a_file_when_asked() {
     let run = run(&["-p", &probe(r#"{"report_lines": true}"#)], b"a\nb\n");
     assert_eq!(run.code, 0);
     assert_eq!(run.stdout, b"a\nb\n");
-    assert_eq!(run.stderr, "probe saw 2 lines\n");
+    assert_eq!(
+        report_of(&run.stderr, &format!("stage 1 ({})", test_plugin("probe"))),
+        "probe saw 2 lines\n"
+    );
 
     let dir = tempdir("stream-report");
     let path = dir.join("report.txt");

@@ -7,6 +7,7 @@ use wasmtime::{Engine, Store};
 use super::bindings::{self, PluginPre};
 use super::store_recipe::StoreRecipe;
 use super::{Runtime, StageState};
+use crate::error::{Call, Failure, StageError};
 
 /// The version of the plugin contract (`wit/plugin.wit`) this host speaks.
 pub const CONTRACT_VERSION: &str = "0.3.0";
@@ -186,11 +187,20 @@ impl Runtime {
             .instantiate(&mut store)
             .map_err(anyhow::Error::from)
             .context("failed to start")?;
-        let info = instance
-            .sluice_plugin_transform()
-            .call_describe(&mut store)
-            .map_err(anyhow::Error::from)
-            .context("failed in `describe`")?;
+        let described = instance.sluice_plugin_transform().call_describe(&mut store);
+        let info = match described {
+            Ok(info) => info,
+            // A growth refused at the cap is said as such, naming what grew.
+            Err(err) => match store.data_mut().limits.take_hit() {
+                Some(grew) => {
+                    let limit_bytes = store.data().limits.limit_bytes();
+                    let failure = Failure::MemoryCap { limit_bytes, grew };
+                    let error = StageError::new(origin, Call::Describe, failure);
+                    bail!("{}", error.what());
+                }
+                None => return Err(anyhow::Error::from(err).context("failed in `describe`")),
+            },
+        };
         store.data_mut().wasi.settled = true;
         Ok(Plugin {
             origin: origin.to_owned(),

@@ -105,7 +105,7 @@ fn values_that_are_not_numbers_are_skipped_and_reported() {
     ");
     assert_eq!(
         out.stderr,
-        "sluice aggregate: sum(bytes): skipped 1 value(s) that were not numbers; avg(duration_ms): skipped 1 value(s) that were not numbers\n"
+        "stage 2 (aggregate): sum(bytes): skipped 1 value(s) that were not numbers; avg(duration_ms): skipped 1 value(s) that were not numbers\n"
     );
     // To a file with `report`; nothing is written when nothing was skipped.
     let dir = tempdir("aggregate-report");
@@ -125,7 +125,7 @@ fn values_that_are_not_numbers_are_skipped_and_reported() {
     ");
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),
-        "sluice aggregate: sum(n): skipped 3 value(s) that were not numbers; max(n): skipped 3 value(s) that were not numbers\n"
+        "sum(n): skipped 3 value(s) that were not numbers; max(n): skipped 3 value(s) that were not numbers\n"
     );
     let path = dir.join("nothing.txt");
     let config = format!(r#"{{"select": "sum(n)", "report": "{}"}}"#, path.display());
@@ -153,7 +153,7 @@ fn groups_sort_in_natural_order_missing_last() {
     ");
     assert_eq!(
         out.stderr,
-        "sluice aggregate: avg(ms): skipped 2 value(s) that were not numbers\n"
+        "stage 2 (aggregate): avg(ms): skipped 2 value(s) that were not numbers\n"
     );
 }
 
@@ -359,7 +359,7 @@ fn max_groups_caps_the_groups_and_reports_the_rest() {
     ");
     assert_eq!(
         out.stderr,
-        "sluice aggregate: 4 line(s) of groups beyond max_groups were not aggregated\n"
+        "stage 2 (aggregate): 4 line(s) of groups beyond max_groups were not aggregated\n"
     );
 }
 

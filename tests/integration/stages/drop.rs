@@ -169,7 +169,10 @@ fn older_than_drops_lines_strictly_older_than_now_minus_the_duration() {
     ts=1717243260 in the future
     no timestamp
     "#);
-    assert_eq!(run.stderr, "dropped_lines_total{reason=\"drop_stage\"} 3\n");
+    assert_eq!(
+        run.stderr,
+        "stage 3 (drop): dropped_lines_total{reason=\"drop_stage\"} 3\n"
+    );
     // Durations in other units, and in seconds as a number.
     for older_than in [r#""24h""#, r#""1d""#, "86400", r#""1439m""#] {
         let config = format!(r#"drop={{"older_than": {older_than}}}"#);

@@ -39,7 +39,7 @@ fn documented_example_with_expressions() {
     "#);
     assert_eq!(
         report,
-        "json: 1 of 2 lines was not valid JSON and passed unchanged\n"
+        "stage 1 (json): 1 of 2 lines was not valid JSON and passed unchanged\n"
     );
     // Without configuration, nested values become compact JSON text under their key.
     let (out, _) = records(&["-p", "json", "-o", "json"], input);
@@ -126,7 +126,7 @@ fn all_with_expressions_sets_the_expressions_last_so_they_win() {
     "#);
     assert_eq!(
         report,
-        "json: 1 of 2 lines was not valid JSON and passed unchanged\n"
+        "stage 1 (json): 1 of 2 lines was not valid JSON and passed unchanged\n"
     );
 }
 
@@ -188,7 +188,7 @@ fn lines_that_are_not_objects_get_the_reason_and_are_counted() {
     "#);
     assert_eq!(
         report,
-        "json: 7 of 11 lines were not valid JSON and passed unchanged; 3 were JSON but not an \
+        "stage 1 (json): 7 of 11 lines were not valid JSON and passed unchanged; 3 were JSON but not an \
          object and passed unchanged\n"
     );
     // The lines themselves pass byte for byte.
@@ -214,7 +214,7 @@ fn bytes_that_are_not_utf8_and_nul() {
     "#);
     assert_eq!(
         run.stderr,
-        "json: 2 of 4 lines were not valid JSON and passed unchanged\n"
+        "stage 1 (json): 2 of 4 lines were not valid JSON and passed unchanged\n"
     );
     let raw = transform_quietly(&["-p", "json"], input);
     assert_eq!(raw, input);
@@ -236,7 +236,7 @@ fn drop_malformed_drops_what_does_not_parse() {
     assert_eq!(visible(out.as_bytes()), "{\"ok\":1}\\n\n{\"ok\":2}\\r\\n\n");
     assert_eq!(
         report,
-        "json: 2 of 5 lines were not valid JSON and were dropped; 1 was JSON but not an \
+        "stage 1 (json): 2 of 5 lines were not valid JSON and were dropped; 1 was JSON but not an \
          object and was dropped\n"
     );
 }
@@ -264,7 +264,7 @@ fn nesting_is_limited_to_128() {
     );
     assert_eq!(
         report,
-        "json: 1 of 2 lines was not valid JSON and passed unchanged\n"
+        "stage 1 (json): 1 of 2 lines was not valid JSON and passed unchanged\n"
     );
 }
 
@@ -297,7 +297,7 @@ fn source_parses_a_field_holding_json_text() {
     "#);
     assert_eq!(
         report,
-        "json: 1 of 3 lines was not valid JSON and passed unchanged; 1 had no field \"body\" and \
+        "stage 2 (json): 1 of 3 lines was not valid JSON and passed unchanged; 1 had no field \"body\" and \
          passed unchanged\n"
     );
 }
@@ -309,7 +309,7 @@ fn crlf_empty_lines_and_no_final_newline() {
     assert_eq!(run.stdout, input, "every line passes unchanged");
     assert_eq!(
         run.stderr,
-        "json: 3 of 5 lines were not valid JSON and passed unchanged\n"
+        "stage 1 (json): 3 of 5 lines were not valid JSON and passed unchanged\n"
     );
     let (out, _) = records(&["-p", "json", "-o", "json"], input);
     assert_snapshot!(out, @r#"
@@ -339,7 +339,7 @@ fn pieces_of_over_long_lines_pass_unchanged_and_count_as_too_long() {
         );
         assert_eq!(
             run.stderr,
-            "json: 2 of 3 lines were too long to parse (over-long lines, in pieces) and passed \
+            "stage 1 (json): 2 of 3 lines were too long to parse (over-long lines, in pieces) and passed \
              unchanged\n",
             "{config}"
         );
@@ -408,7 +408,7 @@ fn report_goes_to_a_file_when_asked() {
     assert_eq!(stderr, "");
     assert_eq!(
         fs::read_to_string(&path).unwrap(),
-        "json: 1 of 2 lines was not valid JSON and passed unchanged\n"
+        "1 of 2 lines was not valid JSON and passed unchanged\n"
     );
 }
 

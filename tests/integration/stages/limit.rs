@@ -32,7 +32,7 @@ fn drop_mode_lets_a_burst_through_and_reports_the_rest() {
     assert_eq!(show_lossy(&out.stdout), "line 1\nline 2\nline 3\n");
     assert_eq!(
         out.stderr,
-        "limit: dropped 7 of 10 lines over the rate of 0.001 lines/s (burst 3)\n"
+        "stage 1 (limit): dropped 7 of 10 lines over the rate of 0.001 lines/s (burst 3)\n"
     );
     // The burst defaults to the rate rounded up.
     let out = run(
@@ -42,7 +42,7 @@ fn drop_mode_lets_a_burst_through_and_reports_the_rest() {
     assert_eq!(show_lossy(&out.stdout), "line 1\nline 2\nline 3\n");
     assert_eq!(
         out.stderr,
-        "limit: dropped 7 of 10 lines over the rate of 2.5 lines/s (burst 3)\n"
+        "stage 1 (limit): dropped 7 of 10 lines over the rate of 2.5 lines/s (burst 3)\n"
     );
     // Nothing dropped, nothing reported.
     let input = std::fs::read(fixture("nginx_access.log")).unwrap();
@@ -65,7 +65,7 @@ fn the_report_goes_to_a_file_when_asked() {
     assert_eq!(show_lossy(&out), "line 1\nline 2\n");
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),
-        "limit: dropped 3 of 5 lines over the rate of 0.001 lines/s (burst 2)\n"
+        "dropped 3 of 5 lines over the rate of 0.001 lines/s (burst 2)\n"
     );
 }
 
@@ -130,7 +130,7 @@ fn by_field_limits_each_value_separately() {
     ");
     assert_eq!(
         out.stderr,
-        "limit: dropped 5 of 10 lines over the rate of 0.001 lines/s (burst 1) per value of field \"svc\"\n"
+        "stage 2 (limit): dropped 5 of 10 lines over the rate of 0.001 lines/s (burst 1) per value of field \"svc\"\n"
     );
 }
 
@@ -177,7 +177,7 @@ fn max_queue_drops_lines_arriving_when_it_is_full() {
     assert_eq!(show_lossy(&out.stdout), "line 1\nline 2\nline 3\n");
     assert_eq!(
         out.stderr,
-        "limit: dropped 7 of 10 lines: 2 lines were already waiting (max_queue)\n"
+        "stage 1 (limit): dropped 7 of 10 lines: 2 lines were already waiting (max_queue)\n"
     );
     assert!(took >= Duration::from_millis(150), "{took:?}");
 }
@@ -208,7 +208,7 @@ fn odd_bytes_and_empty_lines_are_lines() {
     assert_eq!(out.stdout, input);
     assert_eq!(
         out.stderr,
-        "limit: dropped 2 of 8 lines over the rate of 0.001 lines/s (burst 6)\n"
+        "stage 1 (limit): dropped 2 of 8 lines over the rate of 0.001 lines/s (burst 6)\n"
     );
     // Delay mode: all pass, the first at once, the others after waiting, each with its bytes
     // and terminator.
@@ -237,14 +237,16 @@ fn an_over_long_line_takes_one_token() {
     let (out, _) = with(drop, &format!("a\n{long}\nb\n"));
     assert_eq!(show_lossy(&out.stdout), "a\n");
     assert!(
-        out.stderr.starts_with("limit: dropped 2 of 3 lines"),
+        out.stderr
+            .starts_with("stage 1 (limit): dropped 2 of 3 lines"),
         "{}",
         out.stderr
     );
     let (out, _) = with(drop, &format!("{long}\na\nb\n"));
     assert_eq!(show_lossy(&out.stdout), format!("{long}\n"));
     assert!(
-        out.stderr.starts_with("limit: dropped 2 of 3 lines"),
+        out.stderr
+            .starts_with("stage 1 (limit): dropped 2 of 3 lines"),
         "{}",
         out.stderr
     );

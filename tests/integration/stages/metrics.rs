@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use insta::assert_snapshot;
 
-use crate::util::{fixture, run, show_lossy, sluice, tempdir};
+use crate::util::{fixture, report_of, run, show_lossy, sluice, tempdir};
 
 /// Runs `stages` then `metrics` (whose config is `config` with `"report": <file>` added) on
 /// `input`; asserts that the lines pass through unchanged and nothing goes to stderr; returns
@@ -85,7 +85,8 @@ fn the_report_goes_to_stderr_by_default() {
     assert_eq!(out.stdout, b"a\nb\n");
     assert_eq!(
         out.stderr,
-        "# TYPE sluice_lines_total counter\nsluice_lines_total 2\n"
+        "stage 1 (metrics): # TYPE sluice_lines_total counter\n\
+         stage 1 (metrics): sluice_lines_total 2\n"
     );
 }
 
@@ -310,7 +311,7 @@ fn lines_pass_unchanged_whatever_their_bytes() {
         "{\"line\":\"a=1\",\"fields\":{\"a\":\"1\"}}\n"
     );
     assert_eq!(
-        out.stderr,
+        report_of(&out.stderr, "stage 2 (metrics)"),
         "# TYPE sluice_x_total counter\nsluice_x_total 1\n"
     );
 }

@@ -2,17 +2,19 @@
 
 use insta::assert_snapshot;
 
-use crate::util::{Run, run, show_lossy, tempdir, transform};
+use crate::util::{Run, report_of, run, show_lossy, tempdir, transform};
 
-/// Runs `outcome` (with `config`, if any) on `input`: the run, whose stderr is the report.
+/// Runs `outcome` (with `config`, if any) on `input`: the run, whose stderr is the report
+/// (taken off the stage's label, which each of its lines has on stderr).
 fn outcome(config: &str, input: &[u8]) -> Run {
     let spec = if config.is_empty() {
         "outcome".to_owned()
     } else {
         format!("outcome={config}")
     };
-    let out = run(&["-p", &spec], input);
+    let mut out = run(&["-p", &spec], input);
     assert_eq!(out.code, 0, "{}", out.stderr);
+    out.stderr = report_of(&out.stderr, "stage 1 (outcome)");
     out
 }
 
@@ -302,7 +304,7 @@ fn passing_lines_keep_fields_and_odd_bytes() {
         ],
         b"hello world\n::set-outcome-var k=v\nbye\n",
     );
-    assert_eq!(out.stderr, "{\"k\":\"v\"}\n");
+    assert_eq!(out.stderr, "stage 2 (outcome): {\"k\":\"v\"}\n");
     assert_snapshot!(show_lossy(&out.stdout), @r#"
     {"line":"hello world","fields":{"word":"hello"}}
     {"line":"bye","fields":{"word":"bye"}}
@@ -337,7 +339,8 @@ fn over_long_lines_follow_their_first_piece() {
     // The directive's pieces are all removed and its value runs across them; a content line
     // is captured whole; another line passes piece by piece, unchanged.
     assert_eq!(show_lossy(&out.stdout), format!("plain {long}\n"));
-    let vars: serde_json::Value = serde_json::from_str(&out.stderr).unwrap();
+    let report = report_of(&out.stderr, "stage 1 (outcome)");
+    let vars: serde_json::Value = serde_json::from_str(&report).unwrap();
     assert_eq!(vars["big"], long.as_str());
     assert_eq!(vars["m"], format!("short\n{long}"));
 }

@@ -36,7 +36,7 @@ fn documented_example_from_a_named_file() {
     // The json stage's own report about the line that was not JSON; output adds nothing.
     assert_eq!(
         run.stderr,
-        "json: 1 of 2 lines was not valid JSON and passed unchanged\n"
+        "stage 1 (json): 1 of 2 lines was not valid JSON and passed unchanged\n"
     );
 }
 

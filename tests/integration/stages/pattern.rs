@@ -44,7 +44,7 @@ fn documented_example_and_report() {
     "#);
     assert_eq!(
         report,
-        "pattern: 1 of 2 lines did not match and passed unchanged\n"
+        "stage 1 (pattern): 1 of 2 lines did not match and passed unchanged\n"
     );
 }
 
@@ -66,7 +66,7 @@ fn matching_rules() {
     "#);
     assert_eq!(
         report,
-        "pattern: 2 of 5 lines did not match and passed unchanged\n"
+        "stage 1 (pattern): 2 of 5 lines did not match and passed unchanged\n"
     );
     let (out, _) = records(
         &[
@@ -100,7 +100,7 @@ fn a_less_than_that_opens_no_capture_is_literal() {
     "#);
     assert_eq!(
         report,
-        "pattern: 1 of 2 lines did not match and passed unchanged\n"
+        "stage 1 (pattern): 1 of 2 lines did not match and passed unchanged\n"
     );
 }
 
@@ -113,7 +113,7 @@ fn bytes_that_are_not_utf8_nul_lone_cr_and_crlf() {
     assert_eq!(visible(&run.stdout), visible(input), "lines pass unchanged");
     assert_eq!(
         run.stderr,
-        "pattern: 2 of 5 lines did not match and passed unchanged\n"
+        "stage 1 (pattern): 2 of 5 lines did not match and passed unchanged\n"
     );
     // Captured values keep their bytes; the CRLF terminator is not part of the line.
     let (out, _) = records(&[&args[..], &["-o", "json"]].concat(), input);
@@ -154,7 +154,7 @@ fn source_matches_a_field() {
     "#);
     assert_eq!(
         report,
-        "pattern: 1 of 3 lines did not match and passed unchanged; 1 had no field \"msg\" and \
+        "stage 2 (pattern): 1 of 3 lines did not match and passed unchanged; 1 had no field \"msg\" and \
          passed unchanged\n"
     );
 }
@@ -171,7 +171,7 @@ fn over_long_lines_are_decided_by_their_first_piece() {
     assert!(run.stdout == input.as_bytes(), "pieces pass unchanged");
     assert_eq!(
         run.stderr,
-        "pattern: 1 of 4 lines did not match and passed unchanged\n"
+        "stage 1 (pattern): 1 of 4 lines did not match and passed unchanged\n"
     );
     // The capture at the end takes the rest of the first piece only.
     let (out, _) = records(
@@ -211,7 +211,7 @@ fn over_long_lines_are_decided_by_their_first_piece() {
     );
     assert_eq!(
         report,
-        "pattern: 1 of 1 line did not match and passed unchanged\n"
+        "stage 1 (pattern): 1 of 1 line did not match and passed unchanged\n"
     );
 }
 
@@ -255,7 +255,7 @@ fn report_goes_to_a_file_when_asked() {
     assert_eq!(stderr, "");
     assert_eq!(
         fs::read_to_string(&path).unwrap(),
-        "pattern: 2 of 3 lines did not match and passed unchanged\n"
+        "2 of 3 lines did not match and passed unchanged\n"
     );
 }
 

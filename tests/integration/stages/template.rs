@@ -283,7 +283,7 @@ fn render_errors_leave_the_line_unchanged_and_are_reported() {
     assert_eq!(failed.text(), "504\nstatus=abc y\n1\nstatus=oops w\n");
     assert_eq!(
         failed.stderr,
-        "template: 2 line(s) failed to render and were left unchanged; first error: invalid \
+        "stage 2 (template): 2 line(s) failed to render and were left unchanged; first error: invalid \
          operation: invalid float literal at line 1, column 11\n"
     );
     // With `target`, the field is not set; the report goes to the file named.
@@ -303,7 +303,7 @@ fn render_errors_leave_the_line_unchanged_and_are_reported() {
     assert_eq!(next, [json!("504"), Value::Null, json!("1"), Value::Null]);
     assert_eq!(
         fs::read_to_string(&path).unwrap(),
-        "template: 2 line(s) failed to render and were left unchanged; first error: invalid \
+        "2 line(s) failed to render and were left unchanged; first error: invalid \
          operation: invalid float literal at line 1, column 11\n"
     );
     // With `report` given, a report is written even when nothing failed.
@@ -314,7 +314,7 @@ fn render_errors_leave_the_line_unchanged_and_are_reported() {
     assert_eq!(text(&["-p", &stage], b"ok\n"), "ok\n");
     assert_eq!(
         fs::read_to_string(&path).unwrap(),
-        "template: 0 line(s) failed to render and were left unchanged\n"
+        "0 line(s) failed to render and were left unchanged\n"
     );
 }
 
@@ -333,7 +333,7 @@ fn a_name_in_a_branch_not_taken_at_start_fails_when_a_line_takes_it() {
     assert_eq!(run.text(), "-\nlevel=warn\n");
     assert_eq!(
         run.stderr,
-        "template: 1 line(s) failed to render and were left unchanged; first error: unknown \
+        "stage 2 (template): 1 line(s) failed to render and were left unchanged; first error: unknown \
          filter: filter uper is unknown at line 1, column 24\n"
     );
 }

@@ -5,7 +5,7 @@ use std::fs;
 use insta::assert_snapshot;
 use serde_json::Value;
 
-use crate::util::{Run, config_error, run_cmd, sluice, tempdir};
+use crate::util::{Run, config_error, report_of, run_cmd, sluice, tempdir};
 
 /// 2024-06-01T12:00:00Z, for the patterns without a year.
 const NOW: &str = "1717243200";
@@ -40,7 +40,7 @@ fn parse_values(config: &str, values: &[&str]) -> String {
         let ts = record["timestamp"].as_str().unwrap_or("-");
         table.push_str(&format!("{:<36} {ts}\n", format!("{value:?}")));
     }
-    table + &run.stderr
+    table + &report_of(&run.stderr, "stage 2 (timestamp)")
 }
 
 #[test]
@@ -77,7 +77,7 @@ fn rfc3339_and_rfc3339nano() {
     "2024-06-01T24:00:00Z"               -
     "2262-06-01T00:00:00Z"               -
     ""                                   -
-    timestamp: field "t": 7 parsed, 6 failed (0 fudged, 6 left as they were), 0 without the field; first failure: "2024-06-01T12:00:00.1234567891Z"
+    field "t": 7 parsed, 6 failed (0 fudged, 6 left as they were), 0 without the field; first failure: "2024-06-01T12:00:00.1234567891Z"
     "#);
     let nano = config.replace("RFC3339", "RFC3339Nano");
     assert_eq!(
@@ -112,7 +112,7 @@ fn rfc1123_and_rfc822_families() {
     "Sat, 01 Jun 2024 12:00:00 UT"       2024-06-01T12:00:00Z
     "Mon, 01 Jun 2024 12:00:00 GMT"      -
     "2024-06-01T12:00:00Z"               -
-    timestamp: field "t": 7 parsed, 2 failed (0 fudged, 2 left as they were), 0 without the field; first failure: "Mon, 01 Jun 2024 12:00:00 GMT"
+    field "t": 7 parsed, 2 failed (0 fudged, 2 left as they were), 0 without the field; first failure: "Mon, 01 Jun 2024 12:00:00 GMT"
     "#);
     for name in ["RFC1123Z", "RFC822", "RFC822Z"] {
         let other = config.replace("RFC1123", name);
@@ -136,7 +136,7 @@ fn ansic_and_rubydate() {
     "Sat Jun 1 14:00:00 2024"            2024-06-01T12:00:00Z
     "sat jun 01 14:00:00 2024"           2024-06-01T12:00:00Z
     "Sat Jun  1 14:00:00 2024 +0200"     -
-    timestamp: field "t": 3 parsed, 1 failed (0 fudged, 1 left as they were), 0 without the field; first failure: "Sat Jun  1 14:00:00 2024 +0200"
+    field "t": 3 parsed, 1 failed (0 fudged, 1 left as they were), 0 without the field; first failure: "Sat Jun  1 14:00:00 2024 +0200"
     "#);
     let ruby = parse_values(
         r#""format": "RubyDate", "action_on_failure": "skip""#,
@@ -152,7 +152,7 @@ fn ansic_and_rubydate() {
     "Sat Jun 01 08:00:00 -0400 2024"     2024-06-01T12:00:00Z
     "Sat Jun 01 14:00:00 +02:00 2024"    -
     "Sat Jun 01 14:00:00 2024"           -
-    timestamp: field "t": 2 parsed, 2 failed (0 fudged, 2 left as they were), 0 without the field; first failure: "Sat Jun 01 14:00:00 +02:00 2024"
+    field "t": 2 parsed, 2 failed (0 fudged, 2 left as they were), 0 without the field; first failure: "Sat Jun 01 14:00:00 +02:00 2024"
     "#);
 }
 
@@ -191,18 +191,18 @@ fn unix_formats() {
     "1e9"                                -
     " 1717243200"                        -
     ""                                   -
-    timestamp: field "t": 4 parsed, 3 failed (0 fudged, 3 left as they were), 0 without the field; first failure: "1e9"
+    field "t": 4 parsed, 3 failed (0 fudged, 3 left as they were), 0 without the field; first failure: "1e9"
     UnixMs:
     "1717243200123"                      2024-06-01T12:00:00.123Z
     "-1"                                 1969-12-31T23:59:59.999Z
     "1717243200.5"                       -
-    timestamp: field "t": 2 parsed, 1 failed (0 fudged, 1 left as they were), 0 without the field; first failure: "1717243200.5"
+    field "t": 2 parsed, 1 failed (0 fudged, 1 left as they were), 0 without the field; first failure: "1717243200.5"
     UnixUs:
     "1717243200123456"                   2024-06-01T12:00:00.123456Z
     UnixNs:
     "1717243200123456789"                2024-06-01T12:00:00.123456789Z
     "99999999999999999999"               -
-    timestamp: field "t": 1 parsed, 1 failed (0 fudged, 1 left as they were), 0 without the field; first failure: "99999999999999999999"
+    field "t": 1 parsed, 1 failed (0 fudged, 1 left as they were), 0 without the field; first failure: "99999999999999999999"
     "#);
 }
 
@@ -250,19 +250,19 @@ fn strftime_patterns() {
     %Y-%m-%d %H:%M:%S,%3f:
     "2024-06-01 12:00:00,042"            2024-06-01T12:00:00.042Z
     "2024-06-01 12:00:00.042"            -
-    timestamp: field "t": 1 parsed, 1 failed (0 fudged, 1 left as they were), 0 without the field; first failure: "2024-06-01 12:00:00.042"
+    field "t": 1 parsed, 1 failed (0 fudged, 1 left as they were), 0 without the field; first failure: "2024-06-01 12:00:00.042"
     %Y-%m-%d %H:%M:%S%.f:
     "2024-06-01 12:00:00"                2024-06-01T12:00:00Z
     "2024-06-01 12:00:00.5"              2024-06-01T12:00:00.5Z
     %Y-%m-%dT%H:%M:%S%:z:
     "2024-06-01T14:00:00+02:00"          2024-06-01T12:00:00Z
     "2024-06-01T12:00:00Z"               -
-    timestamp: field "t": 1 parsed, 1 failed (0 fudged, 1 left as they were), 0 without the field; first failure: "2024-06-01T12:00:00Z"
+    field "t": 1 parsed, 1 failed (0 fudged, 1 left as they were), 0 without the field; first failure: "2024-06-01T12:00:00Z"
     %Y-%m-%d %H:%M:%S %Q:
     "2024-06-01 14:00:00 Europe/Berlin"  2024-06-01T12:00:00Z
     "2024-06-01 08:00:00 America/New_York" 2024-06-01T12:00:00Z
     "2024-06-01 08:00:00 Mars/Olympus"   -
-    timestamp: field "t": 2 parsed, 1 failed (0 fudged, 1 left as they were), 0 without the field; first failure: "2024-06-01 08:00:00 Mars/Olympus"
+    field "t": 2 parsed, 1 failed (0 fudged, 1 left as they were), 0 without the field; first failure: "2024-06-01 08:00:00 Mars/Olympus"
     %s:
     "1717243200"                         2024-06-01T12:00:00Z
     100%% at %Y-%m-%d:
@@ -403,7 +403,7 @@ fn fallback_formats_are_tried_in_order() {
     "#);
     assert_eq!(
         run.stderr,
-        "timestamp: field \"time\": 3 parsed, 1 failed (0 fudged, 1 left as they were), 1 \
+        "stage 2 (timestamp): field \"time\": 3 parsed, 1 failed (0 fudged, 1 left as they were), 1 \
          without the field; first failure: \"not a time\"\n"
     );
 }
@@ -434,7 +434,7 @@ fn documented_example_fudges_a_failure_to_1ns_after_the_last() {
     "#);
     assert_eq!(
         run.stderr,
-        "timestamp: field \"time\": 1 parsed, 1 failed (1 fudged, 0 left as they were), 0 \
+        "stage 2 (timestamp): field \"time\": 1 parsed, 1 failed (1 fudged, 0 left as they were), 0 \
          without the field; first failure: \"garbage\"\n"
     );
     // The nanosecond is visible in the JSON output.
@@ -494,7 +494,7 @@ fn fudge_and_skip() {
     msg=no-field                     -
     ts=2024-06-01T12:00:05Z msg=e    2024-06-01T12:00:05Z
     ts= msg=empty                    2024-06-01T12:00:05.000000001Z
-    timestamp: field "ts": 2 parsed, 4 failed (3 fudged, 1 left as they were), 1 without the field; first failure: "garbage-first"
+    stage 2 (timestamp): field "ts": 2 parsed, 4 failed (3 fudged, 1 left as they were), 1 without the field; first failure: "garbage-first"
     skip:
     ts=garbage-first msg=a           -
     ts=2024-06-01T12:00:00Z msg=b    2024-06-01T12:00:00Z
@@ -503,7 +503,7 @@ fn fudge_and_skip() {
     msg=no-field                     -
     ts=2024-06-01T12:00:05Z msg=e    2024-06-01T12:00:05Z
     ts= msg=empty                    -
-    timestamp: field "ts": 2 parsed, 4 failed (0 fudged, 4 left as they were), 1 without the field; first failure: "garbage-first"
+    stage 2 (timestamp): field "ts": 2 parsed, 4 failed (0 fudged, 4 left as they were), 1 without the field; first failure: "garbage-first"
     "#);
 }
 
@@ -577,7 +577,7 @@ fn values_that_are_not_utf8_or_carry_extra_bytes_fail() {
     assert_eq!(run.stdout, input, "lines pass unchanged");
     assert_eq!(
         run.stderr,
-        "timestamp: field \"t\": 1 parsed, 3 failed (0 fudged, 3 left as they were), 0 \
+        "stage 2 (timestamp): field \"t\": 1 parsed, 3 failed (0 fudged, 3 left as they were), 0 \
          without the field; first failure: \"caf\u{fffd}\"\n"
     );
     // A long failing value is quoted up to 80 bytes.
@@ -594,7 +594,7 @@ fn values_that_are_not_utf8_or_carry_extra_bytes_fail() {
     assert_eq!(
         run.stderr,
         format!(
-            "timestamp: field \"ts\": 0 parsed, 1 failed (0 fudged, 1 left as they were), 0 \
+            "stage 2 (timestamp): field \"ts\": 0 parsed, 1 failed (0 fudged, 1 left as they were), 0 \
              without the field; first failure: \"{}\"\n",
             &value[..80]
         )
@@ -669,7 +669,7 @@ fn over_long_lines_get_the_timestamp_on_their_last_piece() {
     assert!(run.stdout == input.as_bytes(), "pieces pass unchanged");
     assert_eq!(
         run.stderr,
-        "timestamp: field \"ts\": 2 parsed, 1 failed (1 fudged, 0 left as they were), 0 \
+        "stage 2 (timestamp): field \"ts\": 2 parsed, 1 failed (1 fudged, 0 left as they were), 0 \
          without the field; first failure: \"bad\"\n"
     );
     let run = run_at_now(&[&args[..], &["-o", "json"]].concat(), input.as_bytes());
@@ -701,7 +701,7 @@ fn report_goes_to_a_file_when_asked_even_without_failures() {
     assert_eq!(run.ok(), b"ts=2024-06-01T12:00:00Z\nno field\n");
     assert_eq!(
         fs::read_to_string(&path).unwrap(),
-        "timestamp: field \"ts\": 1 parsed, 0 failed, 1 without the field\n"
+        "field \"ts\": 1 parsed, 0 failed, 1 without the field\n"
     );
     // On stderr (the default) nothing is written when nothing failed.
     let run = run_at_now(

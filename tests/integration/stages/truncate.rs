@@ -236,7 +236,10 @@ fn only_what_is_too_long_is_touched() {
     0123456…\r
     no fina…[no final newline]
     ");
-    assert_eq!(run.stderr, "truncated_total{source=\"_line\"} 2\n");
+    assert_eq!(
+        run.stderr,
+        "stage 1 (truncate): truncated_total{source=\"_line\"} 2\n"
+    );
 }
 
 #[test]

@@ -93,7 +93,7 @@ impl Aggregate {
                 self.groups.overflow
             ));
         }
-        (!parts.is_empty()).then(|| format!("sluice aggregate: {}\n", parts.join("; ")))
+        (!parts.is_empty()).then(|| format!("{}\n", parts.join("; ")))
     }
 }
 

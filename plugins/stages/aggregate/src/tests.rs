@@ -162,12 +162,10 @@ fn values_that_are_not_numbers_are_skipped_and_reported() {
     assert_eq!(texts(&out)[2], "        250 |        125 |     0.5 |     5");
     assert_eq!(
         stage.reports(),
-        [
-            b"sluice aggregate: sum(bytes): skipped 2 value(s) that were not numbers; \
+        [b"sum(bytes): skipped 2 value(s) that were not numbers; \
 avg(bytes): skipped 2 value(s) that were not numbers; \
 max(rt): skipped 1 value(s) that were not numbers\n"
-                .to_vec()
-        ]
+            .to_vec()]
     );
 }
 
@@ -393,10 +391,7 @@ fn max_groups_caps_memory_and_reports_the_overflow() {
     );
     assert_eq!(
         stage.reports(),
-        [
-            b"sluice aggregate: 3 line(s) of groups beyond max_groups were not aggregated\n"
-                .to_vec()
-        ]
+        [b"3 line(s) of groups beyond max_groups were not aggregated\n".to_vec()]
     );
 }
 

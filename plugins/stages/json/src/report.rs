@@ -58,7 +58,7 @@ impl Counts {
         for (n, what) in clauses {
             if report.is_empty() {
                 let lines = if self.lines == 1 { "line" } else { "lines" };
-                let _ = write!(report, "json: {n} of {} {lines} {what}", self.lines);
+                let _ = write!(report, "{n} of {} {lines} {what}", self.lines);
             } else {
                 let _ = write!(report, "; {n} {what}");
             }
@@ -81,7 +81,7 @@ mod tests {
         c.invalid = 12;
         assert_eq!(
             c.report(None, false).as_deref(),
-            Some("json: 12 of 3400 lines were not valid JSON and passed unchanged\n")
+            Some("12 of 3400 lines were not valid JSON and passed unchanged\n")
         );
         c.not_object = 1;
         c.too_long = 2;
@@ -89,7 +89,7 @@ mod tests {
         assert_eq!(
             c.report(Some("log"), true).as_deref(),
             Some(
-                "json: 12 of 3400 lines were not valid JSON and were dropped; 1 was JSON but \
+                "12 of 3400 lines were not valid JSON and were dropped; 1 was JSON but \
                  not an object and was dropped; 2 were too long to parse (over-long lines, in \
                  pieces) and passed unchanged; 3 had no field \"log\" and passed unchanged\n"
             )
@@ -102,7 +102,7 @@ mod tests {
         assert_eq!(
             c.report(None, false).as_deref(),
             Some(
-                "json: 1 of 1 line was too long to parse (over-long lines, in pieces) and \
+                "1 of 1 line was too long to parse (over-long lines, in pieces) and \
                  passed unchanged\n"
             )
         );

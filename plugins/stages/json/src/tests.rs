@@ -122,7 +122,7 @@ fn lines_that_are_not_json_objects_pass_and_are_reported() {
     assert_eq!(
         report(&mut s).as_deref(),
         Some(
-            "json: 3 of 6 lines were not valid JSON and passed unchanged; 1 was JSON but not an \
+            "3 of 6 lines were not valid JSON and passed unchanged; 1 was JSON but not an \
              object and passed unchanged\n"
         )
     );
@@ -139,7 +139,7 @@ fn drop_malformed_drops_them() {
     assert_eq!(
         report(&mut s).as_deref(),
         Some(
-            "json: 2 of 4 lines were not valid JSON and were dropped; 1 was JSON but not an \
+            "2 of 4 lines were not valid JSON and were dropped; 1 was JSON but not an \
              object and was dropped\n"
         )
     );
@@ -183,7 +183,7 @@ fn source_field_instead_of_the_line() {
     assert_eq!(
         report(&mut s).as_deref(),
         Some(
-            "json: 1 of 3 lines was not valid JSON and passed unchanged; 1 had no field \
+            "1 of 3 lines was not valid JSON and passed unchanged; 1 had no field \
              \"log\" and passed unchanged\n"
         )
     );
@@ -239,7 +239,7 @@ fn pieces_of_an_over_long_line_pass_unharmed() {
     assert_eq!(
         report(&mut s).as_deref(),
         Some(
-            "json: 1 of 2 lines was too long to parse (over-long lines, in pieces) and passed \
+            "1 of 2 lines was too long to parse (over-long lines, in pieces) and passed \
              unchanged\n"
         )
     );

@@ -148,13 +148,13 @@ impl Limit {
         let mut text = String::new();
         if self.dropped > 0 {
             text += &format!(
-                "limit: dropped {} of {} lines over the rate of {} lines/s (burst {}){per}\n",
+                "dropped {} of {} lines over the rate of {} lines/s (burst {}){per}\n",
                 self.dropped, self.lines, self.per_second, self.burst
             );
         }
         if self.overflowed > 0 {
             text += &format!(
-                "limit: dropped {} of {} lines: {} lines were already waiting (max_queue)\n",
+                "dropped {} of {} lines: {} lines were already waiting (max_queue)\n",
                 self.overflowed, self.lines, self.max_queue
             );
         }

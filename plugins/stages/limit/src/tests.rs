@@ -45,7 +45,7 @@ fn drop_mode_lets_a_burst_through_then_the_rate() {
     assert!(s.finish().unwrap().is_empty());
     assert_eq!(
         report(&s),
-        ["limit: dropped 5 of 10 lines over the rate of 10 lines/s (burst 3)\n"]
+        ["dropped 5 of 10 lines over the rate of 10 lines/s (burst 3)\n"]
     );
 }
 
@@ -129,9 +129,7 @@ fn by_field_limits_each_value_and_not_lines_without_it() {
     s.finish().unwrap();
     assert_eq!(
         report(&s),
-        [
-            "limit: dropped 2 of 6 lines over the rate of 1 lines/s (burst 1) per value of field \"svc\"\n"
-        ]
+        ["dropped 2 of 6 lines over the rate of 1 lines/s (burst 1) per value of field \"svc\"\n"]
     );
 }
 
@@ -154,7 +152,7 @@ fn a_full_queue_drops_and_reports() {
     assert_eq!(numbers(&s.finish().unwrap()), [1, 2]);
     assert_eq!(
         report(&s),
-        ["limit: dropped 2 of 5 lines: 2 lines were already waiting (max_queue)\n"]
+        ["dropped 2 of 5 lines: 2 lines were already waiting (max_queue)\n"]
     );
 }
 
@@ -176,7 +174,7 @@ fn drop_mode_decides_an_over_long_line_on_its_first_piece() {
     s.finish().unwrap();
     assert_eq!(
         report(&s),
-        ["limit: dropped 2 of 3 lines over the rate of 1 lines/s (burst 1)\n"]
+        ["dropped 2 of 3 lines over the rate of 1 lines/s (burst 1)\n"]
     );
 }
 

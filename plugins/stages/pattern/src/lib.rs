@@ -166,7 +166,7 @@ impl PatternStage {
         let mut report = String::new();
         for (n, what) in clauses {
             if report.is_empty() {
-                report = format!("pattern: {n} of {} {lines} {what}", c.lines);
+                report = format!("{n} of {} {lines} {what}", c.lines);
             } else {
                 report.push_str(&format!("; {n} {what}"));
             }

@@ -66,7 +66,7 @@ fn lines_that_do_not_match_pass_without_fields_and_are_reported() {
     assert_eq!(out[3].field_str("status"), Some("302"));
     assert_eq!(
         report(&mut s).as_deref(),
-        Some("pattern: 2 of 4 lines did not match and passed unchanged\n")
+        Some("2 of 4 lines did not match and passed unchanged\n")
     );
 }
 
@@ -135,7 +135,7 @@ fn source_field_instead_of_the_line() {
     assert_eq!(
         report(&mut s).as_deref(),
         Some(
-            "pattern: 1 of 3 lines did not match and passed unchanged; 1 had no field \
+            "1 of 3 lines did not match and passed unchanged; 1 had no field \
              \"request\" and passed unchanged\n"
         )
     );
@@ -199,7 +199,7 @@ fn pieces_of_an_over_long_line_are_decided_by_the_first() {
     assert!(out.iter().all(|l| l.fields.is_empty()));
     assert_eq!(
         report(&mut s).as_deref(),
-        Some("pattern: 1 of 3 lines did not match and passed unchanged\n")
+        Some("1 of 3 lines did not match and passed unchanged\n")
     );
 }
 

@@ -208,7 +208,7 @@ impl Plugin for TemplateStage {
     fn finish(&mut self, out: &mut Trailing) -> Result<(), String> {
         if self.failures > 0 || self.always_report {
             let mut text = format!(
-                "template: {} line(s) failed to render and were left unchanged",
+                "{} line(s) failed to render and were left unchanged",
                 self.failures
             );
             if let Some(first) = &self.first_failure {

@@ -143,9 +143,7 @@ fn render_errors_leave_the_line_unchanged_and_are_reported() {
     assert!(s.finish().unwrap().is_empty());
     let report = String::from_utf8(s.reports()[0].clone()).unwrap();
     assert!(
-        report.starts_with(
-            "template: 2 line(s) failed to render and were left unchanged; first error: "
-        ),
+        report.starts_with("2 line(s) failed to render and were left unchanged; first error: "),
         "{report}"
     );
     assert!(report.contains("line 1"), "{report}");

@@ -83,7 +83,7 @@ impl TimestampStage {
     fn report(&self) -> Vec<u8> {
         let c = &self.counts;
         let mut text = format!(
-            "timestamp: field {:?}: {} parsed, {} failed",
+            "field {:?}: {} parsed, {} failed",
             self.source, c.parsed, c.failed
         );
         if c.failed > 0 {

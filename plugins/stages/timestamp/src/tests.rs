@@ -227,7 +227,7 @@ fn fudge_follows_the_last_timestamp_by_one_nanosecond() {
     let text = report(&mut s);
     assert_eq!(
         text,
-        "timestamp: field \"ts\": 1 parsed, 5 failed (3 fudged, 2 left as they were), \
+        "field \"ts\": 1 parsed, 5 failed (3 fudged, 2 left as they were), \
          0 without the field; first failure: \"garbage\"\n"
     );
 }
@@ -275,7 +275,7 @@ fn report_counts_missing_fields_and_quotes_a_cut_sample() {
     .unwrap();
     let text = report(&mut s);
     assert!(
-        text.starts_with("timestamp: field \"ts\": 1 parsed, 1 failed"),
+        text.starts_with("field \"ts\": 1 parsed, 1 failed"),
         "{text}"
     );
     assert!(text.contains(", 1 without the field;"), "{text}");

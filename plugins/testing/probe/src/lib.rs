@@ -8,6 +8,7 @@
 //! | `trap_batch` | n: panic in the n-th call of `process` of this stage (counted from 1 from its creation). |
 //! | `loop` | `true`: loop forever in `process` (to test the host's timeouts). |
 //! | `fail` | a message: `process` returns it as an error. |
+//! | `fail_repeat` | n: with `fail`, the error is the message n times over (a 100 MB error from a short config). |
 //! | `bad_output` | `true`: bypass the SDK and answer `process` with a `source` naming an input line that does not exist. |
 //! | `grow` | `true`: allocate memory without bound in `process` (to test memory limits). |
 //! | `repeat` | n: output each line n times (0 drops every line). By default, 1. |
@@ -20,6 +21,7 @@
 //! | `stamp` | `true`: give the k-th line seen the timestamp k seconds and the field `n` = k. |
 //! | `remove` | a field name: take that field off every line. |
 //! | `report_lines` | `true`: `finish` reports `probe saw N lines`. |
+//! | `report_text` | a text that `finish` reports as it is (escape codes, forged `sluice:` lines). |
 //!
 //! It declares no state (`State::None`), which `stamp`, `trap_batch` and `finish_lines` make
 //! a lie: the conformance check's `state` rule sees through the first and the last.
@@ -47,6 +49,7 @@ pub struct Probe {
     batches: u64,
     spin: bool,
     fail: Option<String>,
+    fail_repeat: usize,
     bad_output: bool,
     grow: bool,
     repeat: u64,
@@ -60,6 +63,7 @@ pub struct Probe {
     stamp: bool,
     remove: Option<String>,
     report_lines: bool,
+    report_text: Option<String>,
     /// Lines seen so far.
     seen: u64,
     /// True between a batch and the tick it asked for.
@@ -106,6 +110,12 @@ impl Plugin for Probe {
             "string",
             "A message that process returns as an error.",
         ),
+        ConfigKey::new(
+            "fail_repeat",
+            "integer",
+            "With fail: the error is the message this many times over.",
+        )
+        .default("1"),
         ConfigKey::new(
             "bad_output",
             "bool",
@@ -159,6 +169,11 @@ impl Plugin for Probe {
             "bool",
             "finish reports how many lines the stage saw.",
         ),
+        ConfigKey::new(
+            "report_text",
+            "string",
+            "A text that finish reports as it is.",
+        ),
     ];
 
     fn new(config: Config) -> Result<Self, ConfigError> {
@@ -184,6 +199,7 @@ impl Plugin for Probe {
             batches: 0,
             spin: config.bool("loop")?.unwrap_or(false),
             fail: config.str("fail")?.map(str::to_owned),
+            fail_repeat: config.u64("fail_repeat")?.unwrap_or(1) as usize,
             bad_output: config.bool("bad_output")?.unwrap_or(false),
             grow: config.bool("grow")?.unwrap_or(false),
             repeat: config.u64("repeat")?.unwrap_or(1),
@@ -198,6 +214,7 @@ impl Plugin for Probe {
             stamp: config.bool("stamp")?.unwrap_or(false),
             remove: config.str("remove")?.map(str::to_owned),
             report_lines: config.bool("report_lines")?.unwrap_or(false),
+            report_text: config.str("report_text")?.map(str::to_owned),
             seen: 0,
             tick_due: false,
         })
@@ -255,7 +272,7 @@ impl Plugin for Probe {
             }
         }
         if let Some(message) = &self.fail {
-            return Err(message.clone());
+            return Err(message.repeat(self.fail_repeat));
         }
         if self.bad_output {
             out.unchecked_push_source(batch.len() as u32 + 7);
@@ -274,6 +291,9 @@ impl Plugin for Probe {
         }
         if self.report_lines {
             out.report(format!("probe saw {} lines\n", self.seen).into_bytes());
+        }
+        if let Some(report) = &self.report_text {
+            out.report(report.clone().into_bytes());
         }
         if let Some(source) = &self.finish_source {
             out.set_source(source);

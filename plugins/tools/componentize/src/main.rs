@@ -3,6 +3,7 @@
 //! ```text
 //! sluice-componentize <module.wasm> <component.wasm>   # encode, validate, check, write
 //! sluice-componentize --allow-wasi <module.wasm> <component.wasm>   # the same, WASI allowed
+//! sluice-componentize --wat <wit-dir> <module.wat> <component.wasm>  # a hand-written module
 //! sluice-componentize --inspect <component.wasm>        # print a component's imports and exports
 //! ```
 //!
@@ -11,7 +12,9 @@
 //! embeds; [`wit_component::ComponentEncoder`] reads it and wraps the module in a component
 //! that exports `sluice:plugin/transform`. The result is then validated and its imports listed:
 //! a sluice plugin must import nothing but the host's clock (no WASI, no other host
-//! functions), so any other import is an error that names it. The encoding is deterministic: the same module gives the same bytes.
+//! functions), so any other import is an error that names it. A test plugin written by hand in
+//! the WebAssembly text format (`--wat`) has no such section: its world, `plugin`, is read from
+//! the WIT folder and embedded first. The encoding is deterministic: the same module gives the same bytes.
 
 use anyhow::{Context, Result, bail};
 use std::path::Path;
@@ -30,9 +33,13 @@ fn main() -> ExitCode {
         [flag, module, component] if flag == "--allow-wasi" => {
             componentize(Path::new(module), Path::new(component), true)
         }
+        [flag, wit, module, component] if flag == "--wat" => {
+            componentize_wat(Path::new(wit), Path::new(module), Path::new(component))
+        }
         _ => {
             eprintln!(
                 "usage: sluice-componentize [--allow-wasi] <module.wasm> <component.wasm>\n       \
+                 sluice-componentize --wat <wit-dir> <module.wat> <component.wasm>\n       \
                  sluice-componentize --inspect <component.wasm>"
             );
             return ExitCode::from(2);
@@ -51,8 +58,33 @@ fn main() -> ExitCode {
 fn componentize(module: &Path, out: &Path, allow_wasi: bool) -> Result<()> {
     let bytes =
         std::fs::read(module).with_context(|| format!("cannot read {}", module.display()))?;
+    write_component(module, &bytes, out, allow_wasi)
+}
+
+/// Parses the text-format module `wat`, embeds the world `plugin` of the WIT in `wit`, and
+/// goes on as [`componentize`] does.
+fn componentize_wat(wit: &Path, wat: &Path, out: &Path) -> Result<()> {
+    let mut bytes =
+        wat::parse_file(wat).with_context(|| format!("cannot parse {}", wat.display()))?;
+    let mut resolve = wit_parser::Resolve::default();
+    let (package, _) = resolve
+        .push_dir(wit)
+        .with_context(|| format!("cannot read the WIT in {}", wit.display()))?;
+    let world = resolve.select_world(&[package], Some("plugin"))?;
+    wit_component::embed_component_metadata(
+        &mut bytes,
+        &resolve,
+        world,
+        wit_component::StringEncoding::UTF8,
+    )?;
+    write_component(wat, &bytes, out, false)
+}
+
+/// Encodes the core module `bytes` (read from `module`) as a component, checks it and writes
+/// it to `out`.
+fn write_component(module: &Path, bytes: &[u8], out: &Path, allow_wasi: bool) -> Result<()> {
     let component =
-        encode(&bytes).with_context(|| format!("cannot componentize {}", module.display()))?;
+        encode(bytes).with_context(|| format!("cannot componentize {}", module.display()))?;
     let surface = check(&component, allow_wasi)
         .with_context(|| format!("{} is not a valid plugin", module.display()))?;
     std::fs::write(out, &component).with_context(|| format!("cannot write {}", out.display()))?;
