@@ -73,6 +73,12 @@ pub struct Args {
     #[arg(short = 'f', long)]
     pub follow: bool,
 
+    /// Reads compressed input as it is: without it, gzip, zstd, bzip2 and xz input (files and
+    /// standard input, recognised by their first bytes, not their names) is decompressed as
+    /// it is read. Followed files (-f) are always read as they are.
+    #[arg(long)]
+    pub no_decompress: bool,
+
     /// Keeps in FILE how far each input file was written and flushed, and resumes from there:
     /// a file that is the one recorded (same device, inode and first bytes) is read from its
     /// recorded offset, any other from its start. Written atomically every

@@ -55,6 +55,7 @@ fn run(args: &Args) -> u8 {
         max_line_bytes: args.max_line_bytes,
         boundary_overlap: args.boundary_overlap,
         max_hold: args.max_hold,
+        decompress: !args.no_decompress,
         ..Settings::default()
     };
     if let Err(err) = settings.check() {

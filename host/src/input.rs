@@ -2,15 +2,23 @@
 //! it ([`Waiter`]: until it is readable, a deadline passes or a stop is requested), and the
 //! state of one input being read ([`Reading`]): its buffer of bytes not yet handed on and how
 //! far it is.
+//!
+//! A compressed input is read through its decoder ([`crate::decompress`]): a regular file is
+//! sniffed when it is opened, a pipe on its first read. A compressed file's position is not
+//! kept (`--positions` counts bytes of the file, and the lines are bytes of what it holds): it
+//! is read whole each run.
 
+use std::cell::Cell;
 use std::ffi::OsStr;
 use std::fmt;
 use std::fs::File;
 use std::io::{self, Read, Seek};
 use std::os::fd::{AsRawFd, RawFd};
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::time::Duration;
 
+use crate::decompress::{self, Codec, Decoded, Sniffing};
 use crate::line_buffer::LineBuffer;
 use crate::positions::Positions;
 use crate::settings::Settings;
@@ -42,19 +50,38 @@ impl Input {
         }
     }
 
-    /// Opens the input for reading.
-    pub(crate) fn open(&self) -> io::Result<Source> {
-        let reader = match self {
-            Input::Stdin => Reader::Stdin(io::stdin().lock()),
-            Input::File(path) => Reader::File(File::open(path)?),
+    /// Opens the input for reading, through its decoder when `decompress` and it is
+    /// compressed.
+    pub(crate) fn open(&self, decompress: bool) -> io::Result<Source> {
+        let (raw, fd) = match self {
+            Input::Stdin => (Raw::Stdin(io::stdin().lock()), libc::STDIN_FILENO),
+            Input::File(path) => {
+                let file = File::open(path)?;
+                let fd = file.as_raw_fd();
+                (Raw::File(file), fd)
+            }
         };
-        let fd = match &reader {
-            Reader::Stdin(_) => libc::STDIN_FILENO,
-            Reader::File(file) => file.as_raw_fd(),
+        let regular = is_regular_file(fd);
+        let decoded = Rc::new(Cell::new(false));
+        let reader = match raw {
+            Raw::File(mut file) if regular && decompress => {
+                match decompress::sniff_file(&mut file)? {
+                    Some(codec) => {
+                        decoded.set(true);
+                        Reader::Decoded(Decoded::new(codec, file)?, codec)
+                    }
+                    None => Reader::Raw(Raw::File(file)),
+                }
+            }
+            raw if decompress && !regular => {
+                Reader::Sniffing(Sniffing::new(raw, Rc::clone(&decoded)))
+            }
+            raw => Reader::Raw(raw),
         };
         Ok(Source {
             reader,
-            blocking_fd: (!is_regular_file(fd)).then_some(fd),
+            blocking_fd: (!regular).then_some(fd),
+            decoded,
         })
     }
 }
@@ -74,34 +101,66 @@ pub(crate) struct Source {
     /// The descriptor to wait on before a read, when a read may block (a pipe, a terminal, a
     /// socket); `None` for a regular file, whose reads never block.
     blocking_fd: Option<RawFd>,
+    /// Set once the input is known to be compressed: its decoder may hold bytes while the
+    /// descriptor has none ready, so the descriptor is no longer waited on.
+    decoded: Rc<Cell<bool>>,
+}
+
+/// An input's bytes as they are.
+enum Raw {
+    Stdin(io::StdinLock<'static>),
+    File(File),
+}
+
+impl Read for Raw {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Raw::Stdin(stdin) => stdin.read(buf),
+            Raw::File(file) => file.read(buf),
+        }
+    }
 }
 
 enum Reader {
-    Stdin(io::StdinLock<'static>),
-    File(File),
+    /// Read as it is (plain, or `--no-decompress`).
+    Raw(Raw),
+    /// A regular file found compressed when opened.
+    Decoded(Decoded, Codec),
+    /// A pipe, compressed or not: decided on its first read.
+    Sniffing(Sniffing<Raw>),
 }
 
 impl Read for Source {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match &mut self.reader {
-            Reader::Stdin(stdin) => stdin.read(buf),
-            Reader::File(file) => file.read(buf),
+            Reader::Raw(raw) => raw.read(buf),
+            Reader::Decoded(decoded, _) => decoded.read(buf),
+            Reader::Sniffing(sniffing) => sniffing.read(buf),
         }
     }
 }
 
 impl Source {
-    /// The file read, when it is a regular file: the only kind with a position to resume.
+    /// The file read, when it is a regular file read as it is: the only kind with a position
+    /// to resume.
     pub(crate) fn regular_file(&self) -> Option<&File> {
         match &self.reader {
-            Reader::File(file) if self.blocking_fd.is_none() => Some(file),
+            Reader::Raw(Raw::File(file)) if self.blocking_fd.is_none() => Some(file),
             _ => None,
         }
     }
 
-    /// Moves the reading offset of a regular file to `offset`.
+    /// The codec of a regular file found compressed when it was opened.
+    pub(crate) fn compressed_file(&self) -> Option<Codec> {
+        match &self.reader {
+            Reader::Decoded(_, codec) => Some(*codec),
+            _ => None,
+        }
+    }
+
+    /// Moves the reading offset of a regular file read as it is to `offset`.
     pub(crate) fn seek_to(&mut self, offset: u64) -> io::Result<()> {
-        if let Reader::File(file) = &mut self.reader {
+        if let Reader::Raw(Raw::File(file)) = &mut self.reader {
             file.seek(io::SeekFrom::Start(offset))?;
         }
         Ok(())
@@ -111,6 +170,7 @@ impl Source {
     pub(crate) fn waiter(&self, stop: &StopRequest) -> Waiter {
         Waiter {
             fd: self.blocking_fd,
+            decoded: Rc::clone(&self.decoded),
             stop: stop.clone(),
         }
     }
@@ -142,6 +202,10 @@ pub(crate) enum Wait {
 pub(crate) struct Waiter {
     /// The input's descriptor, when a read of it may block.
     fd: Option<RawFd>,
+    /// Set once the input turned out compressed: then the descriptor says nothing about the
+    /// bytes its decoder holds, and a read is tried at once (it waits for input only when the
+    /// decoder needs more).
+    decoded: Rc<Cell<bool>>,
     stop: StopRequest,
 }
 
@@ -151,6 +215,7 @@ impl Waiter {
     pub(crate) fn never_blocks() -> Waiter {
         Waiter {
             fd: None,
+            decoded: Rc::new(Cell::new(false)),
             stop: StopRequest::never(),
         }
     }
@@ -161,7 +226,7 @@ impl Waiter {
         if self.stop.is_requested() {
             return Wait::Stopped;
         }
-        let Some(fd) = self.fd else {
+        let Some(fd) = self.fd.filter(|_| !self.decoded.get()) else {
             return Wait::Ready;
         };
         match (self.stop.wake_fd(), timeout) {

@@ -3,7 +3,8 @@
 //! A tour, in the order bytes travel:
 //!
 //! - [`input`]: what the user named (a file or standard input), its reader, and the state of
-//!   one input being read.
+//!   one input being read; [`decompress`] reads gzip, zstd, bzip2 and xz input, recognised by
+//!   its first bytes.
 //! - [`line_buffer`]: one fixed buffer per input that bytes are read into, once per read call.
 //! - [`framing`]: the splitter's rules. Finds line ends with `memchr`, keeps each line's
 //!   terminator (`\n`, `\r\n` or none), decides when complete lines form a batch and when a
@@ -51,6 +52,7 @@
 mod builtin;
 mod chain;
 pub mod conformance;
+mod decompress;
 mod emit;
 mod error;
 mod fields;

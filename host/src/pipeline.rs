@@ -157,7 +157,7 @@ impl Pipeline {
                 break;
             }
             let mut reading = Reading::new(input, &self.settings);
-            let opened = input.open().and_then(|mut source| {
+            let opened = input.open(self.settings.decompress).and_then(|mut source| {
                 self.resume(input, &mut source, &mut reading)
                     .map(|()| source)
             });
@@ -187,6 +187,12 @@ impl Pipeline {
         source: &mut Source,
         reading: &mut Reading,
     ) -> io::Result<()> {
+        if let (Some(_), Some(codec)) = (&self.emitter.positions, source.compressed_file()) {
+            eprintln!(
+                "sluice: warning: {input} is {codec}-compressed: its position is not kept \
+                 (--positions), so it is read whole on every run"
+            );
+        }
         let (Some(positions), Input::File(path), Some(file)) =
             (&mut self.emitter.positions, input, source.regular_file())
         else {

@@ -22,6 +22,9 @@ pub struct Settings {
     /// past it, input is read again while the stage goes on holding, and this is said once
     /// on stderr. By default, [`DEFAULT_MAX_HOLD`].
     pub max_hold: Duration,
+    /// Compressed input (gzip, zstd, bzip2, xz, recognised by its first bytes) is
+    /// decompressed as it is read. By default, true.
+    pub decompress: bool,
 }
 
 /// By default, the longest a stage may hold input back: a rate limiter's waits are far shorter,
@@ -37,6 +40,7 @@ impl Default for Settings {
             max_batch_bytes: 256 << 10,
             read_size: 256 << 10,
             max_hold: DEFAULT_MAX_HOLD,
+            decompress: true,
         }
     }
 }

@@ -7,6 +7,7 @@ mod chain;
 mod cli;
 mod conformance;
 mod containment;
+mod decompress;
 mod new_project;
 mod on_error;
 mod pack;
