@@ -1,7 +1,9 @@
 //! Turning stage specs into a running chain: find each plugin, load it once, grant what the
 //! config asks for, create the stages, parse `match` selectors.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::io::IsTerminal;
 
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::{Map, Value};
@@ -32,10 +34,53 @@ pub struct Making<'a> {
     pub on_error: OnError,
 }
 
-/// Loads the plugins and creates the chain's nodes, in order.
+/// Loads the plugins and creates the chain's nodes, in order. Plugins not compiled yet are
+/// compiled first, side by side; on a terminal, one line on stderr says so while it lasts.
 pub fn build_chain(making: &Making<'_>, specs: &[NodeSpec]) -> Result<Chain> {
+    compile_ahead(making.runtime, specs);
     let mut plugins: HashMap<String, Plugin> = HashMap::new();
     build_nodes(making, specs, "", &mut plugins)
+}
+
+/// Compiles the plugins of `specs` that the cache does not hold yet, side by side. A first
+/// run otherwise pauses for seconds without a word (Cranelift takes about 1.5 s for
+/// `sanitize`); on a terminal, stderr says what is being compiled, and the line goes once it
+/// is done. A plugin that cannot be read is left to the load that reports it.
+fn compile_ahead(runtime: &Runtime, specs: &[NodeSpec]) {
+    let mut wanted: Vec<(&str, Cow<'static, [u8]>)> = Vec::new();
+    each_stage(specs, &mut |spec| {
+        let bytes = if spec.is_path() {
+            std::fs::read(&spec.plugin).ok().map(Cow::Owned)
+        } else {
+            sluice_host::find_builtin(&spec.plugin).map(|b| Cow::Borrowed(b.component))
+        };
+        if let Some(bytes) = bytes {
+            wanted.push((&spec.plugin, bytes));
+        }
+    });
+    let plugins: Vec<(&str, &[u8])> = wanted.iter().map(|(n, b)| (*n, b.as_ref())).collect();
+    let terminal = std::io::stderr().is_terminal();
+    let mut said = false;
+    runtime.compile_ahead(&plugins, |names| {
+        if terminal {
+            eprint!("sluice: compiling {} (first run only)…", names.join(", "));
+            said = true;
+        }
+    });
+    if said {
+        // Back to the start of the line, and clear it.
+        eprint!("\r\x1b[2K");
+    }
+}
+
+/// Calls `f` on every stage of `specs`, nested ones included, in order.
+fn each_stage<'a>(specs: &'a [NodeSpec], f: &mut dyn FnMut(&'a StageSpec)) {
+    for spec in specs {
+        match spec {
+            NodeSpec::Stage(stage) => f(stage),
+            NodeSpec::Match { nodes, .. } => each_stage(nodes, f),
+        }
+    }
 }
 
 fn build_nodes(

@@ -4,7 +4,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::process::Stdio;
 use std::time::Duration;
 
-use crate::util::{fixture, run, run_cmd, sluice, tempdir};
+use crate::util::{fixture, run, run_cmd, show, sluice, tempdir};
 
 #[test]
 fn unknown_builtin() {
@@ -346,5 +346,48 @@ fn check_validates_a_pipeline_without_reading_input() {
     assert_eq!(
         nothing.fails(2),
         "sluice: nothing to check: give the stages with -c FILE or -p SPEC"
+    );
+}
+
+/// sluice with `args` under a terminal (util-linux `script`), with an empty compile cache in
+/// `cache`: what the terminal showed (stdout and stderr, as the terminal got them).
+fn on_a_terminal(cache: &std::path::Path, args: &str) -> String {
+    let command = format!("{} {args} </dev/null", env!("CARGO_BIN_EXE_sluice"));
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("SLUICE_CACHE_DIR", cache)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("util-linux `script` runs a command under a terminal");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A first run compiles its plugins, which takes seconds: on a terminal, one line on stderr
+/// says so and is cleared when done; later runs (the cache holds them) and runs whose stderr
+/// is not a terminal say nothing.
+#[test]
+fn a_first_run_on_a_terminal_says_it_is_compiling() {
+    let cache = tempdir("cli-first-run");
+    let args = "-p sanitize -p pack";
+    let first = on_a_terminal(&cache, args);
+    assert_eq!(
+        first,
+        "sluice: compiling sanitize, pack (first run only)…\r\x1b[2K",
+        "{}",
+        show(first.as_bytes())
+    );
+    assert_eq!(on_a_terminal(&cache, args), "");
+
+    let piped = tempdir("cli-first-run-piped");
+    let run = run_cmd(
+        sluice()
+            .env("SLUICE_CACHE_DIR", &piped)
+            .args(["-p", "pack"]),
+        b"a\n",
+    );
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
+    assert!(
+        std::fs::read_dir(&piped).unwrap().next().is_some(),
+        "nothing cached"
     );
 }

@@ -8,6 +8,10 @@
 //! `<content>` is the SHA-256 of the component's bytes. A changed plugin or a new sluice
 //! therefore never loads a stale entry.
 //!
+//! A pipeline's plugins that are not cached yet are compiled side by side, one thread each
+//! ([`ComponentCache::compile_ahead`]), before its stages load them one by one from the cache;
+//! the caller is told which, so that a first run can say why it pauses.
+//!
 //! The cache is best effort: when the directory cannot be created or written, sluice compiles
 //! in memory and goes on. Entries are written to a temporary file and renamed into place, so
 //! concurrent runs never see half an entry.
@@ -49,12 +53,48 @@ impl ComponentCache {
             .map(|home| PathBuf::from(home).join(".cache").join("sluice"))
     }
 
+    /// Where the compiled form of `bytes` is kept, if the cache is on.
+    fn entry(&self, bytes: &[u8]) -> Option<PathBuf> {
+        let dir = self.dir.as_ref()?;
+        Some(dir.join(format!("{}.cwasm", hex(&Sha256::digest(bytes)))))
+    }
+
+    /// Compiles into the cache, side by side, the components of `plugins` (name, bytes) that
+    /// it does not hold yet, after telling `compiling` their names (not called when there are
+    /// none, or the cache is off: loads then compile as they go). Errors are left for the
+    /// load that follows to report.
+    pub fn compile_ahead(
+        &self,
+        engine: &Engine,
+        plugins: &[(&str, &[u8])],
+        compiling: impl FnOnce(&[&str]),
+    ) {
+        let mut missing: Vec<(&str, &[u8])> = Vec::new();
+        for &(name, bytes) in plugins {
+            let new = self.entry(bytes).is_some_and(|path| !path.is_file());
+            if new && !missing.iter().any(|&(_, seen)| seen == bytes) {
+                missing.push((name, bytes));
+            }
+        }
+        if missing.is_empty() {
+            return;
+        }
+        let names: Vec<&str> = missing.iter().map(|&(name, _)| name).collect();
+        compiling(&names);
+        std::thread::scope(|scope| {
+            for &(_, bytes) in &missing {
+                scope.spawn(move || {
+                    let _ = self.load(engine, bytes);
+                });
+            }
+        });
+    }
+
     /// Compiles `bytes`, or loads the compiled form from the cache.
     pub fn load(&self, engine: &Engine, bytes: &[u8]) -> Result<Component> {
-        let Some(dir) = &self.dir else {
+        let (Some(dir), Some(path)) = (&self.dir, self.entry(bytes)) else {
             return Ok(Component::new(engine, bytes)?);
         };
-        let path = dir.join(format!("{}.cwasm", hex(&Sha256::digest(bytes))));
         if path.is_file() {
             // SAFETY: the file is one this cache wrote from `Component::serialize` for an engine
             // with the same compatibility hash (it is in the directory named after it), and the
@@ -76,7 +116,9 @@ impl ComponentCache {
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory, then a rename.
 fn store(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(".{}.tmp", std::process::id()));
+    // Named after the entry too: threads of one process may store side by side.
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = dir.join(format!(".{}.{name}.tmp", std::process::id()));
     fs::write(&tmp, bytes)?;
     fs::rename(&tmp, path).inspect_err(|_| {
         let _ = fs::remove_file(&tmp);

@@ -130,6 +130,13 @@ impl Runtime {
         })
     }
 
+    /// Compiles, side by side, the components of `plugins` (name, bytes) the cache does not
+    /// hold yet, after telling `compiling` their names (see
+    /// [`ComponentCache::compile_ahead`]), so that loading them afterwards is quick.
+    pub fn compile_ahead(&self, plugins: &[(&str, &[u8])], compiling: impl FnOnce(&[&str])) {
+        self.cache.compile_ahead(&self.engine, plugins, compiling);
+    }
+
     /// The options this runtime was created with.
     pub fn options(&self) -> &RuntimeOptions {
         &self.options
