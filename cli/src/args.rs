@@ -40,6 +40,7 @@ Exit status:
     version,
     after_help = AFTER_HELP,
     args_conflicts_with_subcommands = true,
+    styles = crate::colour::help_styles(),
     subcommand_value_name = "COMMAND",
     subcommand_help_heading = "Commands (instead of processing input)"
 )]
@@ -72,6 +73,17 @@ pub struct Args {
     /// are appended, across rotations (rename and create, truncation), until interrupted.
     #[arg(short = 'f', long)]
     pub follow: bool,
+
+    /// When to colour diagnostics and help: auto (on a terminal, unless NO_COLOR is set),
+    /// always or never.
+    #[arg(
+        long,
+        value_name = "WHEN",
+        default_value = "auto",
+        global = true,
+        overrides_with = "color"
+    )]
+    pub color: crate::colour::When,
 
     /// Reads compressed input as it is: without it, gzip, zstd, bzip2 and xz input (files and
     /// standard input, recognised by their first bytes, not their names) is decompressed as

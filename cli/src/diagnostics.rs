@@ -6,6 +6,8 @@ use std::fmt;
 
 use sluice_host::{Failure, SettingsError, StageError};
 
+use crate::colour::ERROR;
+
 /// The exit codes, as documented in `--help` and the README.
 pub mod exit {
     pub const OK: u8 = 0;
@@ -19,7 +21,7 @@ pub mod exit {
 pub fn fail(code: u8, message: impl fmt::Display) -> u8 {
     let message = message.to_string();
     let folded: Vec<&str> = message.split_whitespace().collect();
-    eprintln!("sluice: {}", folded.join(" "));
+    anstream::eprintln!("{ERROR}sluice:{ERROR:#} {}", folded.join(" "));
     code
 }
 

@@ -16,6 +16,7 @@
 mod args;
 mod case_tests;
 mod check;
+mod colour;
 mod commands;
 mod conformance;
 mod diagnostics;
@@ -37,6 +38,7 @@ use sluice_host::{
 };
 
 use crate::args::{Args, Command};
+use crate::colour::ERROR;
 use crate::diagnostics::{exit, fail};
 use crate::signals::Ending;
 use crate::spec::{NodeSpec, StageSpec};
@@ -46,7 +48,9 @@ use crate::spec::{NodeSpec, StageSpec};
 const MIN_SAFE_OVERLAP: usize = 64;
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let raw: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    colour::choose(&raw);
+    let args = Args::parse_from(raw);
     ExitCode::from(run(&args))
 }
 
@@ -144,7 +148,7 @@ fn process(args: &Args, runtime_options: RuntimeOptions, settings: Settings) -> 
     let mut unreadable = false;
     let mut report = |input: &Input, err: io::Error| {
         unreadable = true;
-        eprintln!("sluice: {input}: {err}");
+        anstream::eprintln!("{ERROR}sluice:{ERROR:#} {input}: {err}");
     };
     let mut pipeline = Pipeline::new(chain, settings);
     match positions::load(args, &inputs) {
@@ -156,12 +160,14 @@ fn process(args: &Args, runtime_options: RuntimeOptions, settings: Settings) -> 
         Ok((ending, stop)) => {
             pipeline.stop_on(stop);
             if let Err(err) = ending.on_output_gone() {
-                eprintln!("sluice: warning: cannot watch the output for its reader leaving: {err}");
+                colour::warn(format!(
+                    "cannot watch the output for its reader leaving: {err}"
+                ));
             }
             Some(ending)
         }
         Err(err) => {
-            eprintln!("sluice: warning: signals will end sluice at once: {err}");
+            colour::warn(format!("signals will end sluice at once: {err}"));
             None
         }
     };
@@ -175,7 +181,7 @@ fn process(args: &Args, runtime_options: RuntimeOptions, settings: Settings) -> 
     // Stages that failed under `skip` or `drop`: the run went on; say what it cost.
     let failures = pipeline.failures();
     for failures in &failures {
-        eprintln!("sluice: {failures}");
+        anstream::eprintln!("{ERROR}sluice:{ERROR:#} {failures}");
     }
     let status = match result {
         Ok(()) if !failures.is_empty() => exit::PLUGIN_FAILED,
@@ -198,14 +204,14 @@ fn process(args: &Args, runtime_options: RuntimeOptions, settings: Settings) -> 
 /// Warnings about the chain's shape and the overlap it runs with.
 pub(crate) fn warn_about(chain: &Chain, settings: &Settings) {
     for warning in chain.warnings() {
-        eprintln!("sluice: warning: {warning}");
+        colour::warn(warning);
     }
     if chain.boundary_safe_prefix() > 0 && settings.boundary_overlap < MIN_SAFE_OVERLAP {
-        eprintln!(
-            "sluice: warning: --boundary-overlap {} is too small for boundary-safe stages to \
-             catch a secret straddling a cut; use at least {MIN_SAFE_OVERLAP}",
+        colour::warn(format!(
+            "--boundary-overlap {} is too small for boundary-safe stages to catch a secret \
+             straddling a cut; use at least {MIN_SAFE_OVERLAP}",
             settings.boundary_overlap
-        );
+        ));
     }
 }
 

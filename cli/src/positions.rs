@@ -23,9 +23,7 @@ pub fn load(args: &Args, inputs: &[Input]) -> Result<Option<Positions>, String> 
         );
     }
     if inputs.contains(&Input::Stdin) {
-        eprintln!(
-            "sluice: warning: standard input has no position; --positions keeps the files' only"
-        );
+        crate::colour::warn("standard input has no position; --positions keeps the files' only");
     }
     let mut positions =
         Positions::load(path.clone(), args.positions_interval).map_err(|err| err.to_string())?;

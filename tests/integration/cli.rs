@@ -356,6 +356,7 @@ fn on_a_terminal(cache: &std::path::Path, args: &str) -> String {
     let out = std::process::Command::new("script")
         .args(["-qec", &command, "/dev/null"])
         .env("SLUICE_CACHE_DIR", cache)
+        .env_remove("NO_COLOR")
         .stdin(std::process::Stdio::null())
         .output()
         .expect("util-linux `script` runs a command under a terminal");
@@ -389,5 +390,50 @@ fn a_first_run_on_a_terminal_says_it_is_compiling() {
     assert!(
         std::fs::read_dir(&piped).unwrap().next().is_some(),
         "nothing cached"
+    );
+}
+
+/// Colour follows `--color` (the last one given) and, under `auto`, the terminal and
+/// NO_COLOR: diagnostics and help are plain when piped, styled with `always`, even with
+/// NO_COLOR set, and plain with `never`, even on a terminal.
+#[test]
+fn colour_follows_the_color_option_and_no_color() {
+    let error = |args: &[&str], no_color: bool| {
+        let mut cmd = sluice();
+        cmd.args(args).args(["-p", "nosuch"]);
+        if no_color {
+            cmd.env("NO_COLOR", "1");
+        }
+        run_cmd(&mut cmd, b"").stderr
+    };
+    let plain = error(&[], false);
+    assert!(
+        plain.starts_with("sluice: stage 1 (nosuch): unknown plugin"),
+        "{plain}"
+    );
+    let styled = error(&["--color", "always"], true);
+    assert!(
+        styled.starts_with("\x1b[1m\x1b[31msluice:\x1b[0m stage 1 (nosuch): unknown plugin"),
+        "{}",
+        show(styled.as_bytes())
+    );
+    assert_eq!(error(&["--color=always", "--color", "never"], false), plain);
+
+    let help = |args: &[&str]| run(&[args, &["--help"]].concat(), b"").ok().to_vec();
+    assert!(!help(&[]).contains(&0x1b));
+    assert!(help(&["--color", "always"]).contains(&0x1b));
+
+    let cache = tempdir("cli-colour");
+    let shown = on_a_terminal(&cache, "--color never -p nosuch");
+    assert!(
+        shown.starts_with("sluice: stage 1"),
+        "{}",
+        show(shown.as_bytes())
+    );
+    let shown = on_a_terminal(&cache, "-p nosuch");
+    assert!(
+        shown.starts_with("\x1b[1m\x1b[31msluice:"),
+        "{}",
+        show(shown.as_bytes())
     );
 }
