@@ -73,9 +73,9 @@ impl Input {
                     None => Reader::Raw(Raw::File(file)),
                 }
             }
-            raw if decompress && !regular => {
-                Reader::Sniffing(Sniffing::new(raw, Rc::clone(&decoded)))
-            }
+            // Standard input (a pipe, or a file redirected to it) and other files that are not
+            // regular: decided on the first read.
+            raw if decompress => Reader::Sniffing(Sniffing::new(raw, Rc::clone(&decoded))),
             raw => Reader::Raw(raw),
         };
         Ok(Source {

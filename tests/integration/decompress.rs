@@ -54,6 +54,11 @@ fn each_format_is_decompressed_from_a_file_and_from_stdin() {
         let file = path.to_str().unwrap();
         assert_eq!(transform(&[file], b""), TEXT, "{codec:?} file");
         assert_eq!(transform(&[], &compressed), TEXT, "{codec:?} stdin");
+        let redirected = sluice()
+            .stdin(fs::File::open(&path).unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(redirected.stdout, TEXT, "{codec:?}: `sluice < file`");
         let tagged = transform(&["-p", "prefix={\"parts\":[\"source\"]}", file], b"");
         let expected = format!("{file} 2024-06-01 INFO started\r\n");
         assert!(tagged.starts_with(expected.as_bytes()), "{}", show(&tagged));
