@@ -8,9 +8,10 @@
 //! `<content>` is the SHA-256 of the component's bytes. A changed plugin or a new sluice
 //! therefore never loads a stale entry.
 //!
-//! A pipeline's plugins that are not cached yet are compiled side by side, one thread each
-//! ([`ComponentCache::compile_ahead`]), before its stages load them one by one from the cache;
-//! the caller is told which, so that a first run can say why it pauses.
+//! A pipeline's plugins are made ready side by side, one thread each
+//! ([`ComponentCache::compile_ahead`]): those not cached yet are compiled (the caller is told
+//! which, so that a first run can say why it pauses), the others deserialized. The components
+//! are kept for the run, so the loads that follow neither hash nor read the cache again.
 //!
 //! The cache is best effort: when the directory cannot be created or written, sluice compiles
 //! in memory and goes on. Entries are written to a temporary file and renamed into place, so
@@ -19,6 +20,7 @@
 use std::fs;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use anyhow::Result;
 use sha2::{Digest, Sha256};
@@ -26,17 +28,22 @@ use wasmtime::Engine;
 use wasmtime::component::Component;
 
 /// Where compiled components are kept, if anywhere.
-#[derive(Clone, Debug)]
 pub struct ComponentCache {
     /// The directory for this engine's entries; `None` disables the cache.
     dir: Option<PathBuf>,
+    /// The components [`ComponentCache::compile_ahead`] made ready for this run, with the bytes
+    /// they were made from. Found by comparing bytes, which costs a fraction of hashing them.
+    ready: Mutex<Vec<(Box<[u8]>, Component)>>,
 }
 
 impl ComponentCache {
     /// A cache under `root` (see [`ComponentCache::default_root`]), or none.
     pub fn new(engine: &Engine, root: Option<PathBuf>) -> ComponentCache {
         let dir = root.map(|root| root.join(engine_key(engine)));
-        ComponentCache { dir }
+        ComponentCache {
+            dir,
+            ready: Mutex::new(Vec::new()),
+        }
     }
 
     /// The default root: `$SLUICE_CACHE_DIR`, else `$XDG_CACHE_HOME/sluice`, else
@@ -59,40 +66,62 @@ impl ComponentCache {
         Some(dir.join(format!("{}.cwasm", hex(&Sha256::digest(bytes)))))
     }
 
-    /// Compiles into the cache, side by side, the components of `plugins` (name, bytes) that
-    /// it does not hold yet, after telling `compiling` their names (not called when there are
-    /// none, or the cache is off: loads then compile as they go). Errors are left for the
-    /// load that follows to report.
+    /// Makes the components of `plugins` (name, bytes) ready for this run, side by side:
+    /// compiles into the cache those it does not hold yet, after telling `compiling` their
+    /// names (not called when there are none, or the cache is off), and deserializes the
+    /// others. Errors are left for the load that follows to report.
     pub fn compile_ahead(
         &self,
         engine: &Engine,
         plugins: &[(&str, &[u8])],
         compiling: impl FnOnce(&[&str]),
     ) {
-        let mut missing: Vec<(&str, &[u8])> = Vec::new();
+        let mut distinct: Vec<(&str, &[u8], Option<PathBuf>)> = Vec::new();
         for &(name, bytes) in plugins {
-            let new = self.entry(bytes).is_some_and(|path| !path.is_file());
-            if new && !missing.iter().any(|&(_, seen)| seen == bytes) {
-                missing.push((name, bytes));
+            if !distinct.iter().any(|&(_, seen, _)| seen == bytes) {
+                distinct.push((name, bytes, self.entry(bytes)));
             }
         }
-        if missing.is_empty() {
-            return;
+        let missing: Vec<&str> = distinct
+            .iter()
+            .filter(|(_, _, path)| path.as_ref().is_some_and(|path| !path.is_file()))
+            .map(|&(name, _, _)| name)
+            .collect();
+        if !missing.is_empty() {
+            compiling(&missing);
         }
-        let names: Vec<&str> = missing.iter().map(|&(name, _)| name).collect();
-        compiling(&names);
+        let make_ready = |bytes: &[u8], path: Option<PathBuf>| {
+            if let Ok(component) = self.load_from(engine, bytes, path) {
+                let mut ready = self.ready.lock().unwrap_or_else(|p| p.into_inner());
+                ready.push((bytes.into(), component));
+            }
+        };
+        if let [(_, bytes, path)] = distinct.as_slice() {
+            return make_ready(bytes, path.clone());
+        }
+        let make_ready = &make_ready;
         std::thread::scope(|scope| {
-            for &(_, bytes) in &missing {
-                scope.spawn(move || {
-                    let _ = self.load(engine, bytes);
-                });
+            for (_, bytes, path) in distinct {
+                scope.spawn(move || make_ready(bytes, path));
             }
         });
     }
 
-    /// Compiles `bytes`, or loads the compiled form from the cache.
+    /// Compiles `bytes`, or takes the component [`ComponentCache::compile_ahead`] made of them,
+    /// or loads the compiled form from the cache.
     pub fn load(&self, engine: &Engine, bytes: &[u8]) -> Result<Component> {
-        let (Some(dir), Some(path)) = (&self.dir, self.entry(bytes)) else {
+        let ready = self.ready.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, component)) = ready.iter().find(|(made_from, _)| **made_from == *bytes) {
+            return Ok(component.clone());
+        }
+        drop(ready);
+        self.load_from(engine, bytes, self.entry(bytes))
+    }
+
+    /// Loads `bytes` from the cache entry at `path`, or compiles them (and stores the result
+    /// there); with no `path`, just compiles.
+    fn load_from(&self, engine: &Engine, bytes: &[u8], path: Option<PathBuf>) -> Result<Component> {
+        let (Some(dir), Some(path)) = (&self.dir, path) else {
             return Ok(Component::new(engine, bytes)?);
         };
         if path.is_file() {
