@@ -124,6 +124,12 @@ impl Bench {
                 "sluice -p sanitize -p regex -p pack",
                 &["-p", "sanitize", "-p", &regex_spec, "-p", "pack"],
             ),
+            // The counters are kept whether or not --stats prints them: this row shows that
+            // printing them costs nothing either.
+            (
+                "sluice -p sanitize -p regex -p pack --stats",
+                &["-p", "sanitize", "-p", &regex_spec, "-p", "pack", "--stats"],
+            ),
         ];
         let mut sanitize = Duration::ZERO;
         for (name, args) in cases {
@@ -259,15 +265,17 @@ fn best_of(runs: usize, mut f: impl FnMut() -> Duration) -> Duration {
     (0..runs.max(1)).map(|_| f()).min().unwrap()
 }
 
-/// Runs `cmd` with `input` on stdin and stdout to /dev/null; panics if it fails.
+/// Runs `cmd` with `input` on stdin and stdout to /dev/null; panics with its stderr if it
+/// fails (kept out of the table otherwise: `--stats` writes there).
 fn time_command(mut cmd: Command, input: &Path) -> Duration {
     cmd.stdin(File::open(input).unwrap())
         .stdout(File::create("/dev/null").unwrap())
-        .stderr(Stdio::inherit());
+        .stderr(Stdio::piped());
     let started = Instant::now();
-    let status = cmd.status().expect("cannot run benchmark command");
+    let output = cmd.output().expect("cannot run benchmark command");
     let elapsed = started.elapsed();
-    assert!(status.success(), "{cmd:?} failed");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{cmd:?} failed: {stderr}");
     elapsed
 }
 

@@ -85,6 +85,21 @@ pub struct Args {
     )]
     pub color: crate::colour::When,
 
+    /// Prints what each stage did at the end of the run, on stderr: lines in, out, dropped and
+    /// emitted (at a timed wake-up or the end), calls, bytes in and out, time inside the
+    /// plugin and its share of the run, then totals and lines/s. `--stats=json` prints one
+    /// JSON object instead. SIGUSR1 prints the same while sluice runs (a table without
+    /// --stats).
+    #[arg(long, value_name = "FORMAT", num_args = 0..=1, require_equals = true,
+          default_missing_value = "table")]
+    pub stats: Option<crate::stats::StatsFormat>,
+
+    /// Shows no progress bar. Without it, a bar on stderr shows how far through its input
+    /// files sluice is (bytes, rate, time left) when stderr is a terminal and every input is a
+    /// regular file, and not with -f; it is cleared at the end.
+    #[arg(long)]
+    pub no_progress: bool,
+
     /// Reads compressed input as it is: without it, gzip, zstd, bzip2 and xz input (files and
     /// standard input, recognised by their first bytes, not their names) is decompressed as
     /// it is read. Followed files (-f) are always read as they are.

@@ -68,6 +68,12 @@ pub fn choose(args: &[OsString]) {
     choice.write_global();
 }
 
+/// Whether what is written to stderr is coloured (a terminal, and neither `--color never` nor
+/// NO_COLOR).
+pub fn on_stderr() -> bool {
+    anstream::AutoStream::choice(&std::io::stderr()) != ColorChoice::Never
+}
+
 /// Prints `sluice: warning: ` and `message` on stderr.
 pub fn warn(message: impl std::fmt::Display) {
     anstream::eprintln!("{WARNING}sluice: warning:{WARNING:#} {message}");

@@ -9,6 +9,8 @@
 //! - [`signals`]: SIGINT, SIGTERM and SIGHUP finish the stream, then exit 128 + the signal;
 //!   so does the reader of the output going away, quietly.
 //! - [`positions`]: `--positions`, checked and loaded before anything is read.
+//! - [`stats`]: `--stats` and SIGUSR1, what each stage did, as a table or JSON;
+//!   [`progress`]: the progress bar over input files on a terminal.
 //! - `main` (here): the order of things and the mapping of failures to exit codes.
 //!
 //! Data goes to stdout, diagnostics to stderr, each on one line prefixed `sluice: `.
@@ -23,10 +25,12 @@ mod diagnostics;
 mod inspect;
 mod pipeline_file;
 mod positions;
+mod progress;
 mod scaffold;
 mod setup;
 mod signals;
 mod spec;
+mod stats;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -40,8 +44,10 @@ use sluice_host::{
 use crate::args::{Args, Command};
 use crate::colour::ERROR;
 use crate::diagnostics::{exit, fail};
+use crate::progress::Progress;
 use crate::signals::Ending;
 use crate::spec::{NodeSpec, StageSpec};
+use crate::stats::StatsFormat;
 
 /// Below this `--boundary-overlap`, a boundary-safe stage cannot keep enough context (a key, a
 /// separator and its replacement) to recognise the rest of a secret cut by a window's end.
@@ -171,6 +177,14 @@ fn process(args: &Args, runtime_options: RuntimeOptions, settings: Settings) -> 
             None
         }
     };
+    let stats = pipeline.stats();
+    let progress = progress::length(&inputs, args.follow, args.no_progress)
+        .map(|length| Progress::start(length, &stats, colour::on_stderr()));
+    let stats_format = args.stats.unwrap_or(StatsFormat::Table);
+    let bar = progress.as_ref().map(|progress| progress.bar().clone());
+    if let Err(err) = stats::print_on_sigusr1(stats.clone(), stats_format, bar) {
+        colour::warn(format!("SIGUSR1 will not print stats: {err}"));
+    }
     let mut sink = WriteSink::new(args.output, io::stdout().lock());
     let result = if args.follow {
         let paths: Vec<_> = args.files.iter().map(std::path::PathBuf::from).collect();
@@ -178,10 +192,16 @@ fn process(args: &Args, runtime_options: RuntimeOptions, settings: Settings) -> 
     } else {
         pipeline.run(&inputs, &mut sink, &mut report)
     };
+    if let Some(progress) = progress {
+        progress.finish();
+    }
     // Stages that failed under `skip` or `drop`: the run went on; say what it cost.
     let failures = pipeline.failures();
     for failures in &failures {
         anstream::eprintln!("{ERROR}sluice:{ERROR:#} {failures}");
+    }
+    if let Some(format) = args.stats {
+        stats::print(&stats.snapshot(), format);
     }
     let status = match result {
         Ok(()) if !failures.is_empty() => exit::PLUGIN_FAILED,

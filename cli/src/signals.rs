@@ -8,6 +8,8 @@
 //!   ends the same way at once, as `tail -F` does, instead of at the next line it would write;
 //!   finishing then meets the broken pipe, which is a quiet exit.
 //!
+//! SIGUSR1 is not one of them: it prints the stats and the run goes on (`crate::stats`).
+//!
 //! A signal ignored when sluice starts (`nohup` ignores SIGHUP, a shell ignores SIGINT for a
 //! background job) stays ignored.
 //!

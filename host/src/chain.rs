@@ -24,6 +24,7 @@
 //! stage and where in the input it happened.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Instant;
 
 use crate::error::{Call, Failure, StageError};
@@ -32,6 +33,7 @@ use crate::on_error::Failures;
 use crate::output::HandOn;
 use crate::runtime::{Emitted, Halt, Stage, StateScope};
 use crate::selector::Selector;
+use crate::stats::StageCounters;
 
 /// Where in the input a batch came from, for messages.
 #[derive(Clone, Copy, Debug)]
@@ -287,6 +289,14 @@ impl Chain {
                 Node::Match(m) => m.chain.next_deadline(),
             })
             .min()
+    }
+
+    /// Every stage's counters, nested ones included, in chain order, with its label.
+    pub(crate) fn counters(&self) -> Vec<(String, Arc<StageCounters>)> {
+        self.stages()
+            .iter()
+            .map(|stage| (stage.label().to_owned(), Arc::clone(stage.counters())))
+            .collect()
     }
 
     /// What the failures of each stage that failed (under `skip` or `drop`) cost, in chain

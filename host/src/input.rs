@@ -16,12 +16,14 @@ use std::io::{self, Read, Seek};
 use std::os::fd::{AsRawFd, RawFd};
 use std::path::PathBuf;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::decompress::{self, Codec, Decoded, Sniffing};
 use crate::line_buffer::LineBuffer;
 use crate::positions::Positions;
 use crate::settings::Settings;
+use crate::stats::RunCounters;
 use crate::stop::{StopRequest, poll_readable};
 
 /// One input: standard input or a file.
@@ -51,32 +53,39 @@ impl Input {
     }
 
     /// Opens the input for reading, through its decoder when `decompress` and it is
-    /// compressed.
-    pub(crate) fn open(&self, decompress: bool) -> io::Result<Source> {
-        let (raw, fd) = match self {
-            Input::Stdin => (Raw::Stdin(io::stdin().lock()), libc::STDIN_FILENO),
+    /// compressed. The bytes read from it, as stored, are counted in `counters`.
+    pub(crate) fn open(&self, decompress: bool, counters: &Arc<RunCounters>) -> io::Result<Source> {
+        let (bytes, fd) = match self {
+            Input::Stdin => (RawBytes::Stdin(io::stdin().lock()), libc::STDIN_FILENO),
             Input::File(path) => {
                 let file = File::open(path)?;
                 let fd = file.as_raw_fd();
-                (Raw::File(file), fd)
+                (RawBytes::File(file), fd)
             }
         };
         let regular = is_regular_file(fd);
         let decoded = Rc::new(Cell::new(false));
-        let reader = match raw {
-            Raw::File(mut file) if regular && decompress => {
+        let counted = |bytes| Raw {
+            bytes,
+            counters: Arc::clone(counters),
+        };
+        let reader = match bytes {
+            RawBytes::File(mut file) if regular && decompress => {
                 match decompress::sniff_file(&mut file)? {
                     Some(codec) => {
                         decoded.set(true);
-                        Reader::Decoded(Decoded::new(codec, file)?, codec)
+                        let raw = counted(RawBytes::File(file));
+                        Reader::Decoded(Decoded::new(codec, raw)?, codec)
                     }
-                    None => Reader::Raw(Raw::File(file)),
+                    None => Reader::Raw(counted(RawBytes::File(file))),
                 }
             }
             // Standard input (a pipe, or a file redirected to it) and other files that are not
             // regular: decided on the first read.
-            raw if decompress => Reader::Sniffing(Sniffing::new(raw, Rc::clone(&decoded))),
-            raw => Reader::Raw(raw),
+            bytes if decompress => {
+                Reader::Sniffing(Sniffing::new(counted(bytes), Rc::clone(&decoded)))
+            }
+            bytes => Reader::Raw(counted(bytes)),
         };
         Ok(Source {
             reader,
@@ -106,18 +115,26 @@ pub(crate) struct Source {
     decoded: Rc<Cell<bool>>,
 }
 
-/// An input's bytes as they are.
-enum Raw {
+/// An input's bytes as they are stored, counted as they are read (`--stats`, the progress
+/// bar).
+struct Raw {
+    bytes: RawBytes,
+    counters: Arc<RunCounters>,
+}
+
+enum RawBytes {
     Stdin(io::StdinLock<'static>),
     File(File),
 }
 
 impl Read for Raw {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Raw::Stdin(stdin) => stdin.read(buf),
-            Raw::File(file) => file.read(buf),
-        }
+        let n = match &mut self.bytes {
+            RawBytes::Stdin(stdin) => stdin.read(buf),
+            RawBytes::File(file) => file.read(buf),
+        }?;
+        self.counters.read_bytes(n as u64);
+        Ok(n)
     }
 }
 
@@ -145,7 +162,10 @@ impl Source {
     /// to resume.
     pub(crate) fn regular_file(&self) -> Option<&File> {
         match &self.reader {
-            Reader::Raw(Raw::File(file)) if self.blocking_fd.is_none() => Some(file),
+            Reader::Raw(Raw {
+                bytes: RawBytes::File(file),
+                ..
+            }) if self.blocking_fd.is_none() => Some(file),
             _ => None,
         }
     }
@@ -158,10 +178,15 @@ impl Source {
         }
     }
 
-    /// Moves the reading offset of a regular file read as it is to `offset`.
+    /// Moves the reading offset of a regular file read as it is to `offset`; the bytes
+    /// skipped count as read.
     pub(crate) fn seek_to(&mut self, offset: u64) -> io::Result<()> {
-        if let Reader::Raw(Raw::File(file)) = &mut self.reader {
+        if let Reader::Raw(raw) = &mut self.reader
+            && let RawBytes::File(file) = &mut raw.bytes
+        {
+            let from = file.stream_position()?;
             file.seek(io::SeekFrom::Start(offset))?;
+            raw.counters.read_bytes(offset.saturating_sub(from));
         }
         Ok(())
     }

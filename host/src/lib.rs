@@ -31,6 +31,8 @@
 //!   plugin's words safe to print (escaped, on one line, cut at a documented length).
 //! - [`sink`]: where lines go: the [`Sink`] trait and [`WriteSink`], which writes them raw,
 //!   as JSON or as logfmt ([`format`]); [`report`] writes what stages report.
+//! - [`stats`]: what the run and each stage did, counted as it goes (`--stats`), readable
+//!   from another thread while the run goes on.
 //! - [`conformance`]: the checks every plugin must pass, with structured results.
 //! - [`builtin`]: the built-in plugins, embedded in the binary.
 //!
@@ -73,6 +75,7 @@ mod runtime;
 mod selector;
 mod settings;
 mod sink;
+pub mod stats;
 mod stop;
 
 pub use builtin::{BUILTINS, Builtin, find as find_builtin};

@@ -27,6 +27,7 @@
 
 use std::fmt;
 use std::io::{self, Read};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::chain::{Chain, Position};
@@ -39,6 +40,7 @@ use crate::origin::Placed;
 use crate::positions::{Positions, PositionsError};
 use crate::settings::Settings;
 use crate::sink::Sink;
+use crate::stats::{CountingSink, RunCounters, Stats};
 use crate::stop::StopRequest;
 
 /// Why a run stopped early.
@@ -86,6 +88,10 @@ pub struct Pipeline {
     pub(crate) emitter: Emitter,
     /// Ends the run as at the end of the input when requested ([`Pipeline::stop_on`]).
     pub(crate) stop: StopRequest,
+    /// What the run read and wrote so far ([`Pipeline::stats`]).
+    pub(crate) counters: Arc<RunCounters>,
+    /// When the pipeline was made: the start of the run, for its rate.
+    started: Instant,
 }
 
 impl Pipeline {
@@ -102,7 +108,16 @@ impl Pipeline {
             limits,
             emitter: Emitter::new(chain, settings.boundary_overlap, settings.max_hold),
             stop: StopRequest::never(),
+            counters: Arc::default(),
+            started: Instant::now(),
         }
+    }
+
+    /// A handle on what the run has done, per stage and in all, which another thread may read
+    /// while the run goes on (see [`crate::stats`]).
+    pub fn stats(&self) -> Stats {
+        let stages = self.emitter.chain.counters();
+        Stats::new(self.started, Arc::clone(&self.counters), stages)
     }
 
     /// What each stage's failures cost, for the stages that failed under `skip` or `drop`.
@@ -142,6 +157,8 @@ impl Pipeline {
         sink: &mut dyn Sink,
         input_error: &mut dyn FnMut(&Input, io::Error),
     ) -> Result<(), RunError> {
+        let counters = Arc::clone(&self.counters);
+        let sink = &mut CountingSink::new(sink, &counters);
         let result = self.run_all(inputs, sink, input_error);
         self.settle(result, sink)
     }
@@ -157,10 +174,12 @@ impl Pipeline {
                 break;
             }
             let mut reading = Reading::new(input, &self.settings);
-            let opened = input.open(self.settings.decompress).and_then(|mut source| {
-                self.resume(input, &mut source, &mut reading)
-                    .map(|()| source)
-            });
+            let opened = input
+                .open(self.settings.decompress, &self.counters)
+                .and_then(|mut source| {
+                    self.resume(input, &mut source, &mut reading)
+                        .map(|()| source)
+                });
             let mut source = match opened {
                 Ok(source) => source,
                 Err(err) => {
@@ -365,6 +384,7 @@ impl Pipeline {
             Placed { file, at, start }
         });
         let raw = &reading.buffer.pending()[..len];
+        self.counters.read_lines(count);
         let flow = self.emitter.lines(raw, &reading.source, at, placed, sink)?;
         reading.buffer.consume(len);
         reading.line += count;

@@ -437,3 +437,42 @@ fn colour_follows_the_color_option_and_no_color() {
         show(shown.as_bytes())
     );
 }
+
+/// With stderr a terminal and files as input, a progress bar shows how far sluice is (bytes
+/// of the total, rate, time left) and is cleared at the end; never with --no-progress, with
+/// -f, with standard input, or when stderr is not a terminal.
+#[test]
+fn a_progress_bar_over_files_on_a_terminal_only() {
+    let cache = tempdir("cli-progress");
+    let dir = tempdir("cli-progress-input");
+    let file = dir.join("app.log");
+    std::fs::write(&file, "a line\n".repeat(3000)).unwrap();
+    let file = file.display();
+    // Compiled once first, so that the runs below show no first-run line.
+    on_a_terminal(&cache, "-p pack");
+
+    let shown = on_a_terminal(&cache, &format!("-p pack {file} >/dev/null"));
+    assert!(
+        shown.starts_with("[00:00:00]") && shown.contains("/20.51 KiB") && shown.contains("ETA"),
+        "{}",
+        show(shown.as_bytes())
+    );
+    assert!(
+        shown.ends_with("\r\x1b[2K"),
+        "not cleared: {}",
+        show(shown.as_bytes())
+    );
+
+    for quiet in [
+        format!("-p pack --no-progress {file} >/dev/null"),
+        "-p pack".to_owned(),
+    ] {
+        assert_eq!(on_a_terminal(&cache, &quiet), "", "{quiet}");
+    }
+    // Followed files grow: there is no end to measure against.
+    let followed = on_a_terminal(&cache, &format!("-f {file} >/dev/null & sleep 1; kill $!"));
+    assert_eq!(followed, "", "{}", show(followed.as_bytes()));
+
+    let piped = run_cmd(sluice().args(["-p", "pack", &file.to_string()]), b"");
+    assert_eq!((piped.code, piped.stderr.as_str()), (0, ""));
+}

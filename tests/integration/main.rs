@@ -21,6 +21,7 @@ mod sanitize;
 mod signals;
 mod sources;
 mod stages;
+mod stats;
 mod stream;
 mod util;
 mod wasi;

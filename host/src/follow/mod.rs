@@ -21,12 +21,14 @@ pub use file::{Change, FINGERPRINT_BYTES, FollowedFile};
 
 use std::io;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::emit::Flow;
 use crate::input::{Input, Reading};
 use crate::pipeline::{Pipeline, RunError};
 use crate::sink::Sink;
+use crate::stats::CountingSink;
 
 /// How often followed files are polled for new bytes when none had any.
 pub const FOLLOW_POLL: Duration = Duration::from_millis(25);
@@ -62,6 +64,8 @@ impl Pipeline {
         sink: &mut dyn Sink,
         input_error: &mut dyn FnMut(&Input, io::Error),
     ) -> Result<(), RunError> {
+        let counters = Arc::clone(&self.counters);
+        let sink = &mut CountingSink::new(sink, &counters);
         let result = self.follow_all(files, sink, input_error);
         self.settle(result, sink)
     }
@@ -253,7 +257,10 @@ impl Pipeline {
                     f.reading.buffer.clear_eof();
                     break;
                 }
-                Ok(_) => got_bytes = true,
+                Ok(n) => {
+                    self.counters.read_bytes(n as u64);
+                    got_bytes = true;
+                }
                 Err(err) => {
                     f.report(err, input_error);
                     break;

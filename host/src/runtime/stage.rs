@@ -19,6 +19,7 @@ mod sources;
 use sources::SourceInstance;
 
 use std::mem;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use wasmtime::component::ResourceAny;
@@ -36,6 +37,7 @@ use crate::output::{HandOn, StageOutput, Wake};
 use crate::plugin_text::plugin_text;
 use crate::report::ReportTarget;
 use crate::settings::Settings;
+use crate::stats::{BatchCount, StageCounters};
 
 /// What the host grants a stage beyond its configuration and the pipeline's settings.
 #[derive(Clone, Debug, Default)]
@@ -95,6 +97,8 @@ pub struct Stage {
     terminators: Vec<bindings::Terminator>,
     /// Where the stage's reports go.
     report_target: ReportTarget,
+    /// What the stage has done, for `--stats`; kept across restarts.
+    counters: Arc<StageCounters>,
 }
 
 impl Stage {
@@ -142,6 +146,7 @@ impl Stage {
             spare: Lines::default(),
             terminators: Vec::new(),
             report_target,
+            counters: Arc::default(),
         };
         stage.create_first()?;
         Ok(stage)
@@ -231,6 +236,11 @@ impl Stage {
         &self.info
     }
 
+    /// What the stage has done so far.
+    pub(crate) fn counters(&self) -> &Arc<StageCounters> {
+        &self.counters
+    }
+
     /// Runs the stage on `lines`, replacing them with its output. Returns false when the stage
     /// left the batch unchanged (then `lines` is untouched). An output too large to hold as one
     /// batch is handed to `hand_on` in parts as it is built (see [`crate::output`]); `lines`
@@ -281,11 +291,13 @@ impl Stage {
             terminators: mem::take(&mut self.terminators),
         };
         self.arm();
+        let started = Instant::now();
         let result = self
             .instance
             .sluice_plugin_transform()
             .stage()
             .call_process(&mut self.store, self.instances[i].handle, &batch);
+        self.counters.call(started.elapsed());
         lines.data = batch.data;
         lines.ends = batch.ends;
         lines.partial = batch.partial;
@@ -314,6 +326,7 @@ impl Stage {
         output
             .check(lines.len())
             .map_err(|violation| Failure::Malformed(Malformed::Answer(violation)))?;
+        self.counters.batch(BatchCount::of(lines, &output));
         self.instances[i].wake = output.wake.map(deadline);
         Ok(output)
     }
@@ -338,11 +351,13 @@ impl Stage {
         self.instances[i].wake = None;
         self.arm();
         let handle = self.instances[i].handle;
+        let started = Instant::now();
         let result = self
             .instance
             .sluice_plugin_transform()
             .stage()
             .call_tick(&mut self.store, handle);
+        self.counters.call(started.elapsed());
         let emitted = self.answer(result)?;
         // A stage that asks for its next tick at once from every tick is held to one tick a
         // millisecond: ticks cannot take all the time there is.
@@ -352,7 +367,7 @@ impl Stage {
                 ..wake_from(w)
             })
         });
-        emitted_lines(emitted, self.instances[i].own_source())
+        self.emitted_lines(emitted, i)
     }
 
     /// Calls `finish` on each of the stage's resources, in the order they were created, and
@@ -373,13 +388,24 @@ impl Stage {
         self.instances[i].wake = None;
         self.arm();
         let handle = self.instances[i].handle;
+        let started = Instant::now();
         let result = self
             .instance
             .sluice_plugin_transform()
             .stage()
             .call_finish(&mut self.store, handle);
+        self.counters.call(started.elapsed());
         let emitted = self.answer(result)?;
-        emitted_lines(emitted, self.instances[i].own_source())
+        self.emitted_lines(emitted, i)
+    }
+
+    /// What resource `i` emitted, checked and counted.
+    fn emitted_lines(&self, emitted: bindings::Emitted, i: usize) -> Result<Emitted, Failure> {
+        let emitted = emitted_lines(emitted, self.instances[i].own_source())?;
+        let lines = emitted.lines.iter().map(|batch| batch.len() as u64).sum();
+        let bytes = emitted.lines.iter().map(|batch| batch.data.len() as u64);
+        self.counters.emitted(lines, bytes.sum());
+        Ok(emitted)
     }
 }
 

@@ -58,6 +58,7 @@ impl Stage {
             self.on_error
         );
         self.failures += 1;
+        self.counters.failed();
         self.failed_lines += n as u64;
         self.restart()?;
         if self.on_error.skips() {
@@ -90,6 +91,7 @@ impl Stage {
             self.on_error
         );
         self.failures += 1;
+        self.counters.failed();
         if restart {
             self.restart()?;
         }
