@@ -26,11 +26,11 @@ pub enum When {
     Never,
 }
 
-/// The `sluice:` of an error.
-pub const ERROR: Style = AnsiColor::Red.on_default().bold();
+/// The `sluice:` of an error: the host's, so that its messages and the CLI's look alike.
+pub const ERROR: Style = sluice_host::say::ERROR;
 
 /// The `sluice: warning:` of a warning.
-pub const WARNING: Style = AnsiColor::Yellow.on_default().bold();
+pub const WARNING: Style = sluice_host::say::WARNING;
 
 /// The styles of `--help`: headings and option names stand out, as in cargo's.
 pub fn help_styles() -> Styles {

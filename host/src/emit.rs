@@ -21,6 +21,7 @@ use crate::lines::Lines;
 use crate::origin::{self, Placed};
 use crate::pipeline::RunError;
 use crate::positions::Positions;
+use crate::say;
 use crate::sink::Sink;
 use crate::stop::StopRequest;
 
@@ -230,11 +231,11 @@ impl Emitter {
             }
             if now >= until {
                 if let Some(label) = self.chain.holder() {
-                    eprintln!(
-                        "sluice: {label} held the input back for {:?}; reading on while it \
-                         holds (--max-hold)",
+                    say::warning(format_args!(
+                        "{label} held the input back for {:?}; reading on while it holds \
+                         (--max-hold)",
                         self.max_hold
-                    );
+                    ));
                 }
                 self.held_since = Some((since, true));
                 break;

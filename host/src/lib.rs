@@ -31,6 +31,8 @@
 //!   plugin's words safe to print (escaped, on one line, cut at a documented length).
 //! - [`sink`]: where lines go: the [`Sink`] trait and [`WriteSink`], which writes them raw,
 //!   as JSON or as logfmt ([`format`]); [`report`] writes what stages report.
+//! - [`say`]: how the host speaks on stderr (warnings, failures a run survives, a plugin's
+//!   own text under its label), in colour where the process's colour choice says.
 //! - [`stats`]: what the run and each stage did, counted as it goes (`--stats`), readable
 //!   from another thread while the run goes on.
 //! - [`conformance`]: the checks every plugin must pass, with structured results.
@@ -72,6 +74,7 @@ mod plugin_text;
 mod positions;
 mod report;
 mod runtime;
+pub mod say;
 mod selector;
 mod settings;
 mod sink;

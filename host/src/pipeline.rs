@@ -38,6 +38,7 @@ use crate::input::{Input, Reading, Source, Wait, Waiter};
 use crate::on_error::Failures;
 use crate::origin::Placed;
 use crate::positions::{Positions, PositionsError};
+use crate::say;
 use crate::settings::Settings;
 use crate::sink::Sink;
 use crate::stats::{CountingSink, RunCounters, Stats};
@@ -207,10 +208,10 @@ impl Pipeline {
         reading: &mut Reading,
     ) -> io::Result<()> {
         if let (Some(_), Some(codec)) = (&self.emitter.positions, source.compressed_file()) {
-            eprintln!(
-                "sluice: warning: {input} is {codec}-compressed: its position is not kept \
-                 (--positions), so it is read whole on every run"
-            );
+            say::warning(format_args!(
+                "{input} is {codec}-compressed: its position is not kept (--positions), so it \
+                 is read whole on every run"
+            ));
         }
         let (Some(positions), Input::File(path), Some(file)) =
             (&mut self.emitter.positions, input, source.regular_file())

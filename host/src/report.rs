@@ -11,6 +11,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use crate::plugin_text::plugin_line;
+use crate::say;
 
 /// Where one stage's reports go.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -59,14 +60,14 @@ impl ReportTarget {
     pub fn write(&self, label: &str, report: &[u8]) -> io::Result<()> {
         match self {
             ReportTarget::Stderr => {
-                let mut err = io::stderr().lock();
+                let mut err = say::stderr();
                 let report = report.strip_suffix(b"\n").unwrap_or(report);
                 if report.is_empty() {
                     return Ok(());
                 }
                 for line in report.split(|&b| b == b'\n') {
                     let text = plugin_line(&String::from_utf8_lossy(line));
-                    writeln!(err, "{label}: {text}")?;
+                    say::plugin_line(&mut err, label, &text)?;
                 }
                 err.flush()
             }

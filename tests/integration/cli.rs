@@ -4,7 +4,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::process::Stdio;
 use std::time::Duration;
 
-use crate::util::{fixture, run, run_cmd, show, sluice, tempdir};
+use crate::util::{fixture, run, run_cmd, show, sluice, tempdir, test_plugin};
 
 #[test]
 fn unknown_builtin() {
@@ -475,4 +475,22 @@ fn a_progress_bar_over_files_on_a_terminal_only() {
 
     let piped = run_cmd(sluice().args(["-p", "pack", &file.to_string()]), b"");
     assert_eq!((piped.code, piped.stderr.as_str()), (0, ""));
+}
+
+/// The host's own messages follow the same choice: a plugin's report on stderr carries its
+/// stage's label in cyan (never in the colours of sluice's own words), and the text stays
+/// plain; piped, all of it is plain.
+#[test]
+fn the_hosts_messages_are_coloured_too() {
+    let probe = format!(r#"{}={{"report_lines": true}}"#, test_plugin("probe"));
+    let label = format!("stage 1 ({})", test_plugin("probe"));
+    let styled = run(&["--color", "always", "-p", &probe], b"a\n");
+    assert_eq!(
+        styled.stderr,
+        format!("\x1b[36m{label}:\x1b[0m probe saw 1 lines\n"),
+        "{}",
+        show(styled.stderr.as_bytes())
+    );
+    let plain = run(&["-p", &probe], b"a\n");
+    assert_eq!(plain.stderr, format!("{label}: probe saw 1 lines\n"));
 }

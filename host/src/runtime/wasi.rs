@@ -26,7 +26,7 @@
 //! shadowing switched on only for that, so no WASI function sluice means to refuse can reach
 //! wasmtime-wasi's own implementation.
 
-use std::io::{self, Write};
+use std::io;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
@@ -35,6 +35,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use crate::plugin_text::{plugin_line, plugin_text};
+use crate::say;
 use anyhow::Result;
 use wasmtime::StoreContextMut;
 use wasmtime::component::{Linker, Resource, ResourceTable, Val};
@@ -308,10 +309,7 @@ const NO_ENVIRONMENT: &str = "no variables granted; list them under the stage's 
 /// Writes `sluice: LABEL: denied: WHAT (WHY)` to stderr.
 fn report_denied(label: &str, what: &str, why: &str) {
     let what = plugin_text(what);
-    let _ = writeln!(
-        io::stderr().lock(),
-        "sluice: {label}: denied: {what} ({why})"
-    );
+    say::error(format_args!("{label}: denied: {what} ({why})"));
 }
 
 /// A plugin's stdout or stderr: complete lines go to sluice's stderr with the stage's label in
@@ -375,11 +373,11 @@ impl PrefixedWriter {
 
     /// Writes the first `len` pending bytes, a prefixed line each.
     fn emit(&mut self, len: usize) {
-        let mut err = io::stderr().lock();
+        let mut err = say::stderr();
         for line in self.pending[..len].split_inclusive(|&b| b == b'\n') {
             let line = line.strip_suffix(b"\n").unwrap_or(line);
             let text = plugin_line(&String::from_utf8_lossy(line));
-            let _ = writeln!(err, "{}: {text}", self.label);
+            let _ = say::plugin_line(&mut err, &self.label, &text);
         }
         self.pending.drain(..len);
     }

@@ -11,6 +11,7 @@ use super::{Stage, start};
 use crate::error::StageError;
 use crate::lines::Lines;
 use crate::on_error::{Failures, OnError};
+use crate::say;
 
 impl Stage {
     /// What the stage does to the stream when it fails ([`OnError`]; by default, stop).
@@ -52,11 +53,11 @@ impl Stage {
             (1, false) => "1 line was dropped".to_owned(),
             (n, false) => format!("{n} lines were dropped"),
         };
-        eprintln!(
-            "sluice: {err}; the batch's {lines_went} (on_error = {}) and the stage started \
-             afresh: what it held is lost",
+        say::error(format_args!(
+            "{err}; the batch's {lines_went} (on_error = {}) and the stage started afresh: \
+             what it held is lost",
             self.on_error
-        );
+        ));
         self.failures += 1;
         self.counters.failed();
         self.failed_lines += n as u64;
@@ -86,10 +87,10 @@ impl Stage {
         } else {
             ""
         };
-        eprintln!(
-            "sluice: {err}; what it would have emitted is lost (on_error = {}){then}",
+        say::error(format_args!(
+            "{err}; what it would have emitted is lost (on_error = {}){then}",
             self.on_error
-        );
+        ));
         self.failures += 1;
         self.counters.failed();
         if restart {
