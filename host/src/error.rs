@@ -93,6 +93,8 @@ pub enum Malformed {
     Answer(Violation),
     /// A boundary-safe stage answered a window of an over-long line with other than one line.
     WindowLines { returned: usize },
+    /// `last-error` answered with more than the `max_bytes` it was asked for.
+    LongError { max_bytes: usize },
 }
 
 /// A failed call into a stage, with where it happened.
@@ -200,6 +202,11 @@ impl fmt::Display for What<'_> {
                 message,
             } => write!(f, "config key `{key}`: {message}"),
             Failure::Config { key: None, message } => write!(f, "bad config: {message}"),
+            Failure::Malformed(Malformed::LongError { max_bytes }) => write!(
+                f,
+                "`{call}` failed, and its error message could not be read: `last-error` \
+                 answered with more than the {max_bytes} bytes it was asked for"
+            ),
             Failure::Malformed(malformed) => {
                 f.write_str("malformed output")?;
                 if matches!(self.0.call, Call::Tick | Call::Finish) {
@@ -212,6 +219,7 @@ impl fmt::Display for What<'_> {
                         ": a boundary-safe stage must return exactly one line for a partial \
                          line, it returned {returned}"
                     ),
+                    Malformed::LongError { .. } => unreachable!("said above"),
                 }
             }
             Failure::Report { target, error } => {

@@ -15,22 +15,31 @@ pub const MAX_PLUGIN_TEXT_BYTES: usize = 4096;
 
 /// `text` as a diagnostic may show it (see the module's docs).
 pub(crate) fn plugin_text(text: &str) -> String {
-    escaped(text, true)
+    escaped(text, true, text.len() as u64)
+}
+
+/// A plugin's error message as a diagnostic shows it: `text` is the part fetched from a
+/// message of `whole_bytes` bytes (the rest was never copied out of the plugin), shown like
+/// [`plugin_text`], with what was left out counted.
+pub(crate) fn plugin_message(text: &str, whole_bytes: u64) -> String {
+    escaped(text, true, whole_bytes.max(text.len() as u64))
 }
 
 /// One line a plugin printed (WASI stdout or stderr, without its line break), as sluice shows
 /// it after the stage's label: escaped and cut like [`plugin_text`], but its spaces and tabs
 /// kept as they are (a traceback's indentation means something).
 pub(crate) fn plugin_line(line: &str) -> String {
-    escaped(line, false)
+    escaped(line, false, line.len() as u64)
 }
 
-fn escaped(text: &str, fold_whitespace: bool) -> String {
+/// `text` escaped and cut; `whole_bytes` is the length of the text it is the start of.
+fn escaped(text: &str, fold_whitespace: bool, whole_bytes: u64) -> String {
     let mut cut = MAX_PLUGIN_TEXT_BYTES.min(text.len());
     while !text.is_char_boundary(cut) {
         cut -= 1;
     }
-    let (shown, left_out) = text.split_at(cut);
+    let shown = &text[..cut];
+    let left_out = whole_bytes - cut as u64;
     let mut out = String::with_capacity(shown.len() + 32);
     let mut space = false;
     for c in shown.chars() {
@@ -52,8 +61,8 @@ fn escaped(text: &str, fold_whitespace: bool) -> String {
             out.push(c);
         }
     }
-    if !left_out.is_empty() {
-        let _ = write!(out, " … ({} more bytes left out)", left_out.len());
+    if left_out > 0 {
+        let _ = write!(out, " … ({left_out} more bytes left out)");
     }
     out
 }
@@ -96,6 +105,17 @@ mod tests {
             plugin_line("  File \"x.py\", line 3\t\x1b[31mred\r"),
             "  File \"x.py\", line 3\t\\u{1b}[31mred\\u{d}"
         );
+    }
+
+    #[test]
+    fn a_message_fetched_in_part_counts_what_was_never_fetched() {
+        assert_eq!(
+            plugin_message("too long", 1000),
+            "too long … (992 more bytes left out)"
+        );
+        assert_eq!(plugin_message("whole", 5), "whole");
+        // A plugin that says its message is shorter than what it gave is not believed.
+        assert_eq!(plugin_message("whole", 2), "whole");
     }
 
     #[test]

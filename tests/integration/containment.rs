@@ -121,9 +121,10 @@ fn a_table_bomb_is_stopped_at_the_cap() {
 }
 
 /// A 100 MB error string: the message shows the documented 4096 bytes and counts the rest,
-/// and building it costs little beyond the two copies of the string a typed answer makes (the
-/// plugin's, in its capped memory, and the answer wasmtime lifts out of it). It used to split
-/// the message into words twice, peaking at 1.2 GiB.
+/// and costs the host under 64 MiB beyond the plugin's own copy of it (in the plugin's capped
+/// memory): the host asks `last-error` for 4096 bytes and may copy no more out of the guest.
+/// It used to split the message into words twice, peaking at 1.2 GiB; with the message in the
+/// answer (contract 0.3.0), wasmtime lifted all of it, peaking at 214 MiB.
 #[test]
 fn a_hundred_megabyte_error_is_cut_and_costs_little() {
     let piece = "\u{1b}[2K\rsluice: stage 1 (sanitize): all secrets redacted\u{7}\0\u{202e}.";
@@ -143,11 +144,7 @@ fn a_hundred_megabyte_error_is_cut_and_costs_little() {
     assert!(!stderr.contains(['\x1b', '\x07', '\0', '\r', '\u{202e}']));
     assert!(lines[0].len() < 4096 * 7, "{} bytes", lines[0].len());
     let string = (piece.len() * repeat) as u64;
-    assert!(
-        peak < 2 * string + 64 * MIB,
-        "peak memory {} MiB",
-        peak / MIB
-    );
+    assert!(peak < string + 64 * MIB, "peak memory {} MiB", peak / MIB);
 }
 
 /// A report a plugin writes on stderr cannot pass for sluice's own words or drive the
@@ -166,4 +163,24 @@ fn a_report_on_stderr_is_labelled_and_escaped() {
              redacted\\u{{7}}\nstage 1 ({probe}): \nstage 1 ({probe}): line two\n"
         )
     );
+}
+
+/// A plugin whose `last-error` answers with more than it was asked for (one byte more, or 64
+/// times more than the host lets the call copy out) gets its message replaced by the host's
+/// word that it could not be read; the run fails as for any error.
+#[test]
+fn an_error_message_longer_than_asked_for_is_not_shown() {
+    let liar = test_plugin("liar");
+    for config in [r#"{"by": "a byte"}"#, "{}"] {
+        let run = run(&["-p", &format!("{liar}={config}")], b"x\n");
+        assert_eq!(
+            run.fails(1),
+            format!(
+                "sluice: stage 1 ({liar}), at line 1 of <stdin>: `process` failed, and its \
+                 error message could not be read: `last-error` answered with more than the \
+                 4096 bytes it was asked for"
+            ),
+            "{config}"
+        );
+    }
 }

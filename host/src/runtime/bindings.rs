@@ -5,4 +5,6 @@ wasmtime::component::bindgen!({
     world: "plugin",
 });
 
-pub use sluice::plugin::types::{Batch, Emitted, Fields, Grants, Info, State, Terminator, Wake};
+pub use sluice::plugin::types::{
+    Batch, Emitted, Failed, Fields, Grants, Info, State, Terminator, Wake,
+};

@@ -13,6 +13,7 @@
 //! the run stops, or the stage is started afresh in a new store, from its configuration
 //! ([`Stage::recover`]), and the batch it failed on goes on unchanged or is dropped.
 
+mod errors;
 mod recovery;
 mod sources;
 
@@ -166,16 +167,6 @@ impl Stage {
         Ok(())
     }
 
-    /// What a call into the plugin came to: its answer, the error it returned (its text made
-    /// safe to show), or why the call failed (a trap, the deadline, the memory cap).
-    fn answer<T>(&mut self, result: wasmtime::Result<Result<T, String>>) -> Result<T, Failure> {
-        match result {
-            Ok(Ok(answer)) => Ok(answer),
-            Ok(Err(message)) => Err(Failure::Plugin(plugin_text(&message))),
-            Err(err) => Err(self.limits.failure(&err, &mut self.store)),
-        }
-    }
-
     /// Sets the deadline of the call about to be made: the epoch's for wasm, and the same one
     /// in wall time for waits in host calls.
     fn arm(&mut self) {
@@ -193,10 +184,10 @@ impl Stage {
         );
         match created {
             Ok(Ok(handle)) => Ok(handle),
-            Ok(Err(rejected)) => Err(Failure::Config {
-                key: rejected.key.as_deref().map(plugin_text),
-                message: plugin_text(&rejected.message),
-            }),
+            Ok(Err(failed)) => {
+                let (key, message) = self.last_error(failed)?;
+                Err(Failure::Config { key, message })
+            }
             Err(err) => Err(self.limits.failure(&err, &mut self.store)),
         }
     }

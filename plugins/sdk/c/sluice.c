@@ -774,10 +774,42 @@ void exports_sluice_plugin_transform_describe(exports_sluice_plugin_transform_in
     }
 }
 
+/* The key and message of the latest call that failed, kept for `last-error` (owned). */
+static char *last_key;
+static char *last_message;
+
+/* Keeps `key` (may be NULL) and `message` for `last-error`, taking them over, and says in
+ * `err` how long the message is. */
+static bool failed(exports_sluice_plugin_transform_failed_t *err, char *key, char *message) {
+    free(last_key);
+    free(last_message);
+    last_key = key;
+    last_message = message;
+    err->message_bytes = strlen(message);
+    return false;
+}
+
+/* The start of `s`, at most `max` bytes, cut at a UTF-8 character boundary. */
+static plugin_string_t string_cut(const char *s, size_t max) {
+    size_t len = strlen(s);
+    if (len > max) {
+        len = max;
+        while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80) len--;
+    }
+    return string_copy(s, len);
+}
+
+void exports_sluice_plugin_transform_last_error(uint32_t max_bytes,
+                                                exports_sluice_plugin_transform_error_t *ret) {
+    ret->key.is_some = last_key != NULL;
+    if (last_key) ret->key.val = string_cut(last_key, max_bytes);
+    ret->message = string_cut(last_message ? last_message : "", max_bytes);
+}
+
 bool exports_sluice_plugin_transform_static_stage_create(
     plugin_string_t *config, exports_sluice_plugin_transform_grants_t *grants,
     exports_sluice_plugin_transform_own_stage_t *ret,
-    exports_sluice_plugin_transform_config_error_t *err) {
+    exports_sluice_plugin_transform_failed_t *err) {
     sluice_config c = {(const char *)config->ptr, config->len};
     sluice_grants g = {
         .max_line_bytes = grants->max_line_bytes,
@@ -797,12 +829,7 @@ bool exports_sluice_plugin_transform_static_stage_create(
     exports_sluice_plugin_transform_grants_free(grants);
     if (e.set) {
         if (state) sluice_destroy(state);
-        err->key.is_some = e.key != NULL;
-        if (e.key) err->key.val = string_copy_c(e.key);
-        err->message = string_copy_c(e.message);
-        free(e.key);
-        free(e.message);
-        return false;
+        return failed(err, e.key, e.message);
     }
     stage_t *s = calloc(1, sizeof(stage_t));
     if (!s) abort();
@@ -915,16 +942,15 @@ static void clear_changes(stage_t *s) {
     s->arena.len = 0;
 }
 
-static bool process_error(plugin_string_t *err, const char *message,
+static bool process_error(exports_sluice_plugin_transform_failed_t *err, const char *message,
                           exports_sluice_plugin_transform_batch_t *batch) {
-    *err = string_copy_c(message);
     exports_sluice_plugin_transform_batch_free(batch);
-    return false;
+    return failed(err, NULL, strdup_n(message, strlen(message)));
 }
 
 bool exports_sluice_plugin_transform_method_stage_process(
     exports_sluice_plugin_transform_borrow_stage_t s, exports_sluice_plugin_transform_batch_t *batch,
-    exports_sluice_plugin_transform_output_t *ret, plugin_string_t *err) {
+    exports_sluice_plugin_transform_output_t *ret, exports_sluice_plugin_transform_failed_t *err) {
     const uint8_t *data = batch->data.ptr;
     const uint32_t *ends = batch->ends.ptr;
     size_t n = batch->ends.len;
@@ -1012,7 +1038,7 @@ bool exports_sluice_plugin_transform_method_stage_process(
 
 bool exports_sluice_plugin_transform_method_stage_tick(exports_sluice_plugin_transform_borrow_stage_t s,
                                                        exports_sluice_plugin_transform_emitted_t *ret,
-                                                       plugin_string_t *err) {
+                                                       exports_sluice_plugin_transform_failed_t *err) {
     (void)s;
     (void)err;
     memset(ret, 0, sizeof *ret);
@@ -1031,7 +1057,7 @@ void sluice_emit(sluice_emitter *out, const uint8_t *bytes, size_t len) {
 
 bool exports_sluice_plugin_transform_method_stage_finish(
     exports_sluice_plugin_transform_borrow_stage_t s, exports_sluice_plugin_transform_emitted_t *ret,
-    plugin_string_t *err) {
+    exports_sluice_plugin_transform_failed_t *err) {
     (void)err;
     sluice_emitter out = {0};
     sluice_finish(s->state, &out);

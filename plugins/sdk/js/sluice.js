@@ -1,7 +1,7 @@
 // sluice.js: write a sluice plugin in JavaScript as a class.
 //
 // A sluice plugin is a WebAssembly component implementing wit/plugin.wit (package
-// sluice:plugin@0.3.0, world `plugin`). The contract is batch-oriented and flat: a batch is one
+// sluice:plugin@0.4.0, world `plugin`). The contract is batch-oriented and flat: a batch is one
 // byte buffer plus offsets, and the answer says where each output line comes from. This module
 // does that bookkeeping, so that a plugin is a subclass of `Plugin` that sees one line at a time:
 //
@@ -373,6 +373,24 @@ const emptyFields = () => ({
  * Makes `cls` (a Plugin subclass) the plugin; returns the `transform` interface object that
  * componentize-js exports: write `export const transform = exportPlugin(MyPlugin);`.
  */
+// The key and message of the latest call that failed, kept for `last-error`.
+let lastError = { key: undefined, message: '' };
+
+/** Keeps `key` and `message` for `last-error`; what a failed call throws. */
+function failed(key, message) {
+  lastError = { key, message };
+  return { messageBytes: BigInt(encoder.encode(message).length) };
+}
+
+/** The start of `text`, at most `maxBytes` bytes of UTF-8, on a character boundary. */
+function cut(text, maxBytes) {
+  const bytes = encoder.encode(text);
+  if (bytes.length <= maxBytes) return text;
+  let end = maxBytes;
+  while (end > 0 && (bytes[end] & 0xc0) === 0x80) end--;
+  return new TextDecoder().decode(bytes.subarray(0, end));
+}
+
 export function exportPlugin(cls) {
   const name = cls.NAME;
   const states = ['none', 'per-source', 'whole-stream'];
@@ -394,9 +412,9 @@ export function exportPlugin(cls) {
       } catch (e) {
         // Never trap: a bug in the constructor is reported as a configuration error too.
         if (e instanceof ConfigError) {
-          throw { key: e.key ?? undefined, message: String(e.message).replace(/[\r\n]+/g, ' ') };
+          throw failed(e.key ?? undefined, String(e.message).replace(/[\r\n]+/g, ' '));
         }
-        throw { key: undefined, message: errorText(e) };
+        throw failed(undefined, errorText(e));
       }
       return new Stage(plugin);
     }
@@ -414,7 +432,7 @@ export function exportPlugin(cls) {
       try {
         return this.processBatch(batch);
       } catch (e) {
-        throw `${name}: ${errorText(e)}`;
+        throw failed(undefined, `${name}: ${errorText(e)}`);
       }
     }
 
@@ -504,7 +522,7 @@ export function exportPlugin(cls) {
           ends.push(out.len);
         }
       } catch (e) {
-        throw `${name}: ${errorText(e)}`;
+        throw failed(undefined, `${name}: ${errorText(e)}`);
       }
       return { data: out.take(), ends: new Uint32Array(ends), fields: emptyFields(),
         timestamps: [], terminators: [], sources: [], report: undefined, wake: undefined };
@@ -523,6 +541,10 @@ export function exportPlugin(cls) {
         boundarySafe: false,
         state: cls.STATE,
       };
+    },
+    lastError(maxBytes) {
+      const { key, message } = lastError;
+      return { key: key === undefined ? undefined : cut(key, maxBytes), message: cut(message, maxBytes) };
     },
     Stage,
   };

@@ -1,7 +1,7 @@
 """Write a sluice plugin in Python as a class.
 
 A sluice plugin is a WebAssembly component implementing ``wit/plugin.wit`` (package
-``sluice:plugin@0.3.0``, world ``plugin``). The contract is batch-oriented and flat: a batch is one
+``sluice:plugin@0.4.0``, world ``plugin``). The contract is batch-oriented and flat: a batch is one
 byte buffer plus offsets, and the answer says where each output line comes from. This module
 does that bookkeeping, so that a plugin is a subclass of :class:`Plugin` that sees one line at a
 time::
@@ -255,7 +255,32 @@ def export(cls):
                 False, states[cls.STATE],
             )
 
+        def last_error(self, max_bytes):
+            key, message = _last_error
+            return types.Error(
+                None if key is None else _cut(key, max_bytes), _cut(message, max_bytes),
+            )
+
     return Transform
+
+
+# The key and message of the latest call that failed, kept for `last-error`.
+_last_error = (None, "")
+
+
+def _failed(key, message):
+    """Keeps ``key`` and ``message`` for ``last-error``; the ``Err`` a failed call raises."""
+    global _last_error
+    from componentize_py_types import Err
+    from wit_world.imports import types
+
+    _last_error = (key, message)
+    return Err(types.Failed(len(message.encode())))
+
+
+def _cut(text, max_bytes):
+    """The start of ``text``, at most ``max_bytes`` bytes of UTF-8, on a character boundary."""
+    return text.encode()[:max_bytes].decode("utf-8", "ignore")
 
 
 def _error_text(e):
@@ -270,9 +295,6 @@ class Stage:
 
     @classmethod
     def create(cls, config, grants):
-        from componentize_py_types import Err
-        from wit_world.imports import types
-
         try:
             conf = _parse_config(config, _plugin_class)
             plugin = _plugin_class(
@@ -281,9 +303,9 @@ class Stage:
                        grants.boundary_overlap),
             )
         except ConfigError as e:
-            raise Err(types.ConfigError(e.key, str(e.message).replace("\n", " "))) from None
+            raise _failed(e.key, str(e.message).replace("\n", " ")) from None
         except Exception as e:  # never trap: a bug in __init__ is reported as an error
-            raise Err(types.ConfigError(None, _error_text(e))) from None
+            raise _failed(None, _error_text(e)) from None
         stage = cls()
         stage._plugin = plugin
         # An over-long line being passed on piece by piece: None, or (keep, changes), where
@@ -292,12 +314,10 @@ class Stage:
         return stage
 
     def process(self, batch):
-        from componentize_py_types import Err
-
         try:
             return self._process(batch)
         except Exception as e:
-            raise Err(f"{_plugin_class.NAME}: {_error_text(e)}") from None
+            raise _failed(None, f"{_plugin_class.NAME}: {_error_text(e)}") from None
 
     def _process(self, batch):
         from wit_world.imports import types
@@ -403,7 +423,6 @@ class Stage:
         return types.Emitted(b"", [], types.Fields([], [], [], b"", []), [], [], [], None, None)
 
     def finish(self):
-        from componentize_py_types import Err
         from wit_world.imports import types
 
         try:
@@ -414,6 +433,6 @@ class Stage:
                 data += _as_bytes(line, "a line finish returns")
                 ends.append(len(data))
         except Exception as e:
-            raise Err(f"{_plugin_class.NAME}: {_error_text(e)}") from None
+            raise _failed(None, f"{_plugin_class.NAME}: {_error_text(e)}") from None
         empty = types.Fields([], [], [], b"", [])
         return types.Emitted(bytes(data), ends, empty, [], [], [], None, None)

@@ -101,40 +101,78 @@ pub struct StageResource<P> {
     core: RefCell<StageCore<P>>,
 }
 
+thread_local! {
+    /// The key and message of the latest call that failed, kept for `last-error`.
+    static LAST_ERROR: RefCell<(Option<String>, String)> = const {
+        RefCell::new((None, String::new()))
+    };
+}
+
+/// Keeps `key` and `message` for `last-error` and says how long the message is.
+fn failed(key: Option<String>, message: String) -> types::Failed {
+    let failed = types::Failed {
+        message_bytes: message.len() as u64,
+    };
+    LAST_ERROR.with(|last| *last.borrow_mut() = (key, message));
+    failed
+}
+
+/// The start of `text`, at most `max_bytes` long, cut at a character boundary.
+fn cut(text: &str, max_bytes: usize) -> String {
+    let mut end = max_bytes.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_owned()
+}
+
 impl<P: Plugin> Guest for Adapter<P> {
     type Stage = StageResource<P>;
 
     fn describe() -> types::Info {
         describe::<P>()
     }
+
+    fn last_error(max_bytes: u32) -> types::Error {
+        LAST_ERROR.with(|last| {
+            let (key, message) = &*last.borrow();
+            types::Error {
+                key: key.as_deref().map(|key| cut(key, max_bytes as usize)),
+                message: cut(message, max_bytes as usize),
+            }
+        })
+    }
 }
 
 impl<P: Plugin> GuestStage for StageResource<P> {
-    fn create(
-        config: String,
-        grants: types::Grants,
-    ) -> Result<transform::Stage, types::ConfigError> {
+    fn create(config: String, grants: types::Grants) -> Result<transform::Stage, types::Failed> {
         let limits = (grants.max_line_bytes, grants.boundary_overlap);
         match StageCore::<P>::create(&config, grants.env, grants.report, limits) {
             Ok(core) => Ok(transform::Stage::new(StageResource {
                 core: RefCell::new(core),
             })),
-            Err(e) => Err(types::ConfigError {
-                key: e.key,
-                message: e.message,
-            }),
+            Err(e) => Err(failed(e.key, e.message)),
         }
     }
 
-    fn process(&self, batch: types::Batch) -> Result<types::Output, String> {
-        self.core.borrow_mut().process(&batch)
+    fn process(&self, batch: types::Batch) -> Result<types::Output, types::Failed> {
+        self.core
+            .borrow_mut()
+            .process(&batch)
+            .map_err(|message| failed(None, message))
     }
 
-    fn tick(&self) -> Result<types::Emitted, String> {
-        self.core.borrow_mut().tick()
+    fn tick(&self) -> Result<types::Emitted, types::Failed> {
+        self.core
+            .borrow_mut()
+            .tick()
+            .map_err(|message| failed(None, message))
     }
 
-    fn finish(&self) -> Result<types::Emitted, String> {
-        self.core.borrow_mut().finish()
+    fn finish(&self) -> Result<types::Emitted, types::Failed> {
+        self.core
+            .borrow_mut()
+            .finish()
+            .map_err(|message| failed(None, message))
     }
 }
