@@ -249,6 +249,12 @@ pub(crate) fn specs_of(
         Some(path) => pipeline_file::read(path)?,
         None => Vec::new(),
     };
+    if let Some(path) = config.filter(|_| specs.is_empty()) {
+        colour::warn(format!(
+            "{} has no [[stage]] table: without -p, lines pass through unchanged",
+            path.display()
+        ));
+    }
     for spec in plugins {
         specs.push(NodeSpec::Stage(StageSpec::parse(spec)?));
     }

@@ -41,6 +41,14 @@ pub fn read(path: &Path) -> Result<Vec<NodeSpec>> {
     parse(&text, path)
 }
 
+/// The word of `known` that `key` looks like a slip of (at most two edits away), if any.
+fn near_miss<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
+    known
+        .iter()
+        .find(|word| strsim::levenshtein(word, key) <= 2)
+        .copied()
+}
+
 /// Parses a pipeline file's text; `path` names it in messages and anchors relative plugin
 /// paths.
 pub fn parse(text: &str, path: &Path) -> Result<Vec<NodeSpec>> {
@@ -57,7 +65,10 @@ pub fn parse(text: &str, path: &Path) -> Result<Vec<NodeSpec>> {
         }
     })?;
     if let Some(key) = table.keys().find(|key| *key != "stage") {
-        bail!("{shown}: unknown key `{key}`; a pipeline file holds only [[stage]] tables");
+        let hint = near_miss(key, &["stage"])
+            .map(|_| " (did you mean [[stage]]?)")
+            .unwrap_or_default();
+        bail!("{shown}: unknown key `{key}`; a pipeline file holds only [[stage]] tables{hint}");
     }
     let stages = match table.get("stage") {
         None => return Ok(Vec::new()),
@@ -83,7 +94,10 @@ fn nodes(stages: &[toml::Value], shown: &str, prefix: &str, base: &Path) -> Resu
                     bail!("{shown}: stage {n}: `match` must be a selector string such as '{{level=\"error\"}}'");
                 };
                 if let Some(key) = stage.keys().find(|k| *k != "match" && *k != "stages") {
-                    bail!("{shown}: stage {n}: unknown key `{key}` in a match stage (it takes `match` and [[stage.stages]])");
+                    let hint = near_miss(key, &["stages"])
+                        .map(|_| "; did you mean [[stage.stages]]?")
+                        .unwrap_or_default();
+                    bail!("{shown}: stage {n}: unknown key `{key}` in a match stage (it takes `match` and [[stage.stages]]){hint}");
                 }
                 let nested = match stage.get("stages") {
                     Some(toml::Value::Array(nested)) if !nested.is_empty() => nested,
@@ -99,7 +113,14 @@ fn nodes(stages: &[toml::Value], shown: &str, prefix: &str, base: &Path) -> Resu
                 Some(_) => {
                     bail!("{shown}: stage {n}: `plugin` must be a built-in's name or a path")
                 }
-                None => bail!("{shown}: stage {n}: missing `plugin = \"NAME or PATH\"` (or `match = \"SELECTOR\"`)"),
+                None => {
+                    let hint = stage
+                        .keys()
+                        .find_map(|key| near_miss(key, &["plugin", "match"]).map(|k| (key, k)))
+                        .map(|(key, meant)| format!("; did you mean `{meant}` instead of `{key}`?"))
+                        .unwrap_or_default();
+                    bail!("{shown}: stage {n}: missing `plugin = \"NAME or PATH\"` (or `match = \"SELECTOR\"`){hint}")
+                }
             };
             let plugin = if is_path(plugin) && Path::new(plugin).is_relative() {
                 base.join(plugin).display().to_string()
@@ -247,7 +268,30 @@ mod tests {
     #[test]
     fn unknown_top_level_key() {
         let err = parse("stages = 1\n").unwrap_err();
-        assert!(err.to_string().contains("unknown key `stages`"), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "conf/pipeline.toml: unknown key `stages`; a pipeline file holds only [[stage]] \
+             tables (did you mean [[stage]]?)"
+        );
+        let err = parse("[sink]\n").unwrap_err();
+        assert!(err.to_string().ends_with("only [[stage]] tables"), "{err}");
+    }
+
+    #[test]
+    fn a_slip_of_plugin_or_match_is_named() {
+        let err = parse("[[stage]]\nplugn = 'pack'\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "conf/pipeline.toml: stage 1: missing `plugin = \"NAME or PATH\"` (or `match = \
+             \"SELECTOR\"`); did you mean `plugin` instead of `plugn`?"
+        );
+        let err = parse("[[stage]]\nmatch = '{a=\"b\"}'\n[[stage.stage]]\nplugin = 'pack'\n")
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .ends_with("; did you mean [[stage.stages]]?"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -494,3 +494,32 @@ fn the_hosts_messages_are_coloured_too() {
     let plain = run(&["-p", &probe], b"a\n");
     assert_eq!(plain.stderr, format!("{label}: probe saw 1 lines\n"));
 }
+
+/// A pipeline file with no stage is most likely a mistake: the run goes on (lines pass
+/// through) and says so; a slip of `plugin` is named.
+#[test]
+fn an_empty_pipeline_file_warns_and_a_slip_is_named() {
+    let dir = tempdir("cli-empty-pipeline");
+    let empty = dir.join("empty.toml");
+    std::fs::write(&empty, "# nothing yet\n").unwrap();
+    let run = run(&["-c", &empty.display().to_string()], b"a\n");
+    assert_eq!((run.code, run.stdout.as_slice()), (0, &b"a\n"[..]));
+    assert_eq!(
+        run.stderr,
+        format!(
+            "sluice: warning: {} has no [[stage]] table: without -p, lines pass through \
+             unchanged\n",
+            empty.display()
+        )
+    );
+
+    let slip = dir.join("slip.toml");
+    std::fs::write(&slip, "[[stage]]\nplugn = \"pack\"\n").unwrap();
+    let message = crate::util::run(&["-c", &slip.display().to_string()], b"a\n")
+        .fails(2)
+        .to_owned();
+    assert!(
+        message.ends_with("did you mean `plugin` instead of `plugn`?"),
+        "{message}"
+    );
+}
