@@ -26,6 +26,74 @@ fn secrets_fixture() {
     assert_snapshot!(transform_fixture(&["-p", "sanitize"], "secrets.log"));
 }
 
+/// One example of each default rule and its near misses (the table in
+/// `docs/stages/sanitize.md`).
+#[test]
+fn provider_secrets_fixture() {
+    assert_snapshot!(transform_fixture(
+        &["-p", "sanitize"],
+        "provider_secrets.log"
+    ));
+}
+
+#[test]
+fn disable_turns_default_rules_off() {
+    let input = b"pass=hunter2 t=eyJhbGci.eyJzdWIi npm_FAKE0123456789abcdefghijklmnopqrstuv\n";
+    let out = transform(
+        &["-p", r#"sanitize={"disable":["jwt","npm-token"]}"#],
+        input,
+    );
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "pass=[REDACTED] t=eyJhbGci.eyJzdWIi npm_FAKE0123456789abcdefghijklmnopqrstuv\n"
+    );
+}
+
+#[test]
+fn unknown_rule_in_disable_is_a_config_error_with_a_suggestion() {
+    let run = run(
+        &["-p", r#"sanitize={"disable":["jwt","slack-tokens"]}"#],
+        b"",
+    );
+    let message = run.fails(2);
+    assert!(
+        message.starts_with(
+            "sluice: stage 1 (sanitize): config key `disable`: item 1 (\"slack-tokens\") is not \
+             a default rule; did you mean \"slack-token\"? the default rules are: key-value, \
+             authorization, url-credentials,"
+        ),
+        "{message}"
+    );
+}
+
+/// `sluice inspect sanitize` names every default rule (in the doc of `disable`).
+#[test]
+fn inspect_lists_the_default_rules() {
+    let out = String::from_utf8(transform(&["inspect", "sanitize"], b"")).unwrap();
+    assert!(
+        out.contains("    disable (list of strings, default [])\n"),
+        "{out}"
+    );
+    for rule in [
+        "key-value",
+        "authorization",
+        "url-credentials",
+        "aws-access-key-id",
+        "jwt",
+        "private-key",
+        "github-token",
+        "gitlab-token",
+        "slack-token",
+        "slack-webhook",
+        "stripe-key",
+        "google-api-key",
+        "npm-token",
+        "azure-storage-key",
+    ] {
+        assert!(out.contains(rule), "{rule} missing from:\n{out}");
+    }
+}
+
 #[test]
 fn nginx_access_log() {
     assert_snapshot!(transform_fixture(&["-p", "sanitize"], "nginx_access.log"));

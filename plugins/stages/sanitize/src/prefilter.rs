@@ -16,7 +16,9 @@
 //! trigger's bytes to be rare in logs: `ssw` for `passw`, `oke` for `token`), so wherever the
 //! trigger starts, one of the two pairs sits at an even offset and is seen. A table hit is then
 //! verified against the triggers registered for that pair (case-insensitively or exactly, per
-//! trigger). Triggers of 1 or 2 bytes (short literals) make the scan read every offset.
+//! trigger), unless the three bytes the pair starts or ends are not a registered triple: a
+//! second 64 Ki-bit table of triples (hashed) dismisses most hits of a common pair (`ea`, for
+//! `bearer`) before any lookup. Triggers of 1 or 2 bytes (short literals) make the scan read every offset.
 //!
 //! Measured on 1M log lines of ~140 bytes with the default rules: 0.45 ns per byte natively
 //! (Aho-Corasick: 1.9), and the whole stage went from 2.8 to 6.5 M lines/s in wasmtime.
@@ -63,6 +65,11 @@ pub(crate) struct Prefilter {
     index: Vec<(u16, u32, u32)>,
     /// Whether every offset must be read (some trigger is shorter than 3 bytes).
     every_offset: bool,
+    /// When not `every_offset`: bit [`triple_bit`] of each registered triple (the three bytes
+    /// of a trigger its two pairs cover, in every case variant). A pair seen in the text is
+    /// verified only when the triple it starts or ends is set: a common pair such as `ea`
+    /// (registered for `bearer`) is mostly dismissed here, without a lookup.
+    triples: Box<[u64; 1 << 10]>,
     /// `single[b]`: family bits of the 1-byte triggers matching byte `b`.
     single: Option<Box<[u32; 256]>>,
     /// Bits set on every line.
@@ -90,6 +97,7 @@ impl Prefilter {
             entries: Vec::new(),
             index: Vec::new(),
             every_offset: triggers.iter().any(|t| t.bytes.len() < 3),
+            triples: Box::new([0; 1 << 10]),
             single: None,
             always,
             triggers: Vec::new(),
@@ -115,6 +123,14 @@ impl Prefilter {
                         f[0] * f[1] + f[1] * f[2]
                     })
                     .unwrap_or(0);
+                for x in variants(b[k], t.ignore_case) {
+                    for y in variants(b[k + 1], t.ignore_case) {
+                        for z in variants(b[k + 2], t.ignore_case) {
+                            let bit = triple_bit(x, y, z);
+                            p.triples[bit >> 6] |= 1 << (bit & 63);
+                        }
+                    }
+                }
                 vec![k, k + 1]
             };
             for k in offsets {
@@ -179,8 +195,9 @@ impl Prefilter {
             if any != 0 {
                 for k in 0..4 {
                     let pair = (w >> (16 * k)) as u16;
-                    if self.registered(pair) {
-                        self.verify(data, i * 8 + 2 * k, pair, &mut cursor, masks);
+                    let q = i * 8 + 2 * k;
+                    if self.registered(pair) && self.in_triple(data, q) {
+                        self.verify(data, q, pair, &mut cursor, masks);
                     }
                 }
             }
@@ -188,8 +205,9 @@ impl Prefilter {
         let done = data.len() - words.remainder().len();
         for (k, pair) in words.remainder().chunks_exact(2).enumerate() {
             let pair = u16::from_le_bytes([pair[0], pair[1]]);
-            if self.registered(pair) {
-                self.verify(data, done + 2 * k, pair, &mut cursor, masks);
+            let q = done + 2 * k;
+            if self.registered(pair) && self.in_triple(data, q) {
+                self.verify(data, q, pair, &mut cursor, masks);
             }
         }
     }
@@ -203,6 +221,16 @@ impl Prefilter {
     #[inline(always)]
     fn registered(&self, pair: u16) -> bool {
         self.bit(pair) != 0
+    }
+
+    /// Whether the pair at `q` starts or ends a registered triple (sampled scan only).
+    #[inline(always)]
+    fn in_triple(&self, data: &[u8], q: usize) -> bool {
+        let set = |bit: usize| (self.triples[bit >> 6] >> (bit & 63)) & 1 != 0;
+        let (x, y) = (data[q], data[q + 1]);
+        data.get(q + 2).is_some_and(|&z| set(triple_bit(x, y, z)))
+            || q.checked_sub(1)
+                .is_some_and(|w| set(triple_bit(data[w], x, y)))
     }
 
     /// Fills `index` from `entries` (sorted by pair).
@@ -279,6 +307,12 @@ impl Prefilter {
             }
         }
     }
+}
+
+/// The bit of the triple filter for the bytes `x`, `y`, `z` (a hash to 16 bits).
+#[inline(always)]
+fn triple_bit(x: u8, y: u8, z: u8) -> usize {
+    (u32::from_le_bytes([x, y, z, 0]).wrapping_mul(0x9e37_79b1) >> 16) as usize
 }
 
 /// The case variants of a byte.

@@ -12,7 +12,7 @@
 //!   arrives right after that replacement in the next window and is absorbed by it.
 
 use crate::key_block::{BlockState, KeyBlocks};
-use crate::rules::{RuleSet, Span, family, is_secret_byte};
+use crate::rules::{RuleSet, Span, family, find_url_credentials, is_secret_byte};
 use aho_corasick::{AhoCorasick, MatchKind};
 use sluice_plugin_sdk::LineBuf;
 
@@ -50,11 +50,15 @@ impl Redactor {
     /// Finds the secrets of `text` with the families in `mask`; `inside_block` says whether
     /// the line starts inside a private key block. Returns the block state after the line.
     pub fn scan(&mut self, text: &[u8], mask: u32, inside_block: bool) -> BlockState {
+        let mask = mask & self.rules.enabled;
         self.spans.clear();
         for rule in &mut self.rules.rules {
             if rule.family & mask != 0 {
                 rule.find(text, &mut self.spans);
             }
+        }
+        if mask & family::URL_CREDENTIALS != 0 {
+            find_url_credentials(text, &mut self.spans);
         }
         if let Some(literals) = self
             .literals
@@ -181,7 +185,7 @@ mod tests {
 
     fn redact(text: &str, literals: &[&str]) -> String {
         let literals: Vec<Vec<u8>> = literals.iter().map(|l| l.as_bytes().to_vec()).collect();
-        let mut r = Redactor::new(RuleSet::new(vec![]), &literals, b"[REDACTED]");
+        let mut r = Redactor::new(RuleSet::new(vec![], &[]), &literals, b"[REDACTED]");
         r.scan(text.as_bytes(), u32::MAX, false);
         let mut data = Vec::new();
         sluice_plugin_sdk::testing::write_line(&mut data, |out| r.write(text.as_bytes(), out));

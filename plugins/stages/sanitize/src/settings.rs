@@ -1,6 +1,7 @@
-//! The stage's configuration: extra rules, literal secrets, granted environment values and the
-//! replacement text.
+//! The stage's configuration: extra rules, literal secrets, granted environment values, the
+//! replacement text and the default rules turned off.
 
+use crate::rules::RULE_NAMES;
 use regex::bytes::Regex;
 use sluice_plugin_sdk::{Config, ConfigError};
 
@@ -18,6 +19,8 @@ pub(crate) struct Settings {
     /// What replaces a secret. Non-empty, and without whitespace, control bytes, quotes, `&`,
     /// `,` or `;`, so that a redacted value still reads as one value on a second pass.
     pub replacement: Vec<u8>,
+    /// The default rules turned off: names from [`RULE_NAMES`], without duplicates.
+    pub disable: Vec<String>,
 }
 
 impl Settings {
@@ -77,12 +80,59 @@ impl Settings {
                 ),
             ));
         }
+        let mut disable = Vec::new();
+        for (i, name) in config
+            .strings("disable")?
+            .unwrap_or_default()
+            .into_iter()
+            .enumerate()
+        {
+            if !RULE_NAMES.contains(&name) {
+                return Err(ConfigError::new("disable", unknown_rule(i, name)));
+            }
+            if !disable.iter().any(|d| d == name) {
+                disable.push(name.to_owned());
+            }
+        }
         Ok(Settings {
             rules,
             literals,
             replacement: replacement.as_bytes().to_vec(),
+            disable,
         })
     }
+}
+
+/// The message for item `i` of `disable`, `name`, which is no default rule: the closest rule
+/// name when one is close, and every name.
+fn unknown_rule(i: usize, name: &str) -> String {
+    let closest = RULE_NAMES
+        .iter()
+        .map(|r| (edit_distance(&name.to_ascii_lowercase(), r), *r))
+        .filter(|&(d, r)| d <= (r.len() / 3).max(1))
+        .min()
+        .map(|(_, r)| format!("did you mean {r:?}? "))
+        .unwrap_or_default();
+    format!(
+        "item {i} ({name:?}) is not a default rule; {closest}the default rules are: {}",
+        RULE_NAMES.join(", ")
+    )
+}
+
+/// The Levenshtein distance between two short strings.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b = b.as_bytes();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, &ca) in a.as_bytes().iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
 }
 
 #[cfg(test)]
@@ -99,6 +149,36 @@ mod tests {
         assert!(s.rules.is_empty());
         assert!(s.literals.is_empty());
         assert_eq!(s.replacement, b"[REDACTED]");
+        assert!(s.disable.is_empty());
+    }
+
+    #[test]
+    fn disable_takes_rule_names_once() {
+        let s = settings(r#"{"disable": ["jwt", "slack-token", "jwt"]}"#).unwrap();
+        assert_eq!(s.disable, ["jwt", "slack-token"]);
+    }
+
+    #[test]
+    fn disable_rejects_unknown_names_with_a_suggestion() {
+        let e = settings(r#"{"disable": ["jwt", "slack-tokens"]}"#).unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("disable"));
+        assert_eq!(
+            e.message,
+            format!(
+                "item 1 (\"slack-tokens\") is not a default rule; did you mean \"slack-token\"? \
+                 the default rules are: {}",
+                RULE_NAMES.join(", ")
+            )
+        );
+        let e = settings(r#"{"disable": ["JWT"]}"#).unwrap_err();
+        assert!(e.message.contains("did you mean \"jwt\"?"), "{}", e.message);
+        let e = settings(r#"{"disable": ["nothing-like-it"]}"#).unwrap_err();
+        assert!(!e.message.contains("did you mean"), "{}", e.message);
+        let e = settings(r#"{"disable": "jwt"}"#).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "key \"disable\": expected a list of strings, got a string (write [\"…\"] for one item)"
+        );
     }
 
     #[test]

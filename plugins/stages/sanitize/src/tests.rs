@@ -50,7 +50,28 @@ fn describes_itself_as_boundary_safe() {
     let info = describe::<Sanitize>();
     assert_eq!(info.name, "sanitize");
     assert!(info.boundary_safe);
-    assert_eq!(info.config_keys.len(), 4);
+    assert_eq!(info.config_keys.len(), 5);
+}
+
+/// `sluice inspect sanitize` lists the default rules: the doc of `disable` names each one.
+#[test]
+fn disable_doc_names_every_default_rule() {
+    let info = describe::<Sanitize>();
+    let disable = info
+        .config_keys
+        .iter()
+        .find(|k| k.name == "disable")
+        .unwrap();
+    assert_eq!(disable.default.as_deref(), Some("[]"));
+    let listed = disable
+        .doc
+        .split_once(": ")
+        .unwrap()
+        .1
+        .trim_end_matches('.')
+        .split(", ")
+        .collect::<Vec<_>>();
+    assert_eq!(listed, rules::RULE_NAMES);
 }
 
 #[test]
@@ -68,7 +89,7 @@ fn redacts_realistic_lines() {
         r#"203.0.113.7 - - [10/Oct/2024:13:55:36 +0000] "GET /api/v1/users?id=42 HTTP/1.1" 200 2326 "-" "curl/8.5.0""#,
         r#"203.0.113.7 - - [10/Oct/2024:13:55:36 +0000] "GET /login?user=bob&password=[REDACTED]&next=/ HTTP/1.1" 302 0"#,
         r#"{"ts":"2024-10-10T13:55:36Z","level":"INFO","msg":"user logged in","user":"bob","password":"[REDACTED]","session_token":"[REDACTED]"}"#,
-        r#"{"ts":"2024-10-10T13:55:37Z","level":"DEBUG","headers":{"Authorization":"Bearer [REDACTED]"},"max_tokens":[REDACTED]}"#,
+        r#"{"ts":"2024-10-10T13:55:37Z","level":"DEBUG","headers":{"Authorization":"Bearer [REDACTED]"},"max_tokens":512}"#,
         r#"ts=2024-10-10T13:55:38Z level=warn msg="retrying" api_key=[REDACTED] attempt=3"#,
         r#"ts=2024-10-10T13:55:38Z level=info msg="aws creds" aws_access_key_id=[REDACTED] region=eu-west-1"#,
         "Exception in thread \"main\" java.lang.IllegalStateException: token expired",
@@ -258,6 +279,276 @@ fn config_errors() {
     assert_eq!(e.key.as_deref(), Some("replacement"));
 }
 
+const GITHUB_PAT: &str = "ghp_FAKE0123456789abcdefghijklmnopqrstuv";
+const GITHUB_FINE_GRAINED: &str =
+    "github_pat_FAKE0123456789abcdefgh_FAKE0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJFAKE01234";
+const GITLAB_PAT: &str = "glpat-FAKE-0123456789_abcd";
+const SLACK_BOT: &str = "xoxb-1234567890-1234567890123-FAKEabcdefghijklmnop0123";
+const SLACK_WEBHOOK_PATH: &str = "T00000000/B00000000/FAKEXXXXXXXXXXXXXXXXXXXX";
+const STRIPE_LIVE: &str = "sk_live_FAKE0123456789abcdefghij";
+const STRIPE_TEST: &str = "sk_test_FAKE0123456789abcdefghij";
+const GOOGLE_API_KEY: &str = "AIzaFAKE_0123456789-abcdefghijklmnopqrs";
+const NPM_TOKEN: &str = "npm_FAKE0123456789abcdefghijklmnopqrstuv";
+const AZURE_ACCOUNT_KEY: &str =
+    "FAKE0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ+/FAKE0123456789abcd==";
+
+/// A rule's name, lines it redacts with how they come out, and near misses.
+type RuleExamples = (&'static str, Vec<(String, String)>, Vec<&'static str>);
+
+/// For each default rule, lines it redacts (and how) and near misses that no rule touches:
+/// the examples of the table in `docs/stages/sanitize.md`, and more.
+fn rule_examples() -> Vec<RuleExamples> {
+    let same = |line: &str, redacted: &str| (line.to_owned(), redacted.to_owned());
+    let token = |token: &str| {
+        (
+            format!("using {token} now"),
+            "using [REDACTED] now".to_owned(),
+        )
+    };
+    vec![
+        (
+            "key-value",
+            vec![
+                same("user=bob password=hunter2", "user=bob password=[REDACTED]"),
+                same("pass=hunter2 next=1", "pass=[REDACTED] next=1"),
+                same("pwd: x", "pwd: [REDACTED]"),
+                same("DB_PASS=hunter2", "DB_PASS=[REDACTED]"),
+                same("smtpPass=hunter2", "smtpPass=[REDACTED]"),
+                same("api_token=abc123", "api_token=[REDACTED]"),
+                same("x-auth-token: abc123", "x-auth-token: [REDACTED]"),
+                same("db.password=hunter2", "db.password=[REDACTED]"),
+                same("userPassword=hunter2", "userPassword=[REDACTED]"),
+                same("PGPASSWORD=hunter2", "PGPASSWORD=[REDACTED]"),
+                same("x-api-key: k1", "x-api-key: [REDACTED]"),
+                same("APIKey=k1", "APIKey=[REDACTED]"),
+                same(
+                    "AWS_SECRET_ACCESS_KEY=abc/def",
+                    "AWS_SECRET_ACCESS_KEY=[REDACTED]",
+                ),
+                same(
+                    r#"{"client_secret": "s3cr3t"}"#,
+                    r#"{"client_secret": "[REDACTED]"}"#,
+                ),
+                same(
+                    r#"{'refresh token': 'r1'}"#,
+                    r#"{'refresh token': '[REDACTED]'}"#,
+                ),
+            ],
+            vec![
+                "tokens_used=5",
+                r#"{"max_tokens": 512, "tokens": 3}"#,
+                "tokenizer=bert",
+                "passage=3",
+                "compass: north",
+                "bypass_cache=true",
+                "pass_through=1",
+                "PWD=/srv/app",
+                "--- PASS: TestLogin (0.00s)",
+                "the password was wrong",
+                "\tat a.TokenService.validate(TokenService.java:88)",
+            ],
+        ),
+        (
+            "authorization",
+            vec![
+                same(
+                    "Authorization: Bearer abc.def-ghi",
+                    "Authorization: Bearer [REDACTED]",
+                ),
+                same(
+                    "curl -H 'bearer 0123456789abcdef'",
+                    "curl -H 'bearer [REDACTED]'",
+                ),
+            ],
+            vec!["the bearer of bad news"],
+        ),
+        (
+            "url-credentials",
+            vec![
+                same(
+                    "db=postgres://u:p4ss@host/db",
+                    "db=postgres://u:[REDACTED]@host/db",
+                ),
+                same(
+                    "GET https://user:pass@host ok",
+                    "GET https://user:[REDACTED]@host ok",
+                ),
+                same(
+                    "redis://:s3cr3t@cache:6379/0",
+                    "redis://:[REDACTED]@cache:6379/0",
+                ),
+                same("amqp://app:p@ss@mq/vhost", "amqp://app:[REDACTED]@mq/vhost"),
+            ],
+            vec![
+                "https://host:8443/path?x=1",
+                "ssh://git@github.com/org/repo",
+                "see https://example.com/a:b@c",
+            ],
+        ),
+        (
+            "aws-access-key-id",
+            vec![same("key AKIAIOSFODNN7EXAMPLE,", "key [REDACTED],")],
+            vec!["AKIAIOSFODNN7EXAMPLEX akiaiosfodnn7example"],
+        ),
+        (
+            "jwt",
+            vec![token(JWT), same("t=eyJhbGci.eyJzdWIi", "t=[REDACTED]")],
+            vec!["eyJhbGci alone"],
+        ),
+        (
+            "private-key",
+            vec![same(
+                r#"{"pem":"-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\n-----END PRIVATE KEY-----"}"#,
+                r#"{"pem":"-----BEGIN PRIVATE KEY-----[REDACTED]-----END PRIVATE KEY-----"}"#,
+            )],
+            vec![r#"{"pem":"-----BEGIN PUBLIC KEY-----\nMIIBIjANBg\n-----END PUBLIC KEY-----"}"#],
+        ),
+        (
+            "github-token",
+            vec![
+                token(GITHUB_PAT),
+                token(GITHUB_FINE_GRAINED),
+                token(&GITHUB_PAT.replace("ghp_", "ghs_")),
+            ],
+            vec!["ghp_short ghx_FAKE0123456789abcdefghijklmnopqrstuv"],
+        ),
+        (
+            "gitlab-token",
+            vec![token(GITLAB_PAT)],
+            vec!["glpat-short glpat_FAKE-0123456789_abcd"],
+        ),
+        (
+            "slack-token",
+            vec![
+                token(SLACK_BOT),
+                token("xoxp-1234567890-1234567890-1234567890-0123456789abcdef"),
+            ],
+            vec!["xoxb-my-bot-token xoxo-indieweb-1.jpg"],
+        ),
+        (
+            "slack-webhook",
+            vec![same(
+                &format!("POST https://hooks.slack.com/services/{SLACK_WEBHOOK_PATH} 200"),
+                "POST https://hooks.slack.com/services/[REDACTED] 200",
+            )],
+            vec!["see https://hooks.slack.com/services/ for setup"],
+        ),
+        (
+            "stripe-key",
+            vec![
+                token(STRIPE_LIVE),
+                token(STRIPE_TEST),
+                token(&STRIPE_LIVE.replace("sk_", "rk_")),
+            ],
+            vec!["pk_live_FAKE0123456789abcdefghij sk_live_short"],
+        ),
+        (
+            "google-api-key",
+            vec![token(GOOGLE_API_KEY)],
+            vec!["AIzaShort AIzaFAKE_0123456789"],
+        ),
+        (
+            "npm-token",
+            vec![token(NPM_TOKEN)],
+            vec!["npm_config_cache=/tmp/npm npm_FAKE0123"],
+        ),
+        (
+            "azure-storage-key",
+            vec![
+                same(
+                    &format!(
+                        "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey={AZURE_ACCOUNT_KEY};EndpointSuffix=core.windows.net"
+                    ),
+                    "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=[REDACTED];EndpointSuffix=core.windows.net",
+                ),
+                same(
+                    &format!(r#"{{"accountKey": "{AZURE_ACCOUNT_KEY}"}}"#),
+                    r#"{"accountKey": "[REDACTED]"}"#,
+                ),
+            ],
+            vec!["AccountName=acct;AccountKey=short=="],
+        ),
+    ]
+}
+
+#[test]
+fn every_default_rule_has_examples() {
+    let names: Vec<&str> = rule_examples().iter().map(|(name, ..)| *name).collect();
+    assert_eq!(names, rules::RULE_NAMES);
+}
+
+#[test]
+fn each_rule_redacts_its_examples_and_leaves_near_misses_alone() {
+    for (name, examples, near_misses) in rule_examples() {
+        for (line, redacted) in &examples {
+            assert_eq!(&one(line), redacted, "rule {name}");
+        }
+        for line in near_misses {
+            assert_eq!(one(line), line, "rule {name}: near miss changed");
+        }
+    }
+}
+
+/// Turning a rule off leaves its examples alone: the name reaches the rule, and no other rule
+/// finds what it finds.
+#[test]
+fn disabled_rule_leaves_its_examples_alone() {
+    for (name, examples, _) in rule_examples() {
+        let config = format!(r#"{{"disable": ["{name}"]}}"#);
+        let mut stage = Harness::<Sanitize>::new(&config).unwrap();
+        for (line, _) in &examples {
+            let out = stage.process([line.as_str()]).unwrap();
+            assert_eq!(&out[0].text(), line, "rule {name} disabled");
+        }
+    }
+}
+
+#[test]
+fn disabling_private_key_stops_block_tracking() {
+    let mut stage = Harness::<Sanitize>::new(r#"{"disable": ["private-key"]}"#).unwrap();
+    let lines = [
+        "-----BEGIN PRIVATE KEY-----",
+        "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC",
+        "-----END PRIVATE KEY-----",
+        "password=x",
+    ];
+    let texts: Vec<_> = stage
+        .process(lines)
+        .unwrap()
+        .iter()
+        .map(|l| l.text())
+        .collect();
+    assert_eq!(texts[..3], lines[..3]);
+    assert_eq!(texts[3], "password=[REDACTED]");
+}
+
+#[test]
+fn provider_tokens_never_leak_at_any_cut() {
+    let line = format!(
+        "a {GITHUB_PAT} b {GITHUB_FINE_GRAINED} c {GITLAB_PAT} d {SLACK_BOT} \
+         e https://hooks.slack.com/services/{SLACK_WEBHOOK_PATH} f {STRIPE_LIVE} g {GOOGLE_API_KEY} \
+         h {NPM_TOKEN} i AccountKey={AZURE_ACCOUNT_KEY}; j postgres://app:Zq81-secret@db/app k"
+    );
+    let expected = "a [REDACTED] b [REDACTED] c [REDACTED] d [REDACTED] \
+         e https://hooks.slack.com/services/[REDACTED] f [REDACTED] g [REDACTED] \
+         h [REDACTED] i AccountKey=[REDACTED]; j postgres://app:[REDACTED]@db/app k";
+    let mut whole = Harness::<Sanitize>::new("{}").unwrap();
+    assert_eq!(whole.process([line.as_str()]).unwrap()[0].text(), expected);
+    for overlap in [112, 160] {
+        let mut stage = Harness::<Sanitize>::new("{}").unwrap();
+        for window in overlap + 1..=line.len() + 1 {
+            let out = stage
+                .process_long_line(line.as_bytes(), window, overlap)
+                .unwrap();
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                expected,
+                "window {window}, overlap {overlap}"
+            );
+        }
+    }
+}
+
 /// The line of the boundary test: every kind of secret, some longer than the overlap.
 fn boundary_line() -> (String, String) {
     let long_value = "Zx9".repeat(30);
@@ -403,6 +694,14 @@ fn windowed_equals_whole_on_random_lines() {
         "AKIAIOSFODNN7EXAMPLE",
         "hunter2-literal-secret",
         "token: 'single quoted token value'",
+        "pass=hunter2 tokens_used=5",
+        "redis://:s3cr3t@cache:6379/0",
+        GITHUB_PAT,
+        GITLAB_PAT,
+        SLACK_BOT,
+        STRIPE_LIVE,
+        GOOGLE_API_KEY,
+        NPM_TOKEN,
         "-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\\n-----END PRIVATE KEY-----",
         " GET /api/v1/items?id=42 HTTP/1.1 200 ",
         " level=info msg=\"request served\" ",
