@@ -120,7 +120,11 @@ impl Bench {
             })
         };
         let same = time(&[SED_FOUR_RULES, SED_PROVIDER_RULES].join("; "));
-        self.row("sed -E (the same redaction: 14 rules)", same, Some(self.cat));
+        self.row(
+            "sed -E (the same redaction: 14 rules)",
+            same,
+            Some(self.cat),
+        );
         let four = time(SED_FOUR_RULES);
         self.row("sed -E (sanitize's first four rules)", four, Some(self.cat));
         (same, four)

@@ -177,6 +177,9 @@ fn process(args: &Args, runtime_options: RuntimeOptions, settings: Settings) -> 
             None
         }
     };
+    if args.stats.is_some() {
+        pipeline.count_lines_in_bulk();
+    }
     let stats = pipeline.stats();
     let progress = progress::length(&inputs, args.follow, args.no_progress)
         .map(|length| Progress::start(length, &stats, colour::on_stderr()));

@@ -71,6 +71,15 @@ const HEADERS: [&str; 10] = [
 /// The stats as a table: a line for the run, then a row per stage.
 pub fn table(snapshot: &Snapshot) -> String {
     let elapsed = snapshot.elapsed.as_secs_f64();
+    if !snapshot.lines_counted {
+        return format!(
+            "sluice: stats after {}: read {}, wrote {} (no stage: bytes are copied in bulk and \
+             their lines not counted; --stats counts them)\n",
+            duration(snapshot.elapsed),
+            bytes(snapshot.bytes_read),
+            bytes(snapshot.bytes_written),
+        );
+    }
     let mut text = format!(
         "sluice: stats after {}: read {} lines ({}), wrote {} lines ({}), {} lines/s\n",
         duration(snapshot.elapsed),
@@ -136,13 +145,15 @@ pub fn table(snapshot: &Snapshot) -> String {
 /// The stats as one JSON object.
 pub fn to_json(snapshot: &Snapshot) -> Value {
     let elapsed = snapshot.elapsed.as_secs_f64();
+    // Lines copied in bulk without counting them: null, not a wrong number.
+    let lines = |n: u64| snapshot.lines_counted.then_some(n);
     json!({
         "elapsed_seconds": elapsed,
-        "lines_read": snapshot.lines_read,
+        "lines_read": lines(snapshot.lines_read),
         "bytes_read": snapshot.bytes_read,
-        "lines_written": snapshot.lines_written,
+        "lines_written": lines(snapshot.lines_written),
         "bytes_written": snapshot.bytes_written,
-        "lines_per_second": rate(snapshot.lines_read, elapsed),
+        "lines_per_second": lines(rate(snapshot.lines_read, elapsed)),
         "stages": snapshot.stages.iter().map(|row| stage_json(row, snapshot.elapsed)).collect::<Vec<_>>(),
     })
 }
@@ -239,6 +250,7 @@ mod tests {
             bytes_read: 2048,
             lines_written: 4,
             bytes_written: 100,
+            lines_counted: true,
             stages: vec![StageRow {
                 label: "stage 1.2 (./my (odd) plugin.wasm)".into(),
                 lines_in: 10,
@@ -279,6 +291,17 @@ mod tests {
         assert_eq!(value["stages"][0]["plugin"], "./my (odd) plugin.wasm");
         assert_eq!(value["stages"][0]["share"], 0.25);
         assert_eq!(value["lines_per_second"], 5);
+    }
+
+    #[test]
+    fn lines_copied_in_bulk_and_not_counted_are_not_shown_as_zero() {
+        let uncounted = Snapshot {
+            lines_counted: false,
+            stages: Vec::new(),
+            ..snapshot()
+        };
+        assert!(table(&uncounted).contains("read 2.0 KiB, wrote 100 B (no stage"));
+        assert!(to_json(&uncounted)["lines_read"].is_null());
     }
 
     #[test]

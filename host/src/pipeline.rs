@@ -93,6 +93,8 @@ pub struct Pipeline {
     pub(crate) counters: Arc<RunCounters>,
     /// When the pipeline was made: the start of the run, for its rate.
     started: Instant,
+    /// Whether lines copied in bulk are counted ([`Pipeline::count_lines_in_bulk`]).
+    pub(crate) count_bulk_lines: bool,
 }
 
 impl Pipeline {
@@ -111,7 +113,16 @@ impl Pipeline {
             stop: StopRequest::never(),
             counters: Arc::default(),
             started: Instant::now(),
+            count_bulk_lines: false,
         }
+    }
+
+    /// Counts the lines of input copied in bulk too (a chain with no stage, raw output), for
+    /// [`Pipeline::stats`]: a pass over bytes that are otherwise only copied, so only for a
+    /// run whose counts will be shown. Without it such lines are left out of the counts, and
+    /// the stats say so.
+    pub fn count_lines_in_bulk(&mut self) {
+        self.count_bulk_lines = true;
     }
 
     /// A handle on what the run has done, per stage and in all, which another thread may read
@@ -159,7 +170,7 @@ impl Pipeline {
         input_error: &mut dyn FnMut(&Input, io::Error),
     ) -> Result<(), RunError> {
         let counters = Arc::clone(&self.counters);
-        let sink = &mut CountingSink::new(sink, &counters);
+        let sink = &mut CountingSink::new(sink, &counters, self.count_bulk_lines);
         let result = self.run_all(inputs, sink, input_error);
         self.settle(result, sink)
     }

@@ -157,3 +157,24 @@ fn sigusr1_prints_the_stats_while_the_run_goes_on() {
     assert_eq!(last["lines_read"], 4);
     assert_eq!(last["lines_written"], 3);
 }
+
+/// With no stage, input is copied in bulk; --stats still counts its lines (a last line
+/// without a newline too).
+#[test]
+fn lines_copied_in_bulk_are_counted_with_stats() {
+    let run = run(&["--stats=json"], b"a\nb\r\nno newline");
+    assert_eq!(
+        (run.code, run.stdout.as_slice()),
+        (0, &b"a\nb\r\nno newline"[..])
+    );
+    let stats = stats_of(&run.stderr);
+    assert_eq!(
+        (
+            stats["lines_read"].as_u64(),
+            stats["lines_written"].as_u64()
+        ),
+        (Some(3), Some(3))
+    );
+    assert_eq!(stats["bytes_written"], 15);
+    assert_eq!(stats["stages"], serde_json::json!([]));
+}

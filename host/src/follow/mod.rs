@@ -65,7 +65,7 @@ impl Pipeline {
         input_error: &mut dyn FnMut(&Input, io::Error),
     ) -> Result<(), RunError> {
         let counters = Arc::clone(&self.counters);
-        let sink = &mut CountingSink::new(sink, &counters);
+        let sink = &mut CountingSink::new(sink, &counters, self.count_bulk_lines);
         let result = self.follow_all(files, sink, input_error);
         self.settle(result, sink)
     }
