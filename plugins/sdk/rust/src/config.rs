@@ -396,12 +396,8 @@ impl Config {
                 "unknown key; this plugin takes no configuration",
             ));
         }
-        let suggestion = known
-            .iter()
-            .map(|k| (edit_distance(unknown, k), *k))
-            .filter(|&(d, k)| d <= (k.len() / 3).max(1))
-            .min()
-            .map(|(_, k)| format!("did you mean {k:?}? "))
+        let suggestion = did_you_mean(unknown, known)
+            .map(|k| format!("did you mean {k:?}? "))
             .unwrap_or_default();
         Err(ConfigError::new(
             unknown.as_str(),
@@ -494,6 +490,18 @@ fn kind(value: &Value) -> &'static str {
         Value::Array(_) => "a list",
         Value::Object(_) => "an object",
     }
+}
+
+/// The word of `known` that `word` is most likely a slip of, for a "did you mean" suggestion:
+/// the closest by edit distance, when it is at most a third of that word's length (one edit
+/// for short words) away.
+pub fn did_you_mean<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
+    known
+        .iter()
+        .map(|k| (edit_distance(word, k), *k))
+        .filter(|&(d, k)| d <= (k.len() / 3).max(1))
+        .min()
+        .map(|(_, k)| k)
 }
 
 /// The Levenshtein distance between two short strings, for "did you mean" suggestions.

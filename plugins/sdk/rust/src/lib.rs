@@ -104,7 +104,7 @@ mod terminator;
 pub mod testing;
 
 pub use batch::{Batch, Field, Fields, Line, Lines};
-pub use config::{Config, ConfigError, parse_duration, parse_size};
+pub use config::{Config, ConfigError, did_you_mean, parse_duration, parse_size};
 pub use long_line::{LongLine, Piece};
 pub use output::{BatchOutput, LineBuf, Output, Trailing};
 pub use period::Period;

@@ -3,7 +3,7 @@
 
 use crate::rules::RULE_NAMES;
 use regex::bytes::Regex;
-use sluice_plugin_sdk::{Config, ConfigError};
+use sluice_plugin_sdk::{Config, ConfigError, did_you_mean};
 
 /// The default replacement.
 pub(crate) const DEFAULT_REPLACEMENT: &str = "[REDACTED]";
@@ -106,33 +106,13 @@ impl Settings {
 /// The message for item `i` of `disable`, `name`, which is no default rule: the closest rule
 /// name when one is close, and every name.
 fn unknown_rule(i: usize, name: &str) -> String {
-    let closest = RULE_NAMES
-        .iter()
-        .map(|r| (edit_distance(&name.to_ascii_lowercase(), r), *r))
-        .filter(|&(d, r)| d <= (r.len() / 3).max(1))
-        .min()
-        .map(|(_, r)| format!("did you mean {r:?}? "))
+    let closest = did_you_mean(&name.to_ascii_lowercase(), RULE_NAMES)
+        .map(|r| format!("did you mean {r:?}? "))
         .unwrap_or_default();
     format!(
         "item {i} ({name:?}) is not a default rule; {closest}the default rules are: {}",
         RULE_NAMES.join(", ")
     )
-}
-
-/// The Levenshtein distance between two short strings.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b = b.as_bytes();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, &ca) in a.as_bytes().iter().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let substitution = diagonal + usize::from(ca != cb);
-            diagonal = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
-        }
-    }
-    row[b.len()]
 }
 
 #[cfg(test)]
