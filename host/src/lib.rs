@@ -30,7 +30,7 @@
 //!   plugin's own error, a rejected config, a malformed answer; [`plugin_text`] makes a
 //!   plugin's words safe to print (escaped, on one line, cut at a documented length).
 //! - [`sink`]: where lines go: the [`Sink`] trait and [`WriteSink`], which writes them raw,
-//!   as JSON or as logfmt ([`format`]); [`report`] writes what stages report.
+//!   as JSON or as logfmt ([`format`](mod@format)); [`report`] writes what stages report.
 //! - [`say`]: how the host speaks on stderr (warnings, failures a run survives, a plugin's
 //!   own text under its label), in colour where the process's colour choice says.
 //! - [`stats`]: what the run and each stage did, counted as it goes (`--stats`), readable

@@ -6,7 +6,7 @@
 //! `timestamps` change what they carry. The rules are the contract's, shared with the guest SDK
 //! ([`sluice_contract`]): [`StageOutput::check`] checks every index before the host uses one, so
 //! a plugin bug is reported as malformed output, never a panic or a wrong byte, and
-//! [`StageOutput::apply`] resolves the answer into lines with [`sluice_contract::resolve`],
+//! [`StageOutput::build`] resolves the answer into lines with [`sluice_contract::resolve`],
 //! adding only what the contract leaves to the host: terminators (inherited, or set by the
 //! stage for a line it held) and interned field names.
 //!

@@ -3,9 +3,9 @@
 //! output), which carry the stage's label in a colour of their own so that they never pass for
 //! sluice's words.
 //!
-//! The choice of colour is the process's ([`colorchoice`], which the CLI sets from `--color`
-//! and `NO_COLOR`); [`anstream`] applies it and drops the styles when stderr is not a
-//! terminal, so what a pipe or a file gets is the same plain text as without colour.
+//! The choice of colour is the process's (the `colorchoice` crate's, which the CLI sets from
+//! `--color` and `NO_COLOR`); [`anstream`] applies it and drops the styles when stderr is not
+//! a terminal, so what a pipe or a file gets is the same plain text as without colour.
 
 use std::fmt::Display;
 use std::io::{self, Write};

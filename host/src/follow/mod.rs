@@ -1,6 +1,6 @@
 //! `--follow`: files read like `tail -F` does, as they grow and across rotations.
 //!
-//! - [`file`]: [`FollowedFile`], one path and the file open under it: reads what was
+//! - [`file`](mod@file): [`FollowedFile`], one path and the file open under it: reads what was
 //!   appended, notices rotation and truncation.
 //! - here: [`Pipeline::follow`], the loop. Every file has its own buffer, so lines of
 //!   different files never mix; each poll reads what every file has and hands it on through

@@ -7,11 +7,11 @@
 //!   call can be given a wall-clock deadline.
 //! - [`Plugin`] is a compiled component plus what it said about itself (`describe`).
 //!   [`Runtime::load`] compiles it once per run, or loads it from [`cache`].
-//! - [`Stage`] is one configured use of a plugin in a chain: its own [`Store`] (so its own
-//!   memory and limits) and its own instance, created by the plugin's `stage.create`. It turns
-//!   [`Lines`](crate::lines::Lines) into the plugin's `batch` and the plugin's `output` back
-//!   into lines, checking everything the plugin returns. A call that fails says why as a
-//!   typed [`Failure`](crate::error::Failure).
+//! - [`Stage`] is one configured use of a plugin in a chain: its own
+//!   [`Store`](wasmtime::Store) (so its own memory and limits) and its own instance, created
+//!   by the plugin's `stage.create`. It turns [`Lines`](crate::lines::Lines) into the
+//!   plugin's `batch` and the plugin's `output` back into lines, checking everything the
+//!   plugin returns. A call that fails says why as a typed [`Failure`](crate::error::Failure).
 //!
 //! Sandboxing: the linker provides `sluice:plugin/clock` (the time, from [`clock`]) and, for
 //! components built with a WASI toolchain (componentize-py, componentize-js, C with stdio),

@@ -9,6 +9,10 @@
 //! ([`Stage::end_source`]), the others at the end of the stream ([`Stage::finish`]). Other
 //! stages have exactly one resource, which sees every line.
 //!
+//! A call that fails returns only the length of its message; [`errors`] asks the plugin for
+//! as much of it as a diagnostic shows. Every call is timed and every batch counted for
+//! `--stats` ([`StageCounters`]).
+//!
 //! When a call fails, the stage's failure policy ([`OnError`]) decides: the error goes up and
 //! the run stops, or the stage is started afresh in a new store, from its configuration
 //! ([`Stage::recover`]), and the batch it failed on goes on unchanged or is dropped.
