@@ -37,31 +37,40 @@ pub struct Making<'a> {
 /// Loads the plugins and creates the chain's nodes, in order. Plugins not compiled yet are
 /// compiled first, side by side; on a terminal, one line on stderr says so while it lasts.
 pub fn build_chain(making: &Making<'_>, specs: &[NodeSpec]) -> Result<Chain> {
-    compile_ahead(making.runtime, specs);
-    let mut plugins: HashMap<String, Plugin> = HashMap::new();
+    let mut plugins = load_ahead(making.runtime, specs);
     build_nodes(making, specs, "", &mut plugins)
 }
 
-/// Compiles the plugins of `specs` that the cache does not hold yet, side by side. A first
-/// run otherwise pauses for seconds without a word (Cranelift takes about 1.5 s for
-/// `sanitize`); on a terminal, stderr says what is being compiled, and the line goes once it
-/// is done. A plugin that cannot be read is left to the load that reports it.
-fn compile_ahead(runtime: &Runtime, specs: &[NodeSpec]) {
-    let mut wanted: Vec<(&str, Cow<'static, [u8]>)> = Vec::new();
+/// Reads each plugin of `specs` once, compiles those the cache does not hold yet side by side,
+/// and loads them all, by the name the specs give them. A first run otherwise pauses for
+/// seconds without a word (Cranelift takes about 1.5 s for `sanitize`); on a terminal, stderr
+/// says what is being compiled, and the line goes once it is done. A load that failed is kept
+/// as its error, for the stage that names the plugin to report ([`build_stage`]); a plugin that
+/// cannot be read is left to that stage's own load.
+fn load_ahead(runtime: &Runtime, specs: &[NodeSpec]) -> HashMap<String, Result<Plugin>> {
+    // (the name the specs give it, its origin in messages, its bytes)
+    let mut wanted: Vec<(&str, &str, Cow<'static, [u8]>)> = Vec::new();
     each_stage(specs, &mut |spec| {
-        let bytes = if spec.is_path() {
-            std::fs::read(&spec.plugin).ok().map(Cow::Owned)
+        if wanted.iter().any(|&(name, _, _)| name == spec.plugin) {
+            return;
+        }
+        let found = if spec.is_path() {
+            let bytes = std::fs::read(&spec.plugin).ok().map(Cow::Owned);
+            bytes.map(|bytes| (spec.plugin.as_str(), bytes))
         } else {
-            sluice_host::find_builtin(&spec.plugin).map(|b| Cow::Borrowed(b.component))
+            sluice_host::find_builtin(&spec.plugin).map(|b| (b.name, Cow::Borrowed(b.component)))
         };
-        if let Some(bytes) = bytes {
-            wanted.push((&spec.plugin, bytes));
+        if let Some((origin, bytes)) = found {
+            wanted.push((&spec.plugin, origin, bytes));
         }
     });
-    let plugins: Vec<(&str, &[u8])> = wanted.iter().map(|(n, b)| (*n, b.as_ref())).collect();
+    let components: Vec<(&str, &[u8])> = wanted
+        .iter()
+        .map(|(name, _, bytes)| (*name, bytes.as_ref()))
+        .collect();
     let terminal = std::io::stderr().is_terminal();
     let mut said = false;
-    runtime.compile_ahead(&plugins, |names| {
+    runtime.compile_ahead(&components, |names| {
         if terminal {
             eprint!("sluice: compiling {} (first run only)…", names.join(", "));
             said = true;
@@ -71,6 +80,10 @@ fn compile_ahead(runtime: &Runtime, specs: &[NodeSpec]) {
         // Back to the start of the line, and clear it.
         eprint!("\r\x1b[2K");
     }
+    wanted
+        .iter()
+        .map(|(name, origin, bytes)| (name.to_string(), runtime.load(origin, bytes)))
+        .collect()
 }
 
 /// Calls `f` on every stage of `specs`, nested ones included, in order.
@@ -87,7 +100,7 @@ fn build_nodes(
     making: &Making<'_>,
     specs: &[NodeSpec],
     prefix: &str,
-    plugins: &mut HashMap<String, Plugin>,
+    plugins: &mut HashMap<String, Result<Plugin>>,
 ) -> Result<Chain> {
     let mut nodes = Vec::with_capacity(specs.len());
     for (i, spec) in specs.iter().enumerate() {
@@ -114,14 +127,13 @@ fn build_stage(
     making: &Making<'_>,
     spec: &StageSpec,
     position: &str,
-    plugins: &mut HashMap<String, Plugin>,
+    plugins: &mut HashMap<String, Result<Plugin>>,
 ) -> Result<Stage> {
-    if !plugins.contains_key(&spec.plugin) {
-        let plugin = load(making.runtime, spec)
-            .map_err(|err| anyhow!("stage {position} ({}): {err:#}", spec.plugin))?;
-        plugins.insert(spec.plugin.clone(), plugin);
-    }
-    let plugin = &plugins[&spec.plugin];
+    let plugin = plugins
+        .entry(spec.plugin.clone())
+        .or_insert_with(|| load(making.runtime, spec))
+        .as_ref()
+        .map_err(|err| anyhow!("stage {position} ({}): {err:#}", spec.plugin))?;
     let mut config = spec.config.clone();
     let env = take_env_grants(&mut config).map_err(|err| {
         anyhow!(

@@ -112,6 +112,11 @@ impl StageCounters {
         add(&self.failures, 1);
     }
 
+    /// How many failures the run survived so far.
+    pub(crate) fn failures(&self) -> u64 {
+        get(&self.failures)
+    }
+
     fn read(&self, label: &str) -> StageRow {
         StageRow {
             label: label.to_owned(),

@@ -84,9 +84,9 @@ pub struct Stage {
     /// What it takes to start the stage afresh after a failure (boxed: rarely used, and it
     /// would double the size of every chain node).
     fresh: Box<(StoreRecipe, PluginPre<StageState>)>,
-    /// What a failure does to the stream, and what failures cost so far.
+    /// What a failure does to the stream, and the lines failures cost so far (how many
+    /// failures there were is counted with the rest, in `counters`).
     on_error: OnError,
-    failures: u64,
     failed_lines: u64,
     /// The guest's `stage` resources, in the order they were created: never empty until the
     /// stage is finished. Exactly one unless the plugin's state is per source; then at most
@@ -137,7 +137,6 @@ impl Stage {
             instance,
             fresh: Box::new((recipe, plugin.pre.clone())),
             on_error: OnError::Fail,
-            failures: 0,
             failed_lines: 0,
             instances: Vec::new(),
             config: config.to_owned(),

@@ -27,9 +27,10 @@ impl Stage {
 
     /// What the stage's failures cost so far, if it failed (under `skip` or `drop`).
     pub fn failures(&self) -> Option<Failures> {
-        (self.failures > 0).then(|| Failures {
+        let count = self.counters.failures();
+        (count > 0).then(|| Failures {
             label: self.label.clone(),
-            count: self.failures,
+            count,
             lines: self.failed_lines,
             on_error: self.on_error,
         })
@@ -58,7 +59,6 @@ impl Stage {
              what it held is lost",
             self.on_error
         ));
-        self.failures += 1;
         self.counters.failed();
         self.failed_lines += n as u64;
         self.restart()?;
@@ -91,7 +91,6 @@ impl Stage {
             "{err}; what it would have emitted is lost (on_error = {}){then}",
             self.on_error
         ));
-        self.failures += 1;
         self.counters.failed();
         if restart {
             self.restart()?;
