@@ -24,9 +24,9 @@ use std::time::{Duration, Instant};
 
 use sluice_host::bench_support::{self, RawBatch, RawOutput};
 use sluice_host::{Lines, Terminator};
-use sluice_plugin_sdk::Plugin;
 use sluice_plugin_sdk::bindings::sluice::plugin::types;
 use sluice_plugin_sdk::testing::Harness;
+use sluice_plugin_sdk::{Kind, Plugin};
 
 const SEED: u64 = 0x5eed_1095;
 const REGEX: &str = r#"{"expression":"level[=\":]+(?P<level>\\w+)"}"#;
@@ -359,6 +359,7 @@ fn native_call(stage: &mut Box<dyn NativeStage>, raw: &mut RawBatch) -> RawOutpu
             name: std::mem::take(&mut raw.name),
             values: std::mem::take(&mut raw.values),
             value_ends: std::mem::take(&mut raw.value_ends),
+            kinds: raw.kinds.iter().map(|&k| kind_to_wit(k)).collect(),
         },
         timestamps: std::mem::take(&mut raw.timestamps),
         source: std::mem::take(&mut raw.source),
@@ -375,6 +376,7 @@ fn native_call(stage: &mut Box<dyn NativeStage>, raw: &mut RawBatch) -> RawOutpu
         name: batch.fields.name,
         values: batch.fields.values,
         value_ends: batch.fields.value_ends,
+        kinds: std::mem::take(&mut raw.kinds),
         timestamps: batch.timestamps,
         source: batch.source,
         terminators: std::mem::take(&mut raw.terminators),
@@ -391,6 +393,7 @@ fn native_call(stage: &mut Box<dyn NativeStage>, raw: &mut RawBatch) -> RawOutpu
         name: output.fields.name,
         values: output.fields.values,
         value_ends: output.fields.value_ends,
+        kinds: output.fields.kinds.into_iter().map(kind_from_wit).collect(),
         timestamps: output.timestamps,
         terminators: output
             .terminators
@@ -413,5 +416,27 @@ fn from_wit(terminator: types::Terminator) -> Terminator {
         types::Terminator::Lf => Terminator::Lf,
         types::Terminator::Crlf => Terminator::CrLf,
         types::Terminator::None => Terminator::None,
+    }
+}
+
+fn kind_to_wit(kind: Kind) -> types::Kind {
+    match kind {
+        Kind::Text => types::Kind::Text,
+        Kind::Integer => types::Kind::Integer,
+        Kind::Number => types::Kind::Number,
+        Kind::Boolean => types::Kind::Boolean,
+        Kind::Null => types::Kind::Null,
+        Kind::Bytes => types::Kind::Bytes,
+    }
+}
+
+fn kind_from_wit(kind: types::Kind) -> Kind {
+    match kind {
+        types::Kind::Text => Kind::Text,
+        types::Kind::Integer => Kind::Integer,
+        types::Kind::Number => Kind::Number,
+        types::Kind::Boolean => Kind::Boolean,
+        types::Kind::Null => Kind::Null,
+        types::Kind::Bytes => Kind::Bytes,
     }
 }

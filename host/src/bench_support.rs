@@ -10,7 +10,7 @@ use crate::fields::FieldTable;
 use crate::framing::Terminator;
 use crate::lines::Lines;
 use crate::output::StageOutput;
-use sluice_contract::Violation;
+use sluice_contract::{Kind, Violation};
 
 /// A batch as the WIT `batch` record lays it out (its `fields` record flattened).
 #[derive(Debug, Default)]
@@ -23,6 +23,7 @@ pub struct RawBatch {
     pub name: Vec<u32>,
     pub values: Vec<u8>,
     pub value_ends: Vec<u32>,
+    pub kinds: Vec<Kind>,
     pub timestamps: Vec<(u32, i64)>,
     pub source: String,
     pub terminators: Vec<Terminator>,
@@ -43,6 +44,7 @@ pub struct RawOutput {
     pub name: Vec<u32>,
     pub values: Vec<u8>,
     pub value_ends: Vec<u32>,
+    pub kinds: Vec<Kind>,
     pub timestamps: Vec<(u32, i64)>,
     pub terminators: Vec<(u32, Terminator)>,
 }
@@ -63,6 +65,7 @@ pub fn process(
         name: mem::take(&mut lines.fields.name),
         values: mem::take(&mut lines.fields.values),
         value_ends: mem::take(&mut lines.fields.value_ends),
+        kinds: mem::take(&mut lines.fields.kinds),
         timestamps: mem::take(&mut lines.timestamps),
         source: mem::take(&mut lines.source),
         terminators: mem::take(&mut lines.terms),
@@ -77,6 +80,7 @@ pub fn process(
         name: batch.name,
         values: batch.values,
         value_ends: batch.value_ends,
+        kinds: batch.kinds,
     };
     lines.timestamps = batch.timestamps;
     lines.source = batch.source;
@@ -94,6 +98,7 @@ pub fn process(
             name: answer.name,
             values: answer.values,
             value_ends: answer.value_ends,
+            kinds: answer.kinds,
         },
         timestamps: answer.timestamps,
         terminators: answer.terminators,

@@ -5,7 +5,7 @@
 //! such a table are the contract's ([`sluice_contract::check_fields`]); [`FieldTable::view`]
 //! lends the table to them.
 
-use sluice_contract::FieldsView;
+use sluice_contract::{FieldsView, Kind};
 
 /// The fields of the lines of one batch.
 ///
@@ -30,6 +30,9 @@ pub struct FieldTable {
     pub(crate) values: Vec<u8>,
     /// The end offset in `values` of each entry's value.
     pub(crate) value_ends: Vec<u32>,
+    /// The kind of each entry's value. Invariant: empty (every value is text) or one per
+    /// entry, each value of its kind's form ([`sluice_contract::check_kinds`]).
+    pub(crate) kinds: Vec<Kind>,
 }
 
 impl FieldTable {
@@ -50,6 +53,7 @@ impl FieldTable {
         self.name.clear();
         self.values.clear();
         self.value_ends.clear();
+        self.kinds.clear();
     }
 
     /// The line entry `i` belongs to (entries are in line order).
@@ -83,13 +87,30 @@ impl FieldTable {
         }
     }
 
-    /// Appends an entry. Entries must be pushed in line order.
+    /// Appends a text entry. Entries must be pushed in line order.
     pub(crate) fn push(&mut self, line: u32, name: u32, value: &[u8]) {
+        self.push_kind(line, name, value, Kind::Text);
+    }
+
+    /// Appends an entry of `kind`, whose form `value` must have. Entries must be pushed in
+    /// line order.
+    pub(crate) fn push_kind(&mut self, line: u32, name: u32, value: &[u8], kind: Kind) {
         debug_assert!(self.line.last().is_none_or(|&last| last <= line));
+        debug_assert!(kind.admits(value));
+        // Kinds are kept only once a value is not text: until then the list stays empty.
+        if kind != Kind::Text || !self.kinds.is_empty() {
+            self.kinds.resize(self.line.len(), Kind::Text);
+            self.kinds.push(kind);
+        }
         self.line.push(line);
         self.name.push(name);
         self.values.extend_from_slice(value);
         self.value_ends.push(self.values.len() as u32);
+    }
+
+    /// The kind of entry `i`'s value.
+    pub fn kind(&self, i: usize) -> Kind {
+        self.kinds.get(i).copied().unwrap_or(Kind::Text)
     }
 
     /// The fields of `line` as (key, value) pairs. Linear in the table size; for tests and
@@ -131,6 +152,21 @@ mod tests {
         t.push(2, level, b"WARN");
         t.push(2, user, b"bob");
         t
+    }
+
+    #[test]
+    fn kinds_are_kept_from_the_first_value_that_is_not_text() {
+        let mut t = FieldTable::default();
+        let n = t.intern("n");
+        t.push(0, n, b"text");
+        assert!(t.kinds.is_empty());
+        t.push_kind(0, n, b"1656", Kind::Integer);
+        t.push(1, n, b"x");
+        assert_eq!(t.kinds, [Kind::Text, Kind::Integer, Kind::Text]);
+        let mut first = FieldTable::default();
+        first.push_kind(0, n, b"", Kind::Null);
+        assert_eq!(first.kinds, [Kind::Null]);
+        assert_eq!(first.kind(0), Kind::Null);
     }
 
     #[test]

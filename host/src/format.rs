@@ -12,10 +12,13 @@
 //! fields and timestamp, by the contract's convention) closes it. Bytes that are not UTF-8 are
 //! written as the text `\xNN` (as `pack` does), so every record is valid JSON; a UTF-8
 //! character cut by a piece boundary is held back and written whole with the next piece.
-//! `source` is left out for standard input.
+//! `source` is left out for standard input. A field's value is written by its kind: an integer,
+//! number or boolean as itself, null as `null`, text and bytes as a string (`"status":200` when
+//! a stage typed it, `"status":"200"` when not).
 
 use crate::framing::Terminator;
 use crate::lines::Lines;
+use sluice_contract::Kind;
 
 /// The `--output` formats.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -152,9 +155,8 @@ impl Formatter {
                             }
                             out.push(b'"');
                             escape(table.key(e).as_bytes(), out);
-                            out.extend_from_slice(b"\":\"");
-                            escape(table.value(e), out);
-                            out.push(b'"');
+                            out.extend_from_slice(b"\":");
+                            json_value(table.value(e), table.kind(e), out);
                         }
                         out.push(b'}');
                     }
@@ -283,6 +285,20 @@ fn logfmt_value(value: &[u8], out: &mut Vec<u8>) {
         out.push(b'"');
         escape(value, out);
         out.push(b'"');
+    }
+}
+
+/// A field's value as JSON: numbers, booleans and null as themselves (the contract checked
+/// their form, which is JSON's), text and bytes as a string.
+fn json_value(value: &[u8], kind: Kind, out: &mut Vec<u8>) {
+    match kind {
+        Kind::Integer | Kind::Number | Kind::Boolean => out.extend_from_slice(value),
+        Kind::Null => out.extend_from_slice(b"null"),
+        Kind::Text | Kind::Bytes => {
+            out.push(b'"');
+            escape(value, out);
+            out.push(b'"');
+        }
     }
 }
 

@@ -121,6 +121,7 @@ impl Lines {
             timestamps: &timestamps,
         };
         sluice_contract::check_emitted(&emitted)?;
+        sluice_contract::check_kinds(&fields.kinds, &fields.view(), |kind| kind)?;
         let count = emitted.len();
         sluice_contract::check_line_entries(LineList::Terminators, terminators, count)?;
         sluice_contract::check_line_entries(LineList::Sources, sources, count)?;
@@ -143,7 +144,7 @@ impl Lines {
                 ..FieldTable::default()
             };
             sluice_contract::resolve::emitted_fields(&fields.view(), |line, i| {
-                resolved.push(line, fields.name[i], fields.value(i));
+                resolved.push_kind(line, fields.name[i], fields.value(i), fields.kind(i));
             });
             resolved
         };

@@ -127,6 +127,8 @@ impl StageOutput {
     /// ([`sluice_contract::check_output`]).
     pub(crate) fn check(&self, input_lines: usize) -> Result<(), Violation> {
         sluice_contract::check_output(&self.view(), input_lines)?;
+        let fields = &self.fields;
+        sluice_contract::check_kinds(&fields.kinds, &fields.view(), |kind| kind)?;
         let lines = self.source.len();
         sluice_contract::check_line_entries(LineList::Terminators, &self.terminators, lines)
     }
@@ -275,11 +277,13 @@ impl StageOutput {
         let first = part.start as u32;
         resolve::fields_of(&self.view(), &input.view(), part, |j, from| match from {
             FieldFrom::Inherited(i) => {
-                out.push(j - first, remap_in[input.name[i] as usize], input.value(i))
+                let name = remap_in[input.name[i] as usize];
+                out.push_kind(j - first, name, input.value(i), input.kind(i));
             }
             FieldFrom::Set(s) => {
                 let set = &self.fields;
-                out.push(j - first, remap_set[set.name[s] as usize], set.value(s));
+                let name = remap_set[set.name[s] as usize];
+                out.push_kind(j - first, name, set.value(s), set.kind(s));
             }
         });
     }

@@ -23,5 +23,6 @@ mod sources;
 mod stages;
 mod stats;
 mod stream;
+mod typed;
 mod util;
 mod wasi;

@@ -1,6 +1,7 @@
 //! The rules of `StageOutput`: checks, identity, and how answers resolve into lines.
 
 use super::*;
+use sluice_contract::Kind;
 
 fn input() -> Lines {
     let mut lines = Lines::default();
@@ -672,4 +673,58 @@ mod properties {
             prop_assert_eq!(lines, input);
         }
     }
+}
+
+/// A plugin may lie about its values' kinds: the answer is malformed, naming the entry, and
+/// kinds are either none or one per entry.
+#[test]
+fn a_value_not_of_its_kind_is_malformed() {
+    let mut fields = FieldTable::default();
+    let n = fields.intern("n");
+    fields.push_kind(0, n, b"12", Kind::Integer);
+    fields.push_kind(1, n, b"bob", Kind::Integer);
+    let output = StageOutput {
+        source: vec![0, 1],
+        fields,
+        ..Default::default()
+    };
+    let e = output.check(3).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "fields: kinds[1] says integer, but the value is \"bob\""
+    );
+    let mut output = output;
+    output.fields.kinds.pop();
+    assert_eq!(
+        output.check(3),
+        Err(Violation::KindsLength {
+            kinds: 1,
+            entries: 2
+        })
+    );
+}
+
+/// A kind set on a kept line reaches the output table; inherited text fields stay text.
+#[test]
+fn kinds_set_on_a_kept_line_are_kept() {
+    let mut fields = FieldTable::default();
+    let n = fields.intern("n");
+    fields.push_kind(1, n, b"1656", Kind::Integer);
+    let output = StageOutput {
+        source: vec![0, 1, 2],
+        fields,
+        ..Default::default()
+    };
+    let out = apply(&output);
+    let line_1: Vec<_> = (0..out.fields.line.len())
+        .filter(|&i| out.fields.line[i] == 1)
+        .map(|i| (out.fields.key(i).to_owned(), out.fields.kind(i)))
+        .collect();
+    assert_eq!(
+        line_1,
+        [
+            ("level".to_owned(), Kind::Text),
+            ("n".to_owned(), Kind::Integer)
+        ]
+    );
 }

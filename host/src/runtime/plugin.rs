@@ -10,7 +10,7 @@ use super::{Runtime, StageState};
 use crate::error::{Call, Failure, StageError};
 
 /// The version of the plugin contract (`wit/plugin.wit`) this host speaks.
-pub const CONTRACT_VERSION: &str = "0.4.0";
+pub const CONTRACT_VERSION: &str = "0.5.0";
 
 /// The interface every plugin exports (without a version).
 const TRANSFORM_INTERFACE: &str = "sluice:plugin/transform@";
@@ -275,7 +275,7 @@ mod tests {
     #[test]
     fn provides_the_clock_and_wasi_0_2_only() {
         for import in [
-            "sluice:plugin/clock@0.4.0",
+            "sluice:plugin/clock@0.5.0",
             "wasi:cli/environment@0.2.4",
             "wasi:io/streams@0.2.12",
             "wasi:sockets/tcp@0.2.0",

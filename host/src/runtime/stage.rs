@@ -43,6 +43,7 @@ use crate::plugin_text::plugin_text;
 use crate::report::ReportTarget;
 use crate::settings::Settings;
 use crate::stats::{BatchCount, StageCounters};
+use sluice_contract::Kind;
 
 /// What the host grants a stage beyond its configuration and the pipeline's settings.
 #[derive(Clone, Debug, Default)]
@@ -518,6 +519,11 @@ fn take_fields(table: &mut FieldTable) -> Fields {
         name: mem::take(&mut table.name),
         values: mem::take(&mut table.values),
         value_ends: mem::take(&mut table.value_ends),
+        // A table of text only (the usual one) has no kinds: nothing to convert.
+        kinds: mem::take(&mut table.kinds)
+            .into_iter()
+            .map(kind_to_wit)
+            .collect(),
     }
 }
 
@@ -528,5 +534,30 @@ fn restore_fields(fields: Fields) -> FieldTable {
         name: fields.name,
         values: fields.values,
         value_ends: fields.value_ends,
+        kinds: fields.kinds.into_iter().map(kind_from_wit).collect(),
+    }
+}
+
+/// The contract's kind as the WIT's.
+fn kind_to_wit(kind: Kind) -> bindings::Kind {
+    match kind {
+        Kind::Text => bindings::Kind::Text,
+        Kind::Integer => bindings::Kind::Integer,
+        Kind::Number => bindings::Kind::Number,
+        Kind::Boolean => bindings::Kind::Boolean,
+        Kind::Null => bindings::Kind::Null,
+        Kind::Bytes => bindings::Kind::Bytes,
+    }
+}
+
+/// The WIT's kind as the contract's.
+fn kind_from_wit(kind: bindings::Kind) -> Kind {
+    match kind {
+        bindings::Kind::Text => Kind::Text,
+        bindings::Kind::Integer => Kind::Integer,
+        bindings::Kind::Number => Kind::Number,
+        bindings::Kind::Boolean => Kind::Boolean,
+        bindings::Kind::Null => Kind::Null,
+        bindings::Kind::Bytes => Kind::Bytes,
     }
 }

@@ -66,6 +66,7 @@
 
 mod check;
 mod fields;
+mod kind;
 pub mod resolve;
 mod view;
 mod violation;
@@ -75,5 +76,6 @@ pub use check::{
     check_timestamps,
 };
 pub use fields::check_fields;
+pub use kind::{Kind, check_kinds};
 pub use view::{BatchView, EmittedView, FieldsView, OutputView};
 pub use violation::{LineList, Violation};

@@ -8,6 +8,8 @@
 
 use std::fmt;
 
+use crate::Kind;
+
 /// One broken rule of the contract. `Display` gives the sentence the host prints; the fields
 /// give the indexes (`j` an output line, `k` an entry of a per-line list, `i` an entry of a
 /// fields table) and the values at fault.
@@ -259,6 +261,22 @@ pub enum Violation {
         /// The key.
         name: String,
     },
+    /// A fields table's `kinds` is neither empty nor one per entry.
+    KindsLength {
+        /// `len(kinds)`.
+        kinds: usize,
+        /// The number of entries.
+        entries: usize,
+    },
+    /// A fields table's value is not of the form its kind says.
+    ValueNotOfKind {
+        /// The entry.
+        i: usize,
+        /// `kinds[i]`.
+        kind: Kind,
+        /// The start of the value, as text.
+        value: String,
+    },
 }
 
 /// An answer's list of (line, value) entries other than `timestamps`, which has its own
@@ -398,6 +416,15 @@ impl fmt::Display for Violation {
             NameRepeated { i, first, name } => write!(
                 f,
                 "fields: names[{i}] = {name:?} repeats names[{first}]; names must be distinct"
+            ),
+            KindsLength { kinds, entries } => write!(
+                f,
+                "fields: `kinds` has {kinds} entries for {entries} fields; it must be empty (all \
+                 text) or one per field"
+            ),
+            ValueNotOfKind { i, kind, value } => write!(
+                f,
+                "fields: kinds[{i}] says {kind}, but the value is {value:?}"
             ),
         }
     }

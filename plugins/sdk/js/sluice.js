@@ -1,7 +1,7 @@
 // sluice.js: write a sluice plugin in JavaScript as a class.
 //
 // A sluice plugin is a WebAssembly component implementing wit/plugin.wit (package
-// sluice:plugin@0.4.0, world `plugin`). The contract is batch-oriented and flat: a batch is one
+// sluice:plugin@0.5.0, world `plugin`). The contract is batch-oriented and flat: a batch is one
 // byte buffer plus offsets, and the answer says where each output line comes from. This module
 // does that bookkeeping, so that a plugin is a subclass of `Plugin` that sees one line at a time:
 //
@@ -320,6 +320,7 @@ class Out {
         name: new Uint32Array(this.name),
         values: this.values.take(),
         valueEnds: new Uint32Array(this.valueEnds),
+        kinds: [],
       },
       timestamps: [],
       terminators: [],
@@ -367,6 +368,7 @@ function fieldChanges(fields, keys, original, copy) {
 const emptyFields = () => ({
   names: [], line: new Uint32Array(0), name: new Uint32Array(0), values: new Uint8Array(0),
   valueEnds: new Uint32Array(0),
+  kinds: [],
 });
 
 /**

@@ -1,7 +1,7 @@
 """Write a sluice plugin in Python as a class.
 
 A sluice plugin is a WebAssembly component implementing ``wit/plugin.wit`` (package
-``sluice:plugin@0.4.0``, world ``plugin``). The contract is batch-oriented and flat: a batch is one
+``sluice:plugin@0.5.0``, world ``plugin``). The contract is batch-oriented and flat: a batch is one
 byte buffer plus offsets, and the answer says where each output line comes from. This module
 does that bookkeeping, so that a plugin is a subclass of :class:`Plugin` that sees one line at a
 time::
@@ -414,13 +414,13 @@ class Stage:
 
         return types.Output(
             source, rewritten, bytes(out_data), out_ends, [], removed,
-            types.Fields(names, o_line, o_name, bytes(o_values), o_ends), [], [], None,
+            types.Fields(names, o_line, o_name, bytes(o_values), o_ends, []), [], [], None,
         )
 
     def tick(self):
         from wit_world.imports import types
 
-        return types.Emitted(b"", [], types.Fields([], [], [], b"", []), [], [], [], None, None)
+        return types.Emitted(b"", [], types.Fields([], [], [], b"", [], []), [], [], [], None, None)
 
     def finish(self):
         from wit_world.imports import types
@@ -434,5 +434,5 @@ class Stage:
                 ends.append(len(data))
         except Exception as e:
             raise _failed(None, f"{_plugin_class.NAME}: {_error_text(e)}") from None
-        empty = types.Fields([], [], [], b"", [])
+        empty = types.Fields([], [], [], b"", [], [])
         return types.Emitted(bytes(data), ends, empty, [], [], [], None, None)

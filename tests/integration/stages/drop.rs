@@ -365,7 +365,7 @@ fn over_long_lines_that_are_kept_pass_byte_for_byte() {
 #[test]
 fn config_errors_name_the_key() {
     let error = |config: &str| run(&["-p", config], b"").fails(2).to_owned();
-    assert_snapshot!(error("drop"), @r#"sluice: stage 1 (drop): bad config: no condition given: set at least one of "expression", "source", "longer_than" or "older_than" (a drop stage without one would drop nothing)"#);
+    assert_snapshot!(error("drop"), @r#"sluice: stage 1 (drop): bad config: no condition given: set at least one of "expression", "source", "longer_than", "older_than", "greater_than" or "less_than" (a drop stage without one would drop nothing)"#);
     assert_snapshot!(error(r#"drop={"value": "x"}"#), @r#"sluice: stage 1 (drop): config key `value`: needs "source": name the field whose value is compared"#);
     assert_snapshot!(error(r#"drop={"source": "a", "value": "x", "expression": "y"}"#), @r#"sluice: stage 1 (drop): config key `value`: cannot be combined with "expression": use one or the other (or two drop stages)"#);
     assert_snapshot!(error(r#"drop={"source": "a", "separator": ","}"#), @r#"sluice: stage 1 (drop): config key `separator`: only joins a list of several sources; remove it or list them in "source""#);
@@ -373,5 +373,5 @@ fn config_errors_name_the_key() {
     assert_snapshot!(error(r#"drop={"expression": "("}"#), @"sluice: stage 1 (drop): config key `expression`: not a valid regex: regex parse error: ( ^ error: unclosed group");
     assert_snapshot!(error(r#"drop={"older_than": "yesterday"}"#), @r#"sluice: stage 1 (drop): config key `older_than`: "yesterday" is not a duration; write a number and a unit (ns, us, ms, s, m, h, d), such as "500ms", "5s" or "1m30s""#);
     assert_snapshot!(error(r#"drop={"longer_than": "big"}"#), @r#"sluice: stage 1 (drop): config key `longer_than`: "big" is not a size; write a number of bytes, optionally with a unit (B, K or KiB, KB, M or MiB, MB, G or GiB, GB), such as "8KiB""#);
-    assert_snapshot!(error(r#"drop={"expression": "a", "reason": "x"}"#), @"sluice: stage 1 (drop): config key `reason`: unknown key; known keys: expression, source, separator, value, longer_than, older_than, drop_counter_reason, report");
+    assert_snapshot!(error(r#"drop={"expression": "a", "reason": "x"}"#), @"sluice: stage 1 (drop): config key `reason`: unknown key; known keys: expression, source, separator, value, longer_than, older_than, greater_than, less_than, drop_counter_reason, report");
 }

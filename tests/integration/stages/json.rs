@@ -34,7 +34,7 @@ fn documented_example_with_expressions() {
         input,
     );
     assert_snapshot!(out, @r#"
-    {"line":"{\"level\":\"error\",\"user\":{\"name\":\"bob\"},\"items\":[{\"id\":7},{\"id\":8}],\"http.status\":502}","fields":{"user":"bob","first":"7","code":"502"}}
+    {"line":"{\"level\":\"error\",\"user\":{\"name\":\"bob\"},\"items\":[{\"id\":7},{\"id\":8}],\"http.status\":502}","fields":{"user":"bob","first":7,"code":502}}
     {"line":"plain text line"}
     "#);
     assert_eq!(
@@ -44,7 +44,7 @@ fn documented_example_with_expressions() {
     // Without configuration, nested values become compact JSON text under their key.
     let (out, _) = records(&["-p", "json", "-o", "json"], input);
     assert_snapshot!(out, @r#"
-    {"line":"{\"level\":\"error\",\"user\":{\"name\":\"bob\"},\"items\":[{\"id\":7},{\"id\":8}],\"http.status\":502}","fields":{"level":"error","user":"{\"name\":\"bob\"}","items":"[{\"id\":7},{\"id\":8}]","http.status":"502"}}
+    {"line":"{\"level\":\"error\",\"user\":{\"name\":\"bob\"},\"items\":[{\"id\":7},{\"id\":8}],\"http.status\":502}","fields":{"level":"error","user":"{\"name\":\"bob\"}","items":"[{\"id\":7},{\"id\":8}]","http.status":502}}
     {"line":"plain text line"}
     "#);
 }
@@ -69,14 +69,14 @@ fn path_forms_and_paths_that_do_not_resolve() {
     let (out, report) = records(&["-p", expressions, "-o", "json"], line.as_bytes());
     assert_eq!(report, "");
     // The last four resolve to nothing and set no field.
-    assert_snapshot!(out, @r#"{"line":"{\"key.with.dots\":1,\"a\":{\"b-c\":2,\"q\\\"k\":3,\"é\":4},\"headers\":{\"User-Agent\":\"curl/8.5.0\"},\"user-agent\":\"ua\",\"items\":[10,{\"id\":20}],\"s\":\"str\"}","fields":{"quoted":"1","bracket":"1","dash":"2","escaped_quote":"3","escaped_unicode":"4","header":"curl/8.5.0","user-agent":"ua","nested":"20"}}"#);
+    assert_snapshot!(out, @r#"{"line":"{\"key.with.dots\":1,\"a\":{\"b-c\":2,\"q\\\"k\":3,\"é\":4},\"headers\":{\"User-Agent\":\"curl/8.5.0\"},\"user-agent\":\"ua\",\"items\":[10,{\"id\":20}],\"s\":\"str\"}","fields":{"quoted":1,"bracket":1,"dash":2,"escaped_quote":3,"escaped_unicode":4,"header":"curl/8.5.0","user-agent":"ua","nested":20}}"#);
 }
 
 #[test]
 fn values_by_json_type() {
     let line = br#"{"s":"a\"b\n\/\u00e9","n":1.5e3,"neg":-0,"t":true,"f":false,"z":null,"o":{ "a" : [1, 2, {"b" : "x y"}] },"e":[],"":"empty key","d":1,"d":2,"lone":"\ud800!","pair":"\ud83d\ude00"}"#;
     let (out, _) = records(&["-p", "json", "-o", "json"], line);
-    assert_snapshot!(out, @r#"{"line":"{\"s\":\"a\\\"b\\n\\/\\u00e9\",\"n\":1.5e3,\"neg\":-0,\"t\":true,\"f\":false,\"z\":null,\"o\":{ \"a\" : [1, 2, {\"b\" : \"x y\"}] },\"e\":[],\"\":\"empty key\",\"d\":1,\"d\":2,\"lone\":\"\\ud800!\",\"pair\":\"\\ud83d\\ude00\"}","fields":{"s":"a\"b\n/é","n":"1.5e3","neg":"-0","t":"true","f":"false","z":"","o":"{\"a\":[1,2,{\"b\":\"x y\"}]}","e":"[]","d":"2","lone":"�!","pair":"😀"}}"#);
+    assert_snapshot!(out, @r#"{"line":"{\"s\":\"a\\\"b\\n\\/\\u00e9\",\"n\":1.5e3,\"neg\":-0,\"t\":true,\"f\":false,\"z\":null,\"o\":{ \"a\" : [1, 2, {\"b\" : \"x y\"}] },\"e\":[],\"\":\"empty key\",\"d\":1,\"d\":2,\"lone\":\"\\ud800!\",\"pair\":\"\\ud83d\\ude00\"}","fields":{"s":"a\"b\n/é","n":1.5e3,"neg":-0,"t":true,"f":false,"z":null,"o":"{\"a\":[1,2,{\"b\":\"x y\"}]}","e":"[]","d":2,"lone":"�!","pair":"😀"}}"#);
 }
 
 #[test]
@@ -92,8 +92,8 @@ fn later_duplicate_keys_win_in_paths_and_a_lone_cr_is_whitespace() {
     );
     assert_eq!(report, "");
     assert_snapshot!(out, @r#"
-    {"line":"{\"a\":{\"b\":1,\"b\":2},\"k\\u00e9y\":1,\"x\":[1,[2,3]]}","fields":{"a":"{\"b\":1,\"b\":2}","kéy":"1","x":"[1,[2,3]]","ab":"2","nested":"2","escaped_key":"1"}}
-    {"line":"{\"a\":1}\r","fields":{"a":"1"}}
+    {"line":"{\"a\":{\"b\":1,\"b\":2},\"k\\u00e9y\":1,\"x\":[1,[2,3]]}","fields":{"a":"{\"b\":1,\"b\":2}","kéy":1,"x":"[1,[2,3]]","ab":2,"nested":2,"escaped_key":1}}
+    {"line":"{\"a\":1}\r","fields":{"a":1}}
     "#);
 }
 
@@ -143,7 +143,7 @@ fn expressions_are_set_in_the_order_they_are_written() {
     );
     assert_eq!(
         out,
-        "{\"line\":\"{\\\"a\\\":1,\\\"m\\\":2,\\\"z\\\":3}\",\"fields\":{\"zz\":\"3\",\"mm\":\"2\",\"aa\":\"1\"}}\n"
+        "{\"line\":\"{\\\"a\\\":1,\\\"m\\\":2,\\\"z\\\":3}\",\"fields\":{\"zz\":3,\"mm\":2,\"aa\":1}}\n"
     );
 }
 
@@ -162,7 +162,7 @@ fn expressions_from_a_pipeline_file_are_set_in_the_order_they_are_written() {
     );
     assert_eq!(
         out,
-        "{\"line\":\"{\\\"a\\\":1,\\\"m\\\":2,\\\"z\\\":3}\",\"fields\":{\"zz\":\"3\",\"mm\":\"2\",\"aa\":\"1\"}}\n"
+        "{\"line\":\"{\\\"a\\\":1,\\\"m\\\":2,\\\"z\\\":3}\",\"fields\":{\"zz\":3,\"mm\":2,\"aa\":1}}\n"
     );
 }
 
@@ -184,7 +184,7 @@ fn lines_that_are_not_objects_get_the_reason_and_are_counted() {
     {"line":"","fields":{"__error__":"invalid JSON at byte 0: expected a value"}}
     {"line":"{\"raw\":\"x\u0000y\"}","fields":{"__error__":"invalid JSON at byte 9: expected no control character in a string"}}
     {"line":"{\"tab\":\"a\tb\"}","fields":{"__error__":"invalid JSON at byte 9: expected no control character in a string"}}
-    {"line":"  {\"padded\":true}  ","fields":{"padded":"true"}}
+    {"line":"  {\"padded\":true}  ","fields":{"padded":true}}
     "#);
     assert_eq!(
         report,
@@ -291,7 +291,7 @@ fn source_parses_a_field_holding_json_text() {
         input.as_bytes(),
     );
     assert_snapshot!(out, @r#"
-    {"line":"{\"ts\":\"12:00:01\",\"body\":\"{\\\"user\\\":{\\\"name\\\":\\\"bob\\\"},\\\"status\\\":200}\"}","fields":{"body":"{\"user\":{\"name\":\"bob\"},\"status\":200}","user":"bob","status":"200"}}
+    {"line":"{\"ts\":\"12:00:01\",\"body\":\"{\\\"user\\\":{\\\"name\\\":\\\"bob\\\"},\\\"status\\\":200}\"}","fields":{"body":"{\"user\":{\"name\":\"bob\"},\"status\":200}","user":"bob","status":200}}
     {"line":"{\"ts\":\"12:00:02\",\"body\":\"<html>502 Bad Gateway</html>\"}","fields":{"body":"<html>502 Bad Gateway</html>","body_error":"invalid JSON at byte 0: expected a value"}}
     {"line":"{\"ts\":\"12:00:03\"}"}
     "#);
@@ -313,11 +313,11 @@ fn crlf_empty_lines_and_no_final_newline() {
     );
     let (out, _) = records(&["-p", "json", "-o", "json"], input);
     assert_snapshot!(out, @r#"
-    {"line":"{\"a\":1}","fields":{"a":"1"}}
+    {"line":"{\"a\":1}","fields":{"a":1}}
     {"line":"not json"}
     {"line":""}
     {"line":""}
-    {"line":"{\"b\":2}","fields":{"b":"2"}}
+    {"line":"{\"b\":2}","fields":{"b":2}}
     "#);
 }
 
@@ -363,7 +363,7 @@ fn pieces_of_over_long_lines_pass_unchanged_and_count_as_too_long() {
         records[0]["fields"],
         serde_json::json!({"err": "line too long to parse"})
     );
-    assert_eq!(records[1]["fields"], serde_json::json!({"short": "1"}));
+    assert_eq!(records[1]["fields"], serde_json::json!({"short": 1}));
     assert_eq!(records[2]["line"], long);
     assert_eq!(
         records[2]["fields"],
@@ -394,7 +394,7 @@ fn over_long_line_with_source_parses_the_field_of_its_last_piece() {
     assert_eq!(record["line"], long);
     assert_eq!(
         record["fields"],
-        serde_json::json!({"payload": "{\"user\":{\"id\":7}}", "user_id": "7"})
+        serde_json::json!({"payload": "{\"user\":{\"id\":7}}", "user_id": 7})
     );
 }
 

@@ -21,7 +21,7 @@ fn documented_example() {
         &["-p", "logfmt"],
         br#"ts=2024-10-10T13:55:38Z level=warn msg="retrying \"orders\" query" attempt=3 dry_run"#,
     );
-    assert_snapshot!(out, @r#"{"line":"ts=2024-10-10T13:55:38Z level=warn msg=\"retrying \\\"orders\\\" query\" attempt=3 dry_run","fields":{"ts":"2024-10-10T13:55:38Z","level":"warn","msg":"retrying \"orders\" query","attempt":"3","dry_run":""}}"#);
+    assert_snapshot!(out, @r#"{"line":"ts=2024-10-10T13:55:38Z level=warn msg=\"retrying \\\"orders\\\" query\" attempt=3 dry_run","fields":{"ts":"2024-10-10T13:55:38Z","level":"warn","msg":"retrying \"orders\" query","attempt":3,"dry_run":""}}"#);
 }
 
 #[test]
@@ -35,7 +35,7 @@ fn values_quoting_and_escapes() {
     let out = records(&["-p", "logfmt"], input.as_bytes());
     assert_snapshot!(out, @r#"
     {"line":"url=/a?b=c&d==e ratio=1/2 k=\"a\\tb\\\\n\\u00e9\\/\\x \\\"q\\\"\" empty= quoted_empty=\"\" bare","fields":{"url":"/a?b=c&d==e","ratio":"1/2","k":"a\tb\\né/\\x \"q\"","empty":"","quoted_empty":"","bare":""}}
-    {"line":"json={\"a\":1} say=\"multi word value\" d=1 d=2","fields":{"json":"{\"a\":1}","say":"multi word value","d":"2"}}
+    {"line":"json={\"a\":1} say=\"multi word value\" d=1 d=2","fields":{"json":"{\"a\":1}","say":"multi word value","d":2}}
     "#);
 }
 
@@ -49,8 +49,8 @@ fn malformed_parts_are_skipped_and_the_rest_kept() {
     );
     let out = records(&["-p", "logfmt"], input.as_bytes());
     assert_snapshot!(out, @r#"
-    {"line":"=x \"stray text\" key\"x\" a=1 k=\"v\"junk b=2","fields":{"a":"1","k":"v","b":"2"}}
-    {"line":"ok=1 u=\"never closed x=2 y=3","fields":{"ok":"1"}}
+    {"line":"=x \"stray text\" key\"x\" a=1 k=\"v\"junk b=2","fields":{"a":1,"k":"v","b":2}}
+    {"line":"ok=1 u=\"never closed x=2 y=3","fields":{"ok":1}}
     "#);
 }
 
@@ -60,7 +60,7 @@ fn plain_text_is_made_of_bare_keys_and_mapping_picks() {
     let out = records(&["-p", "logfmt"], input);
     assert_snapshot!(out, @r#"
     {"line":"GET /health 200","fields":{"GET":"","/health":"","200":""}}
-    {"line":"level=info status=200 path=/health msg=ok","fields":{"level":"info","status":"200","path":"/health","msg":"ok"}}
+    {"line":"level=info status=200 path=/health msg=ok","fields":{"level":"info","status":200,"path":"/health","msg":"ok"}}
     "#);
     // Only the listed keys, renamed; an empty key means the field's own name; two fields may
     // take the same key.
@@ -73,7 +73,7 @@ fn plain_text_is_made_of_bare_keys_and_mapping_picks() {
     );
     assert_snapshot!(out, @r#"
     {"line":"GET /health 200"}
-    {"line":"level=info status=200 path=/health msg=ok","fields":{"level":"info","status_code":"200","route":"/health","also_route":"/health"}}
+    {"line":"level=info status=200 path=/health msg=ok","fields":{"level":"info","status_code":200,"route":"/health","also_route":"/health"}}
     "#);
 }
 
@@ -81,7 +81,7 @@ fn plain_text_is_made_of_bare_keys_and_mapping_picks() {
 fn separators_are_whitespace_and_control_bytes() {
     // Tab, lone CR, other control bytes and NUL separate pairs.
     let out = records(&["-p", "logfmt"], b"a=1\tb=2\rc=3\x01d=4\x00e=5\x7ff=6\n");
-    assert_snapshot!(out, @r#"{"line":"a=1\tb=2\rc=3\u0001d=4\u0000e=5\u007ff=6","fields":{"a":"1","b":"2","c":"3","d":"4","e":"5\u007ff=6"}}"#);
+    assert_snapshot!(out, @r#"{"line":"a=1\tb=2\rc=3\u0001d=4\u0000e=5\u007ff=6","fields":{"a":1,"b":2,"c":3,"d":4,"e":"5\u007ff=6"}}"#);
 }
 
 #[test]
@@ -130,8 +130,8 @@ fn cri_messages_with_mapping_as_in_the_docs() {
         input,
     );
     assert_snapshot!(out, @r#"
-    {"line":"level=info status=200 path=/api/orders took=3ms","timestamp":"2024-06-01T12:00:00Z","fields":{"stream":"stdout","level":"info","status_code":"200","route":"/api/orders"}}
-    {"line":"level=error status=500 path=/api/pay","timestamp":"2024-06-01T12:00:01Z","fields":{"stream":"stderr","level":"error","status_code":"500","route":"/api/pay"}}
+    {"line":"level=info status=200 path=/api/orders took=3ms","timestamp":"2024-06-01T12:00:00Z","fields":{"stream":"stdout","level":"info","status_code":200,"route":"/api/orders"}}
+    {"line":"level=error status=500 path=/api/pay","timestamp":"2024-06-01T12:00:01Z","fields":{"stream":"stderr","level":"error","status_code":500,"route":"/api/pay"}}
     "#);
 }
 
@@ -142,11 +142,11 @@ fn empty_lines_crlf_and_no_final_newline() {
     let out = records(&["-p", "logfmt"], input);
     // `\r` is not part of a line: no field gets it.
     assert_snapshot!(out, @r#"
-    {"line":"a=1","fields":{"a":"1"}}
+    {"line":"a=1","fields":{"a":1}}
     {"line":""}
     {"line":""}
     {"line":"b=\"x y\"","fields":{"b":"x y"}}
-    {"line":"last=1","fields":{"last":"1"}}
+    {"line":"last=1","fields":{"last":1}}
     "#);
 }
 
@@ -176,11 +176,7 @@ fn over_long_lines_take_their_fields_from_the_first_piece() {
     let expected = serde_json::json!({"level": "info", "msg": "a quoted value", "user": "bob"});
     assert_eq!(
         fields,
-        [
-            expected.clone(),
-            serde_json::json!({"short": "1"}),
-            expected
-        ]
+        [expected.clone(), serde_json::json!({"short": 1}), expected]
     );
     // With `source`, the field is on the last piece and is parsed whole.
     let out = records(
@@ -225,6 +221,6 @@ fn config_errors_name_the_stage_and_key() {
     sluice: stage 1 (logfmt): config key `mapping`: expected an object of strings, got a list
     sluice: stage 1 (logfmt): config key `source`: is empty; name the field to parse, or leave it out to parse the line
     sluice: stage 1 (logfmt): config key `source`: expected a string, got a number
-    sluice: stage 1 (logfmt): config key `maping`: unknown key; did you mean "mapping"? known keys: mapping, source
+    sluice: stage 1 (logfmt): config key `maping`: unknown key; did you mean "mapping"? known keys: mapping, source, typed
     "#);
 }

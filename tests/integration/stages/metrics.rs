@@ -308,7 +308,7 @@ fn lines_pass_unchanged_whatever_their_bytes() {
     );
     assert_eq!(
         show_lossy(&out.stdout),
-        "{\"line\":\"a=1\",\"fields\":{\"a\":\"1\"}}\n"
+        "{\"line\":\"a=1\",\"fields\":{\"a\":1}}\n"
     );
     assert_eq!(
         report_of(&out.stderr, "stage 2 (metrics)"),

@@ -230,8 +230,8 @@ fn kept_lines_keep_their_fields_and_timestamp() {
         input,
     );
     assert_snapshot!(show(&out), @r#"
-    {"line":"ts=1717243201 b","timestamp":"2024-06-01T12:00:01Z","fields":{"ts":"1717243201","b":""}}
-    {"line":"ts=1717243202 c","timestamp":"2024-06-01T12:00:02Z","fields":{"ts":"1717243202","c":""}}
+    {"line":"ts=1717243201 b","timestamp":"2024-06-01T12:00:01Z","fields":{"ts":1717243201,"b":""}}
+    {"line":"ts=1717243202 c","timestamp":"2024-06-01T12:00:02Z","fields":{"ts":1717243202,"c":""}}
     "#);
 }
 

@@ -191,7 +191,7 @@ fn target_writes_a_field_and_keeps_the_line() {
     ];
     assert_eq!(transform(&args, input), input);
     let out = text(&[&args[..], &["-o", "json"]].concat(), input);
-    assert_snapshot!(out, @r#"{"line":"method=get path=/api/v1/users status=200","fields":{"method":"get","path":"/api/v1/users","status":"200","route":"GET /users"}}"#);
+    assert_snapshot!(out, @r#"{"line":"method=get path=/api/v1/users status=200","fields":{"method":"get","path":"/api/v1/users","status":200,"route":"GET /users"}}"#);
 }
 
 #[test]

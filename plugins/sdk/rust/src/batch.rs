@@ -6,8 +6,8 @@
 //! iterating over a batch walks the `partial` list and the fields table with cursors, so
 //! visiting a line costs a few comparisons whatever the batch's size.
 
-use crate::Terminator;
 use crate::bindings::sluice::plugin::types;
+use crate::{Kind, Terminator};
 use sluice_contract::{BatchView, FieldsView, Violation};
 use std::fmt;
 use std::ops::Range;
@@ -28,6 +28,8 @@ pub struct Batch<'a> {
     partial: &'a [u32],
     /// The fields of the batch's lines, checked: line indexes `< ends.len()`.
     fields: FieldsView<'a>,
+    /// The kind of each field's value: empty (all text) or one per entry, checked.
+    kinds: &'a [types::Kind],
     /// (line, timestamp) by ascending line, each line `< ends.len()`.
     timestamps: &'a [(u32, i64)],
     /// Where the lines were read from.
@@ -47,11 +49,18 @@ impl<'a> Batch<'a> {
         let is_none = |t: &types::Terminator| matches!(t, types::Terminator::None);
         sluice_contract::check_batch_terminators(&raw.terminators, is_none, &view)
             .map_err(MalformedBatch)?;
+        // One kind per entry, or none; the values' forms are the host's to check (it did, on
+        // the answer that set them), so a batch costs no parse of its numbers here.
+        let (kinds, entries) = (raw.fields.kinds.len(), view.fields.len());
+        if kinds != 0 && kinds != entries {
+            return Err(MalformedBatch(Violation::KindsLength { kinds, entries }));
+        }
         Ok(Batch {
             data: view.data,
             ends: view.ends,
             partial: view.partial,
             fields: view.fields,
+            kinds: &raw.fields.kinds,
             timestamps: view.timestamps,
             source: &raw.source,
             terminators: &raw.terminators,
@@ -139,6 +148,7 @@ impl<'a> Batch<'a> {
                 .map(|k| self.timestamps[k].1),
             fields: Fields {
                 table: self.fields,
+                kinds: self.kinds,
                 entries: field_start as u32..field_end as u32,
             },
         }
@@ -215,6 +225,7 @@ impl<'a> Iterator for Lines<'a> {
             timestamp,
             fields: Fields {
                 table: batch.fields,
+                kinds: batch.kinds,
                 entries: field_start as u32..field_end as u32,
             },
         })
@@ -327,12 +338,16 @@ pub struct Field<'a> {
     pub key: &'a str,
     /// The field's value.
     pub value: &'a [u8],
+    /// What the value is (text unless a stage said otherwise).
+    pub kind: Kind,
 }
 
 /// The fields of one line; iterate over it for each [`Field`].
 #[derive(Clone, Debug)]
 pub struct Fields<'a> {
     table: FieldsView<'a>,
+    /// The table's kinds: empty (all text) or one per entry.
+    kinds: &'a [types::Kind],
     /// The line's entries in the table.
     entries: Range<u32>,
 }
@@ -346,6 +361,12 @@ impl<'a> Fields<'a> {
     /// Whether the line has no field.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// The field named `key`, with its kind.
+    #[inline]
+    pub fn find(&self, key: &str) -> Option<Field<'a>> {
+        Iterator::find(&mut self.clone(), |field: &Field<'a>| field.key == key)
     }
 
     /// The value of the field named `key`.
@@ -367,6 +388,10 @@ impl<'a> Iterator for Fields<'a> {
         Some(Field {
             key: self.table.key(i),
             value: self.table.value(i),
+            kind: self
+                .kinds
+                .get(i)
+                .map_or(Kind::Text, |&kind| crate::kind::from_wit(kind)),
         })
     }
 
@@ -433,6 +458,7 @@ mod tests {
             name: vec![],
             values: vec![],
             value_ends: vec![],
+            kinds: Vec::new(),
         };
         for &(line, name, value) in entries {
             f.line.push(line);
@@ -507,7 +533,8 @@ mod tests {
             f,
             [Field {
                 key: "path",
-                value: b"/t"
+                value: b"/t",
+                kind: Kind::Text,
             }]
         );
         assert_eq!(lines[3].offset(), 11);

@@ -1,7 +1,7 @@
 //! Write sluice plugins in Rust.
 //!
 //! A sluice plugin is a WebAssembly component that implements the contract in `wit/plugin.wit`
-//! (package `sluice:plugin@0.4.0`). That contract is built for speed: a batch of about a
+//! (package `sluice:plugin@0.5.0`). That contract is built for speed: a batch of about a
 //! thousand lines crosses the boundary as one flat byte buffer plus offsets, and the plugin
 //! answers with *where each output line comes from* rather than with copies of the lines. This
 //! crate hides all of that behind a trait, so that a plugin is a struct and a few methods:
@@ -55,6 +55,11 @@
 //!   new line made from it (call it several times to turn one line into several),
 //!   [`Output::set_field`] attaches a field, and calling nothing drops the line.
 //!   [`BatchOutput`] is the same for a whole batch.
+//! - Fields are typed: each has a [`Kind`] (text unless a stage says otherwise), which
+//!   [`Output::set_field_as`] sets and [`Field::kind`] reads, so that `-o json` and `pack`
+//!   write `"latency_ms":1656`, not `"1656"`. A stage that holds a line keeps its fields in
+//!   [`HeldFields`] and gives them back, kinds and all, with [`Output::set_fields`].
+//!   [`quantity`] reads a value as a number, a duration (`918ms`) or a size (`4KB`).
 //! - [`Config`] wraps the stage's JSON configuration with typed getters whose errors name the
 //!   key and say what was expected; keys not listed in [`Plugin::CONFIG_KEYS`] are rejected
 //!   before [`Plugin::new`] runs.
@@ -93,11 +98,14 @@
 mod batch;
 pub mod clock;
 mod config;
+mod held_fields;
 pub mod json;
+mod kind;
 mod long_line;
 pub mod merge;
 mod output;
 mod period;
+pub mod quantity;
 mod sink;
 mod stage;
 mod terminator;
@@ -105,6 +113,8 @@ pub mod testing;
 
 pub use batch::{Batch, Field, Fields, Line, Lines};
 pub use config::{Config, ConfigError, did_you_mean, parse_duration, parse_size};
+pub use held_fields::HeldFields;
+pub use kind::Kind;
 pub use long_line::{LongLine, Piece};
 pub use output::{BatchOutput, LineBuf, Output, Trailing};
 pub use period::Period;

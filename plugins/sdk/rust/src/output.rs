@@ -9,7 +9,7 @@
 
 use crate::batch::{Batch, Line};
 use crate::bindings::sluice::plugin::types;
-use crate::{Sink, Terminator};
+use crate::{Field, Kind, Sink, Terminator};
 use std::fmt;
 use std::io;
 use std::mem::MaybeUninit;
@@ -261,7 +261,40 @@ impl Output<'_> {
             "set_field({key:?}) needs an output line: call keep() or emit() first"
         );
         let j = self.batch.source.len() as u32 - 1;
-        self.batch.fields.set(j, key, value);
+        self.batch.fields.set(j, key, value, Kind::Text);
+    }
+
+    /// [`Output::set_field`] with a value of `kind` (`1656` as an integer, `true` as a
+    /// boolean, empty as null), which `-o json` and `pack` write as a JSON value rather than
+    /// a string. `value` must have the kind's form ([`Kind::admits`]): the host rejects an
+    /// answer whose values do not.
+    ///
+    /// # Panics
+    ///
+    /// As [`Output::set_field`], and in debug builds when `value` is not of `kind`'s form.
+    #[inline]
+    pub fn set_field_as(&mut self, key: &str, value: &[u8], kind: Kind) {
+        assert!(
+            self.produced,
+            "set_field_as({key:?}) needs an output line: call keep() or emit() first"
+        );
+        debug_assert!(kind.admits(value), "{value:?} is not of kind {kind}");
+        let j = self.batch.source.len() as u32 - 1;
+        self.batch.fields.set(j, key, value, kind);
+    }
+
+    /// Sets each of `fields` on this line's most recent output line, with its kind: a line's
+    /// fields given back to it, from the batch ([`Line::fields`]) or held
+    /// ([`crate::HeldFields::iter`]).
+    ///
+    /// # Panics
+    ///
+    /// As [`Output::set_field`].
+    #[inline]
+    pub fn set_fields<'f>(&mut self, fields: impl IntoIterator<Item = Field<'f>>) {
+        for field in fields {
+            self.set_field_as(field.key, field.value, field.kind);
+        }
     }
 
     /// Outputs, at this input line's place (before whatever else it outputs next), a line
@@ -590,7 +623,31 @@ impl Trailing {
             !self.ends.is_empty(),
             "set_field({key:?}) needs a line: call push() first"
         );
-        self.fields.set(self.ends.len() as u32 - 1, key, value);
+        self.fields
+            .set(self.ends.len() as u32 - 1, key, value, Kind::Text);
+    }
+
+    /// [`Trailing::set_field`] with a value of `kind` (see [`Output::set_field_as`]).
+    pub fn set_field_as(&mut self, key: &str, value: &[u8], kind: Kind) {
+        assert!(
+            !self.ends.is_empty(),
+            "set_field_as({key:?}) needs a line: call push() first"
+        );
+        debug_assert!(kind.admits(value), "{value:?} is not of kind {kind}");
+        self.fields
+            .set(self.ends.len() as u32 - 1, key, value, kind);
+    }
+
+    /// Sets each of `fields` on the most recently pushed line, with its kind (see
+    /// [`Output::set_fields`]).
+    ///
+    /// # Panics
+    ///
+    /// When no line was pushed yet.
+    pub fn set_fields<'f>(&mut self, fields: impl IntoIterator<Item = Field<'f>>) {
+        for field in fields {
+            self.set_field_as(field.key, field.value, field.kind);
+        }
     }
 
     /// Sets the timestamp of the most recently pushed line.
@@ -652,14 +709,21 @@ struct FieldBuilder {
     name: Vec<u32>,
     values: Vec<u8>,
     value_ends: Vec<u32>,
+    /// The kind of each entry: empty while every value is text, else one per entry.
+    kinds: Vec<Kind>,
     /// The index in `names` after the last key set: lines of one log usually set the same
     /// keys in the same order, so the next key is most often found here at the first try.
     next_name: usize,
 }
 
 impl FieldBuilder {
-    /// Sets `key` = `value` on line `line`, which must be the greatest line so far.
-    fn set(&mut self, line: u32, key: &str, value: &[u8]) {
+    /// Sets `key` = `value`, of `kind`, on line `line`, which must be the greatest line so far.
+    fn set(&mut self, line: u32, key: &str, value: &[u8], kind: Kind) {
+        // Kinds are kept only once a value is not text: until then the list stays empty.
+        let keep_kinds = kind != Kind::Text || !self.kinds.is_empty();
+        if keep_kinds {
+            self.kinds.resize(self.line.len(), Kind::Text);
+        }
         debug_assert!(self.line.last().is_none_or(|&l| l <= line));
         let name = self.intern(key);
         // The entries of `line` are at the end of the table: look for the same key there.
@@ -668,8 +732,14 @@ impl FieldBuilder {
             i -= 1;
             if self.name[i] == name {
                 self.replace_value(i, value);
+                if let Some(k) = self.kinds.get_mut(i) {
+                    *k = kind;
+                }
                 return;
             }
+        }
+        if keep_kinds {
+            self.kinds.push(kind);
         }
         self.line.push(line);
         self.name.push(name);
@@ -706,6 +776,9 @@ impl FieldBuilder {
                 self.line.remove(i);
                 self.name.remove(i);
                 self.value_ends.remove(i);
+                if !self.kinds.is_empty() {
+                    self.kinds.remove(i);
+                }
                 return;
             }
         }
@@ -741,6 +814,10 @@ impl FieldBuilder {
             name: std::mem::take(&mut self.name),
             values: std::mem::take(&mut self.values),
             value_ends: std::mem::take(&mut self.value_ends),
+            kinds: std::mem::take(&mut self.kinds)
+                .into_iter()
+                .map(crate::kind::to_wit)
+                .collect(),
         }
     }
 }
@@ -752,11 +829,11 @@ mod tests {
     #[test]
     fn field_builder_interns_and_later_value_wins() {
         let mut f = FieldBuilder::default();
-        f.set(0, "a", b"1");
-        f.set(0, "b", b"22");
-        f.set(0, "a", b"333");
-        f.set(2, "b", b"4");
-        f.set(2, "b", b"");
+        f.set(0, "a", b"1", Kind::Text);
+        f.set(0, "b", b"22", Kind::Text);
+        f.set(0, "a", b"333", Kind::Text);
+        f.set(2, "b", b"4", Kind::Text);
+        f.set(2, "b", b"", Kind::Text);
         let t = f.take();
         assert_eq!(t.names, ["a", "b"]);
         assert_eq!(t.line, [0, 0, 2]);
@@ -768,9 +845,9 @@ mod tests {
     #[test]
     fn field_builder_unsets() {
         let mut f = FieldBuilder::default();
-        f.set(0, "a", b"1");
-        f.set(1, "a", b"22");
-        f.set(1, "b", b"3");
+        f.set(0, "a", b"1", Kind::Text);
+        f.set(1, "a", b"22", Kind::Text);
+        f.set(1, "b", b"3", Kind::Text);
         f.unset(1, "a");
         f.unset(1, "zzz");
         let t = f.take();

@@ -36,7 +36,7 @@ use crate::bindings::sluice::plugin::types;
 use crate::config::ConfigError;
 use crate::output::LineBuf;
 use crate::stage::{self, StageCore};
-use crate::{Plugin, Terminator};
+use crate::{Kind, Plugin, Terminator};
 use sluice_contract::resolve::{self, End, FieldFrom};
 use sluice_contract::{EmittedView, LineList, OutputView};
 
@@ -49,6 +49,8 @@ pub struct Input {
     pub partial: bool,
     /// The fields earlier stages attached, in order.
     pub fields: Vec<(String, Vec<u8>)>,
+    /// The kinds of the fields that are not text, by key (a key not listed is text).
+    pub kinds: Vec<(String, Kind)>,
     /// The line's timestamp, if an earlier stage set one.
     pub timestamp: Option<i64>,
     /// How the line ended in the input (`\n` by default; a partial piece has none whatever
@@ -83,11 +85,49 @@ impl Input {
         self
     }
 
-    /// Adds a field (replacing an earlier one with the same key).
-    pub fn field(mut self, key: &str, value: impl AsRef<[u8]>) -> Input {
+    /// Adds a text field (replacing an earlier one with the same key).
+    pub fn field(self, key: &str, value: impl AsRef<[u8]>) -> Input {
+        self.typed_field(key, value, Kind::Text)
+    }
+
+    /// Adds a field of `kind` (replacing an earlier one with the same key), as a stage that
+    /// knows what its values are sets it ([`crate::Output::set_field_as`]).
+    pub fn typed_field(mut self, key: &str, value: impl AsRef<[u8]>, kind: Kind) -> Input {
         self.fields.retain(|(k, _)| k != key);
+        self.kinds.retain(|(k, _)| k != key);
         self.fields.push((key.to_owned(), value.as_ref().to_vec()));
+        if kind != Kind::Text {
+            self.kinds.push((key.to_owned(), kind));
+        }
         self
+    }
+
+    /// The kind of field `key` (text when not listed in [`Input::kinds`]).
+    pub fn kind(&self, key: &str) -> Kind {
+        kind_in(&self.kinds, key)
+    }
+}
+
+/// The kind of `key` in a list of the kinds that are not text.
+fn kind_in(kinds: &[(String, Kind)], key: &str) -> Kind {
+    kinds
+        .iter()
+        .find(|(k, _)| k == key)
+        .map_or(Kind::Text, |&(_, kind)| kind)
+}
+
+impl From<&Emitted> for Input {
+    /// The line as the next stage receives it: bytes, fields with their kinds, timestamp and
+    /// terminator, as a complete line.
+    fn from(line: &Emitted) -> Input {
+        Input {
+            bytes: line.bytes.clone(),
+            partial: false,
+            fields: line.fields.clone(),
+            kinds: line.kinds.clone(),
+            timestamp: line.timestamp,
+            terminator: line.terminator,
+        }
     }
 }
 
@@ -141,6 +181,8 @@ pub struct Emitted {
     /// nor set again), in order, then the ones the stage set, in the order set (a key set twice
     /// takes its later value, at its later place).
     pub fields: Vec<(String, Vec<u8>)>,
+    /// The kinds of the fields that are not text, by key (a key not listed is text).
+    pub kinds: Vec<(String, Kind)>,
     /// The line's timestamp.
     pub timestamp: Option<i64>,
     /// How the line ends on output: its input line's terminator, or the one the stage set.
@@ -173,6 +215,22 @@ impl Emitted {
     /// The value of field `key` as text; `None` when absent or not UTF-8.
     pub fn field_str(&self, key: &str) -> Option<&str> {
         self.field(key).and_then(|v| std::str::from_utf8(v).ok())
+    }
+
+    /// The kind of field `key` (text when not listed in [`Emitted::kinds`]).
+    pub fn kind(&self, key: &str) -> Kind {
+        kind_in(&self.kinds, key)
+    }
+
+    /// Adds field `key` from entry `i` of a table whose kinds are `kinds` (empty: all text).
+    fn push_field(&mut self, key: &str, value: &[u8], kinds: &[types::Kind], i: usize) {
+        self.fields.push((key.to_owned(), value.to_vec()));
+        let kind = kinds
+            .get(i)
+            .map_or(Kind::Text, |&k| crate::kind::from_wit(k));
+        if kind != Kind::Text {
+            self.kinds.push((key.to_owned(), kind));
+        }
     }
 }
 
@@ -447,6 +505,12 @@ pub fn build_batch(inputs: &[Input]) -> types::Batch {
         }
         for (key, value) in &input.fields {
             let f = &mut batch.fields;
+            // Kinds are listed once a value is not text, then for every entry.
+            let kind = input.kind(key);
+            if kind != Kind::Text || !f.kinds.is_empty() {
+                f.kinds.resize(f.line.len(), types::Kind::Text);
+                f.kinds.push(crate::kind::to_wit(kind));
+            }
             let name = match f.names.iter().position(|n| n == key) {
                 Some(n) => n,
                 None => {
@@ -470,6 +534,7 @@ fn empty_fields() -> types::Fields {
         name: Vec::new(),
         values: Vec::new(),
         value_ends: Vec::new(),
+        kinds: Vec::new(),
     }
 }
 
@@ -478,6 +543,8 @@ fn empty_fields() -> types::Fields {
 /// the broken rule in the host's words (what it prints after `malformed output: `).
 pub fn check_output(batch: &types::Batch, out: &types::Output) -> Result<(), String> {
     sluice_contract::check_output(&output_view(out), batch.ends.len())?;
+    let fields = &out.fields;
+    sluice_contract::check_kinds(&fields.kinds, &fields_view(fields), crate::kind::from_wit)?;
     let lines = out.source.len();
     sluice_contract::check_line_entries(LineList::Terminators, &out.terminators, lines)?;
     Ok(())
@@ -488,6 +555,8 @@ pub fn check_output(batch: &types::Batch, out: &types::Output) -> Result<(), Str
 /// the broken rule in the host's words.
 pub fn check_emitted(emitted: &types::Emitted) -> Result<(), String> {
     sluice_contract::check_emitted(&emitted_view(emitted))?;
+    let fields = &emitted.fields;
+    sluice_contract::check_kinds(&fields.kinds, &fields_view(fields), crate::kind::from_wit)?;
     let lines = emitted.ends.len();
     sluice_contract::check_line_entries(LineList::Terminators, &emitted.terminators, lines)?;
     sluice_contract::check_line_entries(LineList::Sources, &emitted.sources, lines)?;
@@ -538,6 +607,7 @@ fn resolve(batch: &types::Batch, out: &types::Output) -> Vec<Emitted> {
                 detached: line.detached,
                 bytes: line.bytes.to_vec(),
                 fields: Vec::new(),
+                kinds: Vec::new(),
                 timestamp: None,
                 terminator: Terminator::from_wit(terminator),
                 origin: batch.source.clone(),
@@ -545,12 +615,11 @@ fn resolve(batch: &types::Batch, out: &types::Output) -> Vec<Emitted> {
         })
         .collect();
     resolve::fields(&output, &input.fields, |j, from| {
-        let (table, i) = match from {
-            FieldFrom::Inherited(i) => (&input.fields, i),
-            FieldFrom::Set(i) => (&output.fields, i),
+        let (table, kinds, i) = match from {
+            FieldFrom::Inherited(i) => (&input.fields, &batch.fields.kinds, i),
+            FieldFrom::Set(i) => (&output.fields, &out.fields.kinds, i),
         };
-        let field = (table.key(i).to_owned(), table.value(i).to_vec());
-        lines[j as usize].fields.push(field);
+        lines[j as usize].push_field(table.key(i), table.value(i), kinds, i);
     });
     resolve::timestamps(&output, input.timestamps, |j, ts| {
         lines[j as usize].timestamp = Some(ts);
@@ -570,6 +639,7 @@ fn resolve_emitted(emitted: &types::Emitted, own_source: &str) -> Vec<Emitted> {
             detached: true,
             bytes: view.line(i).to_vec(),
             fields: Vec::new(),
+            kinds: Vec::new(),
             timestamp: None,
             terminator: Terminator::Lf,
             origin: own_source.to_owned(),
@@ -588,8 +658,8 @@ fn resolve_emitted(emitted: &types::Emitted, own_source: &str) -> Vec<Emitted> {
         }
     }
     resolve::emitted_fields(&view.fields, |line, i| {
-        let field = (view.fields.key(i).to_owned(), view.fields.value(i).to_vec());
-        lines[line as usize].fields.push(field);
+        let (key, value) = (view.fields.key(i), view.fields.value(i));
+        lines[line as usize].push_field(key, value, &emitted.fields.kinds, i);
     });
     for &(line, ts) in view.timestamps {
         lines[line as usize].timestamp = Some(ts);
@@ -921,6 +991,7 @@ mod tests {
                 name: vec![0],
                 values: b"v".to_vec(),
                 value_ends: vec![1],
+                kinds: Vec::new(),
             },
             timestamps: vec![(1, 5)],
             terminators: vec![(2, types::Terminator::Crlf)],
@@ -1007,6 +1078,7 @@ mod tests {
             name: vec![0, 0],
             values: b"firstlater".to_vec(),
             value_ends: vec![5, 10],
+            kinds: Vec::new(),
         };
         let out = raw_output(b"x", fields);
         assert_eq!(check_output(&batch, &out), Ok(()));
@@ -1063,6 +1135,7 @@ mod tests {
                 name: vec![0, 1, 0],
                 values: b"12o".to_vec(),
                 value_ends: vec![1, 2, 3],
+                kinds: Vec::new(),
             },
             timestamps: vec![(0, 9)],
             terminators: vec![],

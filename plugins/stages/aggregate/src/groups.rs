@@ -5,7 +5,7 @@
 //! a line of a known group costs no allocation. At most `max_groups` groups are held; a line
 //! that would start one more is not aggregated, only counted.
 
-use crate::select::{Acc, Agg};
+use crate::select::{Acc, Agg, Update};
 use sluice_plugin_sdk::Line;
 use std::collections::BTreeMap;
 
@@ -33,6 +33,9 @@ pub(crate) struct Groups {
     key: Vec<u8>,
     /// Per aggregation: how many values were skipped as not numeric, over the whole run.
     pub(crate) skipped: Vec<u64>,
+    /// Per aggregation: how many numeric values were skipped as of another dimension than
+    /// their group's first (a duration among plain numbers), over the whole run.
+    pub(crate) mismatched: Vec<u64>,
     /// Lines not aggregated because `max_groups` was reached, over the whole run.
     pub(crate) overflow: u64,
 }
@@ -40,6 +43,7 @@ pub(crate) struct Groups {
 impl Groups {
     pub(crate) fn new(group_by: Vec<String>, aggs: Vec<Agg>, max_groups: usize) -> Groups {
         let skipped = vec![0; aggs.len()];
+        let mismatched = vec![0; aggs.len()];
         let mut groups = Groups {
             group_by,
             aggs,
@@ -48,6 +52,7 @@ impl Groups {
             max_groups,
             key: Vec::new(),
             skipped,
+            mismatched,
             overflow: 0,
         };
         groups.clear();
@@ -113,8 +118,10 @@ impl Groups {
         };
         let group = &mut self.groups[i];
         for (j, (agg, acc)) in self.aggs.iter().zip(&mut group.accs).enumerate() {
-            if !agg.update(acc, line) {
-                self.skipped[j] += 1;
+            match agg.update(acc, line) {
+                Update::Done => {}
+                Update::NotNumeric => self.skipped[j] += 1,
+                Update::OtherDimension => self.mismatched[j] += 1,
             }
         }
     }

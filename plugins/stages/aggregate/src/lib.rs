@@ -66,9 +66,7 @@ impl Aggregate {
     fn print(&self, out: &mut Trailing) {
         for line in self.layout.render(&self.groups) {
             out.push(&line.bytes);
-            for (key, value) in &line.fields {
-                out.set_field(key, value);
-            }
+            out.set_fields(line.fields.iter());
         }
     }
 
@@ -81,10 +79,18 @@ impl Aggregate {
         });
         for (j, name) in names {
             let n = self.groups.skipped[j];
-            if n > 0 {
-                parts.push(format!(
+            let m = self.groups.mismatched[j];
+            const OTHER: &str = "of another dimension than their group's first value (a number, \
+                                 a duration or a size)";
+            match (n, m) {
+                (0, 0) => {}
+                (n, 0) => parts.push(format!(
                     "{name}: skipped {n} value(s) that were not numbers"
-                ));
+                )),
+                (0, m) => parts.push(format!("{name}: skipped {m} value(s) {OTHER}")),
+                (n, m) => parts.push(format!(
+                    "{name}: skipped {n} value(s) that were not numbers and {m} {OTHER}"
+                )),
             }
         }
         if self.groups.overflow > 0 {

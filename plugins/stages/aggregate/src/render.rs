@@ -14,10 +14,15 @@
 //! JSON lines are one object per group, keys in column order: `group_by` values and `last`
 //! as strings (bytes that are not UTF-8 as the text `\xNN`), counts as integers, other
 //! numbers in full precision, missing values as `null`.
+//!
+//! Either way each row's line carries the row as fields, typed the same way: counts are
+//! integers, other finite numbers numbers, `group_by` values and `last` text; a missing value
+//! sets no field.
 
 use crate::groups::{Group, Groups};
 use crate::select::{Value, number};
 use sluice_plugin_sdk::json::write_string;
+use sluice_plugin_sdk::{Field, HeldFields, Kind};
 use std::cmp::Ordering;
 use std::fmt::Write;
 
@@ -58,8 +63,8 @@ pub(crate) struct Layout {
 #[derive(Debug, Default)]
 pub(crate) struct OutLine {
     pub(crate) bytes: Vec<u8>,
-    /// (column name, value) of the row's present values.
-    pub(crate) fields: Vec<(String, Vec<u8>)>,
+    /// The row's present values, under their column names.
+    pub(crate) fields: HeldFields,
 }
 
 impl Layout {
@@ -143,12 +148,12 @@ impl Layout {
         let mut lines = Vec::with_capacity(rows.len() + 2);
         lines.push(OutLine {
             bytes: line(&mut self.columns.iter().map(|c| c.name.as_str())),
-            fields: Vec::new(),
+            fields: HeldFields::new(),
         });
         let rule: Vec<String> = widths.iter().map(|&w| "-".repeat(w + 2)).collect();
         lines.push(OutLine {
             bytes: rule.join("|").into_bytes(),
-            fields: Vec::new(),
+            fields: HeldFields::new(),
         });
         for (row, text) in rows.iter().zip(&texts) {
             lines.push(OutLine {
@@ -185,22 +190,34 @@ impl Layout {
         }
     }
 
-    /// The fields of a row: each present value under its column's name, numbers in full
-    /// precision, text as its bytes.
-    fn fields(&self, row: &[Value<'_>]) -> Vec<(String, Vec<u8>)> {
-        self.columns
-            .iter()
-            .zip(row)
-            .filter_map(|(column, &value)| {
-                let bytes = match value {
-                    Value::Missing => return None,
-                    Value::Count(n) => n.to_string().into_bytes(),
-                    Value::Number(x) => x.to_string().into_bytes(),
-                    Value::Text(t) => t.to_vec(),
-                };
-                Some((column.name.clone(), bytes))
-            })
-            .collect()
+    /// The fields of a row: each present value under its column's name, counts as integers,
+    /// finite numbers as numbers in full precision, text as its bytes.
+    fn fields(&self, row: &[Value<'_>]) -> HeldFields {
+        let mut fields = HeldFields::new();
+        for (column, &value) in self.columns.iter().zip(row) {
+            let (text, kind) = match value {
+                Value::Missing => continue,
+                Value::Count(n) => (n.to_string(), Kind::Integer),
+                Value::Number(x) if x.is_finite() => (x.to_string(), Kind::Number),
+                Value::Number(x) => (x.to_string(), Kind::Text),
+                Value::Text(value) => {
+                    let key = &column.name;
+                    fields.push(Field {
+                        key,
+                        value,
+                        kind: Kind::Text,
+                    });
+                    continue;
+                }
+            };
+            let key = &column.name;
+            fields.push(Field {
+                key,
+                value: text.as_bytes(),
+                kind,
+            });
+        }
+        fields
     }
 }
 

@@ -13,11 +13,15 @@
 //! | `f` (a bare field name) | a `group_by` field's column, placed here; for any other field, `last(f)` |
 //!
 //! Function names are case-insensitive; spaces around names and inside the parentheses are
-//! ignored. A value is numeric when, spaces trimmed, it is a finite decimal number such as
-//! `12`, `-0.5` or `1e3`; other values of a present field are skipped and counted, and a line
-//! without the field leaves the aggregate alone.
+//! ignored. A value is numeric when, spaces trimmed, it is a finite number such as `12`,
+//! `-0.5` or `1e3`, a duration such as `918ms` or `1m30s` (taken in seconds) or a size such as
+//! `4KB` or `1.5MiB` (taken in bytes), read by the SDK's [`Quantity`]. The first numeric value
+//! of a group fixes what the aggregate measures: later values of another dimension (a size
+//! among durations, a plain number among sizes) are skipped and counted, as are values that
+//! are not numeric; a line without the field leaves the aggregate alone.
 
 use sluice_plugin_sdk::Line;
+use sluice_plugin_sdk::quantity::{Dimension, Quantity};
 
 /// What a `select` item computes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -104,15 +108,28 @@ pub(crate) fn parse(item: &str) -> Result<Item, String> {
 #[derive(Clone, Debug)]
 pub(crate) enum Acc {
     Count(u64),
-    /// For sum, avg, min and max: the numeric values seen.
+    /// For sum, avg, min and max: the numeric values seen, all of `dimension` (set by the
+    /// first; `None` while `n` is 0).
     Numbers {
         n: u64,
         sum: f64,
         min: f64,
         max: f64,
+        dimension: Option<Dimension>,
     },
     /// The latest value, if any (its buffer is reused).
     Last(Option<Vec<u8>>),
+}
+
+/// What became of a line's value in [`Agg::update`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Update {
+    /// Aggregated (or the line lacks the field, which leaves the aggregate alone).
+    Done,
+    /// Skipped: not a number, a duration or a size.
+    NotNumeric,
+    /// Skipped: numeric, but of another dimension than the group's first value.
+    OtherDimension,
 }
 
 /// An aggregation's value for one group, for output.
@@ -149,19 +166,19 @@ impl Agg {
                 sum: 0.0,
                 min: f64::INFINITY,
                 max: f64::NEG_INFINITY,
+                dimension: None,
             },
         }
     }
 
-    /// Adds `line` to `acc`; returns false when the line's field held a value that is not a
-    /// number (and was skipped).
+    /// Adds `line` to `acc`, or says why its value was skipped.
     #[inline]
-    pub(crate) fn update(&self, acc: &mut Acc, line: &Line<'_>) -> bool {
+    pub(crate) fn update(&self, acc: &mut Acc, line: &Line<'_>) -> Update {
         let value = match self.field() {
             None => None,
             Some(field) => match line.field(field) {
                 Some(value) => Some(value),
-                None => return true,
+                None => return Update::Done,
             },
         };
         match acc {
@@ -171,17 +188,27 @@ impl Agg {
                 buf.clear();
                 buf.extend_from_slice(value.unwrap_or_default());
             }
-            Acc::Numbers { n, sum, min, max } => {
-                let Some(x) = value.and_then(number) else {
-                    return false;
+            Acc::Numbers {
+                n,
+                sum,
+                min,
+                max,
+                dimension,
+            } => {
+                let Some(q) = value.and_then(Quantity::parse) else {
+                    return Update::NotNumeric;
                 };
+                if *dimension.get_or_insert(q.dimension) != q.dimension {
+                    return Update::OtherDimension;
+                }
+                let x = q.amount;
                 *n += 1;
                 *sum += x;
                 *min = min.min(x);
                 *max = max.max(x);
             }
         }
-        true
+        Update::Done
     }
 
     /// The aggregate's value.

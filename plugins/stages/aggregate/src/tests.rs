@@ -1,5 +1,6 @@
 use super::*;
 use serde_json::{Value, json};
+use sluice_plugin_sdk::Kind;
 use sluice_plugin_sdk::testing::{
     Emitted, Harness, Input, advance_clock, config_error, describe, set_clock,
 };
@@ -162,10 +163,72 @@ fn values_that_are_not_numbers_are_skipped_and_reported() {
     assert_eq!(texts(&out)[2], "        250 |        125 |     0.5 |     5");
     assert_eq!(
         stage.reports(),
-        [b"sum(bytes): skipped 2 value(s) that were not numbers; \
-avg(bytes): skipped 2 value(s) that were not numbers; \
+        [b"sum(bytes): skipped 1 value(s) that were not numbers and 1 of another dimension than \
+their group's first value (a number, a duration or a size); \
+avg(bytes): skipped 1 value(s) that were not numbers and 1 of another dimension than their \
+group's first value (a number, a duration or a size); \
 max(rt): skipped 1 value(s) that were not numbers\n"
             .to_vec()]
+    );
+}
+
+#[test]
+fn durations_add_up_in_seconds_and_sizes_in_bytes() {
+    let (out, stage) = run(
+        r#"{"group_by": "path", "select": ["sum(duration)", "max(duration)", "sum(size)"], "format": "json"}"#,
+        vec![
+            kv("path=/a duration=918ms size=4KB"),
+            kv("path=/a duration=1.5s size=1KiB"),
+            kv("path=/a duration=1m30s size=512B"),
+            kv("path=/b duration=250us size=2"),
+            kv("path=/b duration=3 size=1MB"),
+        ],
+    );
+    assert_eq!(
+        texts(&out),
+        [
+            r#"{"path":"/a","sum(duration)":92.418,"max(duration)":90,"sum(size)":5536}"#,
+            r#"{"path":"/b","sum(duration)":0.00025,"max(duration)":0.00025,"sum(size)":2}"#,
+        ]
+    );
+    // /b: `3` (no unit) is not a duration like `250us`, and `1MB` not a number like `2`.
+    assert_eq!(
+        stage.reports(),
+        [b"sum(duration): skipped 1 value(s) of another dimension than their group's first value \
+(a number, a duration or a size); \
+max(duration): skipped 1 value(s) of another dimension than their group's first value (a \
+number, a duration or a size); \
+sum(size): skipped 1 value(s) of another dimension than their group's first value (a number, \
+a duration or a size)\n"
+            .to_vec()]
+    );
+}
+
+#[test]
+fn row_fields_are_typed() {
+    let (out, _) = run(
+        r#"{"group_by": "path", "select": ["count", "avg(rt)", "last(rt)"]}"#,
+        vec![kv("path=/a rt=0.5"), kv("path=/a rt=0.25"), kv("path=/b")],
+    );
+    let row = &out[2];
+    assert_eq!(row.field_str("path"), Some("/a"));
+    assert_eq!(row.kind("path"), Kind::Text);
+    assert_eq!(
+        (row.field_str("count"), row.kind("count")),
+        (Some("2"), Kind::Integer)
+    );
+    assert_eq!(
+        (row.field_str("avg(rt)"), row.kind("avg(rt)")),
+        (Some("0.375"), Kind::Number)
+    );
+    assert_eq!(
+        (row.field_str("last(rt)"), row.kind("last(rt)")),
+        (Some("0.25"), Kind::Text)
+    );
+    assert_eq!(
+        out[3].field("avg(rt)"),
+        None,
+        "a missing value sets no field"
     );
 }
 

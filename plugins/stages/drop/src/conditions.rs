@@ -1,6 +1,7 @@
 //! The conditions a line must meet to be dropped, parsed once from the configuration and
 //! tested per line, cheapest first.
 
+use crate::bounds::Bounds;
 use regex::bytes::Regex;
 use sluice_plugin_sdk::{Config, ConfigError, Line};
 
@@ -21,6 +22,8 @@ pub(crate) struct Conditions {
     value: Option<Vec<u8>>,
     /// The regex the line, or the (joined) sources, must match.
     expression: Option<Regex>,
+    /// The bounds the one source's value must lie within, as a quantity.
+    bounds: Option<Bounds>,
     /// The joined values of several sources, for the current line (reused).
     joined: Vec<u8>,
 }
@@ -62,6 +65,7 @@ impl Conditions {
                 "only joins a list of several sources; remove it or list them in \"source\"",
             ));
         }
+        let bounds = Bounds::from_config(config, sources.as_ref().map_or(0, Vec::len))?;
         let longer_than = config.size("longer_than")?;
         let older_than = config
             .duration("older_than")?
@@ -74,6 +78,7 @@ impl Conditions {
             separator: separator.unwrap_or(";").as_bytes().to_vec(),
             value: value.map(|v| v.as_bytes().to_vec()),
             expression,
+            bounds,
             joined: Vec::new(),
         };
         if conditions.longer_than.is_none()
@@ -83,7 +88,8 @@ impl Conditions {
         {
             return Err(ConfigError::general(
                 "no condition given: set at least one of \"expression\", \"source\", \
-                 \"longer_than\" or \"older_than\" (a drop stage without one would drop nothing)",
+                 \"longer_than\", \"older_than\", \"greater_than\" or \"less_than\" (a drop stage \
+                 without one would drop nothing)",
             ));
         }
         Ok(conditions)
@@ -129,6 +135,11 @@ impl Conditions {
         }
         if let Some(regex) = &self.expression
             && !regex.is_match(subject)
+        {
+            return false;
+        }
+        if let Some(bounds) = &self.bounds
+            && !bounds.hold(subject)
         {
             return false;
         }

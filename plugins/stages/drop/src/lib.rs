@@ -10,6 +10,7 @@
 //! | `value` | the exact value `source` must have (not together with `expression`). |
 //! | `longer_than` | a size in bytes (`1000`, `"8KiB"`): the line must be longer. |
 //! | `older_than` | a duration (`"24h"`): the line's timestamp must be older than now minus this. A line without a timestamp does not meet it. |
+//! | `greater_than`, `less_than` | a number (`1000`), a duration (`"500ms"`) or a size (`"4KB"`): the value of the one `source` field, read the same way, must be above (below) it. A value of another dimension, or not a quantity, does not meet it (see `bounds.rs`). |
 //! | `drop_counter_reason` | the `reason` label of the count in the report. By default, `drop_stage`. |
 //! | `report` | where the count of dropped lines goes at end of stream (host-handled). By default, no report. |
 //!
@@ -24,6 +25,7 @@
 //! the timestamp are those the first piece carries (a line's fields belong to its last piece, so
 //! usually none: such a condition does not hold and the line is kept).
 
+mod bounds;
 mod conditions;
 
 use conditions::Conditions;
@@ -78,8 +80,7 @@ impl Plugin for Drop {
     const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::None;
     const NAME: &'static str = "drop";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
-    const SUMMARY: &'static str =
-        "Drop lines matching every condition: regex, field value, length, age";
+    const SUMMARY: &'static str = "Drop lines matching every condition: regex, field value, number/duration/size bound, length, age";
     const CONFIG_KEYS: &'static [ConfigKey] = &[
         ConfigKey::new(
             "expression",
@@ -111,6 +112,16 @@ impl Plugin for Drop {
             "older_than",
             "duration",
             "Drop lines whose timestamp is older than now minus this (\"24h\").",
+        ),
+        ConfigKey::new(
+            "greater_than",
+            "number, duration or size",
+            "Drop lines whose source value is above this (1000, \"500ms\", \"4KB\").",
+        ),
+        ConfigKey::new(
+            "less_than",
+            "number, duration or size",
+            "Drop lines whose source value is below this (1000, \"500ms\", \"4KB\").",
         ),
         ConfigKey::new(
             "drop_counter_reason",

@@ -317,3 +317,88 @@ fn config_errors_name_the_key() {
     assert_eq!(e.key.as_deref(), Some("olderthan"));
     assert!(e.message.contains("did you mean \"older_than\""));
 }
+
+#[test]
+fn greater_than_compares_durations_sizes_and_numbers_in_their_units() {
+    let lines = |key: &str, values: &[&str]| -> Vec<Input> {
+        values
+            .iter()
+            .map(|v| Input::new(format!("{key}={v}")).field(key, v))
+            .collect()
+    };
+    let mut s = stage(r#"{"source": "duration", "greater_than": "1s"}"#);
+    let out = s
+        .process(lines(
+            "duration",
+            &["918ms", "1.5s", "1500ms", "1s", "2", "n/a", "1m"],
+        ))
+        .unwrap();
+    // `2` has no unit: it is not compared with a duration, and the line stays.
+    assert_eq!(
+        texts(&out),
+        [
+            "duration=918ms",
+            "duration=1s",
+            "duration=2",
+            "duration=n/a"
+        ]
+    );
+
+    let mut s = stage(r#"{"source": "size", "less_than": "4KiB"}"#);
+    let out = s
+        .process(lines("size", &["4KB", "4KiB", "5KB", "12B", "4096"]))
+        .unwrap();
+    assert_eq!(texts(&out), ["size=4KiB", "size=5KB", "size=4096"]);
+
+    let mut s = stage(r#"{"source": "latency_ms", "greater_than": 100, "less_than": 1000}"#);
+    let out = s
+        .process(lines(
+            "latency_ms",
+            &["50", "150", "999.5", "1000", "150ms"],
+        ))
+        .unwrap();
+    assert_eq!(
+        texts(&out),
+        ["latency_ms=50", "latency_ms=1000", "latency_ms=150ms"]
+    );
+}
+
+#[test]
+fn bounds_are_checked_when_the_stage_is_created() {
+    for (config, key, says) in [
+        (
+            r#"{"greater_than": "1s"}"#,
+            "greater_than",
+            "set \"source\"",
+        ),
+        (
+            r#"{"source": ["a", "b"], "less_than": 3}"#,
+            "less_than",
+            "one field",
+        ),
+        (
+            r#"{"source": "a", "greater_than": "fast"}"#,
+            "greater_than",
+            "\"fast\" is not a number",
+        ),
+        (
+            r#"{"source": "a", "greater_than": true}"#,
+            "greater_than",
+            "true is not a number",
+        ),
+        (
+            r#"{"source": "a", "greater_than": "1s", "less_than": "4KB"}"#,
+            "less_than",
+            "is a size, but greater_than is a duration",
+        ),
+        (
+            r#"{"source": "a", "greater_than": "2s", "less_than": "1500ms"}"#,
+            "less_than",
+            "never holds",
+        ),
+    ] {
+        let e = config_error::<Drop>(config);
+        assert_eq!(e.key.as_deref(), Some(key), "{config}");
+        assert!(e.message.contains(says), "{config}: {}", e.message);
+    }
+}

@@ -6,7 +6,7 @@
 //! makes their order in the configuration irrelevant; two that write the same key are a config
 //! error.
 
-use sluice_plugin_sdk::{Config, ConfigError, Line, Output};
+use sluice_plugin_sdk::{Config, ConfigError, Kind, Line, Output};
 
 /// The operations of one stage, in the order they apply.
 #[derive(Debug, Default)]
@@ -73,22 +73,23 @@ impl Ops {
     pub fn apply(&self, line: &Line<'_>, out: &mut Output<'_>) {
         for field in line.fields() {
             match self.value_after(line, field.key) {
-                Some(value) if value == field.value => {}
-                Some(value) => out.set_field(field.key, value),
+                Some((value, kind)) if value == field.value && kind == field.kind => {}
+                Some((value, kind)) => out.set_field_as(field.key, value, kind),
                 None => out.remove_field(field.key),
             }
         }
         for key in &self.written {
             if line.field(key).is_none()
-                && let Some(value) = self.value_after(line, key)
+                && let Some((value, kind)) = self.value_after(line, key)
             {
-                out.set_field(key, value);
+                out.set_field_as(key, value, kind);
             }
         }
     }
 
-    /// What `key` holds after every step.
-    pub fn value_after<'a>(&'a self, line: &Line<'a>, key: &str) -> Option<&'a [u8]> {
+    /// What `key` holds after every step, and its kind (a value moved keeps its kind; a value
+    /// `set` is text).
+    pub fn value_after<'a>(&'a self, line: &Line<'a>, key: &str) -> Option<(&'a [u8], Kind)> {
         if self.drop.iter().any(|k| k == key) {
             return None;
         }
@@ -100,7 +101,7 @@ impl Ops {
         self.after_copy(line, key)
     }
 
-    fn after_copy<'a>(&'a self, line: &Line<'a>, key: &str) -> Option<&'a [u8]> {
+    fn after_copy<'a>(&'a self, line: &Line<'a>, key: &str) -> Option<(&'a [u8], Kind)> {
         if let Some((from, _)) = self.copy.iter().find(|(_, to)| to == key)
             && let Some(value) = self.after_rename(line, from)
         {
@@ -109,7 +110,7 @@ impl Ops {
         self.after_rename(line, key)
     }
 
-    fn after_rename<'a>(&'a self, line: &Line<'a>, key: &str) -> Option<&'a [u8]> {
+    fn after_rename<'a>(&'a self, line: &Line<'a>, key: &str) -> Option<(&'a [u8], Kind)> {
         if let Some((old, _)) = self.rename.iter().find(|(_, new)| new == key)
             && let Some(value) = self.after_set(line, old)
         {
@@ -121,10 +122,13 @@ impl Ops {
         self.after_set(line, key)
     }
 
-    fn after_set<'a>(&'a self, line: &Line<'a>, key: &str) -> Option<&'a [u8]> {
+    fn after_set<'a>(&'a self, line: &Line<'a>, key: &str) -> Option<(&'a [u8], Kind)> {
         match self.set.iter().find(|(k, _)| k == key) {
-            Some((_, value)) => Some(value),
-            None => line.field(key),
+            Some((_, value)) => Some((value, Kind::Text)),
+            None => line
+                .fields()
+                .find(key)
+                .map(|field| (field.value, field.kind)),
         }
     }
 }

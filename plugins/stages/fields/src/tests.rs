@@ -1,4 +1,5 @@
 use super::*;
+use sluice_plugin_sdk::Kind;
 use sluice_plugin_sdk::testing::{Emitted, Harness, Input, config_error, describe};
 
 /// A k8s container log line with the fields a `cri` and `regex` stage would give it.
@@ -253,4 +254,23 @@ fn describes_set_values_as_strings() {
     assert!(set.doc.contains("values are strings"));
     let keys: Vec<_> = info.config_keys.iter().map(|k| k.name.as_str()).collect();
     assert_eq!(keys, ["set", "rename", "copy", "keep", "drop"]);
+}
+
+#[test]
+fn moved_values_keep_their_kind_and_set_values_are_text() {
+    let input = Input::new("x")
+        .typed_field("status", "503", Kind::Integer)
+        .typed_field("ok", "false", Kind::Boolean);
+    let out = run(
+        r#"{"rename": {"status": "code"}, "copy": {"ok": "healthy"}, "set": {"n": "1"}}"#,
+        vec![input],
+    );
+    let line = &out[0];
+    assert_eq!(line.field_str("code"), Some("503"));
+    assert_eq!(line.kind("code"), Kind::Integer);
+    assert_eq!(
+        (line.kind("ok"), line.kind("healthy")),
+        (Kind::Boolean, Kind::Boolean)
+    );
+    assert_eq!(line.kind("n"), Kind::Text);
 }

@@ -10,7 +10,7 @@
 //! terminators restored, at the position of the first pending line of the batch (or of the match), and the
 //! pending lines of the batch are passed through with `keep`, with all their pieces.
 
-use sluice_plugin_sdk::{BatchOutput, Line, Terminator};
+use sluice_plugin_sdk::{BatchOutput, HeldFields, Line, Terminator};
 use std::collections::VecDeque;
 
 /// How many let-go lines are kept to reuse their buffers.
@@ -25,7 +25,7 @@ struct Held {
     /// Its bytes: all its pieces, joined.
     bytes: Vec<u8>,
     /// The fields of its last piece (empty until `complete`).
-    fields: Vec<(String, Vec<u8>)>,
+    fields: HeldFields,
     /// The timestamp of its last piece.
     timestamp: Option<i64>,
     /// How its last piece ended in the input.
@@ -112,9 +112,7 @@ impl Before {
         while let Some(held) = self.held.pop_front() {
             let mut o = out.line(&lines[at]);
             o.emit_held(&held.bytes, held.terminator);
-            for (key, value) in &held.fields {
-                o.set_field(key, value);
-            }
+            o.set_fields(held.fields.iter());
             if let Some(ts) = held.timestamp {
                 o.set_timestamp(ts);
             }
@@ -188,9 +186,7 @@ impl Before {
 /// Copies the fields, timestamp and terminator of a line's last piece; the line is complete.
 fn set_meta(held: &mut Held, last: &Line<'_>) {
     held.terminator = last.terminator();
-    held.fields.clear();
-    held.fields
-        .extend(last.fields().map(|f| (f.key.to_owned(), f.value.to_vec())));
+    held.fields.copy_from(last.fields());
     held.timestamp = last.timestamp();
     held.complete = true;
 }

@@ -1,4 +1,5 @@
 use super::*;
+use sluice_plugin_sdk::Kind;
 use sluice_plugin_sdk::testing::{Emitted, Harness, Input, config_error, describe};
 
 fn stage(config: &str) -> Harness<Grep> {
@@ -278,4 +279,16 @@ fn held_context_keeps_its_terminator_and_the_separator_ends_in_a_newline() {
         written,
         [b"--\n".to_vec(), b"d\r\n".to_vec(), b"M".to_vec()]
     );
+}
+
+#[test]
+fn held_context_keeps_the_kinds_of_its_fields() {
+    let typed =
+        |n: i64, text: &str| Input::new(text).typed_field("n", n.to_string(), Kind::Integer);
+    let mut s = stage(r#"{"expression": "ERROR", "before": 1}"#);
+    assert!(s.process([typed(1, "ok")]).unwrap().is_empty());
+    let out = s.process([typed(2, "ERROR")]).unwrap();
+    assert_eq!(texts(&out), ["ok", "ERROR"]);
+    assert!(out[0].detached, "the held line is given its fields back");
+    assert_eq!(out[0].kinds, [("n".to_owned(), Kind::Integer)]);
 }

@@ -250,15 +250,21 @@ impl Json {
         if self.all {
             for member in &self.found.members {
                 let name = key_text(doc, member.key, &mut self.key_buf);
+                let kind = value::field_kind(doc, member.value);
                 let value = value::field_value(doc, member.value, &mut self.value_buf);
                 if !name.is_empty() {
-                    out.set_field(&name, value);
+                    out.set_field_as(&name, value, kind);
                 }
             }
         }
         for (name, target) in &self.fields {
             if let Some(span) = self.found.targets[*target] {
-                out.set_field(name, value::field_value(doc, span, &mut self.value_buf));
+                let kind = value::field_kind(doc, span);
+                out.set_field_as(
+                    name,
+                    value::field_value(doc, span, &mut self.value_buf),
+                    kind,
+                );
             }
         }
     }

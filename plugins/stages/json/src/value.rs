@@ -1,8 +1,10 @@
 //! Turning a scanned value into a field value: strings unescaped (with the SDK's
 //! [`unescape`]), numbers and booleans as their JSON text, `null` as the empty string, objects
-//! and arrays as compact JSON text.
+//! and arrays as compact JSON text; and the kind each value is ([`field_kind`]), so that
+//! `-o json` and `pack` write numbers, booleans and null as themselves.
 
 use crate::scan::{Kind, Span};
+use sluice_plugin_sdk::Kind as FieldKind;
 use sluice_plugin_sdk::json::unescape;
 
 /// The field value of `span` in `doc`: borrowed from the document when it can be, else written
@@ -22,6 +24,23 @@ pub(crate) fn field_value<'a>(doc: &'a [u8], span: Span, scratch: &'a mut Vec<u8
             compact(raw, scratch);
             scratch
         }
+    }
+}
+
+/// What the value of `span` is, for the host: a JSON number is an integer when it is one
+/// within `i64` (else a number, when finite), `true`/`false` a boolean, `null` null; strings,
+/// and objects and arrays (written as JSON text), are text.
+pub(crate) fn field_kind(doc: &[u8], span: Span) -> FieldKind {
+    match span.kind {
+        Kind::Null => FieldKind::Null,
+        Kind::Literal => {
+            let raw = span.of(doc);
+            [FieldKind::Boolean, FieldKind::Integer, FieldKind::Number]
+                .into_iter()
+                .find(|kind| kind.admits(raw))
+                .unwrap_or(FieldKind::Text)
+        }
+        Kind::String { .. } | Kind::Container => FieldKind::Text,
     }
 }
 

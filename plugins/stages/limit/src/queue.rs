@@ -1,14 +1,14 @@
 //! The lines held back in delay mode, in input order, with their fields, timestamps,
 //! terminators and sources: a line that waited goes out as it came in.
 
-use sluice_plugin_sdk::{Line, Output, Terminator, Trailing};
+use sluice_plugin_sdk::{HeldFields, Line, Output, Terminator, Trailing};
 use std::collections::VecDeque;
 
 /// A line held back.
 #[derive(Debug, Default)]
 pub(crate) struct Held {
     bytes: Vec<u8>,
-    fields: Vec<(String, Vec<u8>)>,
+    fields: HeldFields,
     timestamp: Option<i64>,
     terminator: Terminator,
     /// Where it was read from: the stage sees every source (its limit is the stream's).
@@ -18,19 +18,14 @@ pub(crate) struct Held {
 impl Held {
     /// The value of field `key`.
     pub(crate) fn field(&self, key: &str) -> Option<&[u8]> {
-        self.fields
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_slice())
+        self.fields.get(key)
     }
 
     /// Emits the line from `tick` or `finish`.
     pub(crate) fn push_to(&self, out: &mut Trailing) {
         out.set_source(&self.source);
         out.push_held(&self.bytes, self.terminator);
-        for (key, value) in &self.fields {
-            out.set_field(key, value);
-        }
+        out.set_fields(self.fields.iter());
         if let Some(ts) = self.timestamp {
             out.set_timestamp(ts);
         }
@@ -40,9 +35,7 @@ impl Held {
     /// source: no input is read while lines wait).
     pub(crate) fn emit_before(&self, out: &mut Output<'_>) {
         out.emit_held(&self.bytes, self.terminator);
-        for (key, value) in &self.fields {
-            out.set_field(key, value);
-        }
+        out.set_fields(self.fields.iter());
         if let Some(ts) = self.timestamp {
             out.set_timestamp(ts);
         }
@@ -84,10 +77,7 @@ impl Queue {
         }
         self.lines.push_back(Held {
             bytes: line.bytes().to_vec(),
-            fields: line
-                .fields()
-                .map(|f| (f.key.to_owned(), f.value.to_vec()))
-                .collect(),
+            fields: HeldFields::of(line.fields()),
             timestamp: line.timestamp(),
             terminator: line.terminator(),
             source: source.to_owned(),

@@ -13,12 +13,19 @@
 //! `json::unescape` keeps a backslash that starts none), anything else is copied as it is,
 //! including bytes that are not UTF-8. Keys become field names, so a key that is not UTF-8 is
 //! skipped.
+//!
+//! Kinds, where the text is unambiguous ([`kind_of`]): an unquoted `true` or `false` is a
+//! boolean, an unquoted integer (`3`, `-12`, no leading zero, within 64 bits) an integer, an
+//! unquoted JSON number (`0.25`, `1e3`) a number; everything else, and every quoted value, is
+//! text (`attempt="3"` stays the text `3`). `typed: false` keeps every value text.
 
 mod scan;
 
 use scan::{Pair, Pairs};
 use sluice_plugin_sdk::json::unescape;
-use sluice_plugin_sdk::{Config, ConfigError, ConfigKey, Line, Output, Plugin, export_plugin};
+use sluice_plugin_sdk::{
+    Config, ConfigError, ConfigKey, Field, HeldFields, Kind, Line, Output, Plugin, export_plugin,
+};
 
 /// A logfmt stage.
 pub struct Logfmt {
@@ -27,7 +34,7 @@ pub struct Logfmt {
     source: Option<String>,
     /// While the pieces of an over-long line arrive: the fields found in its first piece, to
     /// set on its last (at most a piece's worth of bytes).
-    held: Option<Vec<(String, Vec<u8>)>>,
+    held: Option<HeldFields>,
 }
 
 impl Plugin for Logfmt {
@@ -46,6 +53,12 @@ impl Plugin for Logfmt {
             "source",
             "string",
             "Parse this field's value instead of the line; lines without it pass unchanged.",
+        ),
+        ConfigKey::new(
+            "typed",
+            "boolean",
+            "Give unquoted numbers and true/false their kind, so that -o json and pack write \
+             them as JSON numbers and booleans (default true); false keeps every value text.",
         ),
     ];
 
@@ -95,6 +108,7 @@ impl Plugin for Logfmt {
             extractor: Extractor {
                 mapping,
                 scratch: Vec::new(),
+                typed: config.bool("typed")?.unwrap_or(true),
             },
             source,
             held: None,
@@ -108,33 +122,29 @@ impl Plugin for Logfmt {
             if !line.is_partial()
                 && let Some(text) = line.field(field)
             {
-                self.extractor
-                    .for_each_field(text, false, |name, value| out.set_field(name, value));
+                self.extractor.for_each_field(text, false, |field| {
+                    out.set_field_as(field.key, field.value, field.kind)
+                });
             }
             return;
         }
         if line.is_partial() {
             if self.held.is_none() {
                 // The first piece of an over-long line: its pairs are the line's fields.
-                let mut held = Vec::new();
+                let mut held = HeldFields::new();
                 self.extractor
-                    .for_each_field(line.bytes(), true, |name, value| {
-                        held.push((name.to_owned(), value.to_vec()));
-                    });
+                    .for_each_field(line.bytes(), true, |field| held.push(field));
                 self.held = Some(held);
             }
             return;
         }
         if let Some(held) = self.held.take() {
-            for (name, value) in &held {
-                out.set_field(name, value);
-            }
+            out.set_fields(held.iter());
             return;
         }
-        self.extractor
-            .for_each_field(line.bytes(), false, |name, value| {
-                out.set_field(name, value)
-            });
+        self.extractor.for_each_field(line.bytes(), false, |field| {
+            out.set_field_as(field.key, field.value, field.kind)
+        });
     }
 }
 
@@ -145,32 +155,54 @@ struct Extractor {
     mapping: Option<Vec<(Vec<u8>, String)>>,
     /// Scratch for unescaped values.
     scratch: Vec<u8>,
+    /// Whether unquoted values get their kind ([`kind_of`]); else all are text.
+    typed: bool,
 }
 
 impl Extractor {
-    /// Calls `f` with (field name, value) for each pair of `text` that becomes a field, in
-    /// order. When `text` is a piece cut from a longer line (`cut`), a pair running to its end
-    /// may be cut too and is left out.
-    fn for_each_field(&mut self, text: &[u8], cut: bool, mut f: impl FnMut(&str, &[u8])) {
+    /// Calls `f` with the field of each pair of `text` that becomes one, in order. When
+    /// `text` is a piece cut from a longer line (`cut`), a pair running to its end may be cut
+    /// too and is left out.
+    fn for_each_field(&mut self, text: &[u8], cut: bool, mut f: impl FnMut(Field<'_>)) {
         for pair in Pairs::new(text) {
             if cut && pair.end == text.len() && !pair.quoted {
                 break;
             }
+            let kind = if self.typed {
+                kind_of(&pair)
+            } else {
+                Kind::Text
+            };
             match &self.mapping {
                 None => {
-                    if let Ok(name) = std::str::from_utf8(pair.key) {
-                        f(name, value(&pair, &mut self.scratch));
+                    if let Ok(key) = std::str::from_utf8(pair.key) {
+                        let value = value(&pair, &mut self.scratch);
+                        f(Field { key, value, kind });
                     }
                 }
                 Some(mapping) => {
-                    for (key, name) in mapping {
-                        if key.as_slice() == pair.key {
-                            f(name, value(&pair, &mut self.scratch));
+                    for (logfmt_key, key) in mapping {
+                        if logfmt_key.as_slice() == pair.key {
+                            let value = value(&pair, &mut self.scratch);
+                            f(Field { key, value, kind });
                         }
                     }
                 }
             }
         }
+    }
+}
+
+/// A pair's kind: a boolean, an integer or a number when unquoted and of that form, else text.
+fn kind_of(pair: &Pair<'_>) -> Kind {
+    if pair.quoted || pair.value.is_empty() {
+        return Kind::Text;
+    }
+    match pair.value[0] {
+        b't' | b'f' if Kind::Boolean.admits(pair.value) => Kind::Boolean,
+        b'-' | b'0'..=b'9' if Kind::Integer.admits(pair.value) => Kind::Integer,
+        b'-' | b'0'..=b'9' if Kind::Number.admits(pair.value) => Kind::Number,
+        _ => Kind::Text,
     }
 }
 

@@ -233,5 +233,52 @@ fn describes_its_keys() {
     let info = describe::<Logfmt>();
     assert_eq!(info.name, "logfmt");
     let names: Vec<&str> = info.config_keys.iter().map(|k| k.name.as_str()).collect();
-    assert_eq!(names, ["mapping", "source"]);
+    assert_eq!(names, ["mapping", "source", "typed"]);
+}
+
+#[test]
+fn unquoted_numbers_and_booleans_are_typed_quoted_values_are_text() {
+    let line = r#"attempt=3 ratio=0.25 big=1e3 neg=-12 ok=true no=false quoted="3" zip=02134 ver=1.2.3 huge=99999999999999999999 empty= bare True=True"#;
+    let out = stage("{}").process([line]).unwrap();
+    let kinds: Vec<(&str, Kind)> = out[0]
+        .fields
+        .iter()
+        .map(|(k, _)| (k.as_str(), out[0].kind(k)))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("attempt", Kind::Integer),
+            ("ratio", Kind::Number),
+            ("big", Kind::Number),
+            ("neg", Kind::Integer),
+            ("ok", Kind::Boolean),
+            ("no", Kind::Boolean),
+            ("quoted", Kind::Text),
+            ("zip", Kind::Text),
+            ("ver", Kind::Text),
+            ("huge", Kind::Number),
+            ("empty", Kind::Text),
+            ("bare", Kind::Text),
+            ("True", Kind::Text),
+        ]
+    );
+    let untyped = stage(r#"{"typed": false}"#).process([line]).unwrap();
+    assert!(untyped[0].kinds.is_empty(), "{:?}", untyped[0].kinds);
+    assert_eq!(
+        untyped[0].fields, out[0].fields,
+        "the values are the same bytes"
+    );
+    // Kinds follow renames, and the held fields of an over-long line.
+    let mapped = stage(r#"{"mapping": {"n": "attempt"}}"#)
+        .process([line])
+        .unwrap();
+    assert_eq!(mapped[0].kind("n"), Kind::Integer);
+    let pieces = stage("{}")
+        .process([Input::new("n=5 ok=true pad").partial(), Input::new("ding")])
+        .unwrap();
+    assert_eq!(
+        (pieces[1].kind("n"), pieces[1].kind("ok")),
+        (Kind::Integer, Kind::Boolean)
+    );
 }

@@ -7,7 +7,8 @@
 //! as a Prometheus client library's plain (not vector) metrics do.
 
 use crate::spec::{CounterAction, GaugeAction, Kind, Metric};
-use sluice_plugin_sdk::{Line, parse_duration};
+use sluice_plugin_sdk::Line;
+use sluice_plugin_sdk::quantity::Quantity;
 use std::collections::BTreeMap;
 
 /// One series' value.
@@ -184,27 +185,17 @@ fn zero(kind: &Kind) -> State {
     }
 }
 
-/// A field's value as a number, as Promtail reads them: a decimal number (`12`, `-0.5`,
-/// `1e3`), a duration in seconds (`250ms` → 0.25, `1m30s` → 90), or `true`/`false` (1/0);
-/// spaces around it are ignored. `None` for anything else, and for infinities and NaN.
+/// A field's value as a number, as Promtail reads them, by the SDK's [`Quantity`] rule shared
+/// with `aggregate` and `drop`: a decimal number (`12`, `-0.5`, `1e3`), a duration in seconds
+/// (`250ms` → 0.25, `1m30s` → 90), a size in bytes (`4KB` → 4000, `1KiB` → 1024); and
+/// `true`/`false` (1/0). Spaces around it are ignored. `None` for anything else, and for
+/// infinities and NaN.
 pub(crate) fn number(bytes: &[u8]) -> Option<f64> {
-    let text = std::str::from_utf8(bytes.trim_ascii()).ok()?;
-    if let Ok(x) = text.parse::<f64>() {
-        return x.is_finite().then_some(x);
+    match bytes.trim_ascii() {
+        b"true" => Some(1.0),
+        b"false" => Some(0.0),
+        _ => Quantity::parse(bytes).map(|q| q.amount),
     }
-    match text {
-        "true" => return Some(1.0),
-        "false" => return Some(0.0),
-        _ => {}
-    }
-    // A duration starts with a digit or `.` and ends with a unit; test that before parsing,
-    // which builds an error message when it fails.
-    let first = *text.as_bytes().first()?;
-    let last = *text.as_bytes().last()?;
-    if (first.is_ascii_digit() || first == b'.') && last.is_ascii_alphabetic() {
-        return parse_duration(text).ok().map(|d| d.as_secs_f64());
-    }
-    None
 }
 
 #[cfg(test)]
@@ -220,16 +211,10 @@ mod tests {
         assert_eq!(number(b"1m30s"), Some(90.0));
         assert_eq!(number(b"true"), Some(1.0));
         assert_eq!(number(b"false"), Some(0.0));
-        for not in [
-            &b""[..],
-            b"-",
-            b"abc",
-            b"12kb",
-            b"inf",
-            b"NaN",
-            b"\xff",
-            b"5 s",
-        ] {
+        assert_eq!(number(b"12kb"), Some(12000.0));
+        assert_eq!(number(b"1KiB"), Some(1024.0));
+        assert_eq!(number(b"5 s"), Some(5.0));
+        for not in [&b""[..], b"-", b"abc", b"inf", b"NaN", b"\xff", b"5 apples"] {
             assert_eq!(number(not), None, "{}", String::from_utf8_lossy(not));
         }
     }

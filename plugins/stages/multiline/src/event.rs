@@ -18,7 +18,7 @@
 //! a carried block gets back the one kept in [`Joiner::carried_terminator`].
 
 use crate::Settings;
-use sluice_plugin_sdk::{BatchOutput, Line, LineBuf, LongLine, Terminator, Trailing};
+use sluice_plugin_sdk::{BatchOutput, HeldFields, Line, LineBuf, LongLine, Terminator, Trailing};
 
 /// Where an event's head line is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,7 +54,7 @@ struct Block {
 /// The fields and timestamp of a head line from an earlier batch.
 #[derive(Debug, Default)]
 struct StoredHead {
-    fields: Vec<(String, Vec<u8>)>,
+    fields: HeldFields,
     timestamp: Option<i64>,
 }
 
@@ -172,9 +172,7 @@ impl Joiner {
                 if let Some(terminator) = held {
                     o.set_terminator(terminator);
                 }
-                for field in lines[h].fields() {
-                    o.set_field(field.key, field.value);
-                }
+                o.set_fields(lines[h].fields());
                 if let Some(ts) = lines[h].timestamp() {
                     o.set_timestamp(ts);
                 }
@@ -185,9 +183,7 @@ impl Joiner {
                 if let Some(terminator) = held {
                     o.set_terminator(terminator);
                 }
-                for (key, value) in &self.head.fields {
-                    o.set_field(key, value);
-                }
+                o.set_fields(self.head.fields.iter());
                 if let Some(ts) = self.head.timestamp {
                     o.set_timestamp(ts);
                 }
@@ -229,10 +225,7 @@ impl Joiner {
         }
         if let Head::Here(h) = event.head {
             let head = &lines[h];
-            self.head.fields.clear();
-            self.head
-                .fields
-                .extend(head.fields().map(|f| (f.key.to_owned(), f.value.to_vec())));
+            self.head.fields.copy_from(head.fields());
             self.head.timestamp = head.timestamp();
             event.head = Head::Stored;
         }
@@ -249,9 +242,7 @@ impl Joiner {
         };
         debug_assert!(block.here.is_none() && event.head == Head::Stored);
         out.push_held(&self.carried, self.carried_terminator);
-        for (key, value) in &self.head.fields {
-            out.set_field(key, value);
-        }
+        out.set_fields(self.head.fields.iter());
         if let Some(ts) = self.head.timestamp {
             out.set_timestamp(ts);
         }

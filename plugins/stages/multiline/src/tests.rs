@@ -1,4 +1,5 @@
 use super::*;
+use sluice_plugin_sdk::Kind;
 use sluice_plugin_sdk::testing::{Emitted, Harness, Input, config_error, describe};
 
 const DATE: &str = r#"{"firstline": "^\\d{4}-\\d{2}-\\d{2} "}"#;
@@ -413,4 +414,19 @@ fn a_block_ends_in_its_last_lines_terminator() {
     );
     let end = s.finish().unwrap();
     assert_eq!(end[0].written(), b"2024-10-10 13:55:38 INFO c");
+}
+
+#[test]
+fn a_stored_head_gives_the_block_the_kinds_of_its_fields() {
+    let inputs = [
+        Input::new("START a").typed_field("n", "7", Kind::Integer),
+        Input::new("  more"),
+        Input::new("  more"),
+    ];
+    let out = run_in_batches(r#"{"firstline": "^START"}"#, &inputs, 1);
+    assert_eq!(texts(&out), ["START a\n  more\n  more"]);
+    assert_eq!(
+        (out[0].field_str("n"), out[0].kind("n")),
+        (Some("7"), Kind::Integer)
+    );
 }

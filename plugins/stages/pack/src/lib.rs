@@ -7,7 +7,8 @@
 //! ```
 //!
 //! The object holds the chosen fields plus the original line under `_entry`, keys sorted by
-//! byte order, written compactly. Strings are escaped as the host's `--output json` escapes
+//! byte order, written compactly. A field a stage marked as a number, a boolean or null (`json`
+//! does) is written as that JSON value; any other as a string. Strings are escaped as the host's `--output json` escapes
 //! them, with the SDK's [`sluice_plugin_sdk::json`] writer: valid UTF-8 passes through, control
 //! characters and DEL become `\n`, `\r`, `\t` or `\u00XX`, and each byte that is not valid
 //! UTF-8 is written as the four characters `\xNN` (`\\xNN` in the JSON source, as Python's
@@ -34,7 +35,7 @@
 
 use sluice_plugin_sdk::json::{PieceEscaper, escape};
 use sluice_plugin_sdk::{
-    Config, ConfigError, ConfigKey, Field, Line, LineBuf, LongLine, Output, Piece, Plugin,
+    Config, ConfigError, ConfigKey, Field, Kind, Line, LineBuf, LongLine, Output, Piece, Plugin,
     export_plugin,
 };
 
@@ -80,9 +81,10 @@ impl Pack {
     fn for_each_field<'a>(&'a self, line: &Line<'a>, mut f: impl FnMut(Field<'a>)) {
         match &self.fields {
             Some(names) => {
+                let fields = line.fields();
                 for name in names {
-                    if let Some(value) = line.field(name) {
-                        f(Field { key: name, value });
+                    if let Some(field) = fields.find(name) {
+                        f(Field { key: name, ..field });
                     }
                 }
             }
@@ -96,6 +98,7 @@ impl Pack {
                     let mut inline = [Field {
                         key: "",
                         value: &[],
+                        kind: Kind::Text,
                     }; INLINE_FIELDS];
                     for (slot, field) in inline.iter_mut().zip(fields) {
                         *slot = field;
@@ -126,16 +129,25 @@ fn write_entry(line: &[u8], first: bool, out: &mut LineBuf<'_>) {
     out.push(b'"');
 }
 
-/// Writes `"key":"value"`, preceded by a comma unless it is the first member.
+/// Writes `"key":value`, preceded by a comma unless it is the first member: a number,
+/// boolean or null as itself (its form is JSON's, checked by the host), anything else as a
+/// string.
 fn write_member(field: Field<'_>, first: bool, out: &mut LineBuf<'_>) {
     if !first {
         out.push(b',');
     }
     out.push(b'"');
     escape(field.key.as_bytes(), out);
-    out.extend_from_slice(b"\":\"");
-    escape(field.value, out);
-    out.push(b'"');
+    out.extend_from_slice(b"\":");
+    match field.kind {
+        Kind::Integer | Kind::Number | Kind::Boolean => out.extend_from_slice(field.value),
+        Kind::Null => out.extend_from_slice(b"null"),
+        Kind::Text | Kind::Bytes => {
+            out.push(b'"');
+            escape(field.value, out);
+            out.push(b'"');
+        }
+    }
 }
 
 impl Plugin for Pack {

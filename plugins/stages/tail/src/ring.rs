@@ -5,7 +5,7 @@
 //! `max_bytes`, the oldest lines are evicted; the newest line always stays, its bytes cut at
 //! `max_bytes` if it alone is longer.
 
-use sluice_plugin_sdk::{Line, LongLine, Terminator, Trailing};
+use sluice_plugin_sdk::{HeldFields, Line, LongLine, Terminator, Trailing};
 use std::collections::VecDeque;
 
 /// What a kept line costs besides its bytes and fields: about the memory it takes.
@@ -17,7 +17,7 @@ struct Held {
     /// Its bytes; for an over-long line, its pieces joined (at most `max_bytes`).
     bytes: Vec<u8>,
     /// The fields of its last piece.
-    fields: Vec<(String, Vec<u8>)>,
+    fields: HeldFields,
     timestamp: Option<i64>,
     /// How it ended in the input (its last piece's terminator); given back on output.
     terminator: Terminator,
@@ -25,8 +25,7 @@ struct Held {
 
 impl Held {
     fn cost(&self) -> usize {
-        let fields: usize = self.fields.iter().map(|(k, v)| k.len() + v.len()).sum();
-        OVERHEAD + self.bytes.len() + fields
+        OVERHEAD + self.bytes.len() + self.fields.bytes()
     }
 }
 
@@ -103,9 +102,7 @@ impl Ring {
             newest.terminator = line.terminator();
             newest.timestamp = line.timestamp();
             for field in line.fields() {
-                newest
-                    .fields
-                    .push((field.key.to_owned(), field.value.to_vec()));
+                newest.fields.push(field);
                 self.cost += field.key.len() + field.value.len();
             }
             self.make_room(0);
@@ -131,9 +128,7 @@ impl Ring {
     pub(crate) fn drain_into(&mut self, out: &mut Trailing) {
         for held in self.lines.drain(..) {
             out.push_held(&held.bytes, held.terminator);
-            for (key, value) in &held.fields {
-                out.set_field(key, value);
-            }
+            out.set_fields(held.fields.iter());
             if let Some(ts) = held.timestamp {
                 out.set_timestamp(ts);
             }

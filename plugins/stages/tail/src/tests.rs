@@ -1,5 +1,6 @@
 use super::*;
 use ring::OVERHEAD;
+use sluice_plugin_sdk::Kind;
 use sluice_plugin_sdk::testing::{Emitted, Harness, Input, config_error, describe};
 
 fn stage(config: &str) -> Harness<Tail> {
@@ -205,4 +206,21 @@ fn kept_lines_keep_their_terminators() {
         .unwrap();
     let written: Vec<Vec<u8>> = s.finish().unwrap().iter().map(Emitted::written).collect();
     assert_eq!(written, [b"b\r\n".to_vec(), b"c".to_vec()]);
+}
+
+#[test]
+fn kept_lines_keep_the_kinds_of_their_fields() {
+    let typed = |n: i64| {
+        Input::new(format!("n={n}"))
+            .typed_field("n", n.to_string(), Kind::Integer)
+            .field("msg", "x")
+    };
+    let out = run_in_batches(r#"{"lines": 2}"#, &[typed(1), typed(2), typed(3)], 1);
+    assert_eq!(texts(&out), ["n=2", "n=3"]);
+    for line in &out {
+        assert_eq!(
+            (line.kind("n"), line.kind("msg")),
+            (Kind::Integer, Kind::Text)
+        );
+    }
 }

@@ -1,14 +1,17 @@
 //! What a template sees: the line, its fields, timestamp and source, as a minijinja object.
 //!
 //! A [`LineContext`] holds copies of one line's bytes and fields and answers lookups lazily:
-//! a value becomes a minijinja string only when the template reads it, so a template that
-//! reads one field of a line with twenty converts one. The stage refills one context in place
+//! a value becomes a minijinja value only when the template reads it, so a template that
+//! reads one field of a line with twenty converts one. A field a stage typed as an integer or
+//! a number becomes a minijinja number, so `{{ bytes / 1024 }}` and
+//! `{% if latency_ms > 1000 %}` work, when it renders as the same text ([`typed`]); any other
+//! value is a string. The stage refills one context in place
 //! from line to line (see [`Contexts`]): only the values a template reads are allocated.
 
 use jiff::Timestamp;
 use minijinja::Value;
 use minijinja::value::{Enumerator, Object};
-use sluice_plugin_sdk::Line;
+use sluice_plugin_sdk::{Kind, Line};
 use std::sync::Arc;
 
 /// The names the template sees besides the fields; they win over fields of the same name,
@@ -29,6 +32,8 @@ pub struct LineContext {
     /// The field values back to back; `value_ends[i]` ends value `i`.
     values: Vec<u8>,
     value_ends: Vec<usize>,
+    /// The kind of each value.
+    kinds: Vec<Kind>,
     timestamp: Option<i64>,
     source: String,
 }
@@ -45,7 +50,9 @@ impl LineContext {
         self.key_ends.clear();
         self.values.clear();
         self.value_ends.clear();
+        self.kinds.clear();
         for field in line.fields() {
+            self.kinds.push(field.kind);
             self.keys.push_str(field.key);
             self.key_ends.push(self.keys.len());
             self.values.extend_from_slice(field.value);
@@ -70,12 +77,26 @@ impl LineContext {
         &self.values[start..self.value_ends[i]]
     }
 
-    /// The field `key` as a string value (lossy UTF-8).
+    /// The field `key` as a value: typed when [`typed`] allows, else a string (lossy UTF-8).
     fn field(&self, key: &str) -> Option<Value> {
         (0..self.field_count())
             .find(|&i| self.key(i) == key)
-            .map(|i| text(self.value(i)))
+            .map(|i| typed(self.value(i), self.kinds[i]).unwrap_or_else(|| text(self.value(i))))
     }
+}
+
+/// A value of `kind` as a minijinja integer or float, when it renders as the very text it was
+/// (`0.5` does; `1e3` would render `1000.0` and `-0` as `0`, so they stay strings, as do
+/// booleans, which minijinja prints `True`): a template that only prints a field never alters
+/// it.
+fn typed(value: &[u8], kind: Kind) -> Option<Value> {
+    let text = std::str::from_utf8(value).ok()?;
+    let typed = match kind {
+        Kind::Integer => Value::from(text.parse::<i64>().ok()?),
+        Kind::Number => Value::from(text.parse::<f64>().ok()?),
+        Kind::Text | Kind::Boolean | Kind::Null | Kind::Bytes => return None,
+    };
+    (typed.to_string() == text).then_some(typed)
 }
 
 /// Bytes as a minijinja string, invalid UTF-8 replaced by U+FFFD.
@@ -192,5 +213,21 @@ mod tests {
             seen[0].1, seen[1].1,
             "the same allocation serves both lines"
         );
+    }
+
+    #[test]
+    fn typed_values_are_numbers_and_booleans_when_they_print_the_same() {
+        assert_eq!(typed(b"1656", Kind::Integer), Some(Value::from(1656)));
+        assert_eq!(typed(b"0.5", Kind::Number), Some(Value::from(0.5)));
+        for (value, kind) in [
+            (&b"1e3"[..], Kind::Number),
+            (b"-0", Kind::Integer),
+            (b"2.50", Kind::Number),
+            (b"true", Kind::Boolean),
+            (b"7", Kind::Text),
+            (b"", Kind::Null),
+        ] {
+            assert_eq!(typed(value, kind), None, "{value:?} {kind}");
+        }
     }
 }

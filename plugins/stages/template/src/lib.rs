@@ -8,7 +8,7 @@
 //! ```
 //!
 //! The template sees each field of the line by name (values are strings, invalid UTF-8
-//! replaced by U+FFFD), `line` (the line as text), `timestamp` (RFC 3339, or none), `source`
+//! replaced by U+FFFD, or numbers when a stage typed them: `context.rs`), `line` (the line as text), `timestamp` (RFC 3339, or none), `source`
 //! (the file read, `-` for standard input) and `fields` (every field, for names a built-in
 //! shadows or that are not identifiers: `fields["http.status"]`). A missing field renders as
 //! an empty string; `{{ x|default("-") }}` chooses another text.
