@@ -121,6 +121,32 @@ pub struct Args {
           requires = "positions")]
     pub positions_interval: Duration,
 
+    /// Ships the lines to a receiver instead of standard output: `otlp=URL` posts them as
+    /// OpenTelemetry log records over OTLP/HTTP (protobuf, gzip) to URL/v1/logs, such as an
+    /// OpenTelemetry Collector (`otlp=http://localhost:4318`) or Loki 3
+    /// (`otlp=http://loki:3100/otlp`). Batches close at 1,000 records, 1 MiB or 200 ms; one
+    /// request is in flight; a slow or absent receiver stops sluice reading rather than filling
+    /// memory. 429, 502, 503, 504 and connection errors are retried (Retry-After honoured, else
+    /// exponential backoff with jitter) for --sink-retry-max; any other refusal ends the run
+    /// with the receiver's message (exit 3). Not yet with --positions. See docs/shipping.md.
+    #[arg(long, value_name = "KIND=URL", value_parser = parse_sink, conflicts_with = "positions")]
+    pub sink: Option<String>,
+
+    /// With --sink, also writes the lines to standard output (in the --output format).
+    #[arg(long, requires = "sink")]
+    pub tee: bool,
+
+    /// With --sink, a resource attribute of every record, as KEY=VALUE (repeatable), such as
+    /// service.name=checkout. host.name and service.name are set unless given.
+    #[arg(long, value_name = "KEY=VALUE", requires = "sink", value_parser = parse_resource)]
+    pub resource: Vec<(String, String)>,
+
+    /// With --sink, how long one batch is retried before sluice gives up on it and exits 3,
+    /// e.g. 600s or 30s.
+    #[arg(long, value_name = "DURATION", default_value = "300s", value_parser = parse_duration,
+          requires = "sink")]
+    pub sink_retry_max: Duration,
+
     /// How lines are written: `raw` (as they are), `json` (one object per line with `line`,
     /// `timestamp`, `source` and `fields`) or `logfmt`.
     #[arg(short = 'o', long, value_name = "FORMAT", default_value = "raw",
@@ -161,6 +187,32 @@ pub struct Args {
     #[arg(long, value_name = "MIB", default_value_t = 256,
           value_parser = clap::value_parser!(u32).range(1..=4096))]
     pub plugin_memory: u32,
+}
+
+/// `otlp=URL`: the only kind of sink; the URL must be http or https.
+fn parse_sink(text: &str) -> Result<String, String> {
+    let Some((kind, url)) = text.split_once('=') else {
+        return Err(format!(
+            "`{text}` names no sink; write otlp=URL, such as otlp=http://localhost:4318"
+        ));
+    };
+    if kind != "otlp" {
+        return Err(format!("unknown sink `{kind}`; the one sink is otlp=URL"));
+    }
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(format!("`{url}` is not an http:// or https:// URL"));
+    }
+    Ok(url.to_owned())
+}
+
+/// `KEY=VALUE`, the key not empty.
+fn parse_resource(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
+        _ => Err(format!(
+            "`{text}` is not KEY=VALUE, such as service.name=checkout"
+        )),
+    }
 }
 
 fn parse_format(text: &str) -> Result<OutputFormat, String> {

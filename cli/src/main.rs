@@ -38,7 +38,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Parser;
 use sluice_host::{
-    BUILTINS, Chain, Clock, Input, Pipeline, RunError, Runtime, RuntimeOptions, Settings, WriteSink,
+    BUILTINS, Chain, Clock, Input, OtlpCounts, OtlpSettings, OtlpSink, Pipeline, RunError, Runtime,
+    RuntimeOptions, Settings, Tee, WriteSink,
 };
 
 use crate::args::{Args, Command};
@@ -188,13 +189,39 @@ fn process(args: &Args, runtime_options: RuntimeOptions, settings: Settings) -> 
     if let Err(err) = stats::print_on_sigusr1(stats.clone(), stats_format, bar) {
         colour::warn(format!("SIGUSR1 will not print stats: {err}"));
     }
-    let mut sink = WriteSink::new(args.output, io::stdout().lock());
-    let result = if args.follow {
-        let paths: Vec<_> = args.files.iter().map(std::path::PathBuf::from).collect();
-        pipeline.follow(&paths, &mut sink, &mut report)
-    } else {
-        pipeline.run(&inputs, &mut sink, &mut report)
+    let mut stdout = WriteSink::new(args.output, io::stdout().lock());
+    let mut shipping = match &args.sink {
+        None => None,
+        Some(url) => match OtlpSink::start(sink_settings(args, url)) {
+            Ok(sink) => Some(sink),
+            Err(err) => {
+                return fail(
+                    exit::IO,
+                    format!("sluice: cannot start the OTLP sender: {err}"),
+                );
+            }
+        },
     };
+    let result = {
+        let mut tee;
+        let sink: &mut dyn sluice_host::Sink = match (&mut shipping, args.tee) {
+            (None, _) => &mut stdout,
+            (Some(otlp), false) => otlp,
+            (Some(otlp), true) => {
+                tee = Tee::new(&mut stdout, otlp);
+                &mut tee
+            }
+        };
+        if args.follow {
+            let paths: Vec<_> = args.files.iter().map(std::path::PathBuf::from).collect();
+            pipeline.follow(&paths, sink, &mut report)
+        } else {
+            pipeline.run(&inputs, sink, &mut report)
+        }
+    };
+    if let Some(otlp) = &shipping {
+        shipped_note(&otlp.counts());
+    }
     if let Some(progress) = progress {
         progress.finish();
     }
@@ -221,6 +248,26 @@ fn process(args: &Args, runtime_options: RuntimeOptions, settings: Settings) -> 
     match ending.and_then(|e| e.signal_status()) {
         Some(signal_status) if status != exit::PLUGIN_FAILED => signal_status,
         _ => status,
+    }
+}
+
+/// The OTLP sink's settings from the command line.
+fn sink_settings(args: &Args, url: &str) -> OtlpSettings {
+    let mut settings = OtlpSettings::new(url);
+    settings.resource = args.resource.clone();
+    settings.retry_max = args.sink_retry_max;
+    settings
+}
+
+/// Says on stderr what the receiver rejected, when it rejected anything.
+fn shipped_note(counts: &OtlpCounts) {
+    if counts.rejected > 0 {
+        colour::warn(format!(
+            "the receiver accepted {} record(s) and rejected {}: {}",
+            counts.sent,
+            counts.rejected,
+            counts.rejection.as_deref().unwrap_or("no reason given")
+        ));
     }
 }
 

@@ -30,7 +30,8 @@
 //!   plugin's own error, a rejected config, a malformed answer; [`plugin_text`] makes a
 //!   plugin's words safe to print (escaped, on one line, cut at a documented length).
 //! - [`sink`]: where lines go: the [`Sink`] trait and [`WriteSink`], which writes them raw,
-//!   as JSON or as logfmt ([`format`](mod@format)); [`report`] writes what stages report.
+//!   as JSON or as logfmt ([`format`](mod@format)); [`otlp`] ships them as OpenTelemetry logs
+//!   over OTLP/HTTP; [`report`] writes what stages report.
 //! - [`say`]: how the host speaks on stderr (warnings, failures a run survives, a plugin's
 //!   own text under its label), in colour where the process's colour choice says.
 //! - [`stats`]: what the run and each stage did, counted as it goes (`--stats`), readable
@@ -68,6 +69,7 @@ mod line_buffer;
 mod lines;
 mod on_error;
 mod origin;
+mod otlp;
 mod output;
 mod pipeline;
 mod plugin_text;
@@ -90,6 +92,7 @@ pub use framing::Terminator;
 pub use input::Input;
 pub use lines::Lines;
 pub use on_error::{Failures, OnError};
+pub use otlp::{OtlpCounts, OtlpSettings, OtlpSink};
 pub use pipeline::{Pipeline, RunError};
 pub use plugin_text::MAX_PLUGIN_TEXT_BYTES;
 pub use positions::{DEFAULT_POSITIONS_INTERVAL, Positions, PositionsError};
@@ -99,7 +102,7 @@ pub use runtime::{
 };
 pub use selector::Selector;
 pub use settings::{DEFAULT_MAX_HOLD, MAX_LINE_BYTES, Settings, SettingsError};
-pub use sink::{Sink, WriteSink};
+pub use sink::{Sink, Tee, WriteSink};
 pub use stop::StopRequest;
 
 #[doc(hidden)]

@@ -65,6 +65,41 @@ pub trait Sink {
     }
 }
 
+/// A sink borrowed is a sink, so that [`Tee`] can hold sinks its caller keeps.
+impl<S: Sink + ?Sized> Sink for &mut S {
+    fn input(&mut self, lines: &Lines) {
+        (**self).input(lines);
+    }
+
+    fn unchanged(&mut self, raw: &[u8], lines: &Lines) -> io::Result<bool> {
+        (**self).unchanged(raw, lines)
+    }
+
+    fn changed(&mut self, lines: &Lines) -> io::Result<bool> {
+        (**self).changed(lines)
+    }
+
+    fn emitted(&mut self, lines: &Lines) -> io::Result<bool> {
+        (**self).emitted(lines)
+    }
+
+    fn takes_bytes(&self) -> bool {
+        (**self).takes_bytes()
+    }
+
+    fn bytes(&mut self, raw: &[u8]) -> io::Result<bool> {
+        (**self).bytes(raw)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        (**self).flush()
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        (**self).finish()
+    }
+}
+
 /// The output is written to the writer once this many bytes are buffered (and at every flush).
 const WRITE_AT_BYTES: usize = 256 << 10;
 
@@ -141,6 +176,55 @@ impl<W: Write> Sink for WriteSink<W> {
             self.out.clear();
         }
         self.writer.flush()
+    }
+}
+
+/// Hands every line to two sinks, `first` then `second` (`--tee`: standard output and a
+/// network sink). A door stops the run when either sink says so.
+pub struct Tee<A, B> {
+    first: A,
+    second: B,
+}
+
+impl<A: Sink, B: Sink> Tee<A, B> {
+    /// Both sinks, in the order they receive lines.
+    pub fn new(first: A, second: B) -> Tee<A, B> {
+        Tee { first, second }
+    }
+
+    /// The two sinks back.
+    pub fn into_inner(self) -> (A, B) {
+        (self.first, self.second)
+    }
+}
+
+impl<A: Sink, B: Sink> Sink for Tee<A, B> {
+    fn input(&mut self, lines: &Lines) {
+        self.first.input(lines);
+        self.second.input(lines);
+    }
+
+    fn unchanged(&mut self, raw: &[u8], lines: &Lines) -> io::Result<bool> {
+        Ok(self.first.unchanged(raw, lines)? & self.second.unchanged(raw, lines)?)
+    }
+
+    fn changed(&mut self, lines: &Lines) -> io::Result<bool> {
+        Ok(self.first.changed(lines)? & self.second.changed(lines)?)
+    }
+
+    fn emitted(&mut self, lines: &Lines) -> io::Result<bool> {
+        Ok(self.first.emitted(lines)? & self.second.emitted(lines)?)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.first.flush()?;
+        self.second.flush()
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        let first = self.first.finish();
+        let second = self.second.finish();
+        first.and(second)
     }
 }
 

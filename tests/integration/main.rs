@@ -10,6 +10,7 @@ mod containment;
 mod decompress;
 mod new_project;
 mod on_error;
+mod otlp;
 mod pack;
 mod passthrough;
 mod plugin_crates;
