@@ -195,10 +195,7 @@ fn process(args: &Args, runtime_options: RuntimeOptions, settings: Settings) -> 
         Some(url) => match OtlpSink::start(sink_settings(args, url)) {
             Ok(sink) => Some(sink),
             Err(err) => {
-                return fail(
-                    exit::IO,
-                    format!("sluice: cannot start the OTLP sender: {err}"),
-                );
+                return fail(exit::IO, format!("cannot start the OTLP sender: {err}"));
             }
         },
     };
