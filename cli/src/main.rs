@@ -9,6 +9,7 @@
 //! - [`signals`]: SIGINT, SIGTERM and SIGHUP finish the stream, then exit 128 + the signal;
 //!   so does the reader of the output going away, quietly.
 //! - [`positions`]: `--positions`, checked and loaded before anything is read.
+//! - [`shipping`]: `--sink`'s settings and what is said of the receiver's answers.
 //! - [`stats`]: `--stats` and SIGUSR1, what each stage did, as a table or JSON;
 //!   [`progress`]: the progress bar over input files on a terminal.
 //! - `main` (here): the order of things and the mapping of failures to exit codes.
@@ -28,6 +29,7 @@ mod positions;
 mod progress;
 mod scaffold;
 mod setup;
+mod shipping;
 mod signals;
 mod spec;
 mod stats;
@@ -38,8 +40,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Parser;
 use sluice_host::{
-    BUILTINS, Chain, Clock, Input, OtlpCounts, OtlpSettings, OtlpSink, Pipeline, RunError, Runtime,
-    RuntimeOptions, Settings, Tee, WriteSink,
+    BUILTINS, Chain, Clock, Input, OtlpSink, Pipeline, RunError, Runtime, RuntimeOptions, Settings,
+    Tee, WriteSink,
 };
 
 use crate::args::{Args, Command};
@@ -192,7 +194,7 @@ fn process(args: &Args, runtime_options: RuntimeOptions, settings: Settings) -> 
     let mut stdout = WriteSink::new(args.output, io::stdout().lock());
     let mut shipping = match &args.sink {
         None => None,
-        Some(url) => match OtlpSink::start(sink_settings(args, url)) {
+        Some(url) => match OtlpSink::start(shipping::settings(args, url)) {
             Ok(sink) => Some(sink),
             Err(err) => {
                 return fail(exit::IO, format!("cannot start the OTLP sender: {err}"));
@@ -216,11 +218,11 @@ fn process(args: &Args, runtime_options: RuntimeOptions, settings: Settings) -> 
             pipeline.run(&inputs, sink, &mut report)
         }
     };
-    if let Some(otlp) = &shipping {
-        shipped_note(&otlp.counts());
-    }
     if let Some(progress) = progress {
         progress.finish();
+    }
+    if let Some(otlp) = &shipping {
+        shipping::report(&otlp.counts());
     }
     // Stages that failed under `skip` or `drop`: the run went on; say what it cost.
     let failures = pipeline.failures();
@@ -245,26 +247,6 @@ fn process(args: &Args, runtime_options: RuntimeOptions, settings: Settings) -> 
     match ending.and_then(|e| e.signal_status()) {
         Some(signal_status) if status != exit::PLUGIN_FAILED => signal_status,
         _ => status,
-    }
-}
-
-/// The OTLP sink's settings from the command line.
-fn sink_settings(args: &Args, url: &str) -> OtlpSettings {
-    let mut settings = OtlpSettings::new(url);
-    settings.resource = args.resource.clone();
-    settings.retry_max = args.sink_retry_max;
-    settings
-}
-
-/// Says on stderr what the receiver rejected, when it rejected anything.
-fn shipped_note(counts: &OtlpCounts) {
-    if counts.rejected > 0 {
-        colour::warn(format!(
-            "the receiver accepted {} record(s) and rejected {}: {}",
-            counts.sent,
-            counts.rejected,
-            counts.rejection.as_deref().unwrap_or("no reason given")
-        ));
     }
 }
 

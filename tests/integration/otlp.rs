@@ -306,3 +306,78 @@ fn a_sink_that_is_not_otlp_is_a_usage_error() {
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("cannot be used with"), "{}", out.stderr);
 }
+
+#[test]
+fn a_slow_receiver_stops_the_reading_so_memory_stays_bounded() {
+    use std::io::Write;
+    let dir = tempdir("otlp-slow");
+    // Each request takes 100 ms: about 10,000 records a second at most.
+    let receiver = Receiver::start(&dir, &["--delay", "0.1"]);
+    let mut child = sluice()
+        .args(["--sink", &receiver.url()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // Written as fast as sluice takes them, for 3 s: without back-pressure that is hundreds of
+    // megabytes held in memory.
+    let writer = std::thread::spawn(move || {
+        let line = [b'x'; 199];
+        let start = std::time::Instant::now();
+        let mut written = 0u64;
+        while start.elapsed() < std::time::Duration::from_secs(3) {
+            let mut chunk = Vec::with_capacity(200 * 100);
+            for _ in 0..100 {
+                chunk.extend_from_slice(&line);
+                chunk.push(b'\n');
+            }
+            if stdin.write_all(&chunk).is_err() {
+                break;
+            }
+            written += 100;
+        }
+        written
+    });
+    // The high-water mark of sluice's own memory (VmHWM starts again at exec, unlike
+    // ru_maxrss, which keeps what the test process had when it forked), read until it exits.
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0u64;
+    let status = loop {
+        if let Ok(text) = std::fs::read_to_string(&status_file)
+            && let Some(kib) = text
+                .lines()
+                .find_map(|line| line.strip_prefix("VmHWM:"))
+                .and_then(|rest| {
+                    rest.trim()
+                        .trim_end_matches(" kB")
+                        .trim()
+                        .parse::<u64>()
+                        .ok()
+                })
+        {
+            peak = peak.max(kib << 10);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let written = writer.join().unwrap();
+    assert!(status.success());
+    assert_eq!(
+        receiver.records().len() as u64,
+        written,
+        "every line written arrives"
+    );
+    assert!(
+        peak < 64 << 20,
+        "peak RSS {} MiB with a slow receiver ({written} lines)",
+        peak >> 20
+    );
+    eprintln!(
+        "slow receiver: {written} lines, peak RSS {} KiB",
+        peak >> 10
+    );
+}

@@ -71,9 +71,13 @@ impl Records {
             if self.pieces.is_empty() && self.parts_sent == 0 {
                 record.body = Some(text_or_bytes(bytes));
             } else {
+                // The last piece of an over-long line: the record holds the pieces not sent
+                // yet; only a line sent as several records numbers its parts.
                 self.pieces.extend_from_slice(bytes);
                 record.body = Some(text_or_bytes(&self.pieces));
-                record.attributes.push(part(self.parts_sent));
+                if self.parts_sent > 0 {
+                    record.attributes.push(part(self.parts_sent));
+                }
                 self.pieces.clear();
                 self.parts_sent = 0;
             }

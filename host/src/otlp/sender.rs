@@ -43,8 +43,9 @@ pub(crate) struct Counts {
     pub(crate) sent: AtomicU64,
     pub(crate) retried: AtomicU64,
     pub(crate) rejected: AtomicU64,
-    /// The first failure that ended delivery, or the first partial rejection's reason.
+    /// The failure that ended delivery.
     failure: Mutex<Option<String>>,
+    /// Why the receiver rejected records (`partial_success`), the first time.
     first_rejection: Mutex<Option<String>>,
 }
 
