@@ -359,7 +359,7 @@ fn native_call(stage: &mut Box<dyn NativeStage>, raw: &mut RawBatch) -> RawOutpu
             name: std::mem::take(&mut raw.name),
             values: std::mem::take(&mut raw.values),
             value_ends: std::mem::take(&mut raw.value_ends),
-            kinds: raw.kinds.iter().map(|&k| kind_to_wit(k)).collect(),
+            kinds: raw.kinds.iter().map(|&k| k.into()).collect(),
         },
         timestamps: std::mem::take(&mut raw.timestamps),
         source: std::mem::take(&mut raw.source),
@@ -393,7 +393,7 @@ fn native_call(stage: &mut Box<dyn NativeStage>, raw: &mut RawBatch) -> RawOutpu
         name: output.fields.name,
         values: output.fields.values,
         value_ends: output.fields.value_ends,
-        kinds: output.fields.kinds.into_iter().map(kind_from_wit).collect(),
+        kinds: output.fields.kinds.into_iter().map(Kind::from).collect(),
         timestamps: output.timestamps,
         terminators: output
             .terminators
@@ -416,27 +416,5 @@ fn from_wit(terminator: types::Terminator) -> Terminator {
         types::Terminator::Lf => Terminator::Lf,
         types::Terminator::Crlf => Terminator::CrLf,
         types::Terminator::None => Terminator::None,
-    }
-}
-
-fn kind_to_wit(kind: Kind) -> types::Kind {
-    match kind {
-        Kind::Text => types::Kind::Text,
-        Kind::Integer => types::Kind::Integer,
-        Kind::Number => types::Kind::Number,
-        Kind::Boolean => types::Kind::Boolean,
-        Kind::Null => types::Kind::Null,
-        Kind::Bytes => types::Kind::Bytes,
-    }
-}
-
-fn kind_from_wit(kind: types::Kind) -> Kind {
-    match kind {
-        types::Kind::Text => Kind::Text,
-        types::Kind::Integer => Kind::Integer,
-        types::Kind::Number => Kind::Number,
-        types::Kind::Boolean => Kind::Boolean,
-        types::Kind::Null => Kind::Null,
-        types::Kind::Bytes => Kind::Bytes,
     }
 }

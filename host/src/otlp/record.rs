@@ -37,11 +37,13 @@ impl Records {
     /// [`MAX_BODY_BYTES`] of a long line's pieces), observed at `observed` (ns since 1970).
     pub(crate) fn push(&mut self, lines: &Lines, observed: u64, out: &mut Vec<LogRecord>) {
         let fields = lines.fields();
+        // The batch's lines share one source: its attributes are made once, cloned per record.
+        let file = file_attributes(lines.source());
         let mut entry = 0;
         for i in 0..lines.len() {
             let bytes = lines.line(i);
             if lines.is_partial(i) {
-                self.push_piece(bytes, lines.source(), observed, out);
+                self.push_piece(bytes, &file, observed, out);
                 continue;
             }
             let mut record = LogRecord {
@@ -51,7 +53,7 @@ impl Records {
                     .map_or(0, |ns| u64::try_from(ns).unwrap_or(0)),
                 ..LogRecord::default()
             };
-            file_attributes(lines.source(), &mut record.attributes);
+            record.attributes.extend_from_slice(&file);
             while entry < fields.len() && fields.line_of(entry) < i {
                 entry += 1;
             }
@@ -89,7 +91,7 @@ impl Records {
     fn push_piece(
         &mut self,
         mut bytes: &[u8],
-        source: &str,
+        file: &[KeyValue],
         observed: u64,
         out: &mut Vec<LogRecord>,
     ) {
@@ -102,7 +104,7 @@ impl Records {
                 body: Some(text_or_bytes(&self.pieces)),
                 ..LogRecord::default()
             };
-            file_attributes(source, &mut record.attributes);
+            record.attributes.extend_from_slice(file);
             record.attributes.push(part(self.parts_sent));
             out.push(record);
             self.pieces.clear();
@@ -112,17 +114,19 @@ impl Records {
     }
 }
 
-/// `log.file.path` and `log.file.name` for a line read from `source` (none for stdin or for
+/// `log.file.path` and `log.file.name` for lines read from `source` (none for stdin or for
 /// lines a stage made).
-fn file_attributes(source: &str, attributes: &mut Vec<KeyValue>) {
+fn file_attributes(source: &str) -> Vec<KeyValue> {
     if source.is_empty() || source == "-" {
-        return;
+        return Vec::new();
     }
     let name = std::path::Path::new(source)
         .file_name()
         .map_or(source.into(), |name| name.to_string_lossy());
-    attributes.push(string("log.file.path", source));
-    attributes.push(string("log.file.name", &name));
+    vec![
+        string("log.file.path", source),
+        string("log.file.name", &name),
+    ]
 }
 
 fn part(k: i64) -> KeyValue {

@@ -391,7 +391,7 @@ impl<'a> Iterator for Fields<'a> {
             kind: self
                 .kinds
                 .get(i)
-                .map_or(Kind::Text, |&kind| crate::kind::from_wit(kind)),
+                .map_or(Kind::Text, |&kind| Kind::from(kind)),
         })
     }
 

@@ -816,7 +816,7 @@ impl FieldBuilder {
             value_ends: std::mem::take(&mut self.value_ends),
             kinds: std::mem::take(&mut self.kinds)
                 .into_iter()
-                .map(crate::kind::to_wit)
+                .map(types::Kind::from)
                 .collect(),
         }
     }

@@ -225,9 +225,7 @@ impl Emitted {
     /// Adds field `key` from entry `i` of a table whose kinds are `kinds` (empty: all text).
     fn push_field(&mut self, key: &str, value: &[u8], kinds: &[types::Kind], i: usize) {
         self.fields.push((key.to_owned(), value.to_vec()));
-        let kind = kinds
-            .get(i)
-            .map_or(Kind::Text, |&k| crate::kind::from_wit(k));
+        let kind = kinds.get(i).map_or(Kind::Text, |&k| Kind::from(k));
         if kind != Kind::Text {
             self.kinds.push((key.to_owned(), kind));
         }
@@ -509,7 +507,7 @@ pub fn build_batch(inputs: &[Input]) -> types::Batch {
             let kind = input.kind(key);
             if kind != Kind::Text || !f.kinds.is_empty() {
                 f.kinds.resize(f.line.len(), types::Kind::Text);
-                f.kinds.push(crate::kind::to_wit(kind));
+                f.kinds.push(kind.into());
             }
             let name = match f.names.iter().position(|n| n == key) {
                 Some(n) => n,
@@ -544,7 +542,7 @@ fn empty_fields() -> types::Fields {
 pub fn check_output(batch: &types::Batch, out: &types::Output) -> Result<(), String> {
     sluice_contract::check_output(&output_view(out), batch.ends.len())?;
     let fields = &out.fields;
-    sluice_contract::check_kinds(&fields.kinds, &fields_view(fields), crate::kind::from_wit)?;
+    sluice_contract::check_kinds(&fields.kinds, &fields_view(fields), Kind::from)?;
     let lines = out.source.len();
     sluice_contract::check_line_entries(LineList::Terminators, &out.terminators, lines)?;
     Ok(())
@@ -556,7 +554,7 @@ pub fn check_output(batch: &types::Batch, out: &types::Output) -> Result<(), Str
 pub fn check_emitted(emitted: &types::Emitted) -> Result<(), String> {
     sluice_contract::check_emitted(&emitted_view(emitted))?;
     let fields = &emitted.fields;
-    sluice_contract::check_kinds(&fields.kinds, &fields_view(fields), crate::kind::from_wit)?;
+    sluice_contract::check_kinds(&fields.kinds, &fields_view(fields), Kind::from)?;
     let lines = emitted.ends.len();
     sluice_contract::check_line_entries(LineList::Terminators, &emitted.terminators, lines)?;
     sluice_contract::check_line_entries(LineList::Sources, &emitted.sources, lines)?;
