@@ -24,10 +24,11 @@ Exit status:
      a plugin that cannot be loaded, a --positions file that cannot be read or written;
      nothing was processed
   3  an input could not be read (the other inputs were still processed), the output could
-     not be written, or the --positions file could not be written while running
+     not be written, the --positions file could not be written while running, or --sink's
+     receiver refused records or could not be reached within --sink-retry-max
   129, 130, 143  stopped by SIGHUP, SIGINT or SIGTERM, after finishing the stream as at the
-     end of the input: every stage finished, everything written (a second signal ends sluice
-     at once)";
+     end of the input: every stage finished, everything written (with --sink, delivered, or
+     given up after --sink-drain-max; a second signal ends sluice at once)";
 
 /// A log processor with a chain of sandboxed WebAssembly plugins.
 ///
@@ -128,24 +129,30 @@ pub struct Args {
     /// request is in flight; a slow or absent receiver stops sluice reading rather than filling
     /// memory. 429, 502, 503, 504 and connection errors are retried (Retry-After honoured, else
     /// exponential backoff with jitter) for --sink-retry-max; any other refusal ends the run
-    /// with the receiver's message (exit 3). Not yet with --positions. See docs/shipping.md.
-    #[arg(long, value_name = "KIND=URL", value_parser = parse_sink, conflicts_with = "positions")]
+    /// with the receiver's message (exit 3). With --positions, a file's offset moves only past
+    /// lines the receiver acknowledged. Also a [sink] table in --config. See docs/shipping.md.
+    #[arg(long, value_name = "KIND=URL", value_parser = parse_sink)]
     pub sink: Option<String>,
 
-    /// With --sink, also writes the lines to standard output (in the --output format).
-    #[arg(long, requires = "sink")]
+    /// With a sink, also writes the lines to standard output (in the --output format).
+    #[arg(long)]
     pub tee: bool,
 
-    /// With --sink, a resource attribute of every record, as KEY=VALUE (repeatable), such as
+    /// With a sink, a resource attribute of every record, as KEY=VALUE (repeatable), such as
     /// service.name=checkout. host.name and service.name are set unless given.
-    #[arg(long, value_name = "KEY=VALUE", requires = "sink", value_parser = parse_resource)]
+    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_resource)]
     pub resource: Vec<(String, String)>,
 
-    /// With --sink, how long one batch is retried before sluice gives up on it and exits 3,
-    /// e.g. 600s or 30s.
-    #[arg(long, value_name = "DURATION", default_value = "300s", value_parser = parse_duration,
-          requires = "sink")]
-    pub sink_retry_max: Duration,
+    /// With a sink, how long one batch is retried before sluice gives up on it and exits 3,
+    /// e.g. 600s or 30s [default: 300s].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub sink_retry_max: Option<Duration>,
+
+    /// With a sink, how long sluice still waits for the receiver after SIGTERM, SIGINT or
+    /// SIGHUP before it gives up on what is unacknowledged (kept by --positions for the next
+    /// run) [default: 10s].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub sink_drain_max: Option<Duration>,
 
     /// How lines are written: `raw` (as they are), `json` (one object per line with `line`,
     /// `timestamp`, `source` and `fields`) or `logfmt`.
@@ -190,7 +197,7 @@ pub struct Args {
 }
 
 /// `otlp=URL`: the only kind of sink; the URL must be http or https.
-fn parse_sink(text: &str) -> Result<String, String> {
+pub(crate) fn parse_sink(text: &str) -> Result<String, String> {
     let Some((kind, url)) = text.split_once('=') else {
         return Err(format!(
             "`{text}` names no sink; write otlp=URL, such as otlp=http://localhost:4318"
@@ -309,7 +316,7 @@ fn parse_size(text: &str) -> Result<usize, String> {
 }
 
 /// Parses `5`, `5s`, `1.5s`, `500ms`.
-fn parse_duration(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let (number, scale) = if let Some(ms) = text.strip_suffix("ms") {
         (ms, 1e-3)

@@ -9,7 +9,7 @@ use sluice_host::{Chain, Runtime, RuntimeOptions, Settings, StateScope};
 
 use crate::args::Args;
 use crate::diagnostics::{self, exit, fail};
-use crate::{setup, specs_of, warn_about};
+use crate::{pipeline_of, setup, warn_about};
 
 /// What to check: the pipeline of the top-level `-c`/`-p`, and of `check`'s own.
 pub struct Request<'a> {
@@ -66,7 +66,7 @@ fn build(request: &Request<'_>, options: RuntimeOptions, settings: &Settings) ->
         .chain(request.plugins)
         .cloned()
         .collect();
-    let specs = specs_of(config, &plugins)?;
+    let specs = pipeline_of(config, &plugins)?.stages;
     if specs.is_empty() {
         bail!("nothing to check: give the stages with -c FILE or -p SPEC");
     }

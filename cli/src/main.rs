@@ -1,7 +1,8 @@
 //! `sluice`: the command-line front of the line path in `sluice-host`.
 //!
 //! - [`args`]: the options, their defaults and the exit status table (`--help`).
-//! - [`spec`]: `-p SPEC` parsing; [`pipeline_file`]: the `--config` TOML file.
+//! - [`spec`]: `-p SPEC` parsing; [`pipeline_file`]: the `--config` TOML file, and
+//!   [`sink_table`], its `[sink]` table.
 //! - [`setup`]: finding and loading plugins, env grants, creating the chain.
 //! - [`commands`]: the subcommands `inspect` ([`inspect`]) and `test` ([`case_tests`],
 //!   [`conformance`]).
@@ -9,7 +10,8 @@
 //! - [`signals`]: SIGINT, SIGTERM and SIGHUP finish the stream, then exit 128 + the signal;
 //!   so does the reader of the output going away, quietly.
 //! - [`positions`]: `--positions`, checked and loaded before anything is read.
-//! - [`shipping`]: `--sink`'s settings and what is said of the receiver's answers.
+//! - [`shipping`]: the sink's settings (`--sink` and `[sink]`) and what is said of the
+//!   receiver's answers.
 //! - [`stats`]: `--stats` and SIGUSR1, what each stage did, as a table or JSON;
 //!   [`progress`]: the progress bar over input files on a terminal.
 //! - `main` (here): the order of things and the mapping of failures to exit codes.
@@ -31,6 +33,7 @@ mod scaffold;
 mod setup;
 mod shipping;
 mod signals;
+mod sink_table;
 mod spec;
 mod stats;
 
@@ -41,7 +44,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use sluice_host::{
     BUILTINS, Chain, Clock, Input, OtlpSink, Pipeline, RunError, Runtime, RuntimeOptions, Settings,
-    Tee, WriteSink,
+    StopRequest, Tee, WriteSink,
 };
 
 use crate::args::{Args, Command};
@@ -126,9 +129,13 @@ fn run(args: &Args) -> u8 {
 
 /// The main path: build the chain, run the inputs through it to standard output.
 fn process(args: &Args, runtime_options: RuntimeOptions, settings: Settings) -> u8 {
-    let specs = match stage_specs(args) {
-        Ok(specs) => specs,
+    let (specs, sink_table) = match pipeline_of(args.config.as_deref(), &args.plugins) {
+        Ok(file) => (file.stages, file.sink),
         Err(err) => return fail(exit::USAGE, diagnostics::error(&err)),
+    };
+    let shipping = match shipping::plan(args, sink_table.as_ref()) {
+        Ok(shipping) => shipping,
+        Err(message) => return fail(exit::USAGE, message),
     };
     // No stage, no engine: sluice then starts as fast as `cat`.
     let chain = if specs.is_empty() {
@@ -165,9 +172,11 @@ fn process(args: &Args, runtime_options: RuntimeOptions, settings: Settings) -> 
         Ok(None) => {}
         Err(message) => return fail(exit::USAGE, message),
     }
+    let mut stop = StopRequest::never();
     let ending = match Ending::install() {
-        Ok((ending, stop)) => {
-            pipeline.stop_on(stop);
+        Ok((ending, request)) => {
+            stop = request.clone();
+            pipeline.stop_on(request);
             if let Err(err) = ending.on_output_gone() {
                 colour::warn(format!(
                     "cannot watch the output for its reader leaving: {err}"
@@ -180,35 +189,40 @@ fn process(args: &Args, runtime_options: RuntimeOptions, settings: Settings) -> 
             None
         }
     };
-    if args.stats.is_some() {
-        pipeline.count_lines_in_bulk();
-    }
-    let stats = pipeline.stats();
-    let progress = progress::length(&inputs, args.follow, args.no_progress)
-        .map(|length| Progress::start(length, &stats, colour::on_stderr()));
-    let stats_format = args.stats.unwrap_or(StatsFormat::Table);
-    let bar = progress.as_ref().map(|progress| progress.bar().clone());
-    if let Err(err) = stats::print_on_sigusr1(stats.clone(), stats_format, bar) {
-        colour::warn(format!("SIGUSR1 will not print stats: {err}"));
-    }
-    let mut stdout = WriteSink::new(args.output, io::stdout().lock());
-    let mut shipping = match &args.sink {
-        None => None,
-        Some(url) => match OtlpSink::start(shipping::settings(args, url)) {
-            Ok(sink) => Some(sink),
+    let (mut otlp, tee) = match shipping {
+        None => (None, true),
+        Some(shipping) => match OtlpSink::start(shipping.settings, stop) {
+            Ok(sink) => (Some(sink), shipping.tee),
             Err(err) => {
                 return fail(exit::IO, format!("cannot start the OTLP sender: {err}"));
             }
         },
     };
+    if args.stats.is_some() {
+        pipeline.count_lines_in_bulk();
+    }
+    let stats = pipeline.stats();
+    let shipped = otlp.as_ref().map(OtlpSink::counter);
+    let progress = progress::length(&inputs, args.follow, args.no_progress)
+        .map(|length| Progress::start(length, &stats, colour::on_stderr()));
+    let stats_format = args.stats.unwrap_or(StatsFormat::Table);
+    let bar = progress.as_ref().map(|progress| progress.bar().clone());
+    let watched = stats::Watched {
+        stats: stats.clone(),
+        shipped: shipped.clone(),
+    };
+    if let Err(err) = stats::print_on_sigusr1(watched, stats_format, bar) {
+        colour::warn(format!("SIGUSR1 will not print stats: {err}"));
+    }
+    let mut stdout = WriteSink::new(args.output, io::stdout().lock());
     let result = {
-        let mut tee;
-        let sink: &mut dyn sluice_host::Sink = match (&mut shipping, args.tee) {
+        let mut both;
+        let sink: &mut dyn sluice_host::Sink = match (&mut otlp, tee) {
             (None, _) => &mut stdout,
             (Some(otlp), false) => otlp,
             (Some(otlp), true) => {
-                tee = Tee::new(&mut stdout, otlp);
-                &mut tee
+                both = Tee::new(&mut stdout, otlp);
+                &mut both
             }
         };
         if args.follow {
@@ -221,8 +235,8 @@ fn process(args: &Args, runtime_options: RuntimeOptions, settings: Settings) -> 
     if let Some(progress) = progress {
         progress.finish();
     }
-    if let Some(otlp) = &shipping {
-        shipping::report(&otlp.counts());
+    if let Some(shipped) = &shipped {
+        shipping::report(&shipped.counts());
     }
     // Stages that failed under `skip` or `drop`: the run went on; say what it cost.
     let failures = pipeline.failures();
@@ -230,7 +244,7 @@ fn process(args: &Args, runtime_options: RuntimeOptions, settings: Settings) -> 
         anstream::eprintln!("{ERROR}sluice:{ERROR:#} {failures}");
     }
     if let Some(format) = args.stats {
-        stats::print(&stats.snapshot(), format);
+        stats::print(&stats::Watched { stats, shipped }, format);
     }
     let status = match result {
         Ok(()) if !failures.is_empty() => exit::PLUGIN_FAILED,
@@ -264,30 +278,27 @@ pub(crate) fn warn_about(chain: &Chain, settings: &Settings) {
     }
 }
 
-/// The stages of `--config`, then those of `-p`, in order.
-fn stage_specs(args: &Args) -> Result<Vec<NodeSpec>> {
-    specs_of(args.config.as_deref(), &args.plugins)
-}
-
-/// The stages of the pipeline file `config`, if any, then those of `plugins` (`-p` specs).
-pub(crate) fn specs_of(
+/// The pipeline file `config`, if any, with the stages of `plugins` (`-p` specs) after its
+/// own, in order.
+pub(crate) fn pipeline_of(
     config: Option<&std::path::Path>,
     plugins: &[String],
-) -> Result<Vec<NodeSpec>> {
-    let mut specs = match config {
+) -> Result<pipeline_file::PipelineFile> {
+    let mut file = match config {
         Some(path) => pipeline_file::read(path)?,
-        None => Vec::new(),
+        None => pipeline_file::PipelineFile::default(),
     };
-    if let Some(path) = config.filter(|_| specs.is_empty()) {
+    // A file with only a [sink] ships lines as they are: that is meant.
+    if let Some(path) = config.filter(|_| file.stages.is_empty() && file.sink.is_none()) {
         colour::warn(format!(
             "{} has no [[stage]] table: without -p, lines pass through unchanged",
             path.display()
         ));
     }
     for spec in plugins {
-        specs.push(NodeSpec::Stage(StageSpec::parse(spec)?));
+        file.stages.push(NodeSpec::Stage(StageSpec::parse(spec)?));
     }
-    Ok(specs)
+    Ok(file)
 }
 
 /// `SLUICE_NOW` (seconds since the Unix epoch, possibly fractional) freezes the clock that

@@ -14,6 +14,9 @@
 //! path (relative paths are relative to the pipeline file), every other key is the stage's
 //! config, passed to the plugin as JSON.
 //!
+//! A `[sink]` table ships the lines to a receiver instead of standard output
+//! ([`crate::sink_table`]).
+//!
 //! A table with `match` instead of `plugin` runs nested stages only on the lines its selector
 //! picks (LogQL's syntax: `{field="value", other=~"re.*"} |= "text"`); the others pass it by
 //! unchanged. Its stages are `[[stage.stages]]` tables, which may nest again:
@@ -32,17 +35,27 @@ use std::path::Path;
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::{Map, Value};
 
+use crate::sink_table::{self, SinkTable};
 use crate::spec::{NodeSpec, StageSpec, is_path};
 
-/// Reads the stages of the pipeline file at `path`.
-pub fn read(path: &Path) -> Result<Vec<NodeSpec>> {
+/// What a pipeline file holds.
+#[derive(Debug, Default)]
+pub struct PipelineFile {
+    /// Its `[[stage]]` tables, in order.
+    pub stages: Vec<NodeSpec>,
+    /// Its `[sink]` table, if any.
+    pub sink: Option<SinkTable>,
+}
+
+/// Reads the pipeline file at `path`.
+pub fn read(path: &Path) -> Result<PipelineFile> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the pipeline file {}", path.display()))?;
     parse(&text, path)
 }
 
 /// The word of `known` that `key` looks like a slip of (at most two edits away), if any.
-fn near_miss<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
+pub(crate) fn near_miss<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
     known
         .iter()
         .find(|word| strsim::levenshtein(word, key) <= 2)
@@ -51,7 +64,7 @@ fn near_miss<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
 
 /// Parses a pipeline file's text; `path` names it in messages and anchors relative plugin
 /// paths.
-pub fn parse(text: &str, path: &Path) -> Result<Vec<NodeSpec>> {
+pub fn parse(text: &str, path: &Path) -> Result<PipelineFile> {
     let shown = path.display();
     let table: toml::Table = toml::from_str(text).map_err(|err| {
         // toml's message spans several lines (it quotes the source); keep the first.
@@ -64,19 +77,30 @@ pub fn parse(text: &str, path: &Path) -> Result<Vec<NodeSpec>> {
             None => anyhow!("{shown}: {message}"),
         }
     })?;
-    if let Some(key) = table.keys().find(|key| *key != "stage") {
-        let hint = near_miss(key, &["stage"])
-            .map(|_| " (did you mean [[stage]]?)")
-            .unwrap_or_default();
-        bail!("{shown}: unknown key `{key}`; a pipeline file holds only [[stage]] tables{hint}");
+    if let Some(key) = table.keys().find(|key| *key != "stage" && *key != "sink") {
+        let hint = match near_miss(key, &["stage", "sink"]) {
+            Some("stage") => " (did you mean [[stage]]?)",
+            Some(_) => " (did you mean [sink]?)",
+            None => "",
+        };
+        bail!(
+            "{shown}: unknown key `{key}`; a pipeline file holds [[stage]] tables and a [sink] \
+             table{hint}"
+        );
     }
+    let sink = table
+        .get("sink")
+        .map(|sink| sink_table::parse(sink, &shown.to_string()))
+        .transpose()?;
     let stages = match table.get("stage") {
-        None => return Ok(Vec::new()),
-        Some(toml::Value::Array(stages)) => stages,
+        None => Vec::new(),
+        Some(toml::Value::Array(stages)) => {
+            let base = path.parent().unwrap_or(Path::new(""));
+            nodes(stages, &shown.to_string(), "", base)?
+        }
         Some(_) => bail!("{shown}: `stage` must be written as [[stage]] tables"),
     };
-    let base = path.parent().unwrap_or(Path::new(""));
-    nodes(stages, &shown.to_string(), "", base)
+    Ok(PipelineFile { stages, sink })
 }
 
 /// The nodes of a `stage` (or `stages`) array; `prefix` numbers nested stages (`3.`).
@@ -160,8 +184,8 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<Vec<StageSpec>> {
-        super::parse(text, Path::new("conf/pipeline.toml")).map(|nodes| {
-            nodes
+        super::parse(text, Path::new("conf/pipeline.toml")).map(|file| {
+            file.stages
                 .into_iter()
                 .map(|node| match node {
                     NodeSpec::Stage(stage) => stage,
@@ -192,7 +216,8 @@ mod tests {
             "#,
             Path::new("p.toml"),
         )
-        .unwrap();
+        .unwrap()
+        .stages;
         assert_eq!(nodes.len(), 2);
         let NodeSpec::Match { selector, nodes } = &nodes[1] else {
             panic!("not a match: {:?}", nodes[1]);
@@ -270,11 +295,17 @@ mod tests {
         let err = parse("stages = 1\n").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "conf/pipeline.toml: unknown key `stages`; a pipeline file holds only [[stage]] \
-             tables (did you mean [[stage]]?)"
+            "conf/pipeline.toml: unknown key `stages`; a pipeline file holds [[stage]] tables \
+             and a [sink] table (did you mean [[stage]]?)"
         );
+        let err = parse("[sinks]\n").unwrap_err();
+        assert!(err.to_string().ends_with("(did you mean [sink]?)"), "{err}");
         let err = parse("[sink]\n").unwrap_err();
-        assert!(err.to_string().ends_with("only [[stage]] tables"), "{err}");
+        assert!(
+            err.to_string()
+                .ends_with("missing `kind = \"otlp\"` (the one kind of sink)"),
+            "{err}"
+        );
     }
 
     #[test]

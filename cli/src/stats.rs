@@ -1,8 +1,9 @@
 //! `--stats`: what each stage did, printed on stderr at the end of the run, and on SIGUSR1
 //! while it runs (as `dd` does), as a table for people or one JSON object for machines.
 //!
-//! The numbers are the host's counters ([`sluice_host::stats`], which says what each counts);
-//! this module only lays them out.
+//! The numbers are the host's counters ([`sluice_host::stats`], which says what each counts)
+//! and, with a sink, what it shipped ([`OtlpCounter`]: records the receiver took, records sent
+//! again after a retryable failure, records it rejected); this module only lays them out.
 
 use std::io::{self, Write};
 use std::time::Duration;
@@ -12,6 +13,7 @@ use serde_json::{Value, json};
 use signal_hook::consts::SIGUSR1;
 use signal_hook::iterator::Signals;
 use sluice_host::stats::{Snapshot, StageRow, Stats};
+use sluice_host::{OtlpCounter, OtlpCounts};
 
 /// How the stats are printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -22,10 +24,17 @@ pub enum StatsFormat {
     Json,
 }
 
-/// Prints the stats of `stats` on stderr in `format` each time SIGUSR1 arrives, from a thread
-/// of its own, for as long as the process runs; a progress `bar` is hidden meanwhile.
+/// What the stats are taken from: the run's counters and the sink's, if any.
+#[derive(Clone, Debug)]
+pub struct Watched {
+    pub stats: Stats,
+    pub shipped: Option<OtlpCounter>,
+}
+
+/// Prints the stats of `watched` on stderr in `format` each time SIGUSR1 arrives, from a
+/// thread of its own, for as long as the process runs; a progress `bar` is hidden meanwhile.
 pub fn print_on_sigusr1(
-    stats: Stats,
+    watched: Watched,
     format: StatsFormat,
     bar: Option<ProgressBar>,
 ) -> io::Result<()> {
@@ -34,22 +43,35 @@ pub fn print_on_sigusr1(
         .name("sluice-stats".into())
         .spawn(move || {
             for _ in signals.forever() {
-                let snapshot = stats.snapshot();
                 match &bar {
-                    Some(bar) => bar.suspend(|| print(&snapshot, format)),
-                    None => print(&snapshot, format),
+                    Some(bar) => bar.suspend(|| print(&watched, format)),
+                    None => print(&watched, format),
                 }
             }
         })?;
     Ok(())
 }
 
-/// Prints `snapshot` on stderr in `format`, in one write so that other diagnostics do not cut
-/// through it.
-pub fn print(snapshot: &Snapshot, format: StatsFormat) {
+/// Prints the stats of `watched` now on stderr in `format`, in one write so that other
+/// diagnostics do not cut through it.
+pub fn print(watched: &Watched, format: StatsFormat) {
+    let snapshot = watched.stats.snapshot();
+    let shipped = watched.shipped.as_ref().map(OtlpCounter::counts);
     let text = match format {
-        StatsFormat::Table => table(snapshot),
-        StatsFormat::Json => format!("{}\n", to_json(snapshot)),
+        StatsFormat::Table => {
+            let mut text = table(&snapshot);
+            if let Some(shipped) = &shipped {
+                text.push_str(&shipped_line(shipped));
+            }
+            text
+        }
+        StatsFormat::Json => {
+            let mut value = to_json(&snapshot);
+            if let Some(shipped) = &shipped {
+                value["sink"] = shipped_json(shipped);
+            }
+            format!("{value}\n")
+        }
     };
     // Nothing to do about a stderr that cannot be written.
     let _ = io::stderr().lock().write_all(text.as_bytes());
@@ -140,6 +162,27 @@ pub fn table(snapshot: &Snapshot) -> String {
         line(&row.each_ref().map(String::as_str));
     }
     text
+}
+
+/// What the sink shipped, as the table's last line.
+fn shipped_line(shipped: &OtlpCounts) -> String {
+    format!(
+        "sink: the receiver took {} records, {} were sent again after a retryable failure, {} \
+         rejected\n",
+        grouped(shipped.sent),
+        grouped(shipped.retried),
+        grouped(shipped.rejected)
+    )
+}
+
+/// What the sink shipped, as the `sink` object of the JSON stats.
+fn shipped_json(shipped: &OtlpCounts) -> Value {
+    json!({
+        "kind": "otlp",
+        "records_sent": shipped.sent,
+        "records_retried": shipped.retried,
+        "records_rejected": shipped.rejected,
+    })
 }
 
 /// The stats as one JSON object.

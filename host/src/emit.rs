@@ -8,7 +8,9 @@
 //! told with its output's largest origin ([`crate::origin`]), or with the batch's own end when
 //! no stage of the chain keeps state between lines ([`Chain::keeps_no_state`]: nothing is held,
 //! so lines a filter dropped are done too), and every flush of the sink goes through
-//! [`Emitter::flush`], which records what was handed as flushed.
+//! [`Emitter::flush`], which tells the positions the sink's mark and what it acknowledged. A
+//! batch handed on when the last flush is an interval old flushes too
+//! ([`Positions::flush_due`]).
 
 use std::io;
 use std::ops::ControlFlow;
@@ -73,11 +75,18 @@ impl Emitter {
         }
     }
 
-    /// Flushes the sink; what was handed to it is then flushed for the [`Positions`] too.
+    /// Flushes the sink; the [`Positions`] are told under which mark, and what the sink has
+    /// acknowledged so far.
     pub(crate) fn flush(&mut self, sink: &mut dyn Sink) -> Result<(), RunError> {
         sink.flush().map_err(RunError::Output)?;
         match &mut self.positions {
-            Some(positions) => positions.flushed().map_err(RunError::Positions),
+            Some(positions) => {
+                let mark = sink.mark();
+                let acknowledged = sink.acknowledged();
+                positions
+                    .flushed(mark, acknowledged)
+                    .map_err(RunError::Positions)
+            }
             None => Ok(()),
         }
     }
@@ -129,6 +138,9 @@ impl Emitter {
         if let Some(placed) = placed {
             let done = batch_end.or_else(|| origin::largest(&self.batch).max(parts_end));
             self.handed(placed.file, done);
+            if self.positions.as_ref().is_some_and(Positions::flush_due) {
+                self.flush(sink)?;
+            }
         }
         Ok(flow)
     }

@@ -92,7 +92,7 @@ pub use framing::Terminator;
 pub use input::Input;
 pub use lines::Lines;
 pub use on_error::{Failures, OnError};
-pub use otlp::{OtlpCounts, OtlpSettings, OtlpSink};
+pub use otlp::{DEFAULT_DRAIN_MAX, OtlpCounter, OtlpCounts, OtlpSettings, OtlpSink};
 pub use pipeline::{Pipeline, RunError};
 pub use plugin_text::MAX_PLUGIN_TEXT_BYTES;
 pub use positions::{DEFAULT_POSITIONS_INTERVAL, Positions, PositionsError};

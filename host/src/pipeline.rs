@@ -471,28 +471,30 @@ impl Pipeline {
     /// Ends a run: the sink is finished whether the run ended, stopped or a stage failed (what
     /// the chain finished before a failure is not lost); a stage failure is still the result.
     /// Then the positions are written: how far each file was read when the chain finished and
-    /// the sink flushed, else what the sink flushed.
+    /// the sink delivered everything, else what the sink acknowledged.
     pub(crate) fn settle(
         &mut self,
         result: Result<(), RunError>,
         sink: &mut dyn Sink,
     ) -> Result<(), RunError> {
-        let (result, flushed) = match result {
+        let (result, delivered) = match result {
             Ok(()) => {
                 let finished = sink.finish().map_err(RunError::Output);
-                let flushed = finished.is_ok();
-                (finished, flushed)
+                let delivered = finished.is_ok();
+                (finished, delivered)
             }
             Err(err @ (RunError::Stage(_) | RunError::Positions(_))) => {
-                let flushed = sink.finish().is_ok();
-                (Err(err), flushed)
+                let delivered = sink.finish().is_ok();
+                (Err(err), delivered)
             }
             Err(err @ RunError::Output(_)) => (Err(err), false),
         };
         let Some(positions) = &mut self.emitter.positions else {
             return result;
         };
-        let written = positions.settle(flushed).map_err(RunError::Positions);
+        let written = positions
+            .settle(delivered, sink.acknowledged())
+            .map_err(RunError::Positions);
         result.and(written)
     }
 }

@@ -10,12 +10,21 @@
 //!   of an over-long line;
 //! - [`Sink::emitted`]: lines a stage emitted on its own at a timed wake-up or at the end.
 //!
+//! A sink that delivers later than it flushes (a network sink: the receiver answers after the
+//! request is sent) says what is delivered by marks: right after each [`Sink::flush`] the
+//! pipeline asks for [`Sink::mark`], a number standing for everything handed on so far, and
+//! once [`Sink::acknowledged`] reaches that number, all of it was delivered. `--positions`
+//! records an offset only then. A sink that delivers when it flushes answers 0 to both: every
+//! mark is acknowledged at once. The two have no default, so that a sink wrapping another
+//! cannot forget to pass them on (and so move positions past what was never delivered).
+//!
 //! [`Sink::input`] sees each batch as read, before any stage. Each door answers `true` to go
 //! on or `false` to stop: the pipeline then reads no more, does not finish the chain (its
 //! lines would have nowhere to go), and calls [`Sink::finish`]. This is ripgrep's `Sink`
 //! (`matched(…) -> Result<bool, _>`, then `finish`). [`Sink::flush`] comes before every read
 //! that may block, so what was handed on is visible while sluice waits.
 
+use std::collections::VecDeque;
 use std::io::{self, Write};
 
 use crate::format::{Formatter, OutputFormat};
@@ -59,7 +68,16 @@ pub trait Sink {
     /// Makes everything received so far visible: the pipeline is about to wait for input.
     fn flush(&mut self) -> io::Result<()>;
 
-    /// The run is over. By default, [`Sink::flush`].
+    /// Right after a flush: a number standing for everything handed on so far, delivered once
+    /// [`Sink::acknowledged`] reaches it. Marks never go down. A sink that delivers when it
+    /// flushes answers 0.
+    fn mark(&mut self) -> u64;
+
+    /// The largest mark whose lines were delivered (see [`Sink::mark`]).
+    fn acknowledged(&mut self) -> u64;
+
+    /// The run is over. By default, [`Sink::flush`]. When it returns `Ok`, everything handed
+    /// on was delivered.
     fn finish(&mut self) -> io::Result<()> {
         self.flush()
     }
@@ -93,6 +111,14 @@ impl<S: Sink + ?Sized> Sink for &mut S {
 
     fn flush(&mut self) -> io::Result<()> {
         (**self).flush()
+    }
+
+    fn mark(&mut self) -> u64 {
+        (**self).mark()
+    }
+
+    fn acknowledged(&mut self) -> u64 {
+        (**self).acknowledged()
     }
 
     fn finish(&mut self) -> io::Result<()> {
@@ -177,19 +203,44 @@ impl<W: Write> Sink for WriteSink<W> {
         }
         self.writer.flush()
     }
+
+    /// What is flushed is written: delivered.
+    fn mark(&mut self) -> u64 {
+        0
+    }
+
+    fn acknowledged(&mut self) -> u64 {
+        0
+    }
 }
 
 /// Hands every line to two sinks, `first` then `second` (`--tee`: standard output and a
 /// network sink). A door stops the run when either sink says so.
+///
+/// Its marks are its own: each new pair of the two sinks' marks gets the next number, and a
+/// number is acknowledged once both sinks acknowledged their marks of it.
 pub struct Tee<A, B> {
     first: A,
     second: B,
+    /// The pairs of marks handed out and not yet acknowledged by both, with their numbers.
+    /// Invariant: numbers, and each sink's marks, go up from the front to the back.
+    awaiting: VecDeque<(u64, u64, u64)>,
+    /// The last number handed out.
+    marked: u64,
+    /// The last number acknowledged by both sinks.
+    acknowledged: u64,
 }
 
 impl<A: Sink, B: Sink> Tee<A, B> {
     /// Both sinks, in the order they receive lines.
     pub fn new(first: A, second: B) -> Tee<A, B> {
-        Tee { first, second }
+        Tee {
+            first,
+            second,
+            awaiting: VecDeque::new(),
+            marked: 0,
+            acknowledged: 0,
+        }
     }
 
     /// The two sinks back.
@@ -219,6 +270,28 @@ impl<A: Sink, B: Sink> Sink for Tee<A, B> {
     fn flush(&mut self) -> io::Result<()> {
         self.first.flush()?;
         self.second.flush()
+    }
+
+    fn mark(&mut self) -> u64 {
+        let marks = (self.first.mark(), self.second.mark());
+        let last = self.awaiting.back().map(|&(_, a, b)| (a, b));
+        if last != Some(marks) {
+            self.marked += 1;
+            self.awaiting.push_back((self.marked, marks.0, marks.1));
+        }
+        self.marked
+    }
+
+    fn acknowledged(&mut self) -> u64 {
+        let (first, second) = (self.first.acknowledged(), self.second.acknowledged());
+        while let Some(&(number, a, b)) = self.awaiting.front() {
+            if a > first || b > second {
+                break;
+            }
+            self.acknowledged = number;
+            self.awaiting.pop_front();
+        }
+        self.acknowledged
     }
 
     fn finish(&mut self) -> io::Result<()> {
@@ -275,6 +348,59 @@ mod tests {
             sink.writer.len(),
             b"queued\nraw\n".len() + WRITE_AT_BYTES + 1
         );
+    }
+
+    /// A sink that delivers later: each flush with new lines makes a new mark, and the test
+    /// says which are acknowledged.
+    #[derive(Default)]
+    struct Later {
+        handed: u64,
+        marked: u64,
+        acknowledged: u64,
+    }
+
+    impl Sink for Later {
+        fn unchanged(&mut self, _: &[u8], lines: &Lines) -> io::Result<bool> {
+            self.changed(lines)
+        }
+        fn changed(&mut self, lines: &Lines) -> io::Result<bool> {
+            self.handed += lines.len() as u64;
+            Ok(true)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            self.marked = self.handed;
+            Ok(())
+        }
+        fn mark(&mut self) -> u64 {
+            self.marked
+        }
+        fn acknowledged(&mut self) -> u64 {
+            self.acknowledged
+        }
+    }
+
+    #[test]
+    fn a_tee_acknowledges_a_mark_once_both_sinks_did() {
+        let mut later = Later::default();
+        let mut stdout = WriteSink::new(OutputFormat::Raw, Vec::new());
+        let mut tee = Tee::new(&mut stdout, &mut later);
+        tee.changed(&batch(&[b"a", b"b"])).unwrap();
+        tee.flush().unwrap();
+        let first = tee.mark();
+        assert_eq!(
+            tee.acknowledged(),
+            0,
+            "the second sink has not acknowledged"
+        );
+        tee.changed(&batch(&[b"c"])).unwrap();
+        tee.flush().unwrap();
+        let second = tee.mark();
+        assert!(second > first);
+        assert_eq!(tee.mark(), second, "nothing new: the same mark");
+        tee.second.acknowledged = 2;
+        assert_eq!(tee.acknowledged(), first);
+        tee.second.acknowledged = 3;
+        assert_eq!(tee.acknowledged(), second);
     }
 
     #[test]

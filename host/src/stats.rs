@@ -325,6 +325,14 @@ impl Sink for CountingSink<'_> {
         self.sink.flush()
     }
 
+    fn mark(&mut self) -> u64 {
+        self.sink.mark()
+    }
+
+    fn acknowledged(&mut self) -> u64 {
+        self.sink.acknowledged()
+    }
+
     fn finish(&mut self) -> io::Result<()> {
         if std::mem::take(&mut self.mid_line) {
             self.counters.read_lines(1);

@@ -11,6 +11,7 @@ mod decompress;
 mod new_project;
 mod on_error;
 mod otlp;
+mod otlp_delivery;
 mod pack;
 mod passthrough;
 mod plugin_crates;

@@ -44,7 +44,7 @@ fn python() -> &'static Path {
 }
 
 /// A running receiver; stopped when dropped.
-struct Receiver {
+pub(crate) struct Receiver {
     child: Child,
     stdin: Option<ChildStdin>,
     port: u16,
@@ -52,11 +52,14 @@ struct Receiver {
 }
 
 impl Receiver {
-    fn start(dir: &Path, args: &[&str]) -> Receiver {
-        let out = dir.join(format!(
-            "received-{}.jsonl",
-            args.join("_").replace(['/', ':'], "-")
-        ));
+    pub(crate) fn start(dir: &Path, args: &[&str]) -> Receiver {
+        let name = format!("received-{}", args.join("_").replace(['/', ':'], "-"));
+        Receiver::start_named(dir, &name, args)
+    }
+
+    /// A receiver writing what it accepts to `dir/NAME.jsonl`.
+    pub(crate) fn start_named(dir: &Path, name: &str, args: &[&str]) -> Receiver {
+        let out = dir.join(format!("{name}.jsonl"));
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/otlp/receiver.py");
         let mut child = Command::new(python())
             .arg(script)
@@ -80,12 +83,16 @@ impl Receiver {
         }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("otlp=http://127.0.0.1:{}", self.port)
     }
 
+    pub(crate) fn port(&self) -> u16 {
+        self.port
+    }
+
     /// The records accepted so far.
-    fn records(&self) -> Vec<Value> {
+    pub(crate) fn records(&self) -> Vec<Value> {
         std::fs::read_to_string(&self.out)
             .unwrap_or_default()
             .lines()
@@ -298,13 +305,21 @@ fn a_sink_that_is_not_otlp_is_a_usage_error() {
         "{}",
         out.stderr
     );
-    // Until a position advances only on the receiver's acknowledgement, the two are refused.
-    let out = run(
-        &["--sink", "otlp=http://127.0.0.1:9", "--positions", "p.json"],
-        b"",
-    );
-    assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("cannot be used with"), "{}", out.stderr);
+    for option in [
+        &["--tee"][..],
+        &["--resource", "a=b"],
+        &["--sink-drain-max", "1s"],
+    ] {
+        let out = run(option, b"");
+        assert_eq!(
+            out.fails(2),
+            format!(
+                "sluice: {} needs a sink: give --sink otlp=URL, or a [sink] table in the \
+                 --config file",
+                option[0]
+            )
+        );
+    }
 }
 
 #[test]

@@ -14,10 +14,15 @@
 //!   scope, gzips it, and hands it to
 //! - [`sender`]: the thread that posts one request at a time and retries by [`retry`]'s rules.
 //!   Its queue is bounded: when the receiver is slow or down, the sink waits, and sluice stops
-//!   reading instead of buffering without limit.
+//!   reading instead of buffering without limit. It numbers the batches and tells which the
+//!   receiver took: that is the sink's [`Sink::acknowledged`], by which `--positions` moves a
+//!   file's offset only past lines the receiver has.
+//! - [`drain`]: once a stop is requested (SIGTERM), how long the sink still waits for the
+//!   receiver.
 //!
 //! Standard output stays free; `--tee` keeps writing it too ([`Tee`](crate::sink::Tee)).
 
+mod drain;
 mod record;
 mod retry;
 mod sender;
@@ -27,6 +32,7 @@ mod severity;
 mod proto;
 
 use std::io::{self, Write};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use flate2::Compression;
@@ -35,12 +41,18 @@ use prost::Message;
 
 use crate::lines::Lines;
 use crate::sink::Sink;
+use crate::stop::StopRequest;
+use drain::Drain;
 use proto::opentelemetry::proto::collector::logs::v1::ExportLogsServiceRequest;
 use proto::opentelemetry::proto::common::v1::InstrumentationScope;
 use proto::opentelemetry::proto::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
 use proto::opentelemetry::proto::resource::v1::Resource;
 use record::Records;
-use sender::{Batch, Sender, Target};
+use sender::{Batch, Counts, Sender, Target};
+
+/// How long the sink waits for the receiver after a stop, by default: well inside the 30 s a
+/// Kubernetes pod is given between SIGTERM and SIGKILL.
+pub const DEFAULT_DRAIN_MAX: Duration = Duration::from_secs(10);
 
 /// Where and how to ship (`--sink otlp=URL` and the `--sink-*` options).
 #[derive(Clone, Debug)]
@@ -56,6 +68,9 @@ pub struct OtlpSettings {
     pub batch_wait: Duration,
     /// How long one batch is retried before sluice gives up (and exits non-zero).
     pub retry_max: Duration,
+    /// Once a stop is requested, how long the sink still waits for the receiver to take what
+    /// is queued and in flight.
+    pub drain_max: Duration,
     /// How long one request may take.
     pub timeout: Duration,
     /// Resource attributes, in order; `host.name` and `service.name` are added unless given.
@@ -71,6 +86,7 @@ impl OtlpSettings {
             batch_bytes: 1 << 20,
             batch_wait: Duration::from_millis(200),
             retry_max: Duration::from_secs(300),
+            drain_max: DEFAULT_DRAIN_MAX,
             timeout: Duration::from_secs(10),
             resource: Vec::new(),
         }
@@ -100,6 +116,23 @@ pub struct OtlpCounts {
     pub rejection: Option<String>,
 }
 
+/// The sink's counts as they go on changing, for `--stats` on SIGUSR1.
+#[derive(Clone, Debug)]
+pub struct OtlpCounter(Arc<Counts>);
+
+impl OtlpCounter {
+    /// The counts now.
+    pub fn counts(&self) -> OtlpCounts {
+        use std::sync::atomic::Ordering::Relaxed;
+        OtlpCounts {
+            sent: self.0.sent.load(Relaxed),
+            retried: self.0.retried.load(Relaxed),
+            rejected: self.0.rejected.load(Relaxed),
+            rejection: self.0.first_rejection(),
+        }
+    }
+}
+
 /// Ships lines to an OTLP/HTTP receiver.
 #[derive(Debug)]
 pub struct OtlpSink {
@@ -114,11 +147,13 @@ pub struct OtlpSink {
     opened: Option<Instant>,
     resource: Resource,
     sender: Sender,
+    drain: Drain,
 }
 
 impl OtlpSink {
-    /// A sink shipping by `settings`; starts the sending thread.
-    pub fn start(settings: OtlpSettings) -> io::Result<OtlpSink> {
+    /// A sink shipping by `settings`; starts the sending thread. Once `stop` is requested,
+    /// the sink waits for the receiver for at most `settings.drain_max`.
+    pub fn start(settings: OtlpSettings, stop: StopRequest) -> io::Result<OtlpSink> {
         let target = Target {
             url: settings.endpoint(),
             retry_max: settings.retry_max,
@@ -132,20 +167,19 @@ impl OtlpSink {
             opened: None,
             resource,
             sender: Sender::start(target)?,
+            drain: Drain::new(stop, settings.drain_max),
             settings,
         })
     }
 
     /// What was shipped so far.
     pub fn counts(&self) -> OtlpCounts {
-        use std::sync::atomic::Ordering::Relaxed;
-        let counts = self.sender.counts();
-        OtlpCounts {
-            sent: counts.sent.load(Relaxed),
-            retried: counts.retried.load(Relaxed),
-            rejected: counts.rejected.load(Relaxed),
-            rejection: counts.first_rejection(),
-        }
+        self.counter().counts()
+    }
+
+    /// A handle on the counts, readable from another thread while the run goes on.
+    pub fn counter(&self) -> OtlpCounter {
+        OtlpCounter(self.sender.counts())
     }
 
     /// Turns `lines` into records; ships the batch when it is full or old enough.
@@ -192,10 +226,11 @@ impl OtlpSink {
             };
             let mut gzip = GzEncoder::new(Vec::new(), Compression::fast());
             gzip.write_all(&request.encode_to_vec())?;
-            self.sender.send(Batch {
+            let batch = Batch {
                 body: gzip.finish()?,
                 records: count,
-            })?;
+            };
+            self.sender.send(batch, &mut self.drain)?;
         }
         self.bytes = 0;
         self.opened = None;
@@ -217,10 +252,21 @@ impl Sink for OtlpSink {
         self.ship()
     }
 
-    /// Ships the rest and waits until the receiver has it all (or delivery failed).
+    /// Every batch shipped so far is numbered; the last one's number stands for all of them.
+    fn mark(&mut self) -> u64 {
+        self.sender.last_queued()
+    }
+
+    /// The number of the last batch the receiver took: batches are taken in order.
+    fn acknowledged(&mut self) -> u64 {
+        self.sender.acknowledged()
+    }
+
+    /// Ships the rest and waits until the receiver has it all, delivery failed, or the drain
+    /// deadline passed after a stop.
     fn finish(&mut self) -> io::Result<()> {
         self.ship()?;
-        self.sender.finish()
+        self.sender.finish(&mut self.drain)
     }
 }
 

@@ -114,6 +114,14 @@ impl Sink for Head {
         Ok(())
     }
 
+    fn mark(&mut self) -> u64 {
+        0
+    }
+
+    fn acknowledged(&mut self) -> u64 {
+        0
+    }
+
     fn finish(&mut self) -> io::Result<()> {
         self.finished = true;
         Ok(())

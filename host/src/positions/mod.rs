@@ -6,8 +6,9 @@
 //! - [`identity`]: what makes a file the one recorded: device, inode and first bytes.
 //! - here: [`Positions`], what the read loop tells as it goes, and when it is written.
 //!
-//! What an offset means: every line that ends before it has been written downstream, *and
-//! flushed*, in whatever it became. The read loop tells the tracker three things:
+//! What an offset means: every line that ends before it has been *delivered* downstream, in
+//! whatever it became: written and flushed, or, with a network sink, acknowledged by the
+//! receiver. The read loop tells the tracker three things:
 //!
 //! 1. a file was opened ([`Positions::open`]): it resumes from its recorded offset when it is
 //!    the file recorded, else it is read from its start (and so is a file `-f` sees replaced
@@ -16,19 +17,24 @@
 //!    output lines ([`crate::origin`]): lines a stage holds or drops are in no output, so they
 //!    hold the position back (unless no stage of the chain keeps state between lines: then the
 //!    batch's own end is told, see `emit.rs`);
-//! 3. the sink flushed ([`Positions::flushed`]): what was handed is now the recorded offset,
-//!    and the file is written when [`Positions::interval`] has passed since the last write.
+//! 3. the sink flushed ([`Positions::flushed`]), with its mark and what it acknowledged (see
+//!    [`crate::sink::Sink::mark`]): what was handed waits under that mark until the sink
+//!    acknowledges it, then it is the recorded offset (at once with a sink that delivers when
+//!    it flushes). The file is written when [`Positions::interval`] has passed since the last
+//!    write.
 //!
 //! At a normal end (the input exhausted, or a caught signal: the chain finished and everything
-//! flushed), every file's offset becomes how far it was read ([`Positions::settle`]); the file
-//! is written then too. After a crash (`kill -9`), a restart reads again what was read after
-//! the last write: at-least-once, never a line lost.
+//! was delivered), every file's offset becomes how far it was read ([`Positions::settle`]);
+//! when the sink could not deliver everything (a receiver down past the drain deadline), what
+//! it acknowledged is recorded. The file is written then too. After a crash (`kill -9`), a
+//! restart reads again what was read after the last write: at-least-once, never a line lost.
 //!
 //! Records of paths this run does not read are kept and written back as they were.
 
 mod identity;
 mod store;
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::fs::File;
 use std::io;
@@ -98,10 +104,10 @@ struct Tracked {
     identity: Option<Identity>,
     /// The file's first bytes as read, at most [`FINGERPRINT_BYTES`].
     fingerprint: Vec<u8>,
-    /// The recorded offset: every line ending before it is written and flushed downstream.
-    /// Invariant: `flushed <= handed <= read` while the file is open; it goes back only when
+    /// The recorded offset: every line ending before it is delivered downstream.
+    /// Invariant: `delivered <= handed <= read` while the file is open; it goes back only when
     /// the file is another or was rewritten (then to 0).
-    flushed: u64,
+    delivered: u64,
     /// The largest origin handed to the sink since the file was opened.
     handed: u64,
     /// How far the file was read: the offset at a normal end.
@@ -118,12 +124,19 @@ struct Tracked {
 pub struct Positions {
     /// The positions file.
     path: PathBuf,
-    /// The longest a flushed offset waits before it is written.
+    /// The longest a delivered offset waits before it is written.
     interval: Duration,
     /// Every path recorded or tracked; the ones of this run are claimed.
     files: Vec<Tracked>,
     /// When the file was last written; `None` before the first write of this run.
     written_at: Option<Instant>,
+    /// When the sink was last flushed ([`Positions::flushed`]); `None` before the first flush.
+    flushed_at: Option<Instant>,
+    /// Offsets handed to the sink, waiting for it to acknowledge the mark they were flushed
+    /// under: `(mark, [(entry, offset)])`. Invariant: marks go up from the front to the back,
+    /// and every offset is above its entry's `delivered` when it was put here (an entry that
+    /// restarts is taken out).
+    awaiting: VecDeque<(u64, Vec<(usize, u64)>)>,
     /// True when an offset or identity changed since the last write.
     dirty: bool,
     /// True once the chain finished and everything it wrote was handed to the sink.
@@ -151,7 +164,7 @@ impl Positions {
                 path: record.path,
                 identity: Some(record.identity),
                 fingerprint: record.fingerprint,
-                flushed: record.offset,
+                delivered: record.offset,
                 handed: record.offset,
                 read: record.offset,
                 claimed: false,
@@ -163,6 +176,8 @@ impl Positions {
             interval,
             files,
             written_at: None,
+            flushed_at: None,
+            awaiting: VecDeque::new(),
             dirty: false,
             complete: false,
         })
@@ -183,7 +198,7 @@ impl Positions {
         self.files
             .iter()
             .find(|t| t.path == path && t.identity.is_some())
-            .map(|t| t.flushed)
+            .map(|t| t.delivered)
     }
 
     /// Writes the positions file now (atomically).
@@ -196,7 +211,7 @@ impl Positions {
                     path: t.path.clone(),
                     identity: t.identity?,
                     fingerprint: t.fingerprint.clone(),
-                    offset: t.flushed,
+                    offset: t.delivered,
                 })
             })
             .collect();
@@ -219,7 +234,7 @@ impl Positions {
                     path: path.to_owned(),
                     identity: None,
                     fingerprint: Vec::new(),
-                    flushed: 0,
+                    delivered: 0,
                     handed: 0,
                     read: 0,
                     claimed: false,
@@ -242,17 +257,18 @@ impl Positions {
         let opened = Opened::of(file)?;
         let t = &mut self.files[index];
         let offset = match t.identity {
-            Some(identity) => resume_offset(file, &opened, identity, &t.fingerprint, t.flushed)?,
+            Some(identity) => resume_offset(file, &opened, identity, &t.fingerprint, t.delivered)?,
             None => 0,
         };
         if offset == 0 {
             t.fingerprint.clear();
         }
         t.identity = Some(opened.identity);
-        t.flushed = offset;
+        t.delivered = offset;
         t.handed = offset;
         t.read = offset;
         t.opened = true;
+        self.forget_awaiting(index);
         self.dirty = true;
         Ok(offset)
     }
@@ -262,10 +278,19 @@ impl Positions {
     pub(crate) fn restarted(&mut self, index: usize) {
         let t = &mut self.files[index];
         t.fingerprint.clear();
-        t.flushed = 0;
+        t.delivered = 0;
         t.handed = 0;
         t.read = 0;
+        self.forget_awaiting(index);
         self.dirty = true;
+    }
+
+    /// Takes entry `index` out of the offsets awaiting acknowledgement: they were of the
+    /// file as it was before it was opened again or rewritten.
+    fn forget_awaiting(&mut self, index: usize) {
+        for (_, offsets) in &mut self.awaiting {
+            offsets.retain(|&(entry, _)| entry != index);
+        }
     }
 
     /// `bytes` were read from the file of entry `index`, at offset `at`.
@@ -286,15 +311,23 @@ impl Positions {
         t.handed = t.handed.max(origin);
     }
 
-    /// The sink flushed everything handed to it: that is recorded, and written when the
-    /// interval has passed since the last write.
-    pub(crate) fn flushed(&mut self) -> Result<(), PositionsError> {
-        for t in &mut self.files {
-            if t.handed > t.flushed {
-                t.flushed = t.handed;
-                self.dirty = true;
-            }
+    /// The sink flushed everything handed to it, under `mark`, and has acknowledged every
+    /// mark up to `acknowledged` (see [`crate::sink::Sink::mark`]): what was handed waits for
+    /// its mark to be acknowledged, what was acknowledged is recorded, and the file is written
+    /// when the interval has passed since the last write.
+    pub(crate) fn flushed(&mut self, mark: u64, acknowledged: u64) -> Result<(), PositionsError> {
+        let handed: Vec<(usize, u64)> = (self.files.iter().enumerate())
+            .filter(|(_, t)| t.handed > t.delivered)
+            .map(|(index, t)| (index, t.handed))
+            .collect();
+        match self.awaiting.back_mut() {
+            // Handed only grows: the later offsets stand for the earlier ones.
+            Some((last, offsets)) if *last == mark => *offsets = handed,
+            _ if !handed.is_empty() => self.awaiting.push_back((mark, handed)),
+            _ => {}
         }
+        self.acknowledge(acknowledged);
+        self.flushed_at = Some(Instant::now());
         let due = self
             .written_at
             .is_none_or(|at| at.elapsed() >= self.interval);
@@ -304,20 +337,56 @@ impl Positions {
         Ok(())
     }
 
+    /// True when the sink was last flushed an interval ago or more. The read loop flushes
+    /// before every read that may block; while input keeps coming, or while a slow receiver
+    /// holds the loop in the sink, the emitter also flushes when this says so, so that the
+    /// offset keeps up with what the receiver acknowledged.
+    pub(crate) fn flush_due(&self) -> bool {
+        self.flushed_at
+            .is_none_or(|at| at.elapsed() >= self.interval)
+    }
+
+    /// Records the offsets whose marks are acknowledged.
+    fn acknowledge(&mut self, acknowledged: u64) {
+        while self
+            .awaiting
+            .front()
+            .is_some_and(|(mark, _)| *mark <= acknowledged)
+        {
+            let Some((_, offsets)) = self.awaiting.pop_front() else {
+                break;
+            };
+            for (index, offset) in offsets {
+                let t = &mut self.files[index];
+                if offset > t.delivered {
+                    t.delivered = offset;
+                    self.dirty = true;
+                }
+            }
+        }
+    }
+
     /// The chain finished: every line read is in what was handed to the sink.
     pub(crate) fn complete(&mut self) {
         self.complete = true;
     }
 
-    /// The run is over: when `flushed`, what was handed is recorded, and when the chain also
-    /// finished ([`Positions::complete`]), every file's offset is how far it was read. Then
-    /// the file is written.
-    pub(crate) fn settle(&mut self, flushed: bool) -> Result<(), PositionsError> {
-        if flushed {
+    /// The run is over. When the sink `delivered` everything, what was handed is recorded,
+    /// and when the chain also finished ([`Positions::complete`]), every file's offset is how
+    /// far it was read; else what the sink `acknowledged` is recorded. Then the file is
+    /// written.
+    pub(crate) fn settle(
+        &mut self,
+        delivered: bool,
+        acknowledged: u64,
+    ) -> Result<(), PositionsError> {
+        self.acknowledge(acknowledged);
+        if delivered {
+            self.awaiting.clear();
             for t in self.files.iter_mut().filter(|t| t.opened) {
                 let end = if self.complete { t.read } else { t.handed };
-                if end != t.flushed {
-                    t.flushed = end;
+                if end != t.delivered {
+                    t.delivered = end;
                     self.dirty = true;
                 }
             }
@@ -359,22 +428,64 @@ mod tests {
         assert_eq!(open_and_read(&mut positions, index, &log), 0);
         positions.handed(index, 4);
         assert_eq!(positions.offset(&log), Some(0), "handed, not flushed");
-        positions.flushed().unwrap();
+        positions.flushed(0, 0).unwrap();
         assert_eq!(positions.offset(&log), Some(4));
         positions.handed(index, 2);
-        positions.flushed().unwrap();
+        positions.flushed(0, 0).unwrap();
         assert_eq!(positions.offset(&log), Some(4), "never backwards");
         let on_disk = Positions::load(file.clone(), Duration::ZERO).unwrap();
         assert_eq!(on_disk.offset(&log), Some(4), "written at once: interval 0");
 
         positions.handed(index, 8);
-        positions.settle(false).unwrap();
+        positions.settle(false, 0).unwrap();
         assert_eq!(positions.offset(&log), Some(4), "the sink failed to flush");
         positions.complete();
-        positions.settle(true).unwrap();
+        positions.settle(true, 0).unwrap();
         assert_eq!(positions.offset(&log), Some(14));
         let on_disk = Positions::load(file, Duration::ZERO).unwrap();
         assert_eq!(on_disk.offset(&log), Some(14));
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn with_a_sink_that_acknowledges_later_the_offset_waits_for_the_acknowledgement() {
+        let dir = scratch("acknowledged");
+        let log = dir.join("app.log");
+        fs::write(&log, b"one\ntwo\nthree\nfour\n").unwrap();
+        let file = dir.join("positions.json");
+        let mut positions = Positions::load(file.clone(), Duration::ZERO).unwrap();
+        let index = positions.track(&log).unwrap();
+        open_and_read(&mut positions, index, &log);
+        positions.handed(index, 4);
+        positions.flushed(1, 0).unwrap();
+        assert_eq!(positions.offset(&log), Some(0), "flushed, not acknowledged");
+        positions.handed(index, 8);
+        positions.flushed(2, 0).unwrap();
+        positions.handed(index, 14);
+        positions.flushed(2, 1).unwrap();
+        assert_eq!(positions.offset(&log), Some(4), "mark 1 acknowledged");
+        positions.flushed(2, 1).unwrap();
+        assert_eq!(positions.offset(&log), Some(4), "mark 2 waits");
+        positions.flushed(3, 2).unwrap();
+        assert_eq!(
+            positions.offset(&log),
+            Some(14),
+            "mark 2 stands for all handed before it was acknowledged"
+        );
+        let on_disk = Positions::load(file.clone(), Duration::ZERO).unwrap();
+        assert_eq!(on_disk.offset(&log), Some(14));
+
+        // The receiver never takes what came after: the end records only what it took, even
+        // though the chain finished.
+        positions.handed(index, 19);
+        positions.flushed(4, 2).unwrap();
+        positions.complete();
+        positions.settle(false, 3).unwrap();
+        assert_eq!(positions.offset(&log), Some(14));
+        assert_eq!(
+            Positions::load(file, Duration::ZERO).unwrap().offset(&log),
+            Some(14)
+        );
         fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -388,9 +499,9 @@ mod tests {
         let index = positions.track(&log).unwrap();
         open_and_read(&mut positions, index, &log);
         positions.handed(index, 4);
-        positions.flushed().unwrap();
+        positions.flushed(0, 0).unwrap();
         positions.handed(index, 8);
-        positions.flushed().unwrap();
+        positions.flushed(0, 0).unwrap();
         let on_disk = Positions::load(file, Duration::ZERO).unwrap();
         assert_eq!(
             on_disk.offset(&log),
@@ -417,7 +528,7 @@ mod tests {
         };
         let complete = |positions: &mut Positions, _| {
             positions.complete();
-            positions.settle(true).unwrap();
+            positions.settle(true, 0).unwrap();
         };
         // A record of a path this run does not read is kept.
         let mut first = Positions::load(file.clone(), Duration::ZERO).unwrap();
@@ -442,7 +553,7 @@ mod tests {
         let index = positions.track(&log).unwrap();
         open_and_read(&mut positions, index, &log);
         positions.restarted(index);
-        positions.settle(true).unwrap();
+        positions.settle(true, 0).unwrap();
         assert_eq!(positions.offset(&log), Some(0), "rewritten while followed");
         fs::remove_dir_all(&dir).unwrap();
     }
