@@ -136,6 +136,10 @@ fn every_record_arrives_in_order_with_body_attributes_timestamps_severity_and_re
     let log = dir.join("app.log");
     let n = 100_000;
     std::fs::write(&log, app_log(n)).unwrap();
+    // A second source, after the first.
+    let other = dir.join("other.log");
+    let m = 2_000;
+    std::fs::write(&other, app_log(m)).unwrap();
     let out = run(
         &[
             "-p",
@@ -149,16 +153,21 @@ fn every_record_arrives_in_order_with_body_attributes_timestamps_severity_and_re
             "--resource",
             "deployment.environment=test",
             log.to_str().unwrap(),
+            other.to_str().unwrap(),
         ],
         b"",
     );
     assert!(out.ok().is_empty(), "standard output stays free");
     let records = receiver.records();
-    assert_eq!(records.len(), n, "every line arrives once");
+    assert_eq!(records.len(), n + m, "every line arrives once");
     let path = log.to_str().unwrap();
-    for (i, record) in records.iter().enumerate() {
-        let n_field = record["attributes"]["n"].as_i64();
-        assert_eq!(n_field, Some(i as i64), "in order: record {i} is line {i}");
+    for (file, lines) in [("app.log", n), ("other.log", m)] {
+        let numbers: Vec<i64> = records
+            .iter()
+            .filter(|r| r["attributes"]["log.file.name"] == json!(file))
+            .map(|r| r["attributes"]["n"].as_i64().unwrap())
+            .collect();
+        assert_eq!(numbers, (0..lines as i64).collect::<Vec<_>>(), "{file}: in order");
     }
     let first = &records[0];
     // Line 0 has a byte that is not UTF-8: its body goes as bytes, exactly.
