@@ -6,15 +6,24 @@
 //!   with no plugins, each built-in alone, and the sanitize → regex → pack chain; then the
 //!   parsers `json`, `logfmt` and `multiline`, each on a log of its own format (the MB/s
 //!   column and "vs cat" are against that log; its lines are longer or shorter).
+//! - **Shipping**, the row after sluice's own: `sluice --sink otlp=http://127.0.0.1:PORT`
+//!   over the mixed sample, to a receiver in this process that reads each request and
+//!   discards it ([`discard_receiver`]): the cost of encoding, gzip and HTTP on loopback. A
+//!   line under the table gives the receiver's own cost per run (its threads' CPU time,
+//!   requests, gzipped bytes received).
 //! - **Native runs** call the built-in plugins' own code compiled for the host (through the
 //!   guest SDK's native harness, the code path the wasm exports use) on the same batches the
 //!   host would make: the ceiling sluice approaches, without wasm.
 //!
-//! `SLUICE_BENCH_LINES` changes the size (default 1,000,000). The sample is generated from a
-//! fixed seed (see `sample.rs`) into `target/bench/`.
+//! It runs only when given `--bench`, as `cargo bench` does; `cargo test --benches` runs it
+//! with no arguments, and it returns at once. `SLUICE_BENCH_LINES` changes the size (default
+//! 1,000,000). The sample is generated from a fixed seed (see `sample.rs`) into
+//! `target/bench/`.
 
+mod discard_receiver;
 mod sample;
 
+use discard_receiver::{DiscardReceiver, Received};
 use sample::Mix;
 
 use std::fs::File;
@@ -32,8 +41,10 @@ const SEED: u64 = 0x5eed_1095;
 const REGEX: &str = r#"{"expression":"level[=\":]+(?P<level>\\w+)"}"#;
 
 fn main() {
-    if std::env::args().any(|a| a == "--list") {
-        return; // `cargo test --benches` asks for a listing; there are no test cases here.
+    // `cargo bench` passes `--bench`; `cargo test --benches` runs this binary with no
+    // arguments (or `--list`): there are no test cases here, so it returns at once.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
     }
     let lines: usize = env_or("SLUICE_BENCH_LINES", 1_000_000);
     let runs: usize = env_or("SLUICE_BENCH_RUNS", 3);
@@ -59,6 +70,7 @@ fn main() {
     bench.row("cat", cat, Some(cat));
     let (sed_same, sed_four) = bench.sed();
     let sanitize = bench.sluice_rows();
+    let shipped = bench.shipping_row();
     bench.parser_rows();
     bench.native_rows();
     bench.native_parser_rows();
@@ -68,6 +80,7 @@ fn main() {
         sed_same.as_secs_f64() / sanitize.as_secs_f64(),
         sed_four.as_secs_f64() / sanitize.as_secs_f64()
     );
+    bench.receiver_cost(shipped);
 }
 
 /// sanitize's first four default rules as `sed -E`: secret-named keys, Bearer tokens, AWS
@@ -159,6 +172,47 @@ impl Bench {
             self.row(name, time, Some(self.cat));
         }
         sanitize
+    }
+
+    /// sluice shipping the mixed sample to a local OTLP/HTTP receiver that discards: encoding,
+    /// gzip and HTTP on loopback. Returns what the receiver saw over all the runs.
+    fn shipping_row(&self) -> Received {
+        let receiver = DiscardReceiver::start().expect("cannot start the discarding receiver");
+        let sink = format!("otlp=http://{}", receiver.addr());
+        let time = self.time_sluice(&["--sink", &sink], &self.sample);
+        self.row(
+            "sluice --sink otlp=… (a local receiver that discards)",
+            time,
+            Some(self.cat),
+        );
+        receiver
+            .settled(Duration::from_secs(10))
+            .expect("a connection to the receiver stayed open after sluice exited")
+    }
+
+    /// Prints the receiver's own cost per run of [`Bench::shipping_row`] (the warm run
+    /// included), after checking that what it received is plausible.
+    fn receiver_cost(&self, received: Received) {
+        let runs = self.runs.max(1) + 1;
+        let per_run = |total: u64| total as f64 / runs as f64;
+        let requests = per_run(received.requests);
+        assert_eq!(received.broken, 0, "the receiver saw broken requests");
+        // The sink closes a batch at 1000 records at most (`--sink-batch-lines`' default).
+        assert!(
+            requests * 1000.0 >= self.lines as f64 && received.body_bytes > 0,
+            "too few requests or bytes for {} lines: {received:?}",
+            self.lines
+        );
+        println!(
+            "\nthe receiver's own cost per run (average of {runs}, the warm one included): \
+             {:.1} ms of CPU time; {requests:.0} requests ({:.0} records each), {:.1} MB \
+             gzipped ({:.1} bytes a line), over {:.0} connection(s)",
+            received.cpu.as_secs_f64() * 1e3 / runs as f64,
+            self.lines as f64 / requests,
+            per_run(received.body_bytes) / 1e6,
+            per_run(received.body_bytes) / self.lines as f64,
+            per_run(received.connections),
+        );
     }
 
     /// The parsers, each on a log of the format it parses (the same number of lines), against
