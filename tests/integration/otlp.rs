@@ -167,7 +167,11 @@ fn every_record_arrives_in_order_with_body_attributes_timestamps_severity_and_re
             .filter(|r| r["attributes"]["log.file.name"] == json!(file))
             .map(|r| r["attributes"]["n"].as_i64().unwrap())
             .collect();
-        assert_eq!(numbers, (0..lines as i64).collect::<Vec<_>>(), "{file}: in order");
+        assert_eq!(
+            numbers,
+            (0..lines as i64).collect::<Vec<_>>(),
+            "{file}: in order"
+        );
     }
     let first = &records[0];
     // Line 0 has a byte that is not UTF-8: its body goes as bytes, exactly.

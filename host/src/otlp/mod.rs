@@ -192,48 +192,64 @@ impl OtlpSink {
         if self.opened.is_none() && !self.batch.is_empty() {
             self.opened = Some(Instant::now());
         }
-        let full = self.batch.len() >= self.settings.batch_lines
-            || self.bytes >= self.settings.batch_bytes
+        // Full batches go now; the rest waits for more records, unless it is big or old.
+        while self.batch.len() >= self.settings.batch_lines {
+            self.ship_first(self.settings.batch_lines)?;
+        }
+        let due = self.bytes >= self.settings.batch_bytes
             || self
                 .opened
                 .is_some_and(|opened| opened.elapsed() >= self.settings.batch_wait);
-        if full {
+        if due {
             self.ship()?;
         }
         Ok(true)
     }
 
-    /// Encodes the batch and queues it for sending (waiting while the queue is full).
+    /// Encodes every record held and queues them for sending, in batches of at most
+    /// `batch_lines` (waiting while the queue is full).
     fn ship(&mut self) -> io::Result<()> {
         while !self.batch.is_empty() {
-            let take = self.batch.len().min(self.settings.batch_lines);
-            let records: Vec<LogRecord> = self.batch.drain(..take).collect();
-            let count = records.len() as u64;
-            let request = ExportLogsServiceRequest {
-                resource_logs: vec![ResourceLogs {
-                    resource: Some(self.resource.clone()),
-                    scope_logs: vec![ScopeLogs {
-                        scope: Some(InstrumentationScope {
-                            name: "sluice".into(),
-                            version: env!("CARGO_PKG_VERSION").into(),
-                            ..InstrumentationScope::default()
-                        }),
-                        log_records: records,
-                        schema_url: String::new(),
-                    }],
+            self.ship_first(self.batch.len().min(self.settings.batch_lines))?;
+        }
+        Ok(())
+    }
+
+    /// Encodes the first `take` records held as one request and queues it for sending.
+    fn ship_first(&mut self, take: usize) -> io::Result<()> {
+        let records: Vec<LogRecord> = self.batch.drain(..take).collect();
+        let count = records.len() as u64;
+        self.bytes -= records
+            .iter()
+            .map(LogRecord::encoded_len)
+            .sum::<usize>()
+            .min(self.bytes);
+        let request = ExportLogsServiceRequest {
+            resource_logs: vec![ResourceLogs {
+                resource: Some(self.resource.clone()),
+                scope_logs: vec![ScopeLogs {
+                    scope: Some(InstrumentationScope {
+                        name: "sluice".into(),
+                        version: env!("CARGO_PKG_VERSION").into(),
+                        ..InstrumentationScope::default()
+                    }),
+                    log_records: records,
                     schema_url: String::new(),
                 }],
-            };
-            let mut gzip = GzEncoder::new(Vec::new(), Compression::fast());
-            gzip.write_all(&request.encode_to_vec())?;
-            let batch = Batch {
-                body: gzip.finish()?,
-                records: count,
-            };
-            self.sender.send(batch, &mut self.drain)?;
+                schema_url: String::new(),
+            }],
+        };
+        let mut gzip = GzEncoder::new(Vec::new(), Compression::fast());
+        gzip.write_all(&request.encode_to_vec())?;
+        let batch = Batch {
+            body: gzip.finish()?,
+            records: count,
+        };
+        self.sender.send(batch, &mut self.drain)?;
+        if self.batch.is_empty() {
+            self.bytes = 0;
+            self.opened = None;
         }
-        self.bytes = 0;
-        self.opened = None;
         Ok(())
     }
 }
