@@ -4,7 +4,7 @@
 //! receiver is the independent one of [`crate::otlp`].
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
@@ -18,6 +18,16 @@ fn numbered(n: usize) -> Vec<u8> {
     (0..n)
         .flat_map(|i| format!("line {i:06} of the numbered log\n").into_bytes())
         .collect()
+}
+
+/// A scratch folder `name` holding `app.log`, `lines` numbered lines, and the path of a
+/// positions file beside it (not made).
+fn numbered_log(name: &str, lines: usize) -> (PathBuf, PathBuf, PathBuf) {
+    let dir = tempdir(name);
+    let log = dir.join("app.log");
+    std::fs::write(&log, numbered(lines)).unwrap();
+    let positions = dir.join("positions.json");
+    (dir, log, positions)
 }
 
 /// The numbers of the lines in `records`, in the order received.
@@ -67,10 +77,7 @@ fn wait_for_records(receiver: &Receiver, n: usize) {
 fn after_sigkill_the_restarted_run_sends_every_line_the_receiver_did_not_acknowledge() {
     const LINES: usize = 40_000;
     const LINE_BYTES: u64 = 32;
-    let dir = tempdir("otlp-kill");
-    let log = dir.join("app.log");
-    std::fs::write(&log, numbered(LINES)).unwrap();
-    let positions = dir.join("positions.json");
+    let (dir, log, positions) = numbered_log("otlp-kill", LINES);
     let args = |receiver: &Receiver| {
         let mut cmd = sluice();
         cmd.args(["--sink", &receiver.url(), "--positions"])
@@ -131,10 +138,7 @@ fn after_sigkill_the_restarted_run_sends_every_line_the_receiver_did_not_acknowl
 #[test]
 fn sigterm_drains_what_is_in_flight_then_exits_and_the_position_is_at_the_end() {
     const LINES: usize = 3_000;
-    let dir = tempdir("otlp-term");
-    let log = dir.join("app.log");
-    std::fs::write(&log, numbered(LINES)).unwrap();
-    let positions = dir.join("positions.json");
+    let (dir, log, positions) = numbered_log("otlp-term", LINES);
     let receiver = Receiver::start(&dir, &["--delay", "0.2"]);
     let child = sluice()
         .args(["--sink", &receiver.url(), "-f", "--positions"])
@@ -163,10 +167,7 @@ fn sigterm_drains_what_is_in_flight_then_exits_and_the_position_is_at_the_end() 
 #[test]
 fn sigterm_with_the_receiver_down_gives_up_after_the_drain_deadline_and_keeps_the_position() {
     const LINES: usize = 5_000;
-    let dir = tempdir("otlp-drain");
-    let log = dir.join("app.log");
-    std::fs::write(&log, numbered(LINES)).unwrap();
-    let positions = dir.join("positions.json");
+    let (dir, log, positions) = numbered_log("otlp-drain", LINES);
     let port = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
