@@ -17,6 +17,7 @@
 //!   reading instead of buffering without limit. It numbers the batches and tells which the
 //!   receiver took: that is the sink's [`Sink::acknowledged`], by which `--positions` moves a
 //!   file's offset only past lines the receiver has.
+//! - [`resolver`]: the receiver's address, looked up once every 30 s rather than per request.
 //! - [`drain`]: once a stop is requested (SIGTERM), how long the sink still waits for the
 //!   receiver.
 //!
@@ -24,6 +25,7 @@
 
 mod drain;
 mod record;
+mod resolver;
 mod retry;
 mod sender;
 mod severity;

@@ -24,7 +24,9 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::drain::Drain;
+use super::resolver::{CachingResolver, Forget};
 use super::retry::{Backoff, Verdict, verdict};
+use ureq::unversioned::resolver::DefaultResolver;
 
 /// Batches waiting for the request in flight, at most.
 pub(crate) const QUEUED_BATCHES: usize = 2;
@@ -234,11 +236,19 @@ impl Drop for Sender {
 /// The thread: each batch in turn, until the queue closes empty, is abandoned, or a batch
 /// cannot be delivered.
 fn deliver(target: &Target, shared: &Shared) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
+    let config = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(target.timeout))
-        .build()
-        .into();
+        .build();
+    let (resolver, forget) = CachingResolver::new(DefaultResolver::default());
+    let client = Client {
+        agent: ureq::Agent::with_parts(
+            config,
+            ureq::unversioned::transport::DefaultConnector::default(),
+            resolver,
+        ),
+        forget,
+    };
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(1, |d| d.as_nanos() as u64);
@@ -260,7 +270,7 @@ fn deliver(target: &Target, shared: &Shared) {
         drop(queue);
         shared.changed.notify_all();
 
-        let posted = post(&agent, target, &batch, shared, seed);
+        let posted = post(&client, target, &batch, shared, seed);
         let mut queue = shared.lock();
         queue.in_flight = None;
         let delivered = match posted {
@@ -283,6 +293,12 @@ fn deliver(target: &Target, shared: &Shared) {
     }
 }
 
+/// The HTTP agent, and a way to make it look the receiver's address up again.
+struct Client {
+    agent: ureq::Agent,
+    forget: Forget,
+}
+
 /// Why a batch was not delivered.
 enum Undelivered {
     /// Refused, or out of retry budget: delivery ends, and so does the run.
@@ -294,7 +310,7 @@ enum Undelivered {
 /// Posts one batch until it is delivered, refused for good, out of retry budget, or
 /// abandoned.
 fn post(
-    agent: &ureq::Agent,
+    client: &Client,
     target: &Target,
     batch: &Batch,
     shared: &Shared,
@@ -304,7 +320,8 @@ fn post(
     let started = Instant::now();
     let mut backoff = Backoff::new(seed);
     loop {
-        let answer = agent
+        let answer = client
+            .agent
             .post(&target.url)
             .header("Content-Type", "application/x-protobuf")
             .header("Content-Encoding", "gzip")
@@ -325,10 +342,14 @@ fn post(
                     .unwrap_or_default();
                 verdict(status, retry_after.as_deref(), &body)
             }
-            Err(err) => Verdict::Retry {
-                after: None,
-                why: err.to_string(),
-            },
+            Err(err) => {
+                // The receiver may have moved (a pod rescheduled): look it up again.
+                client.forget.forget();
+                Verdict::Retry {
+                    after: None,
+                    why: err.to_string(),
+                }
+            }
         };
         match verdict {
             Verdict::Delivered { rejected, reason } => {
