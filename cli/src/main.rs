@@ -190,7 +190,7 @@ fn process(args: &Args, runtime_options: RuntimeOptions, settings: Settings) -> 
         }
     };
     let (mut otlp, tee) = match shipping {
-        None => (None, true),
+        None => (None, false),
         Some(shipping) => match OtlpSink::start(shipping.settings, stop) {
             Ok(sink) => (Some(sink), shipping.tee),
             Err(err) => {
