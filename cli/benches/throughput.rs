@@ -171,6 +171,14 @@ impl Bench {
             }
             self.row(name, time, Some(self.cat));
         }
+        // The chain on worker threads: 2, and every core when there are more.
+        for threads in thread_counts() {
+            let n = threads.to_string();
+            let args = ["-j", &n, "-p", "sanitize", "-p", &regex_spec, "-p", "pack"];
+            let time = self.time_sluice(&args, &self.sample);
+            let name = format!("sluice -j {n} -p sanitize -p regex -p pack");
+            self.row(&name, time, Some(self.cat));
+        }
         sanitize
     }
 
@@ -237,21 +245,35 @@ impl Bench {
             let time = self.time_sluice(args, &sample);
             let own_bytes = std::fs::metadata(&sample).unwrap().len() as f64;
             self.row_bytes(name, time, Some(own_cat), own_bytes);
+            // The parsers on worker threads too (multiline keeps state: one thread whatever).
+            if *mix == Mix::JavaTraces {
+                continue;
+            }
+            for threads in thread_counts() {
+                let n = threads.to_string();
+                let mut with = vec!["-j", &n];
+                with.extend_from_slice(args);
+                let time = self.time_sluice(&with, &sample);
+                let name = name.replacen("sluice", &format!("sluice -j {n}"), 1);
+                self.row_bytes(&name, time, Some(own_cat), own_bytes);
+            }
         }
     }
 
     /// Best of the runs of sluice with `args` on `sample`, after one untimed run that fills
-    /// the compile cache.
+    /// the compile cache. On one thread (`-j 1`) unless `args` say otherwise.
     fn time_sluice(&self, args: &[&str], sample: &Path) -> Duration {
         let sluice = env!("CARGO_BIN_EXE_sluice");
-        let mut warm = Command::new(sluice);
-        warm.args(args);
-        time_command(warm, sample);
-        best_of(self.runs, || {
+        let command = || {
             let mut cmd = Command::new(sluice);
+            if !args.contains(&"-j") {
+                cmd.args(["-j", "1"]);
+            }
             cmd.args(args);
-            time_command(cmd, sample)
-        })
+            cmd
+        };
+        time_command(command(), sample);
+        best_of(self.runs, || time_command(command(), sample))
     }
 
     /// sanitize, regex, pack and the three chained, natively on the mixed sample.
@@ -471,4 +493,10 @@ fn from_wit(terminator: types::Terminator) -> Terminator {
         types::Terminator::Crlf => Terminator::CrLf,
         types::Terminator::None => Terminator::None,
     }
+}
+
+/// The thread counts of the `-j` rows: 2, and every available core when there are more.
+fn thread_counts() -> Vec<usize> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores > 2 { vec![2, cores] } else { vec![2] }
 }

@@ -8,6 +8,13 @@ use clap::Parser;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use sluice_host::{OnError, OutputFormat};
 
+/// The most worker threads `-j` accepts.
+const MAX_THREADS: u16 = 256;
+
+/// The worker threads when `-j` is not given: one per available core, at most this many (each
+/// thread holds its own instance of every stage it runs, within --plugin-memory).
+const DEFAULT_MAX_THREADS: usize = 8;
+
 const AFTER_HELP: &str = "\
 Examples:
   kubectl logs -f api | sluice -p sanitize
@@ -159,6 +166,15 @@ pub struct Args {
     #[arg(short = 'o', long, value_name = "FORMAT", default_value = "raw",
           value_parser = parse_format)]
     pub output: OutputFormat,
+
+    /// How many threads run the stages that may run in several instances at once: those
+    /// whose plugin declares no state between lines (`sluice inspect` shows it) and whose
+    /// report goes nowhere chosen. The output is the same, byte for byte, whatever N; the other
+    /// stages, and the pieces of over-long lines, run in order on one thread. 1 runs every
+    /// stage on one thread [default: the available cores, at most 8].
+    #[arg(short = 'j', long, value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..=i64::from(MAX_THREADS)))]
+    pub threads: Option<u16>,
 
     /// Lines longer than this many bytes are force-flushed in pieces (boundary-safe stages see
     /// each whole window first), so memory stays bounded. Accepts K/M suffixes (KiB/MiB).
@@ -347,6 +363,19 @@ pub fn mistyped_command(files: &[OsString]) -> Option<&'static str> {
     ["inspect", "test", "new"]
         .into_iter()
         .find(|command| strsim::levenshtein(command, word) <= 2)
+}
+
+impl Args {
+    /// The worker threads to run the chain with: `-j`, else one per available core, at most
+    /// [`DEFAULT_MAX_THREADS`].
+    pub fn threads(&self) -> usize {
+        match self.threads {
+            Some(n) => usize::from(n),
+            None => {
+                std::thread::available_parallelism().map_or(1, |n| n.get().min(DEFAULT_MAX_THREADS))
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -34,7 +34,8 @@ pub fn run(request: &Request<'_>, options: RuntimeOptions, settings: &Settings) 
             "not boundary-safe"
         };
         let state = match info.state {
-            StateScope::None => "no state",
+            StateScope::None if stage.runs_anywhere() => "no state (runs on every -j thread)",
+            StateScope::None => "no state (one thread: its report goes where chosen)",
             StateScope::PerSource => "state per source",
             StateScope::WholeStream => "whole-stream state",
         };

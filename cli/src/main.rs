@@ -72,6 +72,7 @@ fn run(args: &Args) -> u8 {
         boundary_overlap: args.boundary_overlap,
         max_hold: args.max_hold,
         decompress: !args.no_decompress,
+        threads: args.threads(),
         ..Settings::default()
     };
     if let Err(err) = settings.check() {

@@ -14,6 +14,7 @@
 
 use std::io;
 use std::ops::ControlFlow;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::chain::{Chain, Position};
@@ -21,9 +22,11 @@ use crate::framing::Terminator;
 use crate::line_buffer::LineBuffer;
 use crate::lines::Lines;
 use crate::origin::{self, Placed};
+use crate::parallel::{At, Fan, Out, Ticket};
 use crate::pipeline::RunError;
 use crate::positions::Positions;
 use crate::say;
+use crate::settings::Settings;
 use crate::sink::Sink;
 use crate::stop::StopRequest;
 
@@ -59,25 +62,51 @@ pub(crate) struct Emitter {
     /// the hold has passed `max_hold` (and was said): set by [`Emitter::wait_while_held`],
     /// cleared once no stage holds.
     held_since: Option<(Instant, bool)>,
+    /// The worker lanes and the batches in flight, when the chain runs on several threads.
+    fan: Option<Fan>,
+    /// Set once the sink, given a ticket's lines, wanted no more: nothing more is handed on.
+    sink_done: bool,
+    /// Batches and their raw bytes, back from the sink, for the next tickets.
+    spare: Vec<(Lines, Vec<u8>)>,
+    /// The name of the input of the latest ticket, shared by the tickets of that input.
+    ticket_input: Option<Arc<str>>,
 }
 
 impl Emitter {
-    pub(crate) fn new(chain: Chain, overlap: usize, max_hold: Duration) -> Emitter {
+    /// An emitter running `chain` with `settings`, on worker lanes as well when
+    /// `settings.threads` asks for them and the chain has a parallel segment.
+    pub(crate) fn new(chain: Chain, settings: &Settings) -> Emitter {
         Emitter {
+            fan: Fan::start(&chain, settings.threads),
             chain,
-            overlap,
+            overlap: settings.boundary_overlap,
             batch: Lines::default(),
             tail: Vec::new(),
             line_ends: Vec::new(),
             positions: None,
-            max_hold,
+            max_hold: settings.max_hold,
             held_since: None,
+            sink_done: false,
+            spare: Vec::new(),
+            ticket_input: None,
         }
     }
 
-    /// Flushes the sink; the [`Positions`] are told under which mark, and what the sink has
-    /// acknowledged so far.
+    /// True when the chain runs on worker lanes too.
+    pub(crate) fn is_parallel(&self) -> bool {
+        self.fan.is_some()
+    }
+
+    /// Flushes the sink, once every batch in flight went to it; the [`Positions`] are told
+    /// under which mark, and what the sink has acknowledged so far.
     pub(crate) fn flush(&mut self, sink: &mut dyn Sink) -> Result<(), RunError> {
+        // A sink that wants no more lines is kept in `sink_done`, which the next batch sees.
+        let _wants_more = self.drain(sink)?;
+        self.flush_sink(sink)
+    }
+
+    /// Flushes the sink (and tells the positions), whatever is in flight.
+    fn flush_sink(&mut self, sink: &mut dyn Sink) -> Result<(), RunError> {
         sink.flush().map_err(RunError::Output)?;
         match &mut self.positions {
             Some(positions) => {
@@ -101,15 +130,26 @@ impl Emitter {
 
     /// Runs complete lines (`raw`, terminators included, ending at `self.line_ends`) through
     /// the chain and hands the result to `sink`. `placed` says where `raw` is in its file when
-    /// the file's position is kept.
+    /// the file's position is kept. `ends_a_long_line` says that the first line is the last
+    /// piece of an over-long line whose windows went before: with worker lanes, such a batch
+    /// runs here, through the instances that saw those windows, after every batch in flight.
     pub(crate) fn lines(
         &mut self,
         raw: &[u8],
         source: &str,
         at: Position<'_>,
         placed: Option<Placed>,
+        ends_a_long_line: bool,
         sink: &mut dyn Sink,
     ) -> Result<Flow, RunError> {
+        if self.fan.is_some() {
+            if !ends_a_long_line {
+                return self.submit(raw, source, at, placed, sink);
+            }
+            if self.drain(sink)?.is_break() {
+                return Ok(Flow::Break(()));
+            }
+        }
         self.batch.clear();
         self.batch.set_source(source);
         self.batch.push_framed(raw, &self.line_ends);
@@ -139,8 +179,144 @@ impl Emitter {
             let done = batch_end.or_else(|| origin::largest(&self.batch).max(parts_end));
             self.handed(placed.file, done);
             if self.positions.as_ref().is_some_and(Positions::flush_due) {
-                self.flush(sink)?;
+                self.flush_sink(sink)?;
             }
+        }
+        Ok(flow)
+    }
+
+    /// [`Emitter::lines`] with worker lanes: the batch goes to the fan as a ticket, and what
+    /// has come out of it goes to the sink; while the fan is full, the oldest ticket is waited
+    /// for.
+    fn submit(
+        &mut self,
+        raw: &[u8],
+        source: &str,
+        at: Position<'_>,
+        placed: Option<Placed>,
+        sink: &mut dyn Sink,
+    ) -> Result<Flow, RunError> {
+        if self.sink_done {
+            return Ok(Flow::Break(()));
+        }
+        let (mut batch, mut copy) = self.spare.pop().unwrap_or_default();
+        batch.clear();
+        batch.set_source(source);
+        batch.push_framed(raw, &self.line_ends);
+        if let Some(placed) = placed {
+            origin::set_framed(&mut batch, placed.at, placed.start, &self.line_ends);
+        }
+        let batch_end = origin::largest(&batch).filter(|_| self.chain.keeps_no_state());
+        sink.input(&batch);
+        copy.clear();
+        copy.extend_from_slice(raw);
+        let Position::Lines { input, first, last } = at else {
+            unreachable!("batches of complete lines are placed by their lines")
+        };
+        let input = match &self.ticket_input {
+            Some(name) if **name == *input => Arc::clone(name),
+            _ => Arc::clone(self.ticket_input.insert(Arc::from(input))),
+        };
+        let at = At { input, first, last };
+        let fan = self.fan.as_mut().expect("tickets are submitted with a fan");
+        fan.submit(Ticket::new(batch, copy, at, placed, batch_end));
+        self.pump(sink, Until::Room)
+    }
+
+    /// Hands the tickets that came out of the fan to the sink, in order, waiting for them as
+    /// `until` says.
+    fn pump(&mut self, sink: &mut dyn Sink, until: Until) -> Result<Flow, RunError> {
+        loop {
+            let Some(fan) = &mut self.fan else {
+                return Ok(Flow::Continue(()));
+            };
+            if self.sink_done {
+                return Ok(Flow::Break(()));
+            }
+            let wait = match until {
+                Until::Room => fan.is_full(),
+                Until::Empty => !fan.is_empty(),
+            };
+            let ticket = match fan.next_out(&mut self.chain, wait)? {
+                None => return Ok(Flow::Continue(())),
+                Some(Out::Done(ticket)) => ticket,
+                Some(Out::Stream(ticket, from)) => match self.stream(ticket, from, sink)? {
+                    Some(ticket) => ticket,
+                    None => {
+                        self.sink_done = true;
+                        return Ok(Flow::Break(()));
+                    }
+                },
+            };
+            if self.hand_ticket(ticket, sink)?.is_break() {
+                self.sink_done = true;
+                return Ok(Flow::Break(()));
+            }
+        }
+    }
+
+    /// Waits until every batch in flight went to the sink.
+    pub(crate) fn drain(&mut self, sink: &mut dyn Sink) -> Result<Flow, RunError> {
+        self.pump(sink, Until::Empty)
+    }
+
+    /// Runs a ticket a lane gave back through the nodes from `from` on, here, handing the
+    /// parts of its output to the sink as they come, as [`Emitter::lines`] does. Returns the
+    /// ticket with what is left of its output, or `None` when the sink wants no more.
+    fn stream(
+        &mut self,
+        mut ticket: Ticket,
+        from: usize,
+        sink: &mut dyn Sink,
+    ) -> Result<Option<Ticket>, RunError> {
+        let pieces = std::mem::take(&mut ticket.pieces);
+        let count = pieces.len();
+        let at = ticket.at.position();
+        let (mut more, mut handed_end) = (Ok(true), None);
+        for (i, mut piece) in pieces.into_iter().enumerate() {
+            self.chain.run(&mut piece, from, at, &mut |part| {
+                handed_end = handed_end.max(origin::largest(part));
+                emit_to(sink, part, &mut more);
+            })?;
+            if i + 1 == count {
+                ticket.pieces.push(piece);
+            } else if !piece.is_empty() {
+                handed_end = handed_end.max(origin::largest(&piece));
+                emit_to(sink, &piece, &mut more);
+            }
+        }
+        ticket.handed_end = handed_end;
+        Ok(flow(more)?.is_continue().then_some(ticket))
+    }
+
+    /// Hands a ticket that went through the whole chain to the sink, as [`Emitter::lines`]
+    /// hands a batch, and keeps its storage for the next.
+    fn hand_ticket(&mut self, mut ticket: Ticket, sink: &mut dyn Sink) -> Result<Flow, RunError> {
+        let last = ticket.pieces.pop().expect("a ticket keeps its last piece");
+        let (mut more, mut parts_end) = (Ok(true), ticket.handed_end);
+        for part in &ticket.pieces {
+            parts_end = parts_end.max(origin::largest(part));
+            emit_to(sink, part, &mut more);
+        }
+        if flow(more)?.is_break() {
+            return Ok(Flow::Break(()));
+        }
+        let flow = if ticket.changed {
+            flow(sink.changed(&last))
+        } else {
+            flow(sink.unchanged(&ticket.raw, &last))
+        }?;
+        if let Some(placed) = ticket.placed {
+            let done = ticket
+                .batch_end
+                .or_else(|| origin::largest(&last).max(parts_end));
+            self.handed(placed.file, done);
+            if self.positions.as_ref().is_some_and(Positions::flush_due) {
+                self.flush_sink(sink)?;
+            }
+        }
+        if self.spare.len() < SPARE_TICKETS {
+            self.spare.push((last, ticket.raw));
         }
         Ok(flow)
     }
@@ -154,6 +330,11 @@ impl Emitter {
         at: Position<'_>,
         sink: &mut dyn Sink,
     ) -> Result<Flow, RunError> {
+        // The pieces of an over-long line go through the chain's own instances, in order,
+        // after every batch before them.
+        if self.drain(sink)?.is_break() {
+            return Ok(Flow::Break(()));
+        }
         let window = &mut self.batch;
         window.clear();
         window.set_source(source);
@@ -194,8 +375,12 @@ impl Emitter {
         flow(sink.changed(window))
     }
 
-    /// Ticks the stages whose deadline has passed and hands on what they emit.
+    /// Ticks the stages whose deadline has passed and hands on what they emit, after every
+    /// batch in flight.
     pub(crate) fn tick_due(&mut self, now: Instant, sink: &mut dyn Sink) -> Result<Flow, RunError> {
+        if self.chain.next_deadline().is_some_and(|at| at <= now) && self.drain(sink)?.is_break() {
+            return Ok(Flow::Break(()));
+        }
         let mut more = Ok(true);
         self.chain
             .tick_due(now, &mut |lines| emit_to(sink, lines, &mut more))?;
@@ -209,14 +394,24 @@ impl Emitter {
         source: &str,
         sink: &mut dyn Sink,
     ) -> Result<Flow, RunError> {
+        if self.drain(sink)?.is_break() {
+            return Ok(Flow::Break(()));
+        }
         let mut more = Ok(true);
         self.chain
             .end_source(source, &mut |lines| emit_to(sink, lines, &mut more))?;
         flow(more)
     }
 
-    /// Finishes the chain and hands on what its stages emit.
+    /// Finishes the chain and hands on what its stages emit, after every batch in flight; the
+    /// worker lanes' instances are finished after the chain's own, stage by stage.
     pub(crate) fn finish(&mut self, sink: &mut dyn Sink) -> Result<Flow, RunError> {
+        if self.drain(sink)?.is_break() {
+            return Ok(Flow::Break(()));
+        }
+        if let Some(fan) = &mut self.fan {
+            fan.retire(&mut self.chain);
+        }
         let mut more = Ok(true);
         self.chain
             .finish(&mut |lines| emit_to(sink, lines, &mut more))?;
@@ -277,6 +472,18 @@ impl Emitter {
         }
     }
 }
+
+/// How long [`Emitter::pump`] waits for tickets.
+#[derive(Clone, Copy)]
+enum Until {
+    /// Until the fan has room for one more.
+    Room,
+    /// Until no ticket is in flight.
+    Empty,
+}
+
+/// The most batches kept for reuse by the tickets to come.
+const SPARE_TICKETS: usize = 64;
 
 /// Hands emitted lines to `sink` while it still wants them; its first refusal or error is
 /// kept in `more`.

@@ -245,6 +245,11 @@ impl Waiter {
         }
     }
 
+    /// True when a read would not block now and no stop is requested.
+    pub(crate) fn ready_now(&self) -> bool {
+        self.wait(Some(Duration::ZERO)) == Wait::Ready
+    }
+
     /// Waits until a read would not block, `timeout` passes (`None`: no limit), or a stop is
     /// requested. Without a stop descriptor to wait on, an unlimited wait is left to the read.
     pub(crate) fn wait(&self, timeout: Option<Duration>) -> Wait {

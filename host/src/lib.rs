@@ -71,6 +71,7 @@ mod on_error;
 mod origin;
 mod otlp;
 mod output;
+mod parallel;
 mod pipeline;
 mod plugin_text;
 mod positions;

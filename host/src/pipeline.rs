@@ -109,7 +109,7 @@ impl Pipeline {
         Pipeline {
             settings,
             limits,
-            emitter: Emitter::new(chain, settings.boundary_overlap, settings.max_hold),
+            emitter: Emitter::new(chain, &settings),
             stop: StopRequest::never(),
             counters: Arc::default(),
             started: Instant::now(),
@@ -268,12 +268,26 @@ impl Pipeline {
             if self.drain(reading, sink)?.is_break() {
                 return Ok((Flow::Break(()), Ok(())));
             }
-            if reading.buffer.is_eof() {
+            let eof = reading.buffer.is_eof();
+            // About to read, which may block, or at the end: everything handed on so far goes
+            // out first, and due ticks run while waiting. With worker lanes, only when the
+            // read would block: the batches in flight keep the lanes busy while more is read;
+            // and a stage that started to hold input back on a batch that was in flight is
+            // waited for here, as it would have been right after that batch.
+            let settle = if self.emitter.is_parallel() {
+                eof || !waiter.ready_now()
+            } else {
+                !eof
+            };
+            if settle {
+                self.emitter.flush(sink)?;
+                if self.emitter.wait_while_held(sink, &self.stop)?.is_break() {
+                    return Ok((Flow::Break(()), Ok(())));
+                }
+            }
+            if eof {
                 break;
             }
-            // About to read, which may block: everything handed on so far goes out first,
-            // and due ticks run while waiting.
-            self.emitter.flush(sink)?;
             match self.wait_for_input(&waiter, sink)? {
                 Waited::Input => {}
                 Waited::Stop => {
@@ -397,7 +411,9 @@ impl Pipeline {
         });
         let raw = &reading.buffer.pending()[..len];
         self.counters.read_lines(count);
-        let flow = self.emitter.lines(raw, &reading.source, at, placed, sink)?;
+        let flow = self
+            .emitter
+            .lines(raw, &reading.source, at, placed, reading.mid_line, sink)?;
         reading.buffer.consume(len);
         reading.line += count;
         reading.mid_line = false;
@@ -500,4 +516,4 @@ impl Pipeline {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -25,6 +25,10 @@ pub struct Settings {
     /// Compressed input (gzip, zstd, bzip2, xz, recognised by its first bytes) is
     /// decompressed as it is read. By default, true.
     pub decompress: bool,
+    /// How many worker threads run the chain's parallel segments ([`crate::parallel`]); 1
+    /// runs the whole chain on the reading thread. The output is the same whatever the
+    /// number. By default, 1.
+    pub threads: usize,
 }
 
 /// By default, the longest a stage may hold input back: a rate limiter's waits are far shorter,
@@ -41,6 +45,7 @@ impl Default for Settings {
             read_size: 256 << 10,
             max_hold: DEFAULT_MAX_HOLD,
             decompress: true,
+            threads: 1,
         }
     }
 }

@@ -44,6 +44,8 @@ pub struct StageCounters {
     bytes_out: AtomicU64,
     plugin_nanos: AtomicU64,
     failures: AtomicU64,
+    /// The lines of the batches failures passed on unchanged or dropped.
+    failed_lines: AtomicU64,
 }
 
 /// What one batch did in a stage, to be added to its counters.
@@ -107,14 +109,21 @@ impl StageCounters {
         add(&self.bytes_out, bytes);
     }
 
-    /// A failure the stage's policy let the run survive (`skip` or `drop`).
-    pub(crate) fn failed(&self) {
+    /// A failure the stage's policy let the run survive (`skip` or `drop`), which cost the
+    /// `lines` of the batch it failed on (none for a failed `tick` or `finish`).
+    pub(crate) fn failed(&self, lines: u64) {
         add(&self.failures, 1);
+        add(&self.failed_lines, lines);
     }
 
     /// How many failures the run survived so far.
     pub(crate) fn failures(&self) -> u64 {
         get(&self.failures)
+    }
+
+    /// How many lines the failures passed on unchanged or dropped.
+    pub(crate) fn failed_lines(&self) -> u64 {
+        get(&self.failed_lines)
     }
 
     fn read(&self, label: &str) -> StageRow {
@@ -376,7 +385,7 @@ mod tests {
             bytes_out: 18,
         });
         stage.emitted(1, 4);
-        stage.failed();
+        stage.failed(3);
         let snapshot = stats.snapshot();
         assert!(snapshot.lines_counted);
         assert_eq!(

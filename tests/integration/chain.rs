@@ -25,8 +25,12 @@ fn a_stage_can_drop_every_line() {
 
 #[test]
 fn stages_run_in_order_and_finish_flows_downstream() {
+    // -j 1: the probe declares no state, which these keys make a lie; on several threads
+    // each instance would keep its own.
     let out = transform(
         &[
+            "-j",
+            "1",
             "-p",
             &probe(r#"{"tag":"a","finish_lines":["end-a"]}"#),
             "-p",

@@ -331,7 +331,7 @@ fn check_validates_a_pipeline_without_reading_input() {
     );
     assert_eq!(ok.code, 0, "{}", ok.stderr);
     insta::assert_snapshot!(ok.text(), @r"
-    stage 1 (sanitize): sanitize 0.1.0; boundary-safe; no state; on_error fail
+    stage 1 (sanitize): sanitize 0.1.0; boundary-safe; state per source; on_error fail
     stage 2 (multiline): multiline 0.1.0; not boundary-safe; state per source; on_error drop
     stage 3 (aggregate): aggregate 0.1.0; not boundary-safe; whole-stream state; on_error fail
     ok: 3 stages would start; no input was read
@@ -484,14 +484,15 @@ fn a_progress_bar_over_files_on_a_terminal_only() {
 fn the_hosts_messages_are_coloured_too() {
     let probe = format!(r#"{}={{"report_lines": true}}"#, test_plugin("probe"));
     let label = format!("stage 1 ({})", test_plugin("probe"));
-    let styled = run(&["--color", "always", "-p", &probe], b"a\n");
+    // -j 1: a report of what one instance saw.
+    let styled = run(&["-j", "1", "--color", "always", "-p", &probe], b"a\n");
     assert_eq!(
         styled.stderr,
         format!("\x1b[36m{label}:\x1b[0m probe saw 1 lines\n"),
         "{}",
         show(styled.stderr.as_bytes())
     );
-    let plain = run(&["-p", &probe], b"a\n");
+    let plain = run(&["-j", "1", "-p", &probe], b"a\n");
     assert_eq!(plain.stderr, format!("{label}: probe saw 1 lines\n"));
 }
 

@@ -154,7 +154,8 @@ fn a_report_on_stderr_is_labelled_and_escaped() {
     let report = "\u{1b}[2K\rsluice: stage 1 (sanitize): all secrets redacted\u{7}\n\nline two\n";
     let config = serde_json::json!({ "report_text": report }).to_string();
     let probe = test_plugin("probe");
-    let run = run(&["-p", &format!("{probe}={config}")], b"x\n");
+    // -j 1: one instance, so one report.
+    let run = run(&["-j", "1", "-p", &format!("{probe}={config}")], b"x\n");
     assert_eq!((run.code, run.stdout.as_slice()), (0, &b"x\n"[..]));
     assert_eq!(
         run.stderr,

@@ -25,6 +25,7 @@ mod sources;
 mod stages;
 mod stats;
 mod stream;
+mod threads;
 mod typed;
 mod util;
 mod wasi;

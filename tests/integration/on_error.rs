@@ -24,7 +24,16 @@ fn trapping_probe() -> String {
 /// when it does not: dropped, or the run stopped) under `policy`; returns stdout's lines, the
 /// exit code and stderr.
 fn one_batch_each(policy: &str, n: u32) -> (Vec<String>, Option<i32>, String) {
-    let (child, mut stdin, rx) = spawn(&["--on-plugin-error", policy, "-p", &trapping_probe()]);
+    // -j 1: `trap_batch` counts one instance's batches.
+    let args = [
+        "-j",
+        "1",
+        "--on-plugin-error",
+        policy,
+        "-p",
+        &trapping_probe(),
+    ];
+    let (child, mut stdin, rx) = spawn(&args);
     let every_line_comes_out = policy == "skip";
     let patience = if every_line_comes_out {
         PATIENCE

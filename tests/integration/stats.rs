@@ -24,7 +24,18 @@ fn stats_of(stderr: &str) -> Value {
 
 #[test]
 fn counts_equal_the_lines_in_out_and_dropped_of_each_stage() {
-    let args = ["--stats=json", "-p", DROP, "-p", MULTILINE, "-p", "pack"];
+    // -j 1: one instance of each stage, so one `finish` call each.
+    let args = [
+        "-j",
+        "1",
+        "--stats=json",
+        "-p",
+        DROP,
+        "-p",
+        MULTILINE,
+        "-p",
+        "pack",
+    ];
     let run = run(&args, LOG);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let stats = stats_of(&run.stderr);

@@ -20,7 +20,10 @@ const PATIENCE: Duration = Duration::from_secs(20);
 
 #[test]
 fn a_stage_is_ticked_while_the_input_is_idle() {
-    let (mut child, mut stdin, rx) = spawn(&["-p", &probe(r#"{"tick_after_ms": 50}"#)]);
+    // -j 1 here and below: the probe declares no state, which ticks, holds and reports make
+    // a lie; on several threads its instances on the worker lanes are never ticked.
+    let ticking = probe(r#"{"tick_after_ms": 50}"#);
+    let (mut child, mut stdin, rx) = spawn(&["-j", "1", "-p", &ticking]);
     writeln!(stdin, "first").unwrap();
     stdin.flush().unwrap();
     assert_eq!(rx.recv_timeout(PATIENCE).unwrap(), "first");
@@ -60,7 +63,7 @@ fn a_stage_that_always_wants_a_tick_cannot_starve_input() {
 #[test]
 fn a_stage_cannot_hold_the_input_back_past_max_hold() {
     let hold = probe(r#"{"tick_after_ms": 100000, "hold": true}"#);
-    let (child, mut stdin, rx) = spawn(&["--max-hold", "300ms", "-p", &hold]);
+    let (child, mut stdin, rx) = spawn(&["-j", "1", "--max-hold", "300ms", "-p", &hold]);
     stdin.write_all(b"a\n").unwrap();
     stdin.flush().unwrap();
     assert_eq!(rx.recv_timeout(PATIENCE).unwrap(), "a");
@@ -101,6 +104,8 @@ fn a_signal_ends_a_hold_at_once() {
 #[test]
 fn ticked_lines_run_through_the_stages_after() {
     let (mut child, mut stdin, rx) = spawn(&[
+        "-j",
+        "1",
         "-p",
         &probe(r#"{"tick_after_ms": 20, "tag": "1"}"#),
         "-p",
@@ -116,7 +121,10 @@ fn ticked_lines_run_through_the_stages_after() {
 
 #[test]
 fn reports_go_to_stderr_by_default_and_to_a_file_when_asked() {
-    let run = run(&["-p", &probe(r#"{"report_lines": true}"#)], b"a\nb\n");
+    let run = run(
+        &["-j", "1", "-p", &probe(r#"{"report_lines": true}"#)],
+        b"a\nb\n",
+    );
     assert_eq!(run.code, 0);
     assert_eq!(run.stdout, b"a\nb\n");
     assert_eq!(
@@ -271,7 +279,8 @@ tag = "all"
     )
     .unwrap();
     let input = b"level=info a\nlevel=error b\nlevel=error ignore c\nlevel=error d\nlevel=warn e\n";
-    let out = transform(&["-c", path.to_str().unwrap()], input);
+    // -j 1: the probe's `finish_lines` come from one instance.
+    let out = transform(&["-j", "1", "-c", path.to_str().unwrap()], input);
     insta::assert_snapshot!(String::from_utf8(out).unwrap(), @r"
     level=info a|all
     level=error b|matched|all

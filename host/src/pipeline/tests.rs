@@ -7,10 +7,20 @@ use crate::sink::WriteSink;
 use proptest::strategy::Just;
 
 /// A reader that returns at most the next chunk size per read, cycling through `sizes`.
-struct Trickle<'a> {
+pub(crate) struct Trickle<'a> {
     data: &'a [u8],
     sizes: Vec<usize>,
     turn: usize,
+}
+
+impl Trickle<'_> {
+    pub(crate) fn new<'a>(data: &'a [u8], sizes: &[usize]) -> Trickle<'a> {
+        Trickle {
+            data,
+            sizes: sizes.to_vec(),
+            turn: 0,
+        }
+    }
 }
 
 impl Read for Trickle<'_> {
@@ -29,11 +39,7 @@ impl Read for Trickle<'_> {
 fn run(input: &[u8], sizes: &[usize], settings: Settings, bulk_copy: bool) -> Vec<u8> {
     let mut pipeline = Pipeline::new(Chain::new(Vec::new()), settings);
     let mut sink = WriteSink::new(OutputFormat::Raw, Vec::new());
-    let mut rdr = Trickle {
-        data: input,
-        sizes: sizes.to_vec(),
-        turn: 0,
-    };
+    let mut rdr = Trickle::new(input, sizes);
     let mut reading = Reading::new(&Input::Stdin, &settings);
     if bulk_copy {
         let (flow, read) = pipeline
@@ -138,11 +144,7 @@ fn a_sink_that_says_stop_ends_the_run_and_is_still_finished() {
         finished: false,
     };
     let mut reading = Reading::new(&Input::Stdin, &settings);
-    let mut rdr = Trickle {
-        data: b"1\n2\n3\n4\n5\n6\n7\n8\n9\n",
-        sizes: vec![100],
-        turn: 0,
-    };
+    let mut rdr = Trickle::new(b"1\n2\n3\n4\n5\n6\n7\n8\n9\n", &[100]);
     reading.buffer.fill(&mut rdr).unwrap();
     // Batches hold at most 3 lines: the sink stops in the second one.
     assert!(pipeline.drain(&mut reading, &mut sink).unwrap().is_break());

@@ -54,7 +54,7 @@ pub use clock::Clock;
 pub use memory_cap::{Grew, TABLE_ELEMENT_BYTES};
 pub use plugin::{CONTRACT_VERSION, ConfigKeyInfo, Plugin, PluginInfo, StateScope};
 pub(crate) use stage::{Emitted, Halt};
-pub use stage::{Stage, StageGrants};
+pub use stage::{Stage, StageGrants, StageSeed};
 
 /// How often the epoch advances. Deadlines are rounded up to whole ticks.
 const EPOCH_TICK: Duration = Duration::from_millis(10);

@@ -77,7 +77,7 @@ impl StateScope {
     /// How `sluice inspect` and `--list-plugins` say it.
     pub fn describe(self) -> &'static str {
         match self {
-            StateScope::None => "none (each line on its own)",
+            StateScope::None => "none (each line on its own: runs on every -j thread)",
             StateScope::PerSource => "per source (one instance per input file)",
             StateScope::WholeStream => "whole stream (one instance sees every file)",
         }

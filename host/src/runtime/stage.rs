@@ -19,8 +19,10 @@
 
 mod errors;
 mod recovery;
+mod seed;
 mod sources;
 
+pub use seed::StageSeed;
 use sources::SourceInstance;
 
 use std::mem;
@@ -82,13 +84,12 @@ pub struct Stage {
     info: PluginInfo,
     store: Store<StageState>,
     instance: bindings::Plugin,
-    /// What it takes to start the stage afresh after a failure (boxed: rarely used, and it
-    /// would double the size of every chain node).
+    /// What it takes to start the stage afresh after a failure, or another instance of it
+    /// (boxed: rarely used, and it would double the size of every chain node).
     fresh: Box<(StoreRecipe, PluginPre<StageState>)>,
-    /// What a failure does to the stream, and the lines failures cost so far (how many
-    /// failures there were is counted with the rest, in `counters`).
+    /// What a failure does to the stream (what failures cost is counted with the rest, in
+    /// `counters`).
     on_error: OnError,
-    failed_lines: u64,
     /// The guest's `stage` resources, in the order they were created: never empty until the
     /// stage is finished. Exactly one unless the plugin's state is per source; then at most
     /// one per source, and only the first may be unbound.
@@ -103,8 +104,12 @@ pub struct Stage {
     terminators: Vec<bindings::Terminator>,
     /// Where the stage's reports go.
     report_target: ReportTarget,
-    /// What the stage has done, for `--stats`; kept across restarts.
+    /// What the stage has done, for `--stats`; kept across restarts, and shared with the
+    /// stage's other instances in a parallel run.
     counters: Arc<StageCounters>,
+    /// The stage's other instances, which ran on the worker lanes of a parallel run and were
+    /// handed back at its end ([`Stage::adopt`]), so that finishing the stage finishes them.
+    siblings: Vec<Stage>,
 }
 
 impl Stage {
@@ -129,17 +134,11 @@ impl Stage {
             let target = report_target.to_string();
             StageError::new(&label, Call::Start, Failure::Report { target, error })
         })?;
-        let recipe = runtime.store_recipe();
-        let (store, instance) = start(&recipe, &plugin.pre, &label, &grants.env)?;
-        let mut stage = Stage {
+        StageSeed {
             label,
             info: plugin.info.clone(),
-            store,
-            instance,
-            fresh: Box::new((recipe, plugin.pre.clone())),
+            fresh: (runtime.store_recipe(), plugin.pre.clone()),
             on_error: OnError::Fail,
-            failed_lines: 0,
-            instances: Vec::new(),
             config: config.to_owned(),
             grants: Grants {
                 env: grants.env,
@@ -148,13 +147,10 @@ impl Stage {
                 boundary_overlap: settings.boundary_overlap as u32,
             },
             limits,
-            spare: Lines::default(),
-            terminators: Vec::new(),
             report_target,
             counters: Arc::default(),
-        };
-        stage.create_first()?;
-        Ok(stage)
+        }
+        .grow()
     }
 
     /// Creates the stage's first guest resource, in a fresh instance.
@@ -194,6 +190,11 @@ impl Stage {
             }
             Err(err) => Err(self.limits.failure(&err, &mut self.store)),
         }
+    }
+
+    /// True when the user chose where the stage's reports go (its `report` key).
+    pub(crate) fn reports_chosen(&self) -> bool {
+        self.grants.report.is_some()
     }
 
     /// Where the stage's reports go.
@@ -367,7 +368,8 @@ impl Stage {
 
     /// Calls `finish` on each of the stage's resources, in the order they were created, and
     /// returns what each emitted: trailing lines and a report. Errors are as for
-    /// [`Stage::process`].
+    /// [`Stage::process`]. The instances the stage adopted from a parallel run are finished
+    /// after its own, in the order they were adopted.
     pub(crate) fn finish(&mut self) -> Result<Vec<Emitted>, StageError> {
         let mut all = Vec::new();
         for i in 0..self.instances.len() {
@@ -375,6 +377,9 @@ impl Stage {
                 .finish_instance(i)
                 .map_err(|failure| self.error(Call::Finish, failure))?;
             all.push(emitted);
+        }
+        for sibling in &mut self.siblings {
+            all.extend(sibling.finish()?);
         }
         Ok(all)
     }
@@ -477,6 +482,7 @@ fn from_wit(terminator: bindings::Terminator) -> Terminator {
 }
 
 /// The limits a stage's calls run under.
+#[derive(Clone, Copy, Debug)]
 struct CallLimits {
     /// The epoch deadline set before each call.
     deadline_ticks: u64,

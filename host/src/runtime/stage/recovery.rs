@@ -31,7 +31,7 @@ impl Stage {
         (count > 0).then(|| Failures {
             label: self.label.clone(),
             count,
-            lines: self.failed_lines,
+            lines: self.counters.failed_lines(),
             on_error: self.on_error,
         })
     }
@@ -59,8 +59,7 @@ impl Stage {
              what it held is lost",
             self.on_error
         ));
-        self.counters.failed();
-        self.failed_lines += n as u64;
+        self.counters.failed(n as u64);
         self.restart()?;
         if self.on_error.skips() {
             return Ok(false);
@@ -91,7 +90,7 @@ impl Stage {
             "{err}; what it would have emitted is lost (on_error = {}){then}",
             self.on_error
         ));
-        self.counters.failed();
+        self.counters.failed(0);
         if restart {
             self.restart()?;
         }

@@ -62,7 +62,8 @@ pub struct Json {
 }
 
 impl Plugin for Json {
-    const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::None;
+    // The whole stream: the report at the end counts what happened to every line.
+    const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::WholeStream;
     const NAME: &'static str = "json";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const SUMMARY: &'static str =

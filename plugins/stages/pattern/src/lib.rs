@@ -42,7 +42,8 @@ struct Counts {
 }
 
 impl Plugin for PatternStage {
-    const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::None;
+    // The whole stream: the report at the end counts the lines that did not match.
+    const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::WholeStream;
     const NAME: &'static str = "pattern";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const SUMMARY: &'static str =

@@ -133,7 +133,8 @@ impl Sanitize {
 }
 
 impl Plugin for Sanitize {
-    const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::None;
+    // Per source: a private key block spans lines (`key_block`), never two files.
+    const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::PerSource;
     const NAME: &'static str = "sanitize";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const SUMMARY: &'static str = "Redact secrets: passwords, tokens, URL credentials, cloud and SaaS keys, JWTs, private keys";

@@ -150,7 +150,8 @@ fn check_names(env: &Environment<'_>, source: &str) -> Result<(), ConfigError> {
 }
 
 impl Plugin for TemplateStage {
-    const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::None;
+    // The whole stream: the report at the end counts every failure.
+    const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::WholeStream;
     const NAME: &'static str = "template";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const SUMMARY: &'static str = "Build the line or a field from a Jinja template (minijinja)";

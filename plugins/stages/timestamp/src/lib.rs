@@ -103,7 +103,9 @@ impl TimestampStage {
 }
 
 impl Plugin for TimestampStage {
-    const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::None;
+    // The whole stream: `fudge` carries the last timestamp set from line to line, and the
+    // report at the end counts every failure.
+    const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::WholeStream;
     const NAME: &'static str = "timestamp";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const SUMMARY: &'static str = "Parse a field into the line's timestamp";

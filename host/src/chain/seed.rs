@@ -1,0 +1,123 @@
+//! The parts of a chain that may run on any core, and copies of them for the worker lanes of a
+//! parallel run ([`crate::parallel`]).
+//!
+//! A node *runs anywhere* when any instance of it may be given any batch: a stage whose plugin
+//! declares no state between lines (`state: none`) and whose reports go nowhere of the user's
+//! choosing (a report is about the whole stream, so it is one instance's), or a `match` node
+//! whose nested nodes all run anywhere. [`Chain::segments`] cuts the chain at the nodes that
+//! do not: each run of nodes that run anywhere is a parallel segment, each run of the others
+//! a serial one. [`Chain::seeds`] takes what it takes to make another instance of each node of
+//! a span ([`NodeSeed`]), which a worker grows into a chain of its own; at the end of the run,
+//! [`Chain::adopt`] gives the instances back to the nodes they copy, so that finishing the
+//! chain finishes them.
+
+use std::ops::Range;
+
+use super::{Chain, Match, Node};
+use crate::error::StageError;
+use crate::runtime::{Stage, StageSeed, StateScope};
+use crate::selector::Selector;
+
+/// A run of consecutive top-level nodes of a chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Segment {
+    /// The nodes, as indexes into the chain's nodes.
+    pub(crate) nodes: Range<usize>,
+    /// True when every node of the segment runs anywhere.
+    pub(crate) parallel: bool,
+}
+
+/// What it takes to make another instance of a node.
+#[derive(Clone)]
+pub(crate) enum NodeSeed {
+    Stage(Box<StageSeed>),
+    Match(Selector, Vec<NodeSeed>),
+}
+
+impl NodeSeed {
+    /// A new instance of the node, with new instances of its stages.
+    fn grow(self) -> Result<Node, StageError> {
+        match self {
+            NodeSeed::Stage(seed) => Ok(Node::Stage((*seed).grow()?)),
+            NodeSeed::Match(selector, nested) => {
+                Ok(Node::Match(Match::new(selector, grow_chain(nested)?)))
+            }
+        }
+    }
+}
+
+/// A chain of new instances of the nodes `seeds` describe, in order.
+pub(crate) fn grow_chain(seeds: Vec<NodeSeed>) -> Result<Chain, StageError> {
+    let nodes = seeds
+        .into_iter()
+        .map(NodeSeed::grow)
+        .collect::<Result<_, _>>()?;
+    Ok(Chain::new(nodes))
+}
+
+impl Stage {
+    /// True when any instance of the stage may be given any batch (see the module's doc), so
+    /// that it runs on every worker lane of a parallel run.
+    pub fn runs_anywhere(&self) -> bool {
+        self.info().state == StateScope::None && !self.reports_chosen()
+    }
+}
+
+impl Node {
+    fn runs_anywhere(&self) -> bool {
+        match self {
+            Node::Stage(stage) => stage.runs_anywhere(),
+            Node::Match(m) => m.chain.nodes.iter().all(Node::runs_anywhere),
+        }
+    }
+
+    fn seed(&self) -> NodeSeed {
+        match self {
+            Node::Stage(stage) => NodeSeed::Stage(Box::new(stage.seed())),
+            Node::Match(m) => {
+                let nested = m.chain.seeds(0..m.chain.nodes.len());
+                NodeSeed::Match(m.selector.clone(), nested)
+            }
+        }
+    }
+
+    /// Takes `copy`, an instance of this node grown from its seed.
+    fn adopt(&mut self, copy: Node) {
+        match (self, copy) {
+            (Node::Stage(stage), Node::Stage(copy)) => stage.adopt(copy),
+            (Node::Match(m), Node::Match(copy)) => m.chain.adopt(0, copy.chain),
+            _ => unreachable!("a node's copy is grown from its own seed"),
+        }
+    }
+}
+
+impl Chain {
+    /// The chain cut into serial and parallel segments, in order (see the module's doc).
+    pub(crate) fn segments(&self) -> Vec<Segment> {
+        let mut segments: Vec<Segment> = Vec::new();
+        for (i, node) in self.nodes.iter().enumerate() {
+            let parallel = node.runs_anywhere();
+            match segments.last_mut() {
+                Some(last) if last.parallel == parallel => last.nodes.end = i + 1,
+                _ => segments.push(Segment {
+                    nodes: i..i + 1,
+                    parallel,
+                }),
+            }
+        }
+        segments
+    }
+
+    /// What it takes to make new instances of the nodes `span`.
+    pub(crate) fn seeds(&self, span: Range<usize>) -> Vec<NodeSeed> {
+        self.nodes[span].iter().map(Node::seed).collect()
+    }
+
+    /// Gives the nodes of `copy`, grown from the seeds of the nodes from `first` on, back to
+    /// those nodes.
+    pub(crate) fn adopt(&mut self, first: usize, copy: Chain) {
+        for (node, copy) in self.nodes[first..].iter_mut().zip(copy.nodes) {
+            node.adopt(copy);
+        }
+    }
+}

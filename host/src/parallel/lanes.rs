@@ -1,0 +1,236 @@
+//! [`Lanes`]: the worker threads of a parallel run.
+//!
+//! Each worker grows its own instances of the nodes of every parallel segment from their seeds
+//! ([`NodeSeed`]) when it starts, so a run's first batch is not held up while every lane
+//! instantiates its stages, and then takes [`Task`]s from one shared queue, whichever worker is
+//! free first. It runs a task's pieces through its instances of the task's segment and sends
+//! back what came out ([`Done`]), tagged with the task's number: answers come back in any
+//! order, and the caller puts them back in order. A task whose output grows past one part (a
+//! stage that turned a batch into more than it may hold at once, see [`crate::output`]) is
+//! given back as it came ([`Outcome::Overflow`]): a lane holds at most one part of output,
+//! and the caller runs the batch itself, handing the parts on as they come. When the queue is closed ([`Lanes::retire`])
+//! the workers end and hand their instances back, so that they can be finished with the rest
+//! of the chain.
+
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use std::ops::Range;
+
+use crate::chain::{Chain, NodeSeed, Position, grow_chain};
+use crate::error::{Call, Failure, StageError};
+use crate::lines::Lines;
+
+/// A batch on its way through one parallel segment.
+pub(super) struct Task {
+    /// The batch's number in input order.
+    pub(super) seq: u64,
+    /// The segment to run, as an index into the chain's segments.
+    pub(super) segment: usize,
+    /// The batch as the nodes before the segment left it: the parts they handed on early, then
+    /// the rest (see [`super::Ticket::pieces`]).
+    pub(super) pieces: Vec<Lines>,
+    /// Where the batch is in the input, for messages.
+    pub(super) at: super::At,
+}
+
+/// What a worker made of a [`Task`].
+pub(super) struct Done {
+    pub(super) seq: u64,
+    pub(super) outcome: Outcome,
+}
+
+/// How a task went.
+pub(super) enum Outcome {
+    /// The pieces after the segment, and whether it changed them.
+    Ran(Vec<Lines>, bool),
+    /// The segment's output grew past one part: the task's pieces as they came, for the caller
+    /// to run itself.
+    Overflow(Vec<Lines>),
+    /// The error that stopped the segment.
+    Failed(StageError),
+}
+
+/// A worker's instances of each segment's nodes: `None` for the serial segments.
+type LaneChains = Vec<Option<Chain>>;
+
+/// The workers and the queues between them and the caller.
+pub(super) struct Lanes {
+    /// Closed by [`Lanes::retire`] (or when the lanes are dropped), which ends the workers.
+    tasks: Option<Sender<Task>>,
+    done: Receiver<Done>,
+    workers: Vec<JoinHandle<LaneChains>>,
+}
+
+impl Lanes {
+    /// Starts `count` workers, each of which grows its instances from `seeds` (one entry per
+    /// segment: the seeds of a parallel segment's nodes, `None` for a serial one).
+    pub(super) fn start(count: usize, seeds: &[Option<Vec<NodeSeed>>]) -> Lanes {
+        let (tasks, queue) = mpsc::channel::<Task>();
+        let queue = Arc::new(Mutex::new(queue));
+        let (done_tx, done) = mpsc::channel();
+        let workers = (0..count)
+            .map(|i| {
+                let seeds = seeds.to_vec();
+                let queue = Arc::clone(&queue);
+                let done = done_tx.clone();
+                std::thread::Builder::new()
+                    .name(format!("sluice-lane-{}", i + 1))
+                    .spawn(move || work(seeds, &queue, &done))
+                    .expect("cannot start a worker thread")
+            })
+            .collect();
+        Lanes {
+            tasks: Some(tasks),
+            done,
+            workers,
+        }
+    }
+
+    /// Queues `task` for the first free worker.
+    pub(super) fn send(&self, task: Task) {
+        let tasks = self
+            .tasks
+            .as_ref()
+            .expect("tasks are sent before the lanes retire");
+        // The workers outlive the queue's sender: they end only once it is closed.
+        tasks
+            .send(task)
+            .expect("the workers take tasks until the lanes retire");
+    }
+
+    /// The next answer: waits for one when `wait`, else only takes one that is there.
+    pub(super) fn answer(&self, wait: bool) -> Option<Done> {
+        if wait {
+            // A worker answers every task it takes, so a caller that waits for a task it sent
+            // gets an answer; the workers end only once the queue is closed.
+            return Some(self.done.recv().expect("the workers answer every task"));
+        }
+        // Disconnected only once every worker ended, with no task left to answer.
+        self.done.try_recv().ok()
+    }
+
+    /// Closes the queue, waits for the workers to end and returns each one's instances, in
+    /// the order the workers were started.
+    pub(super) fn retire(mut self) -> Vec<LaneChains> {
+        self.tasks = None;
+        std::mem::take(&mut self.workers)
+            .into_iter()
+            .map(|worker| worker.join().unwrap_or_default())
+            .collect()
+    }
+}
+
+impl Drop for Lanes {
+    fn drop(&mut self) {
+        // A run that ends early (an error, a sink that wants no more) lets the workers finish
+        // the task in hand and end; their instances are dropped unfinished.
+        self.tasks = None;
+        for worker in self.workers.drain(..) {
+            let _ = worker.join();
+        }
+    }
+}
+
+/// A worker: grows its instances, then answers tasks until the queue closes.
+fn work(
+    seeds: Vec<Option<Vec<NodeSeed>>>,
+    queue: &Mutex<Receiver<Task>>,
+    done: &Sender<Done>,
+) -> LaneChains {
+    let grown: Result<LaneChains, StageError> = seeds
+        .into_iter()
+        .map(|seeds| seeds.map(grow_chain).transpose())
+        .collect();
+    let mut chains = match grown {
+        Ok(chains) => chains,
+        Err(err) => {
+            // The same configuration was created once already, so this is rare (memory); every
+            // task this worker takes fails with the error, which ends the run.
+            while let Some(task) = next_task(queue) {
+                let err = StageError::new(
+                    &err.stage,
+                    err.call,
+                    Failure::Runtime(err.what().to_string()),
+                );
+                let outcome = Outcome::Failed(err);
+                let _ = done.send(Done {
+                    seq: task.seq,
+                    outcome,
+                });
+            }
+            return Vec::new();
+        }
+    };
+    while let Some(task) = next_task(queue) {
+        let seq = task.seq;
+        let chain = chains[task.segment]
+            .as_mut()
+            .expect("tasks are for parallel segments");
+        let outcome = run_task(chain, task);
+        if done.send(Done { seq, outcome }).is_err() {
+            break;
+        }
+    }
+    chains
+}
+
+/// The next task, or `None` once the queue is closed.
+fn next_task(queue: &Mutex<Receiver<Task>>) -> Option<Task> {
+    // One worker at a time waits on the queue; the others wait for the lock.
+    let queue = queue
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    queue.recv().ok()
+}
+
+/// Runs a task's pieces through the whole of `chain` (a lane's instances of its segment),
+/// unless the output grows past one part.
+fn run_task(chain: &mut Chain, task: Task) -> Outcome {
+    // Kept until the task is done, to be given back should the output grow past one part.
+    let saved = task.pieces.clone();
+    let mut overflowed = false;
+    let span = 0..chain.len();
+    let ran = run_pieces(chain, span, task.pieces, task.at.position(), &mut |_| {
+        overflowed = true;
+        // Stops the run; told apart from a stage's error by `overflowed`.
+        Err(StageError::new(
+            "",
+            Call::Process,
+            Failure::Runtime(String::new()),
+        ))
+    });
+    match ran {
+        _ if overflowed => Outcome::Overflow(saved),
+        Ok((pieces, changed)) => Outcome::Ran(pieces, changed),
+        Err(err) => Outcome::Failed(err),
+    }
+}
+
+/// Runs `pieces` through the nodes `span` of `chain`, in order: each piece's early parts, then
+/// what is left of it; the last piece stays last even when empty. Returns the pieces after the
+/// span and whether any node changed them. A part handed on early goes to `on_part` first,
+/// which may stop the run with an error.
+pub(super) fn run_pieces(
+    chain: &mut Chain,
+    span: Range<usize>,
+    pieces: Vec<Lines>,
+    at: Position<'_>,
+    on_part: &mut dyn FnMut(&Lines) -> Result<(), StageError>,
+) -> Result<(Vec<Lines>, bool), StageError> {
+    let count = pieces.len();
+    let mut out = Vec::with_capacity(count);
+    let mut changed = false;
+    for (i, mut piece) in pieces.into_iter().enumerate() {
+        changed |= chain.run_span(&mut piece, span.clone(), at, &mut |part| {
+            on_part(part)?;
+            out.push(part.clone());
+            Ok(())
+        })?;
+        if i + 1 == count || !piece.is_empty() {
+            out.push(piece);
+        }
+    }
+    Ok((out, changed))
+}

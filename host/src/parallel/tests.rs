@@ -1,0 +1,352 @@
+//! A run on worker lanes writes what a run on one thread writes, byte for byte: every built-in
+//! alone, and chains with serial stages between parallel ones, over generated input (CRLF, no
+//! final newline, invalid UTF-8, NUL, over-long lines) read in random splits, from two
+//! sources one after the other. Both the raw bytes and the JSON form (fields, timestamps,
+//! sources) are compared.
+
+use crate::chain::{Chain, Match, Node};
+use crate::find_builtin;
+use crate::format::OutputFormat;
+use crate::input::{Input, Reading};
+use crate::pipeline::Pipeline;
+use crate::pipeline::tests::Trickle;
+use crate::runtime::{Clock, Runtime, RuntimeOptions, Stage, StageGrants};
+use crate::selector::Selector;
+use crate::settings::Settings;
+use crate::sink::{Sink, Tee, WriteSink};
+
+/// A node of a chain under test: a built-in with its config, or a `match` node.
+enum Spec {
+    Stage(&'static str, &'static str),
+    Match(&'static str, Vec<Spec>),
+}
+
+use Spec::Stage as S;
+
+/// Small batches and reads, and a small line cap, so that a short input makes many batches,
+/// many tickets in flight and over-long lines.
+fn settings(threads: usize) -> Settings {
+    Settings {
+        max_line_bytes: 300,
+        boundary_overlap: 40,
+        max_batch_lines: 7,
+        max_batch_bytes: 700,
+        read_size: 512,
+        threads,
+        ..Settings::default()
+    }
+}
+
+fn runtime() -> Runtime {
+    Runtime::new(RuntimeOptions {
+        // 2024-05-01T10:00:00Z: stages that read the clock see the same time in every run.
+        clock: Clock::Frozen(1_714_557_600_000_000_000),
+        ..RuntimeOptions::default()
+    })
+    .expect("the engine starts")
+}
+
+fn build(runtime: &Runtime, specs: &[Spec], settings: &Settings, prefix: &str) -> Chain {
+    let nodes = specs
+        .iter()
+        .enumerate()
+        .map(|(i, spec)| {
+            let position = format!("{prefix}{}", i + 1);
+            match spec {
+                Spec::Stage(name, config) => {
+                    let builtin = find_builtin(name).expect("a built-in");
+                    let plugin = runtime.load(name, builtin.component).expect("it loads");
+                    let grants = StageGrants::default();
+                    let stage = Stage::new(runtime, &plugin, &position, config, grants, settings);
+                    Node::Stage(stage.unwrap_or_else(|err| panic!("{name} {config}: {err}")))
+                }
+                Spec::Match(selector, nested) => {
+                    let selector = Selector::parse(selector).expect("a selector");
+                    let nested = build(runtime, nested, settings, &format!("{position}."));
+                    Node::Match(Match::new(selector, nested))
+                }
+            }
+        })
+        .collect();
+    Chain::new(nodes)
+}
+
+/// The raw and the JSON output of `specs` on `inputs` (each a source's bytes, read in chunks
+/// of the sizes given, in turn), with `threads` threads.
+fn run(
+    specs: &[Spec],
+    inputs: &[(&str, &[u8])],
+    sizes: &[usize],
+    threads: usize,
+) -> (Vec<u8>, Vec<u8>) {
+    let runtime = runtime();
+    let settings = settings(threads);
+    let chain = build(&runtime, specs, &settings, "");
+    let mut pipeline = Pipeline::new(chain, settings);
+    assert_eq!(
+        pipeline.emitter.is_parallel(),
+        threads > 1 && has_parallel(specs)
+    );
+    let raw = WriteSink::new(OutputFormat::Raw, Vec::new());
+    let json = WriteSink::new(OutputFormat::Json, Vec::new());
+    let mut sink = Tee::new(raw, json);
+    for (name, data) in inputs {
+        let input = Input::File(name.into());
+        let mut reading = Reading::new(&input, &settings);
+        let mut rdr = Trickle::new(data, sizes);
+        loop {
+            let flow = pipeline
+                .drain(&mut reading, &mut sink)
+                .expect("no stage fails");
+            assert!(flow.is_continue());
+            if reading.buffer.is_eof() {
+                break;
+            }
+            reading.buffer.fill(&mut rdr).expect("reads from memory");
+        }
+        let flow = pipeline.emitter.end_source(&reading.source, &mut sink);
+        assert!(flow.expect("no stage fails").is_continue());
+    }
+    pipeline.finish_chain(&mut sink).expect("no stage fails");
+    sink.finish().expect("writes to memory");
+    let (raw, json) = sink.into_inner();
+    (raw.into_inner(), json.into_inner())
+}
+
+fn has_parallel(specs: &[Spec]) -> bool {
+    // Whether the chain built from `specs` has a parallel segment: asked of a chain built
+    // on one thread.
+    let runtime = runtime();
+    build(&runtime, specs, &settings(1), "")
+        .segments()
+        .iter()
+        .any(|s| s.parallel)
+}
+
+/// A small deterministic generator (xorshift64*), so that a failure can be replayed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// Log lines of many shapes, with every terminator, odd bytes and over-long lines; the last
+/// line has no terminator when `seed` is odd.
+fn generated(seed: u64, lines: usize) -> Vec<u8> {
+    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut out = Vec::new();
+    for n in 0..lines {
+        let level = ["info", "warn", "error", "debug"][rng.below(4) as usize];
+        let second = n % 60;
+        match rng.below(12) {
+            0 => out.extend_from_slice(
+                format!(
+                    r#"{{"time":"2024-05-01T10:00:{second:02}Z","level":"{level}","msg":"req {n}","n":{n},"ok":true}}"#
+                )
+                .as_bytes(),
+            ),
+            1 => out.extend_from_slice(
+                format!("2024-05-01T10:00:{second:02}Z stdout F line {n} level={level}").as_bytes(),
+            ),
+            2 => out.extend_from_slice(
+                format!(
+                    r#"{{"log":"line {n} level={level}\n","stream":"stdout","time":"2024-05-01T10:00:{second:02}.000000000Z"}}"#
+                )
+                .as_bytes(),
+            ),
+            3 => out.extend_from_slice(format!("\x1b[31m{level}\x1b[0m colored {n}").as_bytes()),
+            4 => out.extend_from_slice(b"  at com.example.Thing.method(Thing.java:42)"),
+            5 => {
+                // Over-long: longer than the line cap, with a secret near the cut.
+                let len = 300 + rng.below(700) as usize;
+                let mut line = vec![b'x'; len];
+                let at = 250 + rng.below(30) as usize;
+                line[at..at + 19].copy_from_slice(b"4111 1111 1111 1111");
+                out.extend_from_slice(&line);
+            }
+            6 => out.extend_from_slice(b"bad \xff\xfe utf-8 and NUL \0 here level=error"),
+            7 => out.extend_from_slice(b""),
+            _ => out.extend_from_slice(
+                format!(
+                    "2024-05-01T10:00:{second:02}Z level={level} user=u{} latency_ms={} \
+                     msg=\"card 4111111111111111 mail a{n}@example.com ip=10.0.{}.{}\" \
+                     password=hunter{n}",
+                    rng.below(5),
+                    rng.below(900),
+                    rng.below(255),
+                    rng.below(255)
+                )
+                .as_bytes(),
+            ),
+        }
+        let last = n + 1 == lines;
+        if !(last && seed % 2 == 1) {
+            out.extend_from_slice(if rng.below(5) == 0 { b"\r\n" } else { b"\n" });
+        }
+    }
+    out
+}
+
+/// Random read sizes, from one byte to a few reads' worth.
+fn splits(seed: u64) -> Vec<usize> {
+    let mut rng = Rng(seed.wrapping_add(7) | 1);
+    (0..64).map(|_| 1 + rng.below(900) as usize).collect()
+}
+
+/// Runs `specs` with one thread and with four, on inputs from three seeds, and compares.
+fn same_on_every_thread_count(specs: &[Spec]) {
+    for seed in 1..=3u64 {
+        let first = generated(seed, 150);
+        let second = generated(seed + 100, 90);
+        let inputs: &[(&str, &[u8])] = &[("first.log", &first), ("second.log", &second)];
+        let sizes = splits(seed);
+        let one = run(specs, inputs, &sizes, 1);
+        let four = run(specs, inputs, &sizes, 4);
+        assert!(!one.1.is_empty() || first.is_empty());
+        if one != four {
+            let (a, b) = (
+                String::from_utf8_lossy(&one.1),
+                String::from_utf8_lossy(&four.1),
+            );
+            let at = a.lines().zip(b.lines()).position(|(x, y)| x != y);
+            panic!(
+                "seed {seed}: -j 4 differs from -j 1 (raw equal: {}); first differing JSON line \
+                 {at:?}:\n-j 1: {:?}\n-j 4: {:?}",
+                one.0 == four.0,
+                at.and_then(|i| a.lines().nth(i)),
+                at.and_then(|i| b.lines().nth(i)),
+            );
+        }
+    }
+}
+
+/// Every built-in with a config that makes it act on the generated lines, and whose output
+/// depends on no clock and no timing.
+const EVERY_BUILTIN: &[(&str, &str)] = &[
+    (
+        "aggregate",
+        r#"{"group_by":["level"],"select":["count","last(user)"],"format":"json"}"#,
+    ),
+    ("cri", r#"{"max_partial_lines":4}"#),
+    ("decolorize", "{}"),
+    ("docker", r#"{"merge_partial":true,"max_partial_lines":4}"#),
+    (
+        "drop",
+        r#"{"expression":"level=debug|\"level\":\"debug\""}"#,
+    ),
+    (
+        "fields",
+        r#"{"set":{"env":"test"},"rename":{"user":"account"},"drop":["ip"]}"#,
+    ),
+    ("grep", r#"{"expression":"warn|error|ERROR","context":1}"#),
+    ("json", r#"{"error_field":"json_error"}"#),
+    ("limit", r#"{"rate":0.000001,"burst":3,"drop":true}"#),
+    ("logfmt", "{}"),
+    ("luhn", r#"{"replacement":"[CARD]"}"#),
+    (
+        "metrics",
+        r#"{"metrics":{"lines_total":{"type":"counter","description":"All lines."}}}"#,
+    ),
+    (
+        "multiline",
+        r#"{"firstline":"^\\S","separator":" | ","max_wait":"24h"}"#,
+    ),
+    ("outcome", r#"{"skip_trace":true}"#),
+    ("output", r#"{"source":"msg","keep_field":false}"#),
+    ("pack", "{}"),
+    (
+        "pattern",
+        r#"{"pattern":"<ts> level=<level> user=<user> <_>"}"#,
+    ),
+    ("prefix", r#"{"parts":["source"],"separator":" | "}"#),
+    (
+        "regex",
+        r#"{"expression":"(?:level=|\"level\":\")(?P<level>\\w+)","mode":"keep"}"#,
+    ),
+    (
+        "replace",
+        r#"{"expression":"\\b(\\d+)\\.(\\d+)\\.\\d+\\.\\d+\\b","replace":"$1.$2.x.x"}"#,
+    ),
+    ("sampling", r#"{"rate":0.5,"by":"line","seed":42}"#),
+    ("sanitize", r#"{"literals":["alice"]}"#),
+    ("tail", r#"{"lines":3}"#),
+    (
+        "template",
+        r#"{"template":"{{ level|default(\"-\")|upper }} | {{ line }}"}"#,
+    ),
+    (
+        "timestamp",
+        r#"{"source":"time","format":"RFC3339","action_on_failure":"skip"}"#,
+    ),
+    (
+        "truncate",
+        r#"{"limit":40,"suffix":"...","truncated_field":"truncated"}"#,
+    ),
+];
+
+#[test]
+fn every_builtin_alone_and_after_a_parser() {
+    assert_eq!(
+        EVERY_BUILTIN.len(),
+        crate::BUILTINS.len(),
+        "a built-in is missing here"
+    );
+    for &(name, config) in EVERY_BUILTIN {
+        same_on_every_thread_count(&[S(name, config)]);
+        // After a parallel parser, with a parallel stage after it: the stage gets fields, and
+        // a serial one sits between two parallel segments.
+        same_on_every_thread_count(&[S("logfmt", "{}"), S(name, config), S("pack", "{}")]);
+    }
+}
+
+#[test]
+fn chains_with_serial_stages_between_parallel_ones() {
+    same_on_every_thread_count(&[
+        S("sanitize", "{}"),
+        S("regex", r#"{"expression":"level=(?P<level>\\w+)"}"#),
+        S("pack", "{}"),
+    ]);
+    same_on_every_thread_count(&[
+        S("decolorize", "{}"),
+        S("multiline", r#"{"firstline":"^\\S","max_wait":"24h"}"#),
+        S("luhn", "{}"),
+        S("grep", r#"{"expression":"error|ERROR","context":2}"#),
+        S("replace", r#"{"expression":"x{10,}","replace":"[x]"}"#),
+        S("tail", r#"{"lines":40}"#),
+    ]);
+    same_on_every_thread_count(&[
+        S("json", "{}"),
+        S("fields", r#"{"set":{"env":"test"}}"#),
+        S("truncate", r#"{"limit":60}"#),
+        S(
+            "aggregate",
+            r#"{"group_by":["level"],"select":["count"],"pass":true}"#,
+        ),
+        S("pack", "{}"),
+    ]);
+}
+
+#[test]
+fn match_nodes_fan_out_when_every_nested_stage_may() {
+    same_on_every_thread_count(&[
+        Spec::Match(
+            r#"|~ "level=(warn|error)""#,
+            vec![S("luhn", "{}"), S("pack", "{}")],
+        ),
+        S("replace", r#"{"expression":"u(\\d)","replace":"user-$1"}"#),
+    ]);
+    same_on_every_thread_count(&[
+        S("logfmt", "{}"),
+        Spec::Match(r#"{level="error"}"#, vec![S("tail", r#"{"lines":2}"#)]),
+        S("pack", "{}"),
+    ]);
+}

@@ -1,0 +1,158 @@
+//! `-j`/`--threads`: the same bytes out whatever the number of threads, files read in order,
+//! and only the stages that declare no state run on several threads. (The host's own tests run
+//! every built-in, alone and in chains, over random read splits: `host/src/parallel/tests.rs`.)
+
+use std::fs;
+
+use crate::util::{run, tempdir, test_plugin};
+
+/// Lines of many shapes, some over the line cap given below, some CRLF, one without its
+/// terminator at the end.
+fn log(lines: usize, salt: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    for n in 0..lines {
+        let line = match (n * 7 + salt) % 9 {
+            0 => format!(r#"{{"level":"warn","n":{n},"msg":"card 4111111111111111"}}"#),
+            1 => format!(
+                "level=error user=u{n} password=hunter{n} ip=10.0.0.{}",
+                n % 255
+            ),
+            2 => format!("{}secret=abc{n}", "x".repeat(300 + n % 50)),
+            3 => "  at com.example.Thing.method(Thing.java:42)".to_owned(),
+            _ => format!(
+                "level=info user=u{} latency_ms={} msg=\"ok {n}\"",
+                n % 5,
+                n % 900
+            ),
+        };
+        out.extend_from_slice(line.as_bytes());
+        out.extend_from_slice(if n % 4 == 0 { b"\r\n" } else { b"\n" });
+    }
+    out.extend_from_slice(b"level=info last line without its terminator");
+    out
+}
+
+#[test]
+fn the_output_is_the_same_on_one_thread_and_on_four() {
+    let dir = tempdir("threads-same");
+    let (a, b) = (dir.join("a.log"), dir.join("b.log"));
+    fs::write(&a, log(3000, 0)).unwrap();
+    fs::write(&b, log(1000, 4)).unwrap();
+    let files = [a.to_str().unwrap(), b.to_str().unwrap()];
+    let chains: [&[&str]; 3] = [
+        &[
+            "-p",
+            "sanitize",
+            "-p",
+            "regex={\"expression\":\"level=(?P<level>\\\\w+)\"}",
+            "-p",
+            "pack",
+        ],
+        // Parallel, serial (per source), parallel, whole-stream, parallel.
+        &[
+            "-p",
+            "logfmt",
+            "-p",
+            "multiline={\"firstline\":\"^\\\\S\",\"max_wait\":\"1h\"}",
+            "-p",
+            "luhn",
+            "-p",
+            "json",
+            "-p",
+            "replace={\"expression\":\"u(\\\\d)\",\"replace\":\"user-$1\"}",
+        ],
+        &[
+            "-p",
+            "decolorize",
+            "-p",
+            "grep={\"expression\":\"error\",\"context\":1}",
+            "-p",
+            "pack",
+        ],
+    ];
+    for chain in chains {
+        for format in ["raw", "json"] {
+            let with = |threads: &str| {
+                let mut args = vec![
+                    "-j",
+                    threads,
+                    "--max-line-bytes",
+                    "256",
+                    "--boundary-overlap",
+                    "64",
+                ];
+                args.extend_from_slice(&["-o", format]);
+                args.extend_from_slice(chain);
+                args.extend_from_slice(&files);
+                let out = run(&args, b"");
+                assert_eq!(out.code, 0, "{chain:?} -j {threads}: {}", out.stderr);
+                out
+            };
+            let (one, four) = (with("1"), with("4"));
+            assert!(one.stdout.len() > 10_000, "{chain:?}");
+            assert!(
+                one.stdout == four.stdout,
+                "{chain:?} -o {format}: -j 4 differs from -j 1"
+            );
+            assert_eq!(one.stderr, four.stderr, "{chain:?}");
+        }
+    }
+}
+
+/// How many calls the `--stats=json` run made into each stage.
+fn calls(args: &[&str]) -> Vec<u64> {
+    let out = run(args, b"a\nb\nc\n");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let stats = out.stderr.lines().find(|l| l.starts_with('{')).unwrap();
+    let stats: serde_json::Value = serde_json::from_str(stats).unwrap();
+    let stages = stats["stages"].as_array().unwrap();
+    stages
+        .iter()
+        .map(|s| s["calls"].as_u64().unwrap())
+        .collect()
+}
+
+/// A stage that declares no state runs in an instance on every thread, each of which is
+/// finished at the end; one that says nothing of its state (the SDK's default, per source, as
+/// for the `identity` test plugin) runs in one instance, as `sluice check` says.
+#[test]
+fn only_stages_declaring_no_state_run_on_every_thread() {
+    let probe = test_plugin("probe");
+    let identity = test_plugin("identity");
+    // One batch: one `process` (on a thread), then `finish` for the stage's own instance and
+    // for each of the four threads' ones.
+    assert_eq!(calls(&["--stats=json", "-j", "4", "-p", &probe]), [6]);
+    assert_eq!(calls(&["--stats=json", "-j", "1", "-p", &probe]), [2]);
+    assert_eq!(calls(&["--stats=json", "-j", "4", "-p", &identity]), [2]);
+    let both = calls(&["--stats=json", "-j", "4", "-p", &identity, "-p", &probe]);
+    assert_eq!(both, [2, 6]);
+
+    let check = run(&["check", "-p", &probe, "-p", &identity], b"");
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    let text = check.text();
+    let said: Vec<&str> = text.lines().take(2).collect();
+    assert!(
+        said[0].contains("no state (runs on every -j thread)"),
+        "{}",
+        said[0]
+    );
+    assert!(said[1].contains("state per source"), "{}", said[1]);
+    // A report sent somewhere is one instance's report: that stage stays on one thread.
+    let reporting = format!(r#"{probe}={{"report_lines":true,"report":"stderr"}}"#);
+    let check = run(&["check", "-p", &reporting], b"");
+    assert!(
+        check
+            .text()
+            .contains("no state (one thread: its report goes where chosen)")
+    );
+    assert_eq!(calls(&["--stats=json", "-j", "4", "-p", &reporting]), [2]);
+}
+
+#[test]
+fn threads_must_be_between_one_and_256() {
+    for bad in ["0", "257", "many"] {
+        let out = run(&["-j", bad], b"");
+        assert_eq!(out.code, 2, "-j {bad}");
+        assert!(out.stderr.contains("--threads <N>"), "{}", out.stderr);
+    }
+}
