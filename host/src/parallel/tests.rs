@@ -5,6 +5,9 @@
 //! sources) are compared.
 
 use crate::chain::{Chain, Match, Node};
+use proptest::prelude::Rng as _;
+use proptest::test_runner::{RngAlgorithm, TestRng};
+
 use crate::find_builtin;
 use crate::format::OutputFormat;
 use crate::input::{Input, Reading};
@@ -123,26 +126,25 @@ fn has_parallel(specs: &[Spec]) -> bool {
         .any(|s| s.parallel)
 }
 
-/// A small deterministic generator (xorshift64*), so that a failure can be replayed.
-struct Rng(u64);
+/// A deterministic generator from a seed (proptest's), so that a failure can be replayed.
+struct Rng(TestRng);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    fn new(seed: u64) -> Rng {
+        let mut bytes = [0; 16];
+        bytes[..8].copy_from_slice(&seed.to_le_bytes());
+        Rng(TestRng::from_seed(RngAlgorithm::XorShift, &bytes))
     }
 
     fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
+        self.0.next_u64() % n
     }
 }
 
 /// Log lines of many shapes, with every terminator, odd bytes and over-long lines; the last
 /// line has no terminator when `seed` is odd.
 fn generated(seed: u64, lines: usize) -> Vec<u8> {
-    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut rng = Rng::new(seed);
     let mut out = Vec::new();
     for n in 0..lines {
         let level = ["info", "warn", "error", "debug"][rng.below(4) as usize];
@@ -198,7 +200,7 @@ fn generated(seed: u64, lines: usize) -> Vec<u8> {
 
 /// Random read sizes, from one byte to a few reads' worth.
 fn splits(seed: u64) -> Vec<usize> {
-    let mut rng = Rng(seed.wrapping_add(7) | 1);
+    let mut rng = Rng::new(seed + 1000);
     (0..64).map(|_| 1 + rng.below(900) as usize).collect()
 }
 
