@@ -15,7 +15,8 @@
 //!   input. With `--positions`, [`positions`] records how far each file was written and
 //!   flushed, so that a run started again resumes there.
 //! - [`emit`]: runs what the loop hands on (batches, windows, ticks, the end) through the
-//!   chain and hands the result to the [`Sink`].
+//!   chain and hands the result to the [`Sink`]; with `-j`, [`parallel`] runs the stages that
+//!   declare no state on worker threads and puts their output back in input order.
 //! - [`lines`]: [`Lines`], a batch as it travels the chain: flat bytes plus
 //!   offsets, terminators, partial-piece marks and [`fields`], and with `--positions` each
 //!   line's [`origin`] in its file.
