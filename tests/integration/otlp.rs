@@ -91,11 +91,15 @@ impl Receiver {
         self.port
     }
 
-    /// The records accepted so far.
+    /// The records accepted so far: the complete lines of the receiver's file. A line still
+    /// being written (the receiver goes on writing a request's records after its sender was
+    /// killed) is not a record yet; every record of an acknowledged request was written whole
+    /// before the receiver answered.
     pub(crate) fn records(&self) -> Vec<Value> {
         std::fs::read_to_string(&self.out)
             .unwrap_or_default()
-            .lines()
+            .split_inclusive('\n')
+            .filter_map(|line| line.strip_suffix('\n'))
             .map(|line| serde_json::from_str(line).unwrap())
             .collect()
     }
