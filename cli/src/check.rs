@@ -33,9 +33,18 @@ pub fn run(request: &Request<'_>, options: RuntimeOptions, settings: &Settings) 
         } else {
             "not boundary-safe"
         };
-        let state = match info.state {
+        // What this configuration of the stage keeps, which may be less than its plugin
+        // declares (`grep` without context keeps nothing).
+        let reach = stage.reach();
+        let state = match reach.state {
+            StateScope::None if stage.runs_anywhere() && reach.tallies => {
+                "no state, counts merged for its report (runs on every -j thread)"
+            }
             StateScope::None if stage.runs_anywhere() => "no state (runs on every -j thread)",
             StateScope::None => "no state (one thread: its report goes where chosen)",
+            StateScope::PerSource if stage.carries_across() => {
+                "state per source, carried from batch to batch (runs on every -j thread)"
+            }
             StateScope::PerSource => "state per source",
             StateScope::WholeStream => "whole-stream state",
         };

@@ -25,7 +25,7 @@
 
 mod seed;
 
-pub(crate) use seed::{NodeSeed, Segment, grow_chain};
+pub(crate) use seed::{NodeSeed, Segment, grow_lane};
 
 use std::fmt;
 use std::ops::Range;
@@ -79,6 +79,9 @@ impl fmt::Display for Position<'_> {
 }
 
 /// One element of a chain.
+// A chain has a handful of nodes, built once: boxing the larger variant would save nothing
+// that matters and add a pointer to follow on every batch.
+#[allow(clippy::large_enum_variant)]
 pub enum Node {
     /// A plugin stage.
     Stage(Stage),

@@ -75,7 +75,7 @@ pub fn run(runtime: &Runtime, plugin: &Plugin, config: &str, settings: &Settings
         config,
         settings,
     };
-    let checks: [(&'static str, CheckFn); 9] = [
+    let checks: [(&'static str, CheckFn); 10] = [
         ("describe", describe),
         ("config error", config_error),
         ("empty batch", empty_batch),
@@ -85,6 +85,7 @@ pub fn run(runtime: &Runtime, plugin: &Plugin, config: &str, settings: &Settings
         ("pieces", pieces),
         ("finish", finish),
         ("state", state),
+        ("carry", carry),
     ];
     checks
         .into_iter()
@@ -311,7 +312,7 @@ fn state(subject: &Subject<'_>) -> Outcome {
             lines.source()
         )));
     }
-    if subject.plugin.info().state != StateScope::None {
+    if seasoned.reach().state != StateScope::None {
         return Ok(());
     }
     let declare = "declare `per-source` or `whole-stream` state";
@@ -325,6 +326,41 @@ fn state(subject: &Subject<'_>) -> Outcome {
         return Err(CheckFailure::Unmet(format!(
             "it declares no state, but emitted lines at the end; {declare}"
         )));
+    }
+    Ok(())
+}
+
+/// What comes before [`LATER`] when a stage's state is handed over: [`EARLIER`], then a line
+/// that leaves something open (a private key block, for a redactor).
+const EARLIER_OPEN: &[&str] = &[
+    "2024-06-01T12:00:00Z level=info msg=\"request 1\" status=200",
+    "  continuation",
+    "-----BEGIN PRIVATE KEY-----",
+];
+
+/// A stage whose reach says it carries its state: an instance resumed from what another left
+/// answers the next batch as the other does.
+fn carry(subject: &Subject<'_>) -> Outcome {
+    let source = "a.log";
+    let mut first = subject.stage()?;
+    if !first.reach().carries {
+        return Ok(());
+    }
+    process(&mut first, &mut batch_of(EARLIER_OPEN, source))?;
+    let left = first.carry_of(source).map_err(CheckFailure::Call)?;
+    let mut second = subject.stage()?;
+    second.hand_carry(source, left);
+    let mut went_on = batch_of(LATER, source);
+    process(&mut first, &mut went_on)?;
+    let mut resumed = batch_of(LATER, source);
+    process(&mut second, &mut resumed)?;
+    if went_on != resumed {
+        return Err(CheckFailure::Unmet(
+            "its reach says it carries its state, but an instance resumed from what another \
+             left (`carry`, `resume`) answered the next batch otherwise; carry all that a batch \
+             leaves, or do not say it carries"
+                .to_owned(),
+        ));
     }
     Ok(())
 }

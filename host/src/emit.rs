@@ -97,6 +97,13 @@ impl Emitter {
         self.fan.is_some()
     }
 
+    /// How many batches ran through a segment again because a lane's guess of a stage's
+    /// carried state was wrong.
+    #[cfg(test)]
+    pub(crate) fn guessed_wrong(&self) -> u64 {
+        self.fan.as_ref().map_or(0, Fan::guessed_wrong)
+    }
+
     /// Flushes the sink, once every batch in flight went to it; the [`Positions`] are told
     /// under which mark, and what the sink has acknowledged so far.
     pub(crate) fn flush(&mut self, sink: &mut dyn Sink) -> Result<(), RunError> {

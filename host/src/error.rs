@@ -34,12 +34,25 @@ pub enum Call {
     Tick,
     /// `stage.finish`: the end of the stream.
     Finish,
+    /// `stage.reach`: how far the stage's state reaches, right after `create`.
+    Reach,
+    /// `stage.tally`: the counts of an instance, at the end of a parallel run.
+    Tally,
+    /// `stage.absorb`: another instance's counts, at the end of a parallel run.
+    Absorb,
+    /// `stage.carry`: what an instance keeps between lines, after a batch.
+    Carry,
+    /// `stage.resume`: what another instance kept, before a batch.
+    Resume,
 }
 
 impl Call {
     /// True for the calls that set a stage up (a failure there means the pipeline never ran).
     pub fn is_setup(self) -> bool {
-        matches!(self, Call::Start | Call::Describe | Call::Create)
+        matches!(
+            self,
+            Call::Start | Call::Describe | Call::Create | Call::Reach
+        )
     }
 
     /// The export's name, as the WIT spells it.
@@ -51,6 +64,11 @@ impl Call {
             Call::Process => "process",
             Call::Tick => "tick",
             Call::Finish => "finish",
+            Call::Reach => "reach",
+            Call::Tally => "tally",
+            Call::Absorb => "absorb",
+            Call::Carry => "carry",
+            Call::Resume => "resume",
         }
     }
 }
@@ -95,6 +113,8 @@ pub enum Malformed {
     WindowLines { returned: usize },
     /// `last-error` answered with more than the `max_bytes` it was asked for.
     LongError { max_bytes: usize },
+    /// `tally` or `carry` answered with more than the host takes from them.
+    LongHandover { max_bytes: usize },
 }
 
 /// A failed call into a stage, with where it happened.
@@ -218,6 +238,10 @@ impl fmt::Display for What<'_> {
                         f,
                         ": a boundary-safe stage must return exactly one line for a partial \
                          line, it returned {returned}"
+                    ),
+                    Malformed::LongHandover { max_bytes } => write!(
+                        f,
+                        ": more than the {max_bytes} bytes the host takes from `{call}`"
                     ),
                     Malformed::LongError { .. } => unreachable!("said above"),
                 }

@@ -99,8 +99,8 @@ pub use pipeline::{Pipeline, RunError};
 pub use plugin_text::MAX_PLUGIN_TEXT_BYTES;
 pub use positions::{DEFAULT_POSITIONS_INTERVAL, Positions, PositionsError};
 pub use runtime::{
-    CONTRACT_VERSION, Clock, ConfigKeyInfo, Grew, Plugin, PluginInfo, Runtime, RuntimeOptions,
-    Stage, StageGrants, StateScope, TABLE_ELEMENT_BYTES,
+    CONTRACT_VERSION, Clock, ConfigKeyInfo, Grew, Plugin, PluginInfo, Reach, Runtime,
+    RuntimeOptions, Stage, StageGrants, StateScope, TABLE_ELEMENT_BYTES,
 };
 pub use selector::Selector;
 pub use settings::{DEFAULT_MAX_HOLD, MAX_LINE_BYTES, Settings, SettingsError};

@@ -331,7 +331,7 @@ fn check_validates_a_pipeline_without_reading_input() {
     );
     assert_eq!(ok.code, 0, "{}", ok.stderr);
     insta::assert_snapshot!(ok.text(), @r"
-    stage 1 (sanitize): sanitize 0.1.0; boundary-safe; state per source; on_error fail
+    stage 1 (sanitize): sanitize 0.1.0; boundary-safe; state per source, carried from batch to batch (runs on every -j thread); on_error fail
     stage 2 (multiline): multiline 0.1.0; not boundary-safe; state per source; on_error drop
     stage 3 (aggregate): aggregate 0.1.0; not boundary-safe; whole-stream state; on_error fail
     ok: 3 stages would start; no input was read

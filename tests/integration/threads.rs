@@ -156,3 +156,59 @@ fn threads_must_be_between_one_and_256() {
         assert!(out.stderr.contains("--threads <N>"), "{}", out.stderr);
     }
 }
+
+/// A configuration may keep less than its plugin declares, and a stage whose instances merge
+/// their counts makes one report for every line: `grep` without context and `json` run on
+/// every thread, and `json`'s report with four threads is the report with one.
+#[test]
+fn stages_that_narrow_their_state_or_merge_their_counts_run_on_every_thread() {
+    let check = run(
+        &[
+            "check",
+            "-p",
+            r#"grep={"expression":"a"}"#,
+            "-p",
+            r#"grep={"expression":"a","context":1}"#,
+            "-p",
+            "json",
+            "-p",
+            "sanitize",
+        ],
+        b"",
+    );
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    let text = check.text();
+    let said: Vec<&str> = text.lines().take(4).collect();
+    assert!(
+        said[0].contains("no state (runs on every -j thread)"),
+        "{}",
+        said[0]
+    );
+    assert!(said[1].contains("; state per source;"), "{}", said[1]);
+    let merged = "no state, counts merged for its report (runs on every -j thread)";
+    assert!(said[2].contains(merged), "{}", said[2]);
+    let carried = "state per source, carried from batch to batch (runs on every -j thread)";
+    assert!(said[3].contains(carried), "{}", said[3]);
+
+    let mut input = Vec::new();
+    for n in 0..20_000 {
+        let line = if n % 7 == 0 {
+            format!("not json {n}\n")
+        } else {
+            format!("{{\"n\":{n}}}\n")
+        };
+        input.extend_from_slice(line.as_bytes());
+    }
+    let one = run(&["-j", "1", "-p", "json"], &input);
+    let four = run(&["-j", "4", "-p", "json"], &input);
+    assert_eq!(one.code, 0, "{}", one.stderr);
+    assert_eq!(four.stdout, one.stdout);
+    assert!(
+        one.stderr
+            .contains("2858 of 20000 lines were not valid JSON and passed unchanged"),
+        "{}",
+        one.stderr
+    );
+    assert_eq!(four.stderr, one.stderr);
+    assert_eq!(calls(&["--stats=json", "-j", "4", "-p", "json"]), [6]);
+}

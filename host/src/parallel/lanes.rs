@@ -8,17 +8,19 @@
 //! order, and the caller puts them back in order. A task whose output grows past one part (a
 //! stage that turned a batch into more than it may hold at once, see [`crate::output`]) is
 //! given back as it came ([`Outcome::Overflow`]): a lane holds at most one part of output,
-//! and the caller runs the batch itself, handing the parts on as they come. When the queue is closed ([`Lanes::retire`])
-//! the workers end and hand their instances back, so that they can be finished with the rest
-//! of the chain.
+//! and the caller runs the batch itself, handing the parts on as they come. A segment with
+//! stages whose state is carried runs each task from the guess that the batch before it left
+//! nothing open, and answers with what each such stage left and the task's pieces as they
+//! came ([`Guess`]), for the caller to check the guess in input order. When the queue is
+//! closed ([`Lanes::retire`]) the workers end and hand their instances back, so that they can
+//! be finished with the rest of the chain.
 
+use std::ops::Range;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use std::ops::Range;
-
-use crate::chain::{Chain, NodeSeed, Position, grow_chain};
+use crate::chain::{Chain, NodeSeed, Position, grow_lane};
 use crate::error::{Call, Failure, StageError};
 use crate::lines::Lines;
 
@@ -43,13 +45,23 @@ pub(super) struct Done {
 
 /// How a task went.
 pub(super) enum Outcome {
-    /// The pieces after the segment, and whether it changed them.
-    Ran(Vec<Lines>, bool),
+    /// The pieces after the segment, whether it changed them, and the guess they were made
+    /// from when the segment has stages whose state is carried.
+    Ran(Vec<Lines>, bool, Option<Guess>),
     /// The segment's output grew past one part: the task's pieces as they came, for the caller
     /// to run itself.
     Overflow(Vec<Lines>),
     /// The error that stopped the segment.
     Failed(StageError),
+}
+
+/// A task run from the guess that the batch before it left nothing open, in the stages of its
+/// segment whose state is carried.
+pub(super) struct Guess {
+    /// The task's pieces as they came, to run again should the guess be wrong.
+    pub(super) input: Vec<Lines>,
+    /// What each of those stages left after the task, in chain order.
+    pub(super) left: Vec<Vec<u8>>,
 }
 
 /// A worker's instances of each segment's nodes: `None` for the serial segments.
@@ -141,7 +153,7 @@ fn work(
 ) -> LaneChains {
     let grown: Result<LaneChains, StageError> = seeds
         .into_iter()
-        .map(|seeds| seeds.map(grow_chain).transpose())
+        .map(|seeds| seeds.map(grow_lane).transpose())
         .collect();
     let mut chains = match grown {
         Ok(chains) => chains,
@@ -186,10 +198,15 @@ fn next_task(queue: &Mutex<Receiver<Task>>) -> Option<Task> {
 }
 
 /// Runs a task's pieces through the whole of `chain` (a lane's instances of its segment),
-/// unless the output grows past one part.
+/// unless the output grows past one part; the stages whose state is carried start from the
+/// guess.
 fn run_task(chain: &mut Chain, task: Task) -> Outcome {
-    // Kept until the task is done, to be given back should the output grow past one part.
+    // Kept until the task is done, to be given back should the output grow past one part, or
+    // run again should the guess be wrong.
     let saved = task.pieces.clone();
+    if let Err(err) = chain.guessing().try_for_each(|stage| stage.start_guess()) {
+        return Outcome::Failed(err);
+    }
     let mut overflowed = false;
     let span = 0..chain.len();
     let ran = run_pieces(chain, span, task.pieces, task.at.position(), &mut |_| {
@@ -203,7 +220,20 @@ fn run_task(chain: &mut Chain, task: Task) -> Outcome {
     });
     match ran {
         _ if overflowed => Outcome::Overflow(saved),
-        Ok((pieces, changed)) => Outcome::Ran(pieces, changed),
+        Ok((pieces, changed)) => {
+            let left: Result<Vec<Vec<u8>>, StageError> = chain
+                .guessing()
+                .map(|stage| stage.carried_after())
+                .collect();
+            match left {
+                Ok(left) if left.is_empty() => Outcome::Ran(pieces, changed, None),
+                Ok(left) => {
+                    let guess = Guess { input: saved, left };
+                    Outcome::Ran(pieces, changed, Some(guess))
+                }
+                Err(err) => Outcome::Failed(err),
+            }
+        }
         Err(err) => Outcome::Failed(err),
     }
 }

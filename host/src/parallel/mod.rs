@@ -18,6 +18,12 @@
 //!   chain's own instances ([`crate::emit`] drains the fan first). So the pieces of an
 //!   over-long line go through one instance of each stage, in order, and what a stage emits
 //!   comes after every line handed on before it.
+//! - A stage whose state is carried from batch to batch (a key block open across lines, see
+//!   [`crate::runtime::Stage::guess`]) runs on the lanes from the guess that the batch before
+//!   left nothing open. The guess is checked in number order, as a serial segment would run
+//!   ([`Fan::turn`]): when it was right, what the batch left is handed to the stage on this
+//!   thread; when it was wrong, the batch runs again through the segment here, from where the
+//!   stream really stood ([`Fan::check_guess`]).
 //! - A lane gives a batch back when a stage's output for it grows past one part (see
 //!   [`crate::output`]): once every ticket before it is out, the caller runs it itself from
 //!   that segment on and hands the parts on as they come ([`Out::Stream`]), so that one batch
@@ -38,7 +44,7 @@ use crate::error::StageError;
 use crate::lines::Lines;
 use crate::origin::Placed;
 
-use lanes::{Done, Lanes, Outcome, Task, run_pieces};
+use lanes::{Done, Guess, Lanes, Outcome, Task, run_pieces};
 
 /// Where a batch is in the input, owned, for messages about it.
 #[derive(Clone, Debug)]
@@ -81,6 +87,8 @@ pub(crate) struct Ticket {
     /// all of them.
     segment: usize,
     state: State,
+    /// The guess the previous segment ran it from, until the guess is checked.
+    guess: Option<Guess>,
 }
 
 /// Where a ticket is.
@@ -124,6 +132,7 @@ impl Ticket {
             batch_end,
             segment: 0,
             state: State::Here,
+            guess: None,
         }
     }
 }
@@ -138,10 +147,13 @@ pub(crate) struct Fan {
     /// The number of the next ticket submitted.
     next_seq: u64,
     /// For each segment, the number of the next ticket it takes, when it is serial: every
-    /// ticket numbered lower went through it, and none numbered higher did.
+    /// ticket numbered lower went through it, and none numbered higher did. For a parallel
+    /// segment with stages whose state is carried, the next ticket whose guess is checked.
     turn: Vec<u64>,
     /// The most tickets in flight at once.
     max_in_flight: usize,
+    /// How many tickets ran through a segment again because its guess was wrong.
+    guessed_wrong: u64,
 }
 
 impl Fan {
@@ -162,6 +174,7 @@ impl Fan {
             lanes: Some(Lanes::start(threads, &seeds)),
             tickets: BTreeMap::new(),
             next_seq: 0,
+            guessed_wrong: 0,
             // Two batches per lane keep every lane busy while the caller writes; the few more
             // let the serial segments and the sink run ahead of a slow lane.
             max_in_flight: 2 * threads + 2,
@@ -171,6 +184,12 @@ impl Fan {
     /// True when no more tickets may be submitted until one comes out.
     pub(crate) fn is_full(&self) -> bool {
         self.tickets.len() >= self.max_in_flight
+    }
+
+    /// How many tickets ran through a segment again because its guess was wrong.
+    #[cfg(test)]
+    pub(crate) fn guessed_wrong(&self) -> u64 {
+        self.guessed_wrong
     }
 
     /// True when no ticket is in flight.
@@ -231,7 +250,7 @@ impl Fan {
                         .zip(&mut self.turn)
                         .skip(ticket.segment);
                     for (segment, turn) in after {
-                        if !segment.parallel {
+                        if in_turn(segment) {
                             debug_assert_eq!(*turn, seq, "every ticket before it is out");
                             *turn += 1;
                         }
@@ -254,11 +273,12 @@ impl Fan {
             .get_mut(&done.seq)
             .expect("a ticket stays in flight while it is on a lane");
         match done.outcome {
-            Outcome::Ran(pieces, changed) => {
+            Outcome::Ran(pieces, changed, guess) => {
                 ticket.pieces = pieces;
                 ticket.changed |= changed;
                 ticket.segment += 1;
                 ticket.state = State::Here;
+                ticket.guess = guess;
             }
             Outcome::Overflow(pieces) => ticket.state = State::Overflow(pieces),
             Outcome::Failed(err) => ticket.state = State::Failed(err),
@@ -273,9 +293,21 @@ impl Fan {
             lanes,
             tickets,
             turn,
+            guessed_wrong,
             ..
         } = self;
         for (&seq, ticket) in tickets.iter_mut() {
+            if ticket.guess.is_some() {
+                let s = ticket.segment - 1;
+                if turn[s] != seq {
+                    continue;
+                }
+                match check_guess(chain, &segments[s], ticket) {
+                    Ok(right) => *guessed_wrong += u64::from(!right),
+                    Err(err) => ticket.state = State::Failed(err),
+                }
+                turn[s] += 1;
+            }
             while matches!(ticket.state, State::Here) && ticket.segment < segments.len() {
                 let s = ticket.segment;
                 let segment = &segments[s];
@@ -327,4 +359,47 @@ impl Fan {
             }
         }
     }
+}
+
+/// True when tickets pass `segment` in number order: a serial segment, or a parallel one whose
+/// guesses are checked.
+fn in_turn(segment: &Segment) -> bool {
+    !segment.parallel || !segment.carried.is_empty()
+}
+
+/// Checks the guess `ticket` went through `segment` from, its turn come: every stage whose
+/// state is carried was right to start from nothing when its source's lines so far left
+/// nothing. Then what the ticket left is where the source stands; else the ticket runs through
+/// the segment again here, from the pieces it came with, and the stages here start from where
+/// the source stands (see [`crate::runtime::Stage::settle`]). Returns whether the guess was
+/// right.
+fn check_guess(
+    chain: &mut Chain,
+    segment: &Segment,
+    ticket: &mut Ticket,
+) -> Result<bool, StageError> {
+    let Guess { input, left } = ticket.guess.take().expect("checked when there is a guess");
+    let source = input
+        .last()
+        .expect("a ticket has a last piece")
+        .source
+        .clone();
+    let mut right = true;
+    for &i in &segment.carried {
+        if !chain.carried_stage(i).carry_of(&source)?.is_empty() {
+            right = false;
+            break;
+        }
+    }
+    if right {
+        for (&i, left) in segment.carried.iter().zip(left) {
+            chain.carried_stage(i).hand_carry(&source, left);
+        }
+        return Ok(true);
+    }
+    let at = ticket.at.position();
+    let (pieces, _) = run_pieces(chain, segment.nodes.clone(), input, at, &mut |_| Ok(()))?;
+    ticket.pieces = pieces;
+    ticket.changed = true;
+    Ok(false)
 }

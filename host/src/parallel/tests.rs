@@ -1,6 +1,7 @@
 //! A run on worker lanes writes what a run on one thread writes, byte for byte: every built-in
 //! alone, and chains with serial stages between parallel ones, over generated input (CRLF, no
-//! final newline, invalid UTF-8, NUL, over-long lines) read in random splits, from two
+//! final newline, invalid UTF-8, NUL, over-long lines, private key blocks across batches,
+//! which `sanitize`'s lanes guess wrong) read in random splits, from two
 //! sources one after the other. Both the raw bytes and the JSON form (fields, timestamps,
 //! sources) are compared.
 
@@ -112,8 +113,14 @@ fn run(
     }
     pipeline.finish_chain(&mut sink).expect("no stage fails");
     sink.finish().expect("writes to memory");
+    GUESSED_WRONG.with(|n| n.set(n.get() + pipeline.emitter.guessed_wrong()));
     let (raw, json) = sink.into_inner();
     (raw.into_inner(), json.into_inner())
+}
+
+thread_local! {
+    /// How many batches the runs of this test's thread ran again after a wrong guess.
+    static GUESSED_WRONG: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 fn has_parallel(specs: &[Spec]) -> bool {
@@ -177,6 +184,15 @@ fn generated(seed: u64, lines: usize) -> Vec<u8> {
             }
             6 => out.extend_from_slice(b"bad \xff\xfe utf-8 and NUL \0 here level=error"),
             7 => out.extend_from_slice(b""),
+            8 => {
+                // A private key block of a few lines, which batches of seven lines cut: the
+                // batch after the cut starts inside the block (sanitize's carried state).
+                out.extend_from_slice(b"key follows\n-----BEGIN RSA PRIVATE KEY-----\n");
+                for _ in 0..rng.below(9) {
+                    out.extend_from_slice(b"MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\n");
+                }
+                out.extend_from_slice(b"-----END RSA PRIVATE KEY-----");
+            }
             _ => out.extend_from_slice(
                 format!(
                     "2024-05-01T10:00:{second:02}Z level={level} user=u{} latency_ms={} \
@@ -308,6 +324,16 @@ fn every_builtin_alone_and_after_a_parser() {
         // a serial one sits between two parallel segments.
         same_on_every_thread_count(&[S("logfmt", "{}"), S(name, config), S("pack", "{}")]);
     }
+}
+
+#[test]
+fn sanitize_runs_on_the_lanes_and_a_batch_that_starts_inside_a_key_block_runs_again() {
+    let chain = [S("sanitize", "{}"), S("pack", "{}")];
+    assert!(has_parallel(&chain[..1]), "sanitize carries its state");
+    GUESSED_WRONG.with(|n| n.set(0));
+    same_on_every_thread_count(&chain);
+    let wrong = GUESSED_WRONG.with(std::cell::Cell::get);
+    assert!(wrong > 0, "no batch started inside a key block");
 }
 
 #[test]

@@ -6,5 +6,5 @@ wasmtime::component::bindgen!({
 });
 
 pub use sluice::plugin::types::{
-    Batch, Emitted, Failed, Fields, Grants, Info, Kind, State, Terminator, Wake,
+    Batch, Emitted, Failed, Fields, Grants, Info, Kind, Reach, State, Terminator, Wake,
 };

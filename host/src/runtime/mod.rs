@@ -52,7 +52,7 @@ use memory_cap::MemoryCap;
 pub use cache::ComponentCache;
 pub use clock::Clock;
 pub use memory_cap::{Grew, TABLE_ELEMENT_BYTES};
-pub use plugin::{CONTRACT_VERSION, ConfigKeyInfo, Plugin, PluginInfo, StateScope};
+pub use plugin::{CONTRACT_VERSION, ConfigKeyInfo, Plugin, PluginInfo, Reach, StateScope};
 pub(crate) use stage::{Emitted, Halt};
 pub use stage::{Stage, StageGrants, StageSeed};
 

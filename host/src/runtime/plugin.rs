@@ -10,7 +10,7 @@ use super::{Runtime, StageState};
 use crate::error::{Call, Failure, StageError};
 
 /// The version of the plugin contract (`wit/plugin.wit`) this host speaks.
-pub const CONTRACT_VERSION: &str = "0.5.0";
+pub const CONTRACT_VERSION: &str = "0.6.0";
 
 /// The interface every plugin exports (without a version).
 const TRANSFORM_INTERFACE: &str = "sluice:plugin/transform@";
@@ -74,12 +74,43 @@ pub enum StateScope {
 }
 
 impl StateScope {
+    pub(crate) fn from_wit(state: bindings::State) -> StateScope {
+        match state {
+            bindings::State::None => StateScope::None,
+            bindings::State::PerSource => StateScope::PerSource,
+            bindings::State::WholeStream => StateScope::WholeStream,
+        }
+    }
+
     /// How `sluice inspect` and `--list-plugins` say it.
     pub fn describe(self) -> &'static str {
         match self {
             StateScope::None => "none (each line on its own: runs on every -j thread)",
             StateScope::PerSource => "per source (one instance per input file)",
             StateScope::WholeStream => "whole stream (one instance sees every file)",
+        }
+    }
+}
+
+/// How far a configured stage's state reaches, and what it can hand to another instance of
+/// it (the WIT `reach` record, which the stage gives right after `create`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reach {
+    /// How far the state reaches with this configuration.
+    pub state: StateScope,
+    /// True when instances merge what they counted for the end-of-run report (`tally`,
+    /// `absorb`).
+    pub tallies: bool,
+    /// True when an instance hands what it keeps between lines to another (`carry`, `resume`).
+    pub carries: bool,
+}
+
+impl Reach {
+    pub(crate) fn from_wit(reach: bindings::Reach) -> Reach {
+        Reach {
+            state: StateScope::from_wit(reach.state),
+            tallies: reach.tallies,
+            carries: reach.carries,
         }
     }
 }
@@ -245,11 +276,7 @@ impl PluginInfo {
                 })
                 .collect(),
             boundary_safe: info.boundary_safe,
-            state: match info.state {
-                bindings::State::None => StateScope::None,
-                bindings::State::PerSource => StateScope::PerSource,
-                bindings::State::WholeStream => StateScope::WholeStream,
-            },
+            state: StateScope::from_wit(info.state),
             imports,
         }
     }
@@ -275,7 +302,7 @@ mod tests {
     #[test]
     fn provides_the_clock_and_wasi_0_2_only() {
         for import in [
-            "sluice:plugin/clock@0.5.0",
+            "sluice:plugin/clock@0.6.0",
             "wasi:cli/environment@0.2.4",
             "wasi:io/streams@0.2.12",
             "wasi:sockets/tcp@0.2.0",

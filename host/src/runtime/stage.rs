@@ -18,6 +18,7 @@
 //! ([`Stage::recover`]), and the batch it failed on goes on unchanged or is dropped.
 
 mod errors;
+mod handover;
 mod recovery;
 mod seed;
 mod sources;
@@ -25,6 +26,7 @@ mod sources;
 pub use seed::StageSeed;
 use sources::SourceInstance;
 
+use std::collections::HashMap;
 use std::mem;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -33,6 +35,7 @@ use wasmtime::component::ResourceAny;
 use wasmtime::{Store, Trap};
 
 use super::bindings::{self, Batch, Fields, Grants, PluginPre};
+use super::plugin::Reach;
 use super::store_recipe::StoreRecipe;
 use super::{Plugin, PluginInfo, Runtime, StageState};
 use crate::error::{Call, Failure, Malformed, StageError};
@@ -110,6 +113,14 @@ pub struct Stage {
     /// The stage's other instances, which ran on the worker lanes of a parallel run and were
     /// handed back at its end ([`Stage::adopt`]), so that finishing the stage finishes them.
     siblings: Vec<Stage>,
+    /// What the first resource said of its state in `reach` (see [`handover`]).
+    reach: Reach,
+    /// True for a lane's instance of a stage that carries: one resource for every source,
+    /// started from the guess before each batch.
+    guess: bool,
+    /// By source, what lines on the lanes left, for the source's resource to resume from
+    /// before its next call ([`Stage::settle`]). Empty unless the stage carries.
+    carried: HashMap<String, Vec<u8>>,
 }
 
 impl Stage {
@@ -164,7 +175,7 @@ impl Stage {
             wake: None,
         });
         self.store.data_mut().wasi.settled = true;
-        Ok(())
+        self.ask_reach()
     }
 
     /// Sets the deadline of the call about to be made: the epoch's for wasm, and the same one
@@ -269,6 +280,7 @@ impl Stage {
     /// says what went wrong; the caller places it (see [`StageError`]).
     fn answer_batch(&mut self, lines: &mut Lines) -> Result<StageOutput, StageError> {
         let i = self.instance_for(&lines.source)?;
+        self.settle(i)?;
         self.process_on(i, lines)
             .map_err(|failure| self.error(Call::Process, failure))
     }
@@ -334,6 +346,7 @@ impl Stage {
         let mut all = Vec::new();
         for i in 0..self.instances.len() {
             if self.instances[i].wake.is_some_and(|(at, _)| at <= now) {
+                self.settle(i)?;
                 let emitted = self
                     .tick(i)
                     .map_err(|failure| self.error(Call::Tick, failure))?;
@@ -371,15 +384,27 @@ impl Stage {
     /// [`Stage::process`]. The instances the stage adopted from a parallel run are finished
     /// after its own, in the order they were adopted.
     pub(crate) fn finish(&mut self) -> Result<Vec<Emitted>, StageError> {
+        if self.guess {
+            // A lane's resource is left as its last batch left it, which its source's own
+            // resource finished from already.
+            self.start_guess()?;
+        }
+        self.absorb_siblings()?;
         let mut all = Vec::new();
         for i in 0..self.instances.len() {
+            self.settle(i)?;
             let emitted = self
                 .finish_instance(i)
                 .map_err(|failure| self.error(Call::Finish, failure))?;
             all.push(emitted);
         }
         for sibling in &mut self.siblings {
-            all.extend(sibling.finish()?);
+            let mut emitted = sibling.finish()?;
+            if self.reach.tallies {
+                // What they counted went into the first resource's report.
+                emitted.iter_mut().for_each(|emitted| emitted.report = None);
+            }
+            all.extend(emitted);
         }
         Ok(all)
     }

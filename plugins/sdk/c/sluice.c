@@ -740,23 +740,54 @@ __attribute__((weak)) void sluice_finish(void *stage, sluice_emitter *out) {
 
 __attribute__((weak)) void sluice_destroy(void *stage) { (void)stage; }
 
+__attribute__((weak)) void sluice_stage_reach(void *stage, sluice_reach *reach) {
+    (void)stage;
+    (void)reach;
+}
+
+__attribute__((weak)) void sluice_tally(void *stage, sluice_writer *out) {
+    (void)stage;
+    (void)out;
+}
+
+__attribute__((weak)) bool sluice_absorb(void *stage, const uint8_t *tally, size_t len,
+                                         sluice_error *err) {
+    (void)stage;
+    (void)tally;
+    (void)len;
+    (void)err;
+    return true;
+}
+
+__attribute__((weak)) void sluice_carry(void *stage, sluice_writer *out) {
+    (void)stage;
+    (void)out;
+}
+
+__attribute__((weak)) bool sluice_resume(void *stage, const uint8_t *carried, size_t len,
+                                         sluice_error *err) {
+    (void)stage;
+    (void)carried;
+    (void)len;
+    (void)err;
+    return true;
+}
+
+static sluice_plugin_types_state_t state_to_wit(sluice_state state) {
+    switch (state) {
+    case SLUICE_STATE_NONE: return SLUICE_PLUGIN_TYPES_STATE_NONE;
+    case SLUICE_STATE_WHOLE_STREAM: return SLUICE_PLUGIN_TYPES_STATE_WHOLE_STREAM;
+    default: return SLUICE_PLUGIN_TYPES_STATE_PER_SOURCE;
+    }
+}
+
 void exports_sluice_plugin_transform_describe(exports_sluice_plugin_transform_info_t *ret) {
     const sluice_info *info = sluice_describe();
     ret->name = string_copy_c(info->name);
     ret->version = string_copy_c(info->version);
     ret->summary = string_copy_c(info->summary);
     ret->boundary_safe = false;
-    switch (info->state) {
-    case SLUICE_STATE_NONE:
-        ret->state = SLUICE_PLUGIN_TYPES_STATE_NONE;
-        break;
-    case SLUICE_STATE_WHOLE_STREAM:
-        ret->state = SLUICE_PLUGIN_TYPES_STATE_WHOLE_STREAM;
-        break;
-    default:
-        ret->state = SLUICE_PLUGIN_TYPES_STATE_PER_SOURCE;
-        break;
-    }
+    ret->state = state_to_wit(info->state);
     ret->config_keys.len = info->config_key_count;
     ret->config_keys.ptr = NULL;
     if (info->config_key_count) {
@@ -1067,4 +1098,70 @@ bool exports_sluice_plugin_transform_method_stage_finish(
     vec_free(&out.data);
     vec_free(&out.ends);
     return true;
+}
+
+void exports_sluice_plugin_transform_method_stage_reach(
+    exports_sluice_plugin_transform_borrow_stage_t s, exports_sluice_plugin_transform_reach_t *ret) {
+    sluice_reach reach = {sluice_describe()->state, false, false};
+    sluice_stage_reach(s->state, &reach);
+    ret->state = state_to_wit(reach.state);
+    ret->tallies = reach.tallies;
+    ret->carries = reach.carries;
+}
+
+struct sluice_writer {
+    vec bytes;
+};
+
+void sluice_write(sluice_writer *out, const uint8_t *bytes, size_t len) {
+    vec_push_bytes(&out->bytes, bytes, len);
+}
+
+/* What `hook` writes, as a returned list. */
+static void write_list(exports_sluice_plugin_transform_borrow_stage_t s,
+                       void (*hook)(void *, sluice_writer *), plugin_list_u8_t *ret) {
+    sluice_writer out = {0};
+    hook(s->state, &out);
+    ret->ptr = vec_take(&out.bytes, 1, &ret->len);
+    vec_free(&out.bytes);
+}
+
+/* Calls `hook` with `bytes`, frees them, and keeps the hook's error, if any, for `last-error`. */
+static bool read_list(exports_sluice_plugin_transform_borrow_stage_t s,
+                      bool (*hook)(void *, const uint8_t *, size_t, sluice_error *),
+                      plugin_list_u8_t *bytes, const char *fallback,
+                      exports_sluice_plugin_transform_failed_t *err) {
+    sluice_error e = {0};
+    if (!hook(s->state, bytes->ptr, bytes->len, &e) && !e.set) sluice_error_set(&e, NULL, fallback);
+    plugin_list_u8_free(bytes);
+    if (e.set) {
+        free(e.key);
+        return failed(err, NULL, e.message);
+    }
+    return true;
+}
+
+void exports_sluice_plugin_transform_method_stage_tally(
+    exports_sluice_plugin_transform_borrow_stage_t s, plugin_list_u8_t *ret) {
+    write_list(s, sluice_tally, ret);
+}
+
+bool exports_sluice_plugin_transform_method_stage_absorb(
+    exports_sluice_plugin_transform_borrow_stage_t s, plugin_list_u8_t *tally,
+    exports_sluice_plugin_transform_failed_t *err) {
+    return read_list(s, sluice_absorb, tally, "the plugin could not absorb a tally", err);
+}
+
+void exports_sluice_plugin_transform_method_stage_carry(
+    exports_sluice_plugin_transform_borrow_stage_t s, plugin_list_u8_t *ret) {
+    write_list(s, sluice_carry, ret);
+}
+
+bool exports_sluice_plugin_transform_method_stage_resume(
+    exports_sluice_plugin_transform_borrow_stage_t s, plugin_list_u8_t *carried,
+    exports_sluice_plugin_transform_failed_t *err) {
+    /* The next batch starts a line: no over-long line is in progress. */
+    s->in_long = false;
+    clear_changes(s);
+    return read_list(s, sluice_resume, carried, "the plugin could not resume from a carry", err);
 }

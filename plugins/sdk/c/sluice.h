@@ -2,12 +2,12 @@
  * sluice.h: write a sluice plugin in C as a few functions.
  *
  * A sluice plugin is a WebAssembly component implementing wit/plugin.wit (package
- * sluice:plugin@0.5.0, world `plugin`). The contract is batch-oriented and flat (a batch is one
+ * sluice:plugin@0.6.0, world `plugin`). The contract is batch-oriented and flat (a batch is one
  * byte buffer plus offsets; the answer says where each output line comes from). This helper
  * does that bookkeeping: the plugin sees one line at a time and keeps, drops or replaces it,
  * and sets fields on it. It mirrors the Rust SDK (plugins/sdk/rust), without its extras.
  *
- * The plugin defines three functions (and optionally two more):
+ * The plugin defines three functions (and optionally up to seven more):
  *
  *     const sluice_info *sluice_describe(void);
  *         Name, version, summary and config keys. Called often: return a static.
@@ -31,6 +31,37 @@
  *     void sluice_destroy(void *stage);                           optional
  *         The stage is dropped: free its state. Default: nothing.
  *
+ * and, to let the host run the stage on several threads (`--threads`), each thread with its
+ * own stage (see "Threads" below):
+ *
+ *     void sluice_stage_reach(void *stage, sluice_reach *reach);  optional
+ *         How far this stage's state reaches with its configuration, and what it can hand to
+ *         another stage. Called once, right after sluice_create, with *reach filled with the
+ *         default, which it changes where it needs to: sluice_info.state, neither tallies nor
+ *         carries.
+ *
+ *     void sluice_tally(void *stage, sluice_writer *out);         optional
+ *         What the stage counted for its end-of-run report, written with sluice_write in the
+ *         plugin's own encoding; the stage then forgets it. Asked at the end of the stream,
+ *         before sluice_finish, when reach->tallies is set. Default: nothing.
+ *
+ *     bool sluice_absorb(void *stage, const uint8_t *tally, size_t len, sluice_error *err);
+ *                                                                 optional
+ *         Adds what another stage of the same configuration wrote in sluice_tally, so that
+ *         this stage's report covers it too. On an error: sluice_error_set(err, NULL, "what is
+ *         wrong"), return false. Default: ignores it and returns true.
+ *
+ *     void sluice_carry(void *stage, sluice_writer *out);         optional
+ *         What the stage keeps between lines after its latest batch, written with sluice_write:
+ *         nothing when it keeps nothing, as at the start of a source. Asked after a batch when
+ *         reach->carries is set, never in the middle of an over-long line. Default: nothing.
+ *
+ *     bool sluice_resume(void *stage, const uint8_t *carried, size_t len, sluice_error *err);
+ *                                                                 optional
+ *         Starts the next batch from `carried`, what sluice_carry wrote on a stage of the same
+ *         configuration (empty: the start of a source), in place of what this stage kept.
+ *         Errors as in sluice_absorb. Default: ignores it and returns true.
+ *
  * Lines are bytes: not NUL-terminated, not necessarily UTF-8, may contain NUL. They come
  * without their terminator (the host restores it, `\n` or `\r\n`).
  *
@@ -38,6 +69,21 @@
  * zero field), SLUICE_STATE_PER_SOURCE, makes the host create one stage per input file, so
  * state never mixes files; SLUICE_STATE_NONE declares that each line is handled on its own;
  * SLUICE_STATE_WHOLE_STREAM that one stage must see every file.
+ *
+ * Threads: the host runs a stage on several threads, each with its own stage, when its reach
+ * (sluice_stage_reach) says its state is SLUICE_STATE_NONE, or that it tallies or carries:
+ * - tallies: the state is none except for counts kept for an end-of-run report (lines
+ *   parsed, lines dropped). At the end the host has each other stage write its counts
+ *   (sluice_tally) and gives them to one stage (sluice_absorb), which then reports for every
+ *   line.
+ * - carries: the stage keeps a little between lines of one source (whether a block is open)
+ *   and can say what (sluice_carry) and start from it (sluice_resume). The host gives a batch
+ *   to any stage, resumed with what it expects the source's previous batch to have left; when
+ *   that guess was wrong, it runs the batch again from the right state. Worth it when what is
+ *   carried is usually empty.
+ * A reach may narrow sluice_info.state for one configuration (a stage that keeps something
+ * only when a key asks for it), never widen it. The helper's own state between lines (an
+ * over-long line in progress) is never carried: sluice_resume starts from a line's start.
  *
  * Over-long lines (longer than the host's --max-line-bytes) arrive in pieces. This helper is
  * not boundary-safe and follows the contract's conventions for such stages: sluice_process_line
@@ -196,6 +242,22 @@ typedef struct sluice_emitter sluice_emitter;
 /* Emits a trailing line (copied; no terminator: it ends in \n on output). */
 void sluice_emit(sluice_emitter *out, const uint8_t *bytes, size_t len);
 
+/* ---- reach, tally and carry ---------------------------------------------------------- */
+
+/* How far a configured stage's state reaches, and what it can hand to another stage (see
+ * "Threads" at the top of this file). */
+typedef struct sluice_reach {
+    sluice_state state; /* sluice_info.state or narrower */
+    bool tallies;       /* sluice_tally and sluice_absorb merge the report's counts */
+    bool carries;       /* sluice_carry and sluice_resume hand over the state between lines */
+} sluice_reach;
+
+/* Where sluice_tally and sluice_carry write. */
+typedef struct sluice_writer sluice_writer;
+
+/* Appends bytes (copied) to what sluice_tally or sluice_carry hands over. */
+void sluice_write(sluice_writer *out, const uint8_t *bytes, size_t len);
+
 /* ---- what the plugin defines ---------------------------------------------------------- */
 
 const sluice_info *sluice_describe(void);
@@ -203,6 +265,12 @@ void *sluice_create(const sluice_config *config, const sluice_grants *grants, sl
 sluice_action sluice_process_line(void *stage, sluice_line *line);
 void sluice_finish(void *stage, sluice_emitter *out); /* optional */
 void sluice_destroy(void *stage);                      /* optional */
+/* Optional, for threads: */
+void sluice_stage_reach(void *stage, sluice_reach *reach);
+void sluice_tally(void *stage, sluice_writer *out);
+bool sluice_absorb(void *stage, const uint8_t *tally, size_t len, sluice_error *err);
+void sluice_carry(void *stage, sluice_writer *out);
+bool sluice_resume(void *stage, const uint8_t *carried, size_t len, sluice_error *err);
 
 #ifdef __cplusplus
 }

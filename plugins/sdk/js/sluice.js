@@ -1,7 +1,7 @@
 // sluice.js: write a sluice plugin in JavaScript as a class.
 //
 // A sluice plugin is a WebAssembly component implementing wit/plugin.wit (package
-// sluice:plugin@0.5.0, world `plugin`). The contract is batch-oriented and flat: a batch is one
+// sluice:plugin@0.6.0, world `plugin`). The contract is batch-oriented and flat: a batch is one
 // byte buffer plus offsets, and the answer says where each output line comes from. This module
 // does that bookkeeping, so that a plugin is a subclass of `Plugin` that sees one line at a time:
 //
@@ -48,6 +48,26 @@
 // default) makes the host create one plugin instance per input file, so state never mixes
 // files; 'none' declares that each line is handled on its own; 'whole-stream' that one instance
 // must see every file. Lines keep their terminators (\n, \r\n): the host restores them.
+//
+// The host runs a stage on several threads (--threads), each thread with its own instance, when
+// its reach says that its state is 'none', or that it tallies or carries. By default a stage's
+// reach is its STATE and it hands nothing over; a plugin overrides the optional methods of
+// `Plugin` to say more:
+//
+// - reach() narrows STATE for one configuration (a stage that keeps something only when a key
+//   asks for it; never wider than STATE), and sets `tallies` or `carries`.
+// - tallies: the state is 'none' except for counts kept for an end-of-run report. At the end
+//   the host asks each other instance for its counts (tally(), bytes in the plugin's own
+//   encoding) and gives them to one instance (absorb(tally)), which then reports for every
+//   line.
+// - carries: the plugin keeps a little between lines of one source (whether a block is open)
+//   and can say what (carry(), bytes) and start from it (resume(carried)). The host gives a
+//   batch to any instance, resumed with what it expects the source's previous batch to have
+//   left; when that guess was wrong, it runs the batch again from the right state. Worth it
+//   when what is carried is usually empty.
+//
+// The helper's own state between lines (an over-long line in progress) is never carried:
+// resume starts from a line's start.
 //
 // Nothing crosses the WebAssembly boundary per line: one call per batch.
 
@@ -161,6 +181,42 @@ export class Plugin {
   finish() {
     return undefined;
   }
+
+  /** How far this configured stage's state reaches, and what it can hand to another instance:
+   * `{ state, tallies, carries }`, where `state` is one of STATE's values, the same as STATE or
+   * narrower, and `tallies` and `carries` (false when left out) say whether tally and absorb,
+   * or carry and resume, hand over what the stage keeps. Called once, right after the
+   * constructor; an exception fails the stage's creation as one in the constructor does.
+   * Default: STATE, nothing handed over. */
+  reach() {
+    return { state: this.constructor.STATE, tallies: false, carries: false };
+  }
+
+  /** What this instance counted for its end-of-run report (a Uint8Array or a string, in the
+   * plugin's own encoding), which it then forgets, so that its own report no longer counts it.
+   * Asked at the end of the stream, before finish, when reach says `tallies`. It cannot fail:
+   * an exception is a trap, which ends the run. Default: nothing. */
+  tally() {
+    return new Uint8Array(0);
+  }
+
+  /** Adds what another instance of the same configuration gave in tally (a Uint8Array), so
+   * that this instance's report covers it too; an exception is an error, as in processLine.
+   * Default: ignores it. */
+  absorb(tally) {}
+
+  /** What this instance keeps between lines after its latest batch (a Uint8Array or a string,
+   * in the plugin's own encoding): empty when it keeps nothing, as at the start of a source.
+   * Asked after a batch when reach says `carries`, never in the middle of an over-long line. It
+   * cannot fail: an exception is a trap, which ends the run. Default: nothing. */
+  carry() {
+    return new Uint8Array(0);
+  }
+
+  /** Starts the next batch from `carried` (a Uint8Array), what carry gave on an instance of the
+   * same configuration (empty: the start of a source), in place of what this instance kept; an
+   * exception is an error, as in processLine. Default: ignores it. */
+  resume(carried) {}
 }
 
 /** The line's bytes as a string of the same length, one char per byte (Latin-1), for regexes
@@ -182,6 +238,14 @@ function asBytes(value, key) {
   if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   const what = key === null ? 'the value processLine returns' : `the value of field ${JSON.stringify(key)}`;
   throw new TypeError(`${what} must be a Uint8Array or a string, not ${typeof value}`);
+}
+
+/** What tally or carry (`method`) returned, as bytes: none for undefined or null. */
+function handedOver(value, method) {
+  if (value === undefined || value === null) return new Uint8Array(0);
+  if (typeof value === 'string' || ArrayBuffer.isView(value)) return asBytes(value, null);
+  throw new TypeError(
+    `what ${method} returns must be a Uint8Array or a string, not ${typeof value}`);
 }
 
 function sameBytes(a, b) {
@@ -393,16 +457,31 @@ function cut(text, maxBytes) {
   return new TextDecoder().decode(bytes.subarray(0, end));
 }
 
+const STATES = ['none', 'per-source', 'whole-stream'];
+
+/** The plugin's reach() as the contract's `reach`; throws when its state is not a state. */
+function reachOf(plugin) {
+  const reach = plugin.reach();
+  if (reach === null || typeof reach !== 'object') {
+    throw new TypeError(`reach() must return { state, tallies, carries }, not ${reach}`);
+  }
+  if (!STATES.includes(reach.state)) {
+    throw new TypeError(
+      `the state reach() returns must be one of ${STATES.join(', ')}, not ${reach.state}`);
+  }
+  return { state: reach.state, tallies: Boolean(reach.tallies), carries: Boolean(reach.carries) };
+}
+
 export function exportPlugin(cls) {
   const name = cls.NAME;
-  const states = ['none', 'per-source', 'whole-stream'];
-  if (!states.includes(cls.STATE)) {
-    throw new Error(`${cls.name}.STATE must be one of ${states.join(', ')}, not ${cls.STATE}`);
+  if (!STATES.includes(cls.STATE)) {
+    throw new Error(`${cls.name}.STATE must be one of ${STATES.join(', ')}, not ${cls.STATE}`);
   }
 
   class Stage {
     static create(config, grants) {
       let plugin;
+      let reach;
       try {
         const conf = parseConfig(config, cls);
         plugin = new cls(conf, {
@@ -411,6 +490,8 @@ export function exportPlugin(cls) {
           maxLineBytes: grants.maxLineBytes,
           boundaryOverlap: grants.boundaryOverlap,
         });
+        // Asked now, so that an error in it fails the creation (`reach` cannot fail).
+        reach = reachOf(plugin);
       } catch (e) {
         // Never trap: a bug in the constructor is reported as a configuration error too.
         if (e instanceof ConfigError) {
@@ -418,11 +499,12 @@ export function exportPlugin(cls) {
         }
         throw failed(undefined, errorText(e));
       }
-      return new Stage(plugin);
+      return new Stage(plugin, reach);
     }
 
-    constructor(plugin) {
+    constructor(plugin, reach) {
       this.plugin = plugin;
+      this.reached = reach;
       // An over-long line being passed on piece by piece: null, or {keep, changes}, where
       // changes is the first piece's field changes (name -> bytes, or null to remove).
       this.long = null;
@@ -528,6 +610,36 @@ export function exportPlugin(cls) {
       }
       return { data: out.take(), ends: new Uint32Array(ends), fields: emptyFields(),
         timestamps: [], terminators: [], sources: [], report: undefined, wake: undefined };
+    }
+
+    reach() {
+      return this.reached;
+    }
+
+    tally() {
+      return handedOver(this.plugin.tally(), 'tally');
+    }
+
+    absorb(tally) {
+      try {
+        this.plugin.absorb(tally);
+      } catch (e) {
+        throw failed(undefined, `${name}: ${errorText(e)}`);
+      }
+    }
+
+    carry() {
+      return handedOver(this.plugin.carry(), 'carry');
+    }
+
+    resume(carried) {
+      // The next batch starts a line: no over-long line is in progress.
+      this.long = null;
+      try {
+        this.plugin.resume(carried);
+      } catch (e) {
+        throw failed(undefined, `${name}: ${errorText(e)}`);
+      }
     }
   }
 

@@ -1,7 +1,7 @@
 """Write a sluice plugin in Python as a class.
 
 A sluice plugin is a WebAssembly component implementing ``wit/plugin.wit`` (package
-``sluice:plugin@0.5.0``, world ``plugin``). The contract is batch-oriented and flat: a batch is one
+``sluice:plugin@0.6.0``, world ``plugin``). The contract is batch-oriented and flat: a batch is one
 byte buffer plus offsets, and the answer says where each output line comes from. This module
 does that bookkeeping, so that a plugin is a subclass of :class:`Plugin` that sees one line at a
 time::
@@ -46,6 +46,26 @@ default) makes the host create one plugin instance per input file, so state neve
 ``"none"`` declares that each line is handled on its own; ``"whole-stream"`` that one instance
 must see every file. Lines keep their terminators (``\n``, ``\r\n``): the host restores them.
 
+The host runs a stage on several threads (``--threads``), each thread with its own instance,
+when its ``reach`` (a :class:`Reach`) says that its state is ``"none"``, or that it tallies or
+carries. By default a stage's reach is ``STATE`` and it hands nothing over; a plugin overrides
+the optional methods below to say more:
+
+- ``reach()`` narrows ``STATE`` for one configuration (a stage that keeps something only when a
+  key asks for it; never wider than ``STATE``), and sets ``tallies`` or ``carries``.
+- ``tallies``: the state is ``"none"`` except for counts kept for an end-of-run report. At the
+  end the host asks each other instance for its counts (``tally()``, bytes in the plugin's own
+  encoding) and gives them to one instance (``absorb(tally)``), which then reports for every
+  line.
+- ``carries``: the plugin keeps a little between lines of one source (whether a block is open)
+  and can say what (``carry()``, bytes) and start from it (``resume(carried)``). The host gives
+  a batch to any instance, resumed with what it expects the source's previous batch to have
+  left; when that guess was wrong, it runs the batch again from the right state. Worth it when
+  what is carried is usually empty (``b""``).
+
+The helper's own state between lines (an over-long line in progress) is never carried:
+``resume`` starts from a line's start.
+
 Nothing crosses the WebAssembly boundary per line: one call per batch.
 """
 
@@ -53,8 +73,10 @@ import json as _json
 import traceback as _traceback
 
 __all__ = [
-    "Plugin", "ConfigKey", "ConfigError", "Config", "Grants", "Drop", "export",
+    "Plugin", "ConfigKey", "ConfigError", "Config", "Grants", "Drop", "Reach", "export",
 ]
+
+_STATES = ("none", "per-source", "whole-stream")
 
 
 class ConfigError(Exception):
@@ -81,6 +103,19 @@ class ConfigKey:
         self.kind = kind
         self.default = default
         self.doc = doc
+
+
+class Reach:
+    """How far a configured stage's state reaches, and what it can hand to another instance
+    (what ``Plugin.reach`` returns): ``state`` is one of ``STATE``'s values, the same as
+    ``STATE`` or narrower; ``tallies`` is true when ``tally`` and ``absorb`` merge the counts of
+    several instances for one report; ``carries`` is true when ``carry`` and ``resume`` hand
+    what the stage keeps between lines to another instance."""
+
+    def __init__(self, state, tallies=False, carries=False):
+        self.state = state
+        self.tallies = tallies
+        self.carries = carries
 
 
 class Grants:
@@ -180,6 +215,39 @@ class Plugin:
         """End of stream: return trailing lines (an iterable of ``bytes``/``str``) or ``None``."""
         return None
 
+    def reach(self):
+        """How far this configured stage's state reaches, and what it can hand to another
+        instance: a :class:`Reach`. Called once, right after ``__init__``; an exception fails
+        the stage's creation as one in ``__init__`` does. Default: ``Reach(STATE)``, nothing
+        handed over."""
+        return Reach(self.STATE)
+
+    def tally(self):
+        """What this instance counted for its end-of-run report (``bytes`` or ``str``, in the
+        plugin's own encoding), which it then forgets, so that its own report no longer counts
+        it. Asked at the end of the stream, before ``finish``, when ``reach`` says ``tallies``.
+        It cannot fail: an exception is a trap, which ends the run. Default: ``b""``."""
+        return b""
+
+    def absorb(self, tally):
+        """Adds what another instance of the same configuration gave in ``tally`` (``bytes``),
+        so that this instance's report covers it too; an exception is an error, as in
+        ``process_line``. Default: ignores it."""
+
+    def carry(self):
+        """What this instance keeps between lines after its latest batch (``bytes`` or ``str``,
+        in the plugin's own encoding): ``b""`` when it keeps nothing, as at the start of a
+        source. Asked after a batch when ``reach`` says ``carries``, never in the middle of an
+        over-long line. It cannot fail: an exception is a trap, which ends the run. Default:
+        ``b""``."""
+        return b""
+
+    def resume(self, carried):
+        """Starts the next batch from ``carried`` (``bytes``), what ``carry`` gave on an
+        instance of the same configuration (``b""``: the start of a source), in place of what
+        this instance kept; an exception is an error, as in ``process_line``. Default: ignores
+        it."""
+
 
 _plugin_class = None
 
@@ -238,11 +306,7 @@ def export(cls):
     from wit_world import exports
     from wit_world.imports import types
 
-    states = {
-        "none": types.State.NONE,
-        "per-source": types.State.PER_SOURCE,
-        "whole-stream": types.State.WHOLE_STREAM,
-    }
+    states = _wit_states()
     if cls.STATE not in states:
         raise ValueError(f"{cls.__name__}.STATE must be one of {', '.join(states)}, "
                          f"not {cls.STATE!r}")
@@ -262,6 +326,28 @@ def export(cls):
             )
 
     return Transform
+
+
+def _wit_states():
+    """The values of ``STATE`` and ``Reach.state``, and the contract's states they stand for."""
+    from wit_world.imports import types
+
+    return dict(zip(_STATES,
+                    (types.State.NONE, types.State.PER_SOURCE, types.State.WHOLE_STREAM)))
+
+
+def _wit_reach(plugin):
+    """The plugin's ``reach()`` as the contract's ``reach``; raises when it is not a Reach."""
+    from wit_world.imports import types
+
+    reach = plugin.reach()
+    if not isinstance(reach, Reach):
+        raise TypeError(f"reach() must return a Reach, not {type(reach).__name__}")
+    state = _wit_states().get(reach.state)
+    if state is None:
+        raise ValueError(f"the state reach() returns must be one of {', '.join(_STATES)}, "
+                         f"not {reach.state!r}")
+    return types.Reach(state, bool(reach.tallies), bool(reach.carries))
 
 
 # The key and message of the latest call that failed, kept for `last-error`.
@@ -302,12 +388,15 @@ class Stage:
                 Grants(dict(grants.env), grants.report, grants.max_line_bytes,
                        grants.boundary_overlap),
             )
+            # Asked now, so that an error in it fails the creation (`reach` cannot fail).
+            reach = _wit_reach(plugin)
         except ConfigError as e:
             raise _failed(e.key, str(e.message).replace("\n", " ")) from None
         except Exception as e:  # never trap: a bug in __init__ is reported as an error
             raise _failed(None, _error_text(e)) from None
         stage = cls()
         stage._plugin = plugin
+        stage._reach = reach
         # An over-long line being passed on piece by piece: None, or (keep, changes), where
         # changes is the first piece's field changes ({key: bytes or None}) for the last piece.
         stage._long = None
@@ -436,3 +525,26 @@ class Stage:
             raise _failed(None, f"{_plugin_class.NAME}: {_error_text(e)}") from None
         empty = types.Fields([], [], [], b"", [], [])
         return types.Emitted(bytes(data), ends, empty, [], [], [], None, None)
+
+    def reach(self):
+        return self._reach
+
+    def tally(self):
+        return _as_bytes(self._plugin.tally() or b"", "what tally returns")
+
+    def absorb(self, tally):
+        try:
+            self._plugin.absorb(tally)
+        except Exception as e:
+            raise _failed(None, f"{_plugin_class.NAME}: {_error_text(e)}") from None
+
+    def carry(self):
+        return _as_bytes(self._plugin.carry() or b"", "what carry returns")
+
+    def resume(self, carried):
+        # The next batch starts a line: no over-long line is in progress.
+        self._long = None
+        try:
+            self._plugin.resume(carried)
+        except Exception as e:
+            raise _failed(None, f"{_plugin_class.NAME}: {_error_text(e)}") from None

@@ -73,7 +73,7 @@ impl Stage {
 const LAST_ERROR_FUEL: usize = 2 * MAX_PLUGIN_TEXT_BYTES + 1024;
 
 /// Whether `err` is wasmtime refusing to copy more out of the guest than the hostcall fuel.
-fn is_fuel_out(err: &wasmtime::Error) -> bool {
+pub(super) fn is_fuel_out(err: &wasmtime::Error) -> bool {
     err.chain()
         .any(|cause| cause.to_string().contains("fuel allocated for hostcalls"))
 }

@@ -10,6 +10,7 @@
 //! their instances back and the stage adopts them ([`Stage::adopt`]), so that finishing the
 //! stage finishes them too.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::{CallLimits, Stage, start};
@@ -20,6 +21,7 @@ use crate::report::ReportTarget;
 use crate::runtime::PluginInfo;
 use crate::runtime::StageState;
 use crate::runtime::bindings::{Grants, PluginPre};
+use crate::runtime::plugin::Reach;
 use crate::runtime::store_recipe::StoreRecipe;
 use crate::stats::StageCounters;
 
@@ -43,6 +45,11 @@ impl StageSeed {
     pub fn grow(self) -> Result<Stage, StageError> {
         let (recipe, pre) = &self.fresh;
         let (store, instance) = start(recipe, pre, &self.label, &self.grants.env)?;
+        let reach = Reach {
+            state: self.info.state,
+            tallies: false,
+            carries: false,
+        };
         let mut stage = Stage {
             label: self.label,
             info: self.info,
@@ -59,6 +66,9 @@ impl StageSeed {
             report_target: self.report_target,
             counters: self.counters,
             siblings: Vec::new(),
+            reach,
+            guess: false,
+            carried: HashMap::new(),
         };
         stage.create_first()?;
         Ok(stage)

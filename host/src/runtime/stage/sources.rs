@@ -33,10 +33,21 @@ impl SourceInstance {
 }
 
 impl Stage {
+    /// The index of the resource that saw lines from `source`, if one did: a per-source
+    /// stage's resource bound to it, or the one resource of another stage.
+    pub(super) fn bound_instance(&self, source: &str) -> Option<usize> {
+        if self.scope() != StateScope::PerSource {
+            return (!self.instances.is_empty()).then_some(0);
+        }
+        self.instances
+            .iter()
+            .position(|instance| instance.source.as_deref() == Some(source))
+    }
+
     /// The index of the resource that sees lines from `source`, created (or bound) first if
     /// the stage is per source and has none for it yet.
     pub(super) fn instance_for(&mut self, source: &str) -> Result<usize, StageError> {
-        if self.info.state != StateScope::PerSource {
+        if self.scope() != StateScope::PerSource {
             return Ok(0);
         }
         if let Some(i) = self
@@ -65,16 +76,18 @@ impl Stage {
     /// and dropped, and what it emitted is returned. Other stages go on; they are finished at
     /// the end of the stream. Errors are as for [`Stage::process`].
     pub(crate) fn end_source(&mut self, source: &str) -> Result<Option<Emitted>, StageError> {
-        if self.info.state != StateScope::PerSource {
+        if self.scope() != StateScope::PerSource {
             return Ok(None);
         }
-        let Some(i) = self
-            .instances
-            .iter()
-            .position(|instance| instance.source.as_deref() == Some(source))
-        else {
+        if self.carried.contains_key(source) {
+            // Its lines ran on the lanes: a resource of its own finishes from where they left
+            // it.
+            self.instance_for(source)?;
+        }
+        let Some(i) = self.bound_instance(source) else {
             return Ok(None);
         };
+        self.settle(i)?;
         let emitted = self
             .finish_instance(i)
             .map_err(|failure| self.error(Call::Finish, failure))?;

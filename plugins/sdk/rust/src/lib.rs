@@ -1,7 +1,7 @@
 //! Write sluice plugins in Rust.
 //!
 //! A sluice plugin is a WebAssembly component that implements the contract in `wit/plugin.wit`
-//! (package `sluice:plugin@0.5.0`). That contract is built for speed: a batch of about a
+//! (package `sluice:plugin@0.6.0`). That contract is built for speed: a batch of about a
 //! thousand lines crosses the boundary as one flat byte buffer plus offsets, and the plugin
 //! answers with *where each output line comes from* rather than with copies of the lines. This
 //! crate hides all of that behind a trait, so that a plugin is a struct and a few methods:
@@ -50,6 +50,10 @@
 //! - [`Plugin::STATE`] says how far the stage's state reaches ([`State`]). The default,
 //!   [`State::PerSource`], gives each input file its own instance of the stage, so a plugin
 //!   written for one stream (a block, a context, a count of recent lines) never mixes files.
+//!   [`Plugin::reach`] may narrow it for one configuration, and says whether the stage can
+//!   merge its report's counts across instances ([`Plugin::tally`], [`Plugin::absorb`]) or
+//!   hand its carried state over ([`Plugin::carry`], [`Plugin::resume`]), which lets the host
+//!   run it on several threads.
 //! - [`Output`] is where a line's results go, owned by the caller as in Vector's function
 //!   transforms: [`Output::keep`] passes the line through (no copy), [`Output::emit`] writes a
 //!   new line made from it (call it several times to turn one line into several),
@@ -108,6 +112,7 @@ mod period;
 pub mod quantity;
 mod sink;
 mod stage;
+pub mod tally;
 mod terminator;
 pub mod testing;
 
@@ -119,7 +124,7 @@ pub use long_line::{LongLine, Piece};
 pub use output::{BatchOutput, LineBuf, Output, Trailing};
 pub use period::Period;
 pub use sink::Sink;
-pub use terminator::{State, Terminator};
+pub use terminator::{Reach, State, Terminator};
 
 /// The bindings `wit-bindgen` generates for `wit/plugin.wit`.
 ///
@@ -307,6 +312,49 @@ pub trait Plugin: Sized + 'static {
     /// still open, a summary) and a report. By default, emits nothing.
     fn finish(&mut self, out: &mut Trailing) -> Result<(), String> {
         let _ = out;
+        Ok(())
+    }
+
+    /// How far this configured stage's state reaches, and what it can hand to another
+    /// instance ([`Reach`]); asked once, right after [`Plugin::new`]. By default,
+    /// [`Plugin::STATE`] and nothing handed over.
+    ///
+    /// Narrow the state when the configuration makes the stage keep less (`grep` without
+    /// context lines keeps nothing), and say [`Reach::tallies`] or [`Reach::carries`] when the
+    /// stage implements [`Plugin::tally`] and [`Plugin::absorb`], or [`Plugin::carry`] and
+    /// [`Plugin::resume`]: the host can then run it on several threads.
+    fn reach(&self) -> Reach {
+        Reach::of(Self::STATE)
+    }
+
+    /// What this instance counted for its end-of-run report, in the plugin's own encoding;
+    /// the instance then forgets it, so that its own report no longer counts it. Asked at the
+    /// end of the stream, before [`Plugin::finish`], when [`Plugin::reach`] says it tallies.
+    /// By default, nothing.
+    fn tally(&mut self) -> Vec<u8> {
+        Vec::new()
+    }
+
+    /// Adds what another instance of the same configuration gave in [`Plugin::tally`], so
+    /// that this instance's report covers it too. By default, ignores it.
+    fn absorb(&mut self, tally: &[u8]) -> Result<(), String> {
+        let _ = tally;
+        Ok(())
+    }
+
+    /// What this instance keeps between lines after its latest batch, in the plugin's own
+    /// encoding: empty when it keeps nothing, as at the start of a source. Asked after a batch
+    /// when [`Plugin::reach`] says it carries; never in the middle of an over-long line. By
+    /// default, nothing.
+    fn carry(&self) -> Vec<u8> {
+        Vec::new()
+    }
+
+    /// Starts the next batch from `carried`, what [`Plugin::carry`] gave on an instance of
+    /// the same configuration (empty: the start of a source), in place of what this instance
+    /// kept. By default, ignores it.
+    fn resume(&mut self, carried: &[u8]) -> Result<(), String> {
+        let _ = carried;
         Ok(())
     }
 }

@@ -91,6 +91,14 @@ impl<P: Plugin> StageCore<P> {
         let emitted = self.trailing.take();
         result.map(|()| emitted)
     }
+
+    pub(crate) fn plugin(&self) -> &P {
+        &self.plugin
+    }
+
+    pub(crate) fn plugin_mut(&mut self) -> &mut P {
+        &mut self.plugin
+    }
 }
 
 /// Implements the generated `Guest` trait for plugin `P`; named by [`crate::export_plugin!`].
@@ -173,6 +181,34 @@ impl<P: Plugin> GuestStage for StageResource<P> {
         self.core
             .borrow_mut()
             .finish()
+            .map_err(|message| failed(None, message))
+    }
+
+    fn reach(&self) -> types::Reach {
+        self.core.borrow().plugin().reach().to_wit()
+    }
+
+    fn tally(&self) -> Vec<u8> {
+        self.core.borrow_mut().plugin_mut().tally()
+    }
+
+    fn absorb(&self, tally: Vec<u8>) -> Result<(), types::Failed> {
+        self.core
+            .borrow_mut()
+            .plugin_mut()
+            .absorb(&tally)
+            .map_err(|message| failed(None, message))
+    }
+
+    fn carry(&self) -> Vec<u8> {
+        self.core.borrow().plugin().carry()
+    }
+
+    fn resume(&self, carried: Vec<u8>) -> Result<(), types::Failed> {
+        self.core
+            .borrow_mut()
+            .plugin_mut()
+            .resume(&carried)
             .map_err(|message| failed(None, message))
     }
 }

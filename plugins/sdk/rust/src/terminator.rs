@@ -64,6 +64,58 @@ pub enum State {
     WholeStream,
 }
 
+/// How far a configured stage's state reaches and what it can hand to another instance
+/// ([`crate::Plugin::reach`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Reach {
+    /// How far the state reaches with this configuration: [`crate::Plugin::STATE`] or less.
+    pub state: State,
+    /// True when [`crate::Plugin::tally`] and [`crate::Plugin::absorb`] merge what several
+    /// instances counted for one report: the host may then run a [`State::None`] stage with
+    /// a report on several threads.
+    pub tallies: bool,
+    /// True when [`crate::Plugin::carry`] and [`crate::Plugin::resume`] hand what the stage
+    /// keeps between lines to another instance: the host may then run it on several threads,
+    /// running a batch again when it guessed wrong what the previous batch left (the empty
+    /// carry). Worth it when what is carried is usually empty.
+    pub carries: bool,
+}
+
+impl Reach {
+    /// `state`, with nothing handed over.
+    pub const fn of(state: State) -> Reach {
+        Reach {
+            state,
+            tallies: false,
+            carries: false,
+        }
+    }
+
+    /// This reach, with [`Reach::tallies`] set.
+    pub const fn tallying(self) -> Reach {
+        Reach {
+            tallies: true,
+            ..self
+        }
+    }
+
+    /// This reach, with [`Reach::carries`] set.
+    pub const fn carrying(self) -> Reach {
+        Reach {
+            carries: true,
+            ..self
+        }
+    }
+
+    pub(crate) fn to_wit(self) -> types::Reach {
+        types::Reach {
+            state: self.state.to_wit(),
+            tallies: self.tallies,
+            carries: self.carries,
+        }
+    }
+}
+
 impl State {
     pub(crate) fn to_wit(self) -> types::State {
         match self {

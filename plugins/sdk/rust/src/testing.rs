@@ -275,6 +275,18 @@ impl<P: Plugin> Harness<P> {
         })
     }
 
+    /// The stage's plugin value, to ask what the host asks between calls ([`Plugin::reach`],
+    /// [`Plugin::carry`]).
+    pub fn plugin(&self) -> &P {
+        self.core.plugin()
+    }
+
+    /// The stage's plugin value, to call [`Plugin::tally`], [`Plugin::absorb`] or
+    /// [`Plugin::resume`] as the host does.
+    pub fn plugin_mut(&mut self) -> &mut P {
+        self.core.plugin_mut()
+    }
+
     /// Sets what the next batches say they were read from (by default `-`, standard input),
     /// and the source of lines from `tick` and `finish` that name none.
     pub fn set_source(&mut self, source: &str) {

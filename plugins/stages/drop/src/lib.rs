@@ -164,6 +164,18 @@ impl Plugin for Drop {
         Ok(())
     }
 
+    fn reach(&self) -> sluice_plugin_sdk::Reach {
+        sluice_plugin_sdk::Reach::of(Self::STATE).tallying()
+    }
+
+    fn tally(&mut self) -> Vec<u8> {
+        sluice_plugin_sdk::tally::encode(&[std::mem::take(&mut self.dropped)])
+    }
+
+    fn absorb(&mut self, tally: &[u8]) -> Result<(), String> {
+        sluice_plugin_sdk::tally::add(tally, &mut [&mut self.dropped])
+    }
+
     fn finish(&mut self, out: &mut Trailing) -> Result<(), String> {
         if self.report {
             out.report(self.report_text().into_bytes());

@@ -66,6 +66,11 @@ impl Before {
     }
 
     /// The number of pending lines.
+    /// True when it holds no line, ever: no before-context was asked for.
+    pub(crate) fn holds_nothing(&self) -> bool {
+        self.limit == 0
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.held.len() + self.here.len()
     }

@@ -235,6 +235,20 @@ impl Plugin for Grep {
         })
     }
 
+    fn reach(&self) -> sluice_plugin_sdk::Reach {
+        // Without context, separator or `max_count`, each line is decided on its own.
+        let alone = self.before.holds_nothing()
+            && self.after == 0
+            && self.separator.is_none()
+            && self.max_count.is_none();
+        let state = if alone {
+            sluice_plugin_sdk::State::None
+        } else {
+            Self::STATE
+        };
+        sluice_plugin_sdk::Reach::of(state)
+    }
+
     fn process_batch(&mut self, batch: &Batch<'_>, out: &mut BatchOutput) -> Result<(), String> {
         if self.done() && self.after_left == 0 && !self.long_line.continues() {
             return Ok(()); // nothing more will ever be printed

@@ -62,8 +62,9 @@ pub struct Json {
 }
 
 impl Plugin for Json {
-    // The whole stream: the report at the end counts what happened to every line.
-    const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::WholeStream;
+    // Each line on its own; the counts for the report at the end are merged across the
+    // instances the host makes (`tally`, `absorb`).
+    const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::None;
     const NAME: &'static str = "json";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const SUMMARY: &'static str =
@@ -231,6 +232,18 @@ impl Plugin for Json {
                 }
             }
         }
+    }
+
+    fn reach(&self) -> sluice_plugin_sdk::Reach {
+        sluice_plugin_sdk::Reach::of(Self::STATE).tallying()
+    }
+
+    fn tally(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.counts).tally()
+    }
+
+    fn absorb(&mut self, tally: &[u8]) -> Result<(), String> {
+        self.counts.absorb(tally)
     }
 
     fn finish(&mut self, out: &mut Trailing) -> Result<(), String> {

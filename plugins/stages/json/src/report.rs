@@ -2,6 +2,8 @@
 
 use std::fmt::Write;
 
+use sluice_plugin_sdk::tally;
+
 /// Counts of lines, by outcome.
 #[derive(Debug, Default)]
 pub(crate) struct Counts {
@@ -18,6 +20,33 @@ pub(crate) struct Counts {
 }
 
 impl Counts {
+    /// The counts as bytes, for another instance's [`Counts::absorb`].
+    pub(crate) fn tally(&self) -> Vec<u8> {
+        let Counts {
+            lines,
+            invalid,
+            not_object,
+            too_long,
+            no_source,
+        } = *self;
+        tally::encode(&[lines, invalid, not_object, too_long, no_source])
+    }
+
+    /// Adds the counts of another instance's [`Counts::tally`].
+    pub(crate) fn absorb(&mut self, tally: &[u8]) -> Result<(), String> {
+        let Counts {
+            lines,
+            invalid,
+            not_object,
+            too_long,
+            no_source,
+        } = self;
+        tally::add(
+            tally,
+            &mut [lines, invalid, not_object, too_long, no_source],
+        )
+    }
+
     /// The report, if any line failed or lacked its `source` field (the field's name): one
     /// line such as `json: 12 of 3400 lines were not valid JSON and passed unchanged`, with a
     /// clause per outcome, ending in a newline.

@@ -42,8 +42,9 @@ struct Counts {
 }
 
 impl Plugin for PatternStage {
-    // The whole stream: the report at the end counts the lines that did not match.
-    const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::WholeStream;
+    // Each line on its own; the counts for the report at the end are merged across the
+    // instances the host makes (`tally`, `absorb`).
+    const STATE: sluice_plugin_sdk::State = sluice_plugin_sdk::State::None;
     const NAME: &'static str = "pattern";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const SUMMARY: &'static str =
@@ -138,6 +139,28 @@ impl Plugin for PatternStage {
         } else {
             self.counts.unmatched += 1;
         }
+    }
+
+    fn reach(&self) -> sluice_plugin_sdk::Reach {
+        sluice_plugin_sdk::Reach::of(Self::STATE).tallying()
+    }
+
+    fn tally(&mut self) -> Vec<u8> {
+        let Counts {
+            lines,
+            unmatched,
+            no_source,
+        } = std::mem::take(&mut self.counts);
+        sluice_plugin_sdk::tally::encode(&[lines, unmatched, no_source])
+    }
+
+    fn absorb(&mut self, tally: &[u8]) -> Result<(), String> {
+        let Counts {
+            lines,
+            unmatched,
+            no_source,
+        } = &mut self.counts;
+        sluice_plugin_sdk::tally::add(tally, &mut [lines, unmatched, no_source])
     }
 
     fn finish(&mut self, out: &mut Trailing) -> Result<(), String> {

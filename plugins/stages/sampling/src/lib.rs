@@ -125,6 +125,16 @@ impl Plugin for Sampling {
         })
     }
 
+    fn reach(&self) -> sluice_plugin_sdk::Reach {
+        // A draw by position counts the lines of the whole stream; a hash depends on the line
+        // alone.
+        let state = match self.draw {
+            Draw::Position { .. } => Self::STATE,
+            _ => sluice_plugin_sdk::State::None,
+        };
+        sluice_plugin_sdk::Reach::of(state)
+    }
+
     fn process(&mut self, line: &Line<'_>, out: &mut Output<'_>) {
         let keep = match self.long_line.decision() {
             Some(keep) => keep,

@@ -197,6 +197,35 @@ impl Plugin for Sanitize {
 
     /// Redacts one line with every rule, without the prefilter (the batch path gives the same
     /// result, faster).
+    fn reach(&self) -> sluice_plugin_sdk::Reach {
+        // What is carried from line to line is whether a key block is open, which it rarely
+        // is at the end of a batch: the host may run the stage on several threads.
+        sluice_plugin_sdk::Reach::of(Self::STATE).carrying()
+    }
+
+    fn carry(&self) -> Vec<u8> {
+        // Empty when no block is open, as at the start of a source: the host's guess.
+        match (self.inside_block, self.next_window_inside) {
+            (false, None) => Vec::new(),
+            (inside, window) => vec![u8::from(inside), window.map_or(0, |w| 1 + u8::from(w))],
+        }
+    }
+
+    fn resume(&mut self, carried: &[u8]) -> Result<(), String> {
+        (self.inside_block, self.next_window_inside) = match *carried {
+            [] => (false, None),
+            [inside @ (0 | 1), window @ (0..=2)] => {
+                (inside == 1, window.checked_sub(1).map(|w| w == 1))
+            }
+            _ => {
+                return Err(format!(
+                    "cannot resume from {carried:?}: not what carry gives"
+                ));
+            }
+        };
+        Ok(())
+    }
+
     fn process(&mut self, line: &Line<'_>, out: &mut Output<'_>) {
         self.redact(line, u32::MAX, out);
     }

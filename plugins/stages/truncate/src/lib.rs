@@ -249,6 +249,24 @@ impl Plugin for Truncate {
         }
     }
 
+    fn reach(&self) -> sluice_plugin_sdk::Reach {
+        sluice_plugin_sdk::Reach::of(Self::STATE).tallying()
+    }
+
+    fn tally(&mut self) -> Vec<u8> {
+        let counts = std::iter::once(&mut self.lines_cut)
+            .chain(self.fields.iter_mut().map(|(_, count)| count))
+            .map(std::mem::take);
+        sluice_plugin_sdk::tally::encode(&counts.collect::<Vec<_>>())
+    }
+
+    fn absorb(&mut self, tally: &[u8]) -> Result<(), String> {
+        let mut counts: Vec<&mut u64> = std::iter::once(&mut self.lines_cut)
+            .chain(self.fields.iter_mut().map(|(_, count)| count))
+            .collect();
+        sluice_plugin_sdk::tally::add(tally, &mut counts)
+    }
+
     fn finish(&mut self, out: &mut Trailing) -> Result<(), String> {
         if self.report {
             out.report(self.report_text().into_bytes());

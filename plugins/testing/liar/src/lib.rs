@@ -15,7 +15,9 @@ mod component {
     });
 
     use exports::sluice::plugin::transform::{Guest, GuestStage, Stage};
-    use sluice::plugin::types::{Batch, Emitted, Error, Failed, Grants, Info, Output, State};
+    use sluice::plugin::types::{
+        Batch, Emitted, Error, Failed, Grants, Info, Output, Reach, State,
+    };
     use std::cell::Cell;
 
     thread_local! {
@@ -71,6 +73,30 @@ mod component {
         }
 
         fn finish(&self) -> Result<Emitted, Failed> {
+            Err(FAILED)
+        }
+
+        fn reach(&self) -> Reach {
+            Reach {
+                state: State::None,
+                tallies: false,
+                carries: false,
+            }
+        }
+
+        fn tally(&self) -> Vec<u8> {
+            Vec::new()
+        }
+
+        fn absorb(&self, _tally: Vec<u8>) -> Result<(), Failed> {
+            Err(FAILED)
+        }
+
+        fn carry(&self) -> Vec<u8> {
+            Vec::new()
+        }
+
+        fn resume(&self, _carried: Vec<u8>) -> Result<(), Failed> {
             Err(FAILED)
         }
     }
