@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -73,20 +73,28 @@ fn wait_for_records(receiver: &Receiver, n: usize) {
     }
 }
 
+/// `sluice --sink URL EXTRA… --positions POSITIONS LOG`, its output thrown away and its stderr
+/// kept.
+fn shipping(url: &str, extra: &[&str], positions: &Path, log: &Path) -> Command {
+    let mut cmd = sluice();
+    cmd.args(["--sink", url])
+        .args(extra)
+        .arg("--positions")
+        .arg(positions)
+        .arg(log)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    cmd
+}
+
 #[test]
 fn after_sigkill_the_restarted_run_sends_every_line_the_receiver_did_not_acknowledge() {
     const LINES: usize = 40_000;
     const LINE_BYTES: u64 = 32;
     let (dir, log, positions) = numbered_log("otlp-kill", LINES);
     let args = |receiver: &Receiver| {
-        let mut cmd = sluice();
-        cmd.args(["--sink", &receiver.url(), "--positions"])
-            .arg(&positions)
-            .args(["--positions-interval", "50ms"])
-            .arg(&log)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        cmd
+        let interval = ["--positions-interval", "50ms"];
+        shipping(&receiver.url(), &interval, &positions, &log)
     };
 
     // A slow receiver: sluice is killed while most of the file is still to send.
@@ -140,12 +148,7 @@ fn sigterm_drains_what_is_in_flight_then_exits_and_the_position_is_at_the_end() 
     const LINES: usize = 3_000;
     let (dir, log, positions) = numbered_log("otlp-term", LINES);
     let receiver = Receiver::start(&dir, &["--delay", "0.2"]);
-    let child = sluice()
-        .args(["--sink", &receiver.url(), "-f", "--positions"])
-        .arg(&positions)
-        .arg(&log)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
+    let child = shipping(&receiver.url(), &["-f"], &positions, &log)
         .spawn()
         .unwrap();
     wait_for_records(&receiver, 1);
@@ -173,12 +176,7 @@ fn sigterm_with_the_receiver_down_gives_up_after_the_drain_deadline_and_keeps_th
         listener.local_addr().unwrap().port()
     };
     let url = format!("otlp=http://127.0.0.1:{port}");
-    let child = sluice()
-        .args(["--sink", &url, "--sink-drain-max", "1s", "--positions"])
-        .arg(&positions)
-        .arg(&log)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
+    let child = shipping(&url, &["--sink-drain-max", "1s"], &positions, &log)
         .spawn()
         .unwrap();
     // Nothing listens: sluice retries, its queue fills and its reading stops.
@@ -203,12 +201,7 @@ fn sigterm_with_the_receiver_down_gives_up_after_the_drain_deadline_and_keeps_th
 
     // Once the receiver is up, the next run sends everything.
     let receiver = Receiver::start(&dir, &["--port", &port.to_string()]);
-    let status = sluice()
-        .args(["--sink", &url, "--positions"])
-        .arg(&positions)
-        .arg(&log)
-        .status()
-        .unwrap();
+    let status = shipping(&url, &[], &positions, &log).status().unwrap();
     assert!(status.success());
     assert_eq!(numbers(&receiver.records()), (0..LINES).collect::<Vec<_>>());
 }
