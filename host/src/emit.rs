@@ -425,6 +425,18 @@ impl Emitter {
         flow(more)
     }
 
+    /// Before a read that may block: everything handed on so far goes out (with worker lanes,
+    /// once every batch in flight is done), then, if a stage started to hold input back on one
+    /// of those batches, it is waited for as it would have been right after that batch.
+    pub(crate) fn settle(
+        &mut self,
+        sink: &mut dyn Sink,
+        stop: &StopRequest,
+    ) -> Result<Flow, RunError> {
+        self.flush(sink)?;
+        self.wait_while_held(sink, stop)
+    }
+
     /// While a stage holds input back, flushes, sleeps to its deadline and ticks.
     ///
     /// Not for ever: once the chain has held input back for `max_hold` without a break, input

@@ -271,19 +271,14 @@ impl Pipeline {
             let eof = reading.buffer.is_eof();
             // About to read, which may block, or at the end: everything handed on so far goes
             // out first, and due ticks run while waiting. With worker lanes, only when the
-            // read would block: the batches in flight keep the lanes busy while more is read;
-            // and a stage that started to hold input back on a batch that was in flight is
-            // waited for here, as it would have been right after that batch.
+            // read would block: the batches in flight keep the lanes busy while more is read.
             let settle = if self.emitter.is_parallel() {
                 eof || !waiter.ready_now()
             } else {
                 !eof
             };
-            if settle {
-                self.emitter.flush(sink)?;
-                if self.emitter.wait_while_held(sink, &self.stop)?.is_break() {
-                    return Ok((Flow::Break(()), Ok(())));
-                }
+            if settle && self.emitter.settle(sink, &self.stop)?.is_break() {
+                return Ok((Flow::Break(()), Ok(())));
             }
             if eof {
                 break;

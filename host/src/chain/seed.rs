@@ -9,10 +9,10 @@
 //! carried from batch to batch (`carries`, see [`crate::runtime::Stage::guess`]) runs on the
 //! lanes too, and its batches are checked in order ([`Segment::carried`]).
 //! [`Chain::segments`] cuts the chain at the nodes that do neither: each run of nodes that run
-//! on the lanes is a parallel segment, each run of the others a serial one. [`Chain::seeds`] takes what it takes to make another instance of each node of
-//! a span ([`NodeSeed`]), which a worker grows into a chain of its own; at the end of the run,
-//! [`Chain::adopt`] gives the instances back to the nodes they copy, so that finishing the
-//! chain finishes them.
+//! on the lanes is a parallel segment, each run of the others a serial one. [`Chain::seeds`]
+//! takes what it takes to make another instance of each node of a span ([`NodeSeed`]), which a
+//! worker grows into a chain of its own ([`grow_lane`]); at the end of the run, [`Chain::adopt`]
+//! gives the instances back to the nodes they copy, so that finishing the chain finishes them.
 
 use std::ops::Range;
 

@@ -99,7 +99,9 @@ impl Pipeline {
                 }
                 got_bytes |= got;
             }
-            self.emitter.flush(sink)?;
+            if self.emitter.settle(sink, &self.stop)?.is_break() {
+                return Ok(());
+            }
             if got_bytes {
                 continue;
             }
