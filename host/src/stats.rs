@@ -59,6 +59,15 @@ pub(crate) struct BatchCount {
 }
 
 impl BatchCount {
+    /// Adds `other`'s counts to these.
+    pub(crate) fn add(&mut self, other: BatchCount) {
+        self.lines_in += other.lines_in;
+        self.lines_out += other.lines_out;
+        self.dropped += other.dropped;
+        self.bytes_in += other.bytes_in;
+        self.bytes_out += other.bytes_out;
+    }
+
     /// What answering `input` with `output` did, for the stage's counters: the input lines no
     /// output line comes from were dropped; an output line has its input line's bytes unless it
     /// was rewritten.
@@ -103,6 +112,18 @@ impl StageCounters {
         add(&self.bytes_out, count.bytes_out);
     }
 
+    /// Takes back a batch counted by [`StageCounters::batch`] whose answer was thrown away
+    /// and that is run again (a worker lane's, see [`crate::parallel`]): its lines and bytes
+    /// are counted once, when they are answered for good. Its calls and time stay counted: the
+    /// plugin did that work.
+    pub(crate) fn unbatch(&self, count: BatchCount) {
+        sub(&self.lines_in, count.lines_in);
+        sub(&self.lines_out, count.lines_out);
+        sub(&self.dropped, count.dropped);
+        sub(&self.bytes_in, count.bytes_in);
+        sub(&self.bytes_out, count.bytes_out);
+    }
+
     /// Lines the stage emitted from `tick` or `finish`, with their bytes.
     pub(crate) fn emitted(&self, lines: u64, bytes: u64) {
         add(&self.emitted, lines);
@@ -126,7 +147,7 @@ impl StageCounters {
         get(&self.failed_lines)
     }
 
-    fn read(&self, label: &str) -> StageRow {
+    pub(crate) fn read(&self, label: &str) -> StageRow {
         StageRow {
             label: label.to_owned(),
             lines_in: get(&self.lines_in),
@@ -353,6 +374,10 @@ impl Sink for CountingSink<'_> {
 
 fn add(counter: &AtomicU64, n: u64) {
     counter.fetch_add(n, Ordering::Relaxed);
+}
+
+fn sub(counter: &AtomicU64, n: u64) {
+    counter.fetch_sub(n, Ordering::Relaxed);
 }
 
 fn get(counter: &AtomicU64) -> u64 {

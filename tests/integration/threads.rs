@@ -212,3 +212,24 @@ fn stages_that_narrow_their_state_or_merge_their_counts_run_on_every_thread() {
     assert_eq!(four.stderr, one.stderr);
     assert_eq!(calls(&["--stats=json", "-j", "4", "-p", "json"]), [6]);
 }
+
+/// A batch a thread gives back, because a stage made more of it than one part may hold, runs
+/// again on the reading thread and streams out; `--stats` counts its lines once, and the calls
+/// the plugin answered twice.
+#[test]
+fn a_batch_run_again_on_the_reading_thread_is_counted_once() {
+    let probe = format!(r#"{}={{"repeat":300000}}"#, test_plugin("probe"));
+    let stage = |threads: &str| -> (u64, u64, u64) {
+        let out = run(&["--stats=json", "-j", threads, "-p", &probe], b"a\nb\n");
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let stats = out.stderr.lines().find(|l| l.starts_with('{')).unwrap();
+        let stats: serde_json::Value = serde_json::from_str(stats).unwrap();
+        let stage = &stats["stages"][0];
+        let count = |key: &str| stage[key].as_u64().unwrap();
+        (count("lines_in"), count("lines_out"), count("calls"))
+    };
+    // One `process` and one `finish`.
+    assert_eq!(stage("1"), (2, 600_000, 2));
+    // The lane's `process`, the one here, and a `finish` for each of the three instances.
+    assert_eq!(stage("2"), (2, 600_000, 5));
+}

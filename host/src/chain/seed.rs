@@ -15,11 +15,13 @@
 //! gives the instances back to the nodes they copy, so that finishing the chain finishes them.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use super::{Chain, Match, Node};
 use crate::error::StageError;
 use crate::runtime::{Stage, StageSeed, StateScope};
 use crate::selector::Selector;
+use crate::stats::{BatchCount, StageCounters};
 
 /// A run of consecutive top-level nodes of a chain.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -146,6 +148,19 @@ impl Chain {
             }
         }
         segments
+    }
+
+    /// What every stage (nested ones too) counted since it was last asked, with its counters
+    /// (see [`Stage::take_counted`]).
+    pub(crate) fn take_counted(&mut self) -> Vec<(Arc<StageCounters>, BatchCount)> {
+        let mut counted = Vec::new();
+        for node in &mut self.nodes {
+            match node {
+                Node::Stage(stage) => counted.push(stage.take_counted()),
+                Node::Match(m) => counted.extend(m.chain.take_counted()),
+            }
+        }
+        counted
     }
 
     /// A lane's stages whose state is carried, in order (see [`grow_lane`]).

@@ -23,6 +23,7 @@ use std::thread::JoinHandle;
 use crate::chain::{Chain, NodeSeed, Position, grow_lane};
 use crate::error::{Call, Failure, StageError};
 use crate::lines::Lines;
+use crate::stats::{BatchCount, StageCounters};
 
 /// A batch on its way through one parallel segment.
 pub(super) struct Task {
@@ -62,6 +63,18 @@ pub(super) struct Guess {
     pub(super) input: Vec<Lines>,
     /// What each of those stages left after the task, in chain order.
     pub(super) left: Vec<Vec<u8>>,
+    /// What the segment's stages counted for the task, to take back should it run again.
+    pub(super) counted: Counted,
+}
+
+/// What a lane's stages counted for one task, with the counters it went to.
+pub(super) type Counted = Vec<(Arc<StageCounters>, BatchCount)>;
+
+/// Takes back what `counted` counted: the batches run again.
+pub(super) fn uncount(counted: Counted) {
+    for (counters, count) in counted {
+        counters.unbatch(count);
+    }
 }
 
 /// A worker's instances of each segment's nodes: `None` for the serial segments.
@@ -204,6 +217,7 @@ fn run_task(chain: &mut Chain, task: Task) -> Outcome {
     // Kept until the task is done, to be given back should the output grow past one part, or
     // run again should the guess be wrong.
     let saved = task.pieces.clone();
+    chain.take_counted();
     if let Err(err) = chain.guessing().try_for_each(|stage| stage.start_guess()) {
         return Outcome::Failed(err);
     }
@@ -219,7 +233,11 @@ fn run_task(chain: &mut Chain, task: Task) -> Outcome {
         ))
     });
     match ran {
-        _ if overflowed => Outcome::Overflow(saved),
+        _ if overflowed => {
+            // The caller runs it again, and counts it then.
+            uncount(chain.take_counted());
+            Outcome::Overflow(saved)
+        }
         Ok((pieces, changed)) => {
             let left: Result<Vec<Vec<u8>>, StageError> = chain
                 .guessing()
@@ -228,7 +246,11 @@ fn run_task(chain: &mut Chain, task: Task) -> Outcome {
             match left {
                 Ok(left) if left.is_empty() => Outcome::Ran(pieces, changed, None),
                 Ok(left) => {
-                    let guess = Guess { input: saved, left };
+                    let guess = Guess {
+                        input: saved,
+                        left,
+                        counted: chain.take_counted(),
+                    };
                     Outcome::Ran(pieces, changed, Some(guess))
                 }
                 Err(err) => Outcome::Failed(err),

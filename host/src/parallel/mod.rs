@@ -44,7 +44,7 @@ use crate::error::StageError;
 use crate::lines::Lines;
 use crate::origin::Placed;
 
-use lanes::{Done, Guess, Lanes, Outcome, Task, run_pieces};
+use lanes::{Done, Guess, Lanes, Outcome, Task, run_pieces, uncount};
 
 /// Where a batch is in the input, owned, for messages about it.
 #[derive(Clone, Debug)]
@@ -378,7 +378,11 @@ fn check_guess(
     segment: &Segment,
     ticket: &mut Ticket,
 ) -> Result<bool, StageError> {
-    let Guess { input, left } = ticket.guess.take().expect("checked when there is a guess");
+    let Guess {
+        input,
+        left,
+        counted,
+    } = ticket.guess.take().expect("checked when there is a guess");
     let source = input
         .last()
         .expect("a ticket has a last piece")
@@ -397,6 +401,8 @@ fn check_guess(
         }
         return Ok(true);
     }
+    // The lane's answer is thrown away: its lines are counted when they run here.
+    uncount(counted);
     let at = ticket.at.position();
     let (pieces, _) = run_pieces(chain, segment.nodes.clone(), input, at, &mut |_| Ok(()))?;
     ticket.pieces = pieces;

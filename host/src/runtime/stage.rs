@@ -121,6 +121,9 @@ pub struct Stage {
     /// By source, what lines on the lanes left, for the source's resource to resume from
     /// before its next call ([`Stage::settle`]). Empty unless the stage carries.
     carried: HashMap<String, Vec<u8>>,
+    /// The batches counted since [`Stage::take_counted`]: on a lane, a task's share of the
+    /// counters, taken back should the task run again on the reading thread.
+    counted: BatchCount,
 }
 
 impl Stage {
@@ -248,6 +251,12 @@ impl Stage {
         &self.counters
     }
 
+    /// The batches the stage counted since it was last asked, and its counters, to take them
+    /// back from should those batches run again ([`StageCounters::unbatch`]).
+    pub(crate) fn take_counted(&mut self) -> (Arc<StageCounters>, BatchCount) {
+        (Arc::clone(&self.counters), mem::take(&mut self.counted))
+    }
+
     /// Runs the stage on `lines`, replacing them with its output. Returns false when the stage
     /// left the batch unchanged (then `lines` is untouched). An output too large to hold as one
     /// batch is handed to `hand_on` in parts as it is built (see [`crate::output`]); `lines`
@@ -334,7 +343,9 @@ impl Stage {
         output
             .check(lines.len())
             .map_err(|violation| Failure::Malformed(Malformed::Answer(violation)))?;
-        self.counters.batch(BatchCount::of(lines, &output));
+        let count = BatchCount::of(lines, &output);
+        self.counters.batch(count);
+        self.counted.add(count);
         self.instances[i].wake = output.wake.map(deadline);
         Ok(output)
     }

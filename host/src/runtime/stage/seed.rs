@@ -23,7 +23,7 @@ use crate::runtime::StageState;
 use crate::runtime::bindings::{Grants, PluginPre};
 use crate::runtime::plugin::Reach;
 use crate::runtime::store_recipe::StoreRecipe;
-use crate::stats::StageCounters;
+use crate::stats::{BatchCount, StageCounters};
 
 /// Everything a stage is made of but its store and instance: enough to make another instance
 /// of it, on any thread.
@@ -69,6 +69,7 @@ impl StageSeed {
             reach,
             guess: false,
             carried: HashMap::new(),
+            counted: BatchCount::default(),
         };
         stage.create_first()?;
         Ok(stage)
