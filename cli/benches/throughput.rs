@@ -72,6 +72,7 @@ fn main() {
     let sanitize = bench.sluice_rows();
     let shipped = bench.shipping_row();
     bench.parser_rows();
+    bench.many_files_rows();
     bench.native_rows();
     bench.native_parser_rows();
     println!(
@@ -223,6 +224,60 @@ impl Bench {
         );
     }
 
+    /// `cat` and sluice over [`MANY_FILES`] small files (the mixed sample's first lines, 40 to a
+    /// file), with the kernel's page cache dropped before each run, as after a reboot or for
+    /// logs that were never read: sluice opens the next files and has the kernel read them
+    /// while it processes one (`host/src/read_ahead.rs`). Needs the right to drop the cache
+    /// (root); skipped otherwise. The row's lines/s counts the files' lines.
+    fn many_files_rows(&self) {
+        let drop_caches = || -> std::io::Result<()> {
+            Command::new("sync").status()?;
+            std::fs::write("/proc/sys/vm/drop_caches", "3")
+        };
+        if let Err(err) = drop_caches() {
+            println!(
+                "
+(the cold-cache rows over {MANY_FILES} files were skipped: {err})"
+            );
+            return;
+        }
+        let files = write_many_files(&self.sample);
+        let lines = (MANY_FILES * 40) as f64;
+        let bytes: u64 = files
+            .iter()
+            .map(|f| std::fs::metadata(f).unwrap().len())
+            .sum();
+        let cold = |program: &str, args: &[&str]| {
+            best_of(self.runs, || {
+                drop_caches().unwrap();
+                let mut cmd = Command::new(program);
+                cmd.args(args).args(&files);
+                time_command(cmd, Path::new("/dev/null"))
+            })
+        };
+        let sluice = env!("CARGO_BIN_EXE_sluice");
+        let rows = [
+            (
+                format!("cat, {MANY_FILES} small files, cold cache"),
+                cold("cat", &[]),
+            ),
+            (
+                format!("sluice -p pack, {MANY_FILES} small files, cold cache"),
+                cold(sluice, &["-j", "1", "-p", "pack"]),
+            ),
+        ];
+        println!();
+        for (name, time) in rows {
+            let secs = time.as_secs_f64();
+            println!(
+                "| {name:<44} | {:>7.1} ms | {:>6.2} M lines/s | {:>7.0} MB/s |        |",
+                secs * 1e3,
+                lines / secs / 1e6,
+                bytes as f64 / secs / 1e6,
+            );
+        }
+    }
+
     /// The parsers, each on a log of the format it parses (the same number of lines), against
     /// `cat` on that log.
     fn parser_rows(&self) {
@@ -354,6 +409,28 @@ fn write_sample(lines: usize, mix: Mix) -> PathBuf {
         std::fs::write(&path, sample::generate(lines, SEED, mix)).unwrap();
     }
     path
+}
+
+/// How many files the cold-cache rows read.
+const MANY_FILES: usize = 5000;
+
+/// [`MANY_FILES`] files of 40 lines each, from the start of `sample`, written once.
+fn write_many_files(sample: &Path) -> Vec<PathBuf> {
+    let dir = sample.with_extension("many");
+    let paths: Vec<PathBuf> = (0..MANY_FILES)
+        .map(|i| dir.join(format!("{i:05}.log")))
+        .collect();
+    if paths.iter().all(|p| p.exists()) {
+        return paths;
+    }
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = std::fs::read(sample).unwrap();
+    let mut lines = text.split_inclusive(|&b| b == b'\n');
+    for path in &paths {
+        let chunk: Vec<u8> = lines.by_ref().take(40).flatten().copied().collect();
+        std::fs::write(path, chunk).unwrap();
+    }
+    paths
 }
 
 fn best_of(runs: usize, mut f: impl FnMut() -> Duration) -> Duration {

@@ -53,12 +53,21 @@ impl Input {
     }
 
     /// Opens the input for reading, through its decoder when `decompress` and it is
-    /// compressed. The bytes read from it, as stored, are counted in `counters`.
-    pub(crate) fn open(&self, decompress: bool, counters: &Arc<RunCounters>) -> io::Result<Source> {
+    /// compressed; a file that was opened already when `opened` is given (see
+    /// [`crate::read_ahead`]). The bytes read from it, as stored, are counted in `counters`.
+    pub(crate) fn open(
+        &self,
+        opened: Option<io::Result<File>>,
+        decompress: bool,
+        counters: &Arc<RunCounters>,
+    ) -> io::Result<Source> {
         let (bytes, fd) = match self {
             Input::Stdin => (RawBytes::Stdin(io::stdin().lock()), libc::STDIN_FILENO),
             Input::File(path) => {
-                let file = File::open(path)?;
+                let file = match opened {
+                    Some(opened) => opened?,
+                    None => File::open(path)?,
+                };
                 let fd = file.as_raw_fd();
                 (RawBytes::File(file), fd)
             }

@@ -5,6 +5,7 @@
 //! - [`input`]: what the user named (a file or standard input), its reader, and the state of
 //!   one input being read; [`decompress`] reads gzip, zstd, bzip2 and xz input, recognised by
 //!   its first bytes.
+//!   [`read_ahead`] opens the next files while one is read and has the kernel read them ahead.
 //! - [`line_buffer`]: one fixed buffer per input that bytes are read into, once per read call.
 //! - [`framing`]: the splitter's rules. Finds line ends with `memchr`, keeps each line's
 //!   terminator (`\n`, `\r\n` or none), decides when complete lines form a batch and when a
@@ -76,6 +77,7 @@ mod parallel;
 mod pipeline;
 mod plugin_text;
 mod positions;
+mod read_ahead;
 mod report;
 mod runtime;
 pub mod say;

@@ -38,6 +38,7 @@ use crate::input::{Input, Reading, Source, Wait, Waiter};
 use crate::on_error::Failures;
 use crate::origin::Placed;
 use crate::positions::{Positions, PositionsError};
+use crate::read_ahead::ReadAhead;
 use crate::say;
 use crate::settings::Settings;
 use crate::sink::Sink;
@@ -181,13 +182,14 @@ impl Pipeline {
         sink: &mut dyn Sink,
         input_error: &mut dyn FnMut(&Input, io::Error),
     ) -> Result<(), RunError> {
-        for input in inputs {
+        let mut ahead = ReadAhead::start(inputs);
+        for (i, input) in inputs.iter().enumerate() {
             if self.stop.is_requested() {
                 break;
             }
             let mut reading = Reading::new(input, &self.settings);
             let opened = input
-                .open(self.settings.decompress, &self.counters)
+                .open(ahead.take(i), self.settings.decompress, &self.counters)
                 .and_then(|mut source| {
                     self.resume(input, &mut source, &mut reading)
                         .map(|()| source)

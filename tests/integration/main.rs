@@ -18,6 +18,7 @@ mod plugin_crates;
 mod positions;
 mod positions_kill;
 mod promtail;
+mod read_ahead;
 mod regex;
 mod sanitize;
 mod signals;
