@@ -188,8 +188,12 @@ impl Pipeline {
                 break;
             }
             let mut reading = Reading::new(input, &self.settings);
+            let opened_ahead = match input {
+                Input::File(_) => ahead.take(i),
+                Input::Stdin => None,
+            };
             let opened = input
-                .open(ahead.take(i), self.settings.decompress, &self.counters)
+                .open(opened_ahead, self.settings.decompress, &self.counters)
                 .and_then(|mut source| {
                     self.resume(input, &mut source, &mut reading)
                         .map(|()| source)

@@ -14,9 +14,9 @@
 //! is the file its path named a few files earlier: one renamed away in between is still read
 //! whole.
 
+use std::cmp::Ordering;
 use std::fs::File;
 use std::io;
-use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver};
 
@@ -27,20 +27,25 @@ pub(crate) const READ_AHEAD_FILES: usize = 4;
 
 /// How much of each file opened ahead the kernel is asked to read: a small file whole, and the
 /// start of a large one (whose reading the kernel's own readahead then carries on).
-pub(crate) const READ_AHEAD_BYTES: i64 = 8 << 20;
+pub(crate) const READ_AHEAD_BYTES: u32 = 8 << 20;
 
 /// The files of a run's inputs, opened ahead by a thread.
 pub(crate) struct ReadAhead {
     /// Each file input's index among the inputs and its file when it was opened ahead, in
     /// input order. `None` when there is nothing to read ahead (a single input).
     opened: Option<Receiver<(usize, Option<File>)>>,
+    /// What the thread sent for a later input than the one last asked for.
+    next: Option<(usize, Option<File>)>,
 }
 
 impl ReadAhead {
     /// Starts opening the files among `inputs` ahead, when there are several inputs.
     pub(crate) fn start(inputs: &[Input]) -> ReadAhead {
         if inputs.len() < 2 {
-            return ReadAhead { opened: None };
+            return ReadAhead {
+                opened: None,
+                next: None,
+            };
         }
         let files: Vec<(usize, PathBuf)> = inputs
             .iter()
@@ -67,6 +72,7 @@ impl ReadAhead {
         // Without the thread, each file is opened in its turn, as it would be anyway.
         ReadAhead {
             opened: started.ok().map(|_| opened),
+            next: None,
         }
     }
 
@@ -74,14 +80,24 @@ impl ReadAhead {
     /// input, anything but a regular file, a single input, no thread): the caller opens it.
     pub(crate) fn take(&mut self, index: usize) -> Option<io::Result<File>> {
         let opened = self.opened.as_ref()?;
-        // The thread sends the files in input order and the caller takes them in the same
-        // order, so the first one not yet taken is the one asked for.
-        while let Ok((i, file)) = opened.recv() {
-            if i == index {
-                return file.map(Ok);
+        // The thread sends the file inputs in order, and the caller asks for every input in
+        // order: what comes is the input asked for, or a later one when it asks for standard
+        // input (kept for its turn).
+        loop {
+            let next = match self.next.take() {
+                Some(next) => next,
+                None => opened.recv().ok()?,
+            };
+            match next.0.cmp(&index) {
+                // An input the caller did not ask for.
+                Ordering::Less => continue,
+                Ordering::Equal => return next.1.map(Ok),
+                Ordering::Greater => {
+                    self.next = Some(next);
+                    return None;
+                }
             }
         }
-        None
     }
 }
 
@@ -94,15 +110,25 @@ fn open_regular(path: &Path) -> Option<File> {
         return None;
     }
     let file = File::open(path).ok()?;
+    advise_reading(&file);
+    Some(file)
+}
+
+/// Asks the kernel to read the start of `file` into its cache now.
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
+fn advise_reading(file: &File) {
     // SAFETY: the descriptor is `file`'s, open for the whole call; the advice only schedules
     // reads into the page cache, and is a hint whose failure changes nothing.
     unsafe {
         libc::posix_fadvise(
-            file.as_raw_fd(),
+            std::os::fd::AsRawFd::as_raw_fd(file),
             0,
-            READ_AHEAD_BYTES,
+            READ_AHEAD_BYTES.into(),
             libc::POSIX_FADV_WILLNEED,
         );
     }
-    Some(file)
 }
+
+/// Elsewhere there is no such advice: the file is only opened ahead.
+#[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
+fn advise_reading(_file: &File) {}

@@ -60,6 +60,27 @@ fn files_come_out_in_argument_order_and_errors_are_reported_in_their_turn() {
 }
 
 #[test]
+fn standard_input_among_the_files_is_read_in_its_turn() {
+    let dir = tempdir("read-ahead-stdin");
+    let (paths, _) = files(&dir, 9);
+    let mut argv = args(&paths);
+    argv.insert(3, "-");
+    let out = run(&argv, b"from standard input\n");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let mut expected = Vec::new();
+    for (i, path) in paths.iter().enumerate() {
+        if i == 3 {
+            expected.extend_from_slice(b"from standard input\n");
+        }
+        expected.extend(fs::read(path).unwrap());
+    }
+    assert!(
+        out.stdout == expected,
+        "standard input's line is not in its place"
+    );
+}
+
+#[test]
 fn a_named_pipe_among_the_files_is_read_in_its_turn() {
     let dir = tempdir("read-ahead-fifo");
     let (mut paths, _) = files(&dir, 8);
