@@ -75,7 +75,7 @@ pub fn run(runtime: &Runtime, plugin: &Plugin, config: &str, settings: &Settings
         config,
         settings,
     };
-    let checks: [(&'static str, CheckFn); 10] = [
+    let checks: [(&'static str, CheckFn); 11] = [
         ("describe", describe),
         ("config error", config_error),
         ("empty batch", empty_batch),
@@ -86,6 +86,7 @@ pub fn run(runtime: &Runtime, plugin: &Plugin, config: &str, settings: &Settings
         ("finish", finish),
         ("state", state),
         ("carry", carry),
+        ("tally", tally),
     ];
     checks
         .into_iter()
@@ -361,6 +362,49 @@ fn carry(subject: &Subject<'_>) -> Outcome {
              leaves, or do not say it carries"
                 .to_owned(),
         ));
+    }
+    Ok(())
+}
+
+/// A stage whose reach says it tallies: two instances that saw a part of the lines each, the
+/// counts of one absorbed by the other, report what one instance that saw them all reports.
+fn tally(subject: &Subject<'_>) -> Outcome {
+    let source = "a.log";
+    let mut whole = subject.stage()?;
+    if !whole.reach().tallies {
+        return Ok(());
+    }
+    process(&mut whole, &mut batch_of(EARLIER, source))?;
+    process(&mut whole, &mut batch_of(LATER, source))?;
+    let mut first = subject.stage()?;
+    process(&mut first, &mut batch_of(EARLIER, source))?;
+    let mut second = subject.stage()?;
+    process(&mut second, &mut batch_of(LATER, source))?;
+    // Finishing the first finishes the second too, as the lanes' instances are at the end of
+    // a run: the second's counts go to the first, whose report then covers every line.
+    first.adopt(second);
+    let reports = |stage: &mut Stage| -> Result<Vec<Vec<u8>>, CheckFailure> {
+        let all = stage.finish().map_err(CheckFailure::Call)?;
+        Ok(all
+            .into_iter()
+            .filter_map(|emitted| emitted.report)
+            .collect())
+    };
+    let (one, merged) = (reports(&mut whole)?, reports(&mut first)?);
+    if one != merged {
+        let show = |reports: &[Vec<u8>]| {
+            let text: Vec<String> = reports
+                .iter()
+                .map(|r| String::from_utf8_lossy(r).trim_end().to_owned())
+                .collect();
+            format!("{text:?}")
+        };
+        return Err(CheckFailure::Unmet(format!(
+            "its reach says it tallies, but two instances' counts merged (`tally`, `absorb`) \
+             report {} where one instance that saw every line reports {}",
+            show(&merged),
+            show(&one)
+        )));
     }
     Ok(())
 }

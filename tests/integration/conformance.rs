@@ -47,7 +47,7 @@ fn every_builtin_passes() {
         assert_eq!(run.code, 0, "{spec}:\n{}{}", run.text(), run.stderr);
         assert!(
             run.text()
-                .ends_with(": 10 of 10 conformance checks passed\n"),
+                .ends_with(": 11 of 11 conformance checks passed\n"),
             "{spec}: {}",
             run.text()
         );
@@ -65,7 +65,7 @@ fn a_failing_plugin_is_reported_check_by_check() {
         "{text}"
     );
     assert!(
-        text.ends_with("probe.wasm: 3 of 10 conformance checks passed\n"),
+        text.ends_with("probe.wasm: 4 of 11 conformance checks passed\n"),
         "{text}"
     );
 
@@ -95,12 +95,26 @@ fn a_failing_plugin_is_reported_check_by_check() {
             "FAIL state: it emitted a line from source \"elsewhere.log\", which it was never \
              given",
         ),
+        (
+            r#"{"report_lines": true, "tally": "forget"}"#,
+            "FAIL tally: its reach says it tallies, but two instances' counts merged (`tally`, \
+             `absorb`) report [\"probe saw 3 lines\"] where one instance that saw every line \
+             reports [\"probe saw 6 lines\"]",
+        ),
     ] {
         let spec = format!("{}={config}", test_plugin("probe"));
         let lied = run(&["test", "--conformance", &spec], b"");
         assert_eq!(lied.code, 1, "{config}");
         assert!(lied.text().contains(words), "{config}: {}", lied.text());
     }
+
+    // One that hands its count over passes.
+    let merging = format!(
+        r#"{}={{"report_lines": true, "tally": "merge"}}"#,
+        test_plugin("probe")
+    );
+    let merged = run(&["test", "--conformance", &merging], b"");
+    assert!(merged.text().contains("ok   tally"), "{}", merged.text());
 
     let unknown = run(&["test", "--conformance", "nope"], b"");
     assert!(unknown.fails(2).contains("unknown plugin `nope`"));

@@ -233,3 +233,43 @@ fn a_batch_run_again_on_the_reading_thread_is_counted_once() {
     // The lane's `process`, the one here, and a `finish` for each of the three instances.
     assert_eq!(stage("2"), (2, 600_000, 5));
 }
+
+/// A stage that merges its counts reports once, for every line, wherever its report goes,
+/// however many threads ran it.
+#[test]
+fn a_report_sent_somewhere_covers_every_line_when_the_instances_merge_their_counts() {
+    let dir = tempdir("threads-tally");
+    let log = dir.join("in.log");
+    let mut input = Vec::new();
+    for n in 0..50_000 {
+        input.extend_from_slice(format!("line {n}\n").as_bytes());
+    }
+    fs::write(&log, &input).unwrap();
+    let calls = |threads: &str| -> u64 {
+        let report = dir.join(format!("report-{threads}.txt"));
+        let spec = format!(
+            r#"{}={{"report_lines": true, "tally": "merge", "report": "{}"}}"#,
+            test_plugin("probe"),
+            report.display()
+        );
+        let args = [
+            "-j",
+            threads,
+            "--stats=json",
+            "-p",
+            &spec,
+            log.to_str().unwrap(),
+        ];
+        let out = run(&args, b"");
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert!(out.stdout == input, "-j {threads}: the lines changed");
+        let said = fs::read_to_string(&report).unwrap();
+        assert_eq!(said, "probe saw 50000 lines\n", "-j {threads}");
+        let stats = out.stderr.lines().find(|l| l.starts_with('{')).unwrap();
+        let stats: serde_json::Value = serde_json::from_str(stats).unwrap();
+        stats["stages"][0]["calls"].as_u64().unwrap()
+    };
+    // The same batches, and with four threads a `finish` for each thread's instance too: it
+    // ran on the threads.
+    assert_eq!(calls("4"), calls("1") + 4);
+}

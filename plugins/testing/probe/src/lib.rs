@@ -22,6 +22,7 @@
 //! | `remove` | a field name: take that field off every line. |
 //! | `report_lines` | `true`: `finish` reports `probe saw N lines`. |
 //! | `report_text` | a text that `finish` reports as it is (escape codes, forged `sluice:` lines). |
+//! | `tally` | `"merge"` or `"forget"`: its reach says it tallies; `merge` hands the count of lines seen to the instance that absorbs it, `forget` hands nothing over (a lie, for the conformance check). |
 //!
 //! It declares no state (`State::None`), which `stamp`, `trap_batch` and `finish_lines` make
 //! a lie: the conformance check's `state` rule sees through the first and the last.
@@ -64,6 +65,8 @@ pub struct Probe {
     remove: Option<String>,
     report_lines: bool,
     report_text: Option<String>,
+    /// With `tally`: whether the count of lines seen is handed over (`merge`) or not.
+    tally: Option<bool>,
     /// Lines seen so far.
     seen: u64,
     /// True between a batch and the tick it asked for.
@@ -174,6 +177,11 @@ impl Plugin for Probe {
             "string",
             "A text that finish reports as it is.",
         ),
+        ConfigKey::new(
+            "tally",
+            "string",
+            "merge or forget: say it tallies, and hand the count of lines over or not.",
+        ),
     ];
 
     fn new(config: Config) -> Result<Self, ConfigError> {
@@ -215,6 +223,9 @@ impl Plugin for Probe {
             remove: config.str("remove")?.map(str::to_owned),
             report_lines: config.bool("report_lines")?.unwrap_or(false),
             report_text: config.str("report_text")?.map(str::to_owned),
+            tally: config
+                .one_of("tally", &["merge", "forget"])?
+                .map(|how| how == "merge"),
             seen: 0,
             tick_due: false,
         })
@@ -283,6 +294,29 @@ impl Plugin for Probe {
         }
         self.tick_due = true;
         Ok(())
+    }
+
+    fn reach(&self) -> sluice_plugin_sdk::Reach {
+        let reach = sluice_plugin_sdk::Reach::of(Self::STATE);
+        if self.tally.is_some() {
+            reach.tallying()
+        } else {
+            reach
+        }
+    }
+
+    fn tally(&mut self) -> Vec<u8> {
+        match self.tally {
+            Some(true) => sluice_plugin_sdk::tally::encode(&[std::mem::take(&mut self.seen)]),
+            _ => Vec::new(),
+        }
+    }
+
+    fn absorb(&mut self, tally: &[u8]) -> Result<(), String> {
+        match self.tally {
+            Some(true) => sluice_plugin_sdk::tally::add(tally, &mut [&mut self.seen]),
+            _ => Ok(()),
+        }
     }
 
     fn finish(&mut self, out: &mut Trailing) -> Result<(), String> {
