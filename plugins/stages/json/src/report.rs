@@ -101,6 +101,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn counts_handed_over_add_up() {
+        let mut a = Counts {
+            lines: 10,
+            invalid: 2,
+            ..Counts::default()
+        };
+        let b = Counts {
+            lines: 5,
+            not_object: 1,
+            too_long: 1,
+            no_source: 3,
+            ..Counts::default()
+        };
+        a.absorb(&b.tally()).unwrap();
+        assert_eq!(
+            (a.lines, a.invalid, a.not_object, a.too_long, a.no_source),
+            (15, 2, 1, 1, 3)
+        );
+        assert!(a.absorb(&[1, 2, 3]).is_err());
+    }
+
+    #[test]
     fn one_clause_per_outcome() {
         let mut c = Counts {
             lines: 3400,

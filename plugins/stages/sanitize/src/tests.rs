@@ -802,3 +802,54 @@ fn bench_native_throughput() {
     }
     eprintln!("whole stage: {:.1} ns/line", per_line(t));
 }
+
+/// What sanitize carries from batch to batch is whether a key block is open: an instance
+/// resumed from what another left after a block's first line redacts the block's body as the
+/// other does, and the empty carry (no block open) is what the host guesses.
+#[test]
+fn a_key_block_open_at_the_end_of_a_batch_is_carried_to_another_instance() {
+    let mut first = Harness::<Sanitize>::new("{}").unwrap();
+    assert!(first.plugin().reach().carries);
+    first
+        .process(["before", "-----BEGIN PRIVATE KEY-----"])
+        .unwrap();
+    let left = first.plugin().carry();
+    assert!(!left.is_empty(), "a block is open");
+    let body = [
+        "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7",
+        "-----END PRIVATE KEY-----",
+        "after",
+    ];
+    let went_on: Vec<String> = first
+        .process(body)
+        .unwrap()
+        .iter()
+        .map(|l| l.text())
+        .collect();
+    assert!(first.plugin().carry().is_empty(), "the block is closed");
+
+    let mut second = Harness::<Sanitize>::new("{}").unwrap();
+    second.plugin_mut().resume(&left).unwrap();
+    let resumed: Vec<String> = second
+        .process(body)
+        .unwrap()
+        .iter()
+        .map(|l| l.text())
+        .collect();
+    assert_eq!(resumed, went_on);
+    assert_ne!(resumed[0], body[0], "the body is redacted");
+
+    // Resumed from nothing, the same lines are not inside a block.
+    let mut fresh = Harness::<Sanitize>::new("{}").unwrap();
+    fresh.plugin_mut().resume(&[]).unwrap();
+    let outside: Vec<String> = fresh
+        .process(body)
+        .unwrap()
+        .iter()
+        .map(|l| l.text())
+        .collect();
+    assert_eq!(outside[0], body[0]);
+
+    let err = fresh.plugin_mut().resume(&[7]).unwrap_err();
+    assert_eq!(err, "cannot resume from [7]: not what carry gives");
+}
