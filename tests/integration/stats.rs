@@ -6,21 +6,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::util::{run, send, sluice, start};
+use crate::util::{run, send, sluice, start, stats_of};
 
 /// INFO/ERROR lines start a block, indented lines continue it, DEBUG lines are dropped.
 const LOG: &[u8] = b"INFO start\nDEBUG noise\nERROR boom\n  at a\n  at b\nDEBUG more\nINFO end\n";
 
 const DROP: &str = r#"drop={"expression":"^DEBUG"}"#;
 const MULTILINE: &str = r#"multiline={"firstline":"^\\S"}"#;
-
-fn stats_of(stderr: &str) -> Value {
-    let line = stderr
-        .lines()
-        .find(|line| line.starts_with('{'))
-        .unwrap_or_else(|| panic!("no JSON line on stderr:\n{stderr}"));
-    serde_json::from_str(line).unwrap_or_else(|err| panic!("{err}: {line}"))
-}
 
 #[test]
 fn counts_equal_the_lines_in_out_and_dropped_of_each_stage() {

@@ -4,7 +4,7 @@
 
 use std::fs;
 
-use crate::util::{Run, run, tempdir, test_plugin};
+use crate::util::{run, stats_of, tempdir, test_plugin};
 
 /// Lines of many shapes, some over the line cap given below, some CRLF, one without its
 /// terminator at the end.
@@ -99,17 +99,11 @@ fn the_output_is_the_same_on_one_thread_and_on_four() {
     }
 }
 
-/// What `--stats=json` wrote on the run's stderr.
-fn stats_of(out: &Run) -> serde_json::Value {
-    let stats = out.stderr.lines().find(|l| l.starts_with('{')).unwrap();
-    serde_json::from_str(stats).unwrap()
-}
-
 /// How many calls the `--stats=json` run made into each stage.
 fn calls(args: &[&str]) -> Vec<u64> {
     let out = run(args, b"a\nb\nc\n");
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let stats = stats_of(&out);
+    let stats = stats_of(&out.stderr);
     let stages = stats["stages"].as_array().unwrap();
     stages
         .iter()
@@ -227,7 +221,7 @@ fn a_batch_run_again_on_the_reading_thread_is_counted_once() {
     let stage = |threads: &str| -> (u64, u64, u64) {
         let out = run(&["--stats=json", "-j", threads, "-p", &probe], b"a\nb\n");
         assert_eq!(out.code, 0, "{}", out.stderr);
-        let stats = stats_of(&out);
+        let stats = stats_of(&out.stderr);
         let stage = &stats["stages"][0];
         let count = |key: &str| stage[key].as_u64().unwrap();
         (count("lines_in"), count("lines_out"), count("calls"))
@@ -269,7 +263,9 @@ fn a_report_sent_somewhere_covers_every_line_when_the_instances_merge_their_coun
         assert!(out.stdout == input, "-j {threads}: the lines changed");
         let said = fs::read_to_string(&report).unwrap();
         assert_eq!(said, "probe saw 50000 lines\n", "-j {threads}");
-        stats_of(&out)["stages"][0]["calls"].as_u64().unwrap()
+        stats_of(&out.stderr)["stages"][0]["calls"]
+            .as_u64()
+            .unwrap()
     };
     // The same batches, and with four threads a `finish` for each thread's instance too: it
     // ran on the threads.

@@ -1,8 +1,8 @@
 //! Running the `sluice` binary in tests, and the helpers the test modules share: showing
 //! output as text for a snapshot ([`show`], [`show_controls`], [`show_lossy`], [`visible`]),
-//! `-o json` records ([`records`]), the one-line message of a refused configuration
-//! ([`config_error`]), a run fed while it goes ([`spawn`], [`send`]), and a fresh scratch
-//! folder ([`tempdir`]).
+//! `-o json` records ([`records`]), the `--stats=json` line ([`stats_of`]), the one-line
+//! message of a refused configuration ([`config_error`]), a run fed while it goes ([`spawn`],
+//! [`send`]), and a fresh scratch folder ([`tempdir`]).
 
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Write};
@@ -301,4 +301,13 @@ pub fn report_of(stderr: &str, label: &str) -> String {
         report.push('\n');
     }
     report
+}
+
+/// The `--stats=json` line a run wrote on its stderr, parsed.
+pub fn stats_of(stderr: &str) -> serde_json::Value {
+    let line = stderr
+        .lines()
+        .find(|line| line.starts_with('{'))
+        .unwrap_or_else(|| panic!("no JSON line on stderr:\n{stderr}"));
+    serde_json::from_str(line).unwrap_or_else(|err| panic!("{err}: {line}"))
 }
