@@ -23,12 +23,13 @@
 //! Reports a stage emits are written as they come ([`crate::report`]). Every error names the
 //! stage and where in the input it happened.
 
+mod nodes;
 mod seed;
 
+pub(crate) use nodes::Nodes;
 pub(crate) use seed::{NodeSeed, Segment, grow_lane};
 
 use std::fmt;
-use std::ops::Range;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -210,11 +211,6 @@ impl Chain {
         self.keeps_no_state
     }
 
-    /// The number of top-level nodes.
-    pub(crate) fn len(&self) -> usize {
-        self.nodes.len()
-    }
-
     /// True when the chain has no node: lines pass through untouched.
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
@@ -269,20 +265,6 @@ impl Chain {
             emit(part);
             Ok(())
         })
-    }
-
-    /// Runs `lines` through the nodes `span` only, as [`Chain::run`] does through the nodes
-    /// from one on: parts of an output too large to hold go to `hand_on` after the nodes of
-    /// the span after their stage ran on them. An error `hand_on` returns stops the run and is
-    /// returned as it is.
-    pub(crate) fn run_span(
-        &mut self,
-        lines: &mut Lines,
-        span: Range<usize>,
-        at: Position<'_>,
-        hand_on: &mut HandOn<'_, StageError>,
-    ) -> Result<bool, StageError> {
-        run_nodes(&mut self.nodes[span], lines, at, hand_on)
     }
 
     /// Runs a window (a batch of one partial line) through the boundary-safe prefix. Each of

@@ -22,13 +22,17 @@ use crate::framing::Terminator;
 use crate::line_buffer::LineBuffer;
 use crate::lines::Lines;
 use crate::origin::{self, Placed};
-use crate::parallel::{At, Fan, Out, Ticket};
+use crate::parallel::{At, Fan, Ticket, Until};
 use crate::pipeline::RunError;
 use crate::positions::Positions;
 use crate::say;
 use crate::settings::Settings;
 use crate::sink::Sink;
 use crate::stop::StopRequest;
+
+mod handing;
+
+use handing::Handing;
 
 /// Whether the run goes on: [`ControlFlow::Break`] once the sink wants no more lines.
 pub(crate) type Flow = ControlFlow<()>;
@@ -114,25 +118,13 @@ impl Emitter {
 
     /// Flushes the sink (and tells the positions), whatever is in flight.
     fn flush_sink(&mut self, sink: &mut dyn Sink) -> Result<(), RunError> {
-        sink.flush().map_err(RunError::Output)?;
-        match &mut self.positions {
-            Some(positions) => {
-                let mark = sink.mark();
-                let acknowledged = sink.acknowledged();
-                positions
-                    .flushed(mark, acknowledged)
-                    .map_err(RunError::Positions)
-            }
-            None => Ok(()),
-        }
+        flush_sink(sink, &mut self.positions)
     }
 
     /// Tells the [`Positions`] that the lines of entry `file` that end at `origin` or before
     /// were handed to the sink (nothing when no line had an origin).
     pub(crate) fn handed(&mut self, file: usize, origin: Option<u64>) {
-        if let (Some(origin), Some(positions)) = (origin, &mut self.positions) {
-            positions.handed(file, origin);
-        }
+        handed(&mut self.positions, file, origin);
     }
 
     /// Runs complete lines (`raw`, terminators included, ending at `self.line_ends`) through
@@ -233,99 +225,24 @@ impl Emitter {
     /// Hands the tickets that came out of the fan to the sink, in order, waiting for them as
     /// `until` says.
     fn pump(&mut self, sink: &mut dyn Sink, until: Until) -> Result<Flow, RunError> {
-        loop {
-            let Some(fan) = &mut self.fan else {
-                return Ok(Flow::Continue(()));
-            };
-            if self.sink_done {
-                return Ok(Flow::Break(()));
-            }
-            let wait = match until {
-                Until::Room => fan.is_full(),
-                Until::Empty => !fan.is_empty(),
-            };
-            let ticket = match fan.next_out(&mut self.chain, wait)? {
-                None => return Ok(Flow::Continue(())),
-                Some(Out::Done(ticket)) => ticket,
-                Some(Out::Stream(ticket, from)) => match self.stream(ticket, from, sink)? {
-                    Some(ticket) => ticket,
-                    None => {
-                        self.sink_done = true;
-                        return Ok(Flow::Break(()));
-                    }
-                },
-            };
-            if self.hand_ticket(ticket, sink)?.is_break() {
-                self.sink_done = true;
-                return Ok(Flow::Break(()));
-            }
+        let Some(fan) = &mut self.fan else {
+            return Ok(Flow::Continue(()));
+        };
+        if self.sink_done {
+            return Ok(Flow::Break(()));
         }
+        let mut handing = Handing::new(sink, &mut self.positions, &mut self.spare);
+        fan.pump(&mut self.chain, until, &mut handing)?;
+        if handing.into_more()? {
+            return Ok(Flow::Continue(()));
+        }
+        self.sink_done = true;
+        Ok(Flow::Break(()))
     }
 
     /// Waits until every batch in flight went to the sink.
     pub(crate) fn drain(&mut self, sink: &mut dyn Sink) -> Result<Flow, RunError> {
         self.pump(sink, Until::Empty)
-    }
-
-    /// Runs a ticket a lane gave back through the nodes from `from` on, here, handing the
-    /// parts of its output to the sink as they come, as [`Emitter::lines`] does. Returns the
-    /// ticket with what is left of its output, or `None` when the sink wants no more.
-    fn stream(
-        &mut self,
-        mut ticket: Ticket,
-        from: usize,
-        sink: &mut dyn Sink,
-    ) -> Result<Option<Ticket>, RunError> {
-        let pieces = std::mem::take(&mut ticket.pieces);
-        let count = pieces.len();
-        let at = ticket.at.position();
-        let (mut more, mut handed_end) = (Ok(true), None);
-        for (i, mut piece) in pieces.into_iter().enumerate() {
-            self.chain.run(&mut piece, from, at, &mut |part| {
-                handed_end = handed_end.max(origin::largest(part));
-                emit_to(sink, part, &mut more);
-            })?;
-            if i + 1 == count {
-                ticket.pieces.push(piece);
-            } else if !piece.is_empty() {
-                handed_end = handed_end.max(origin::largest(&piece));
-                emit_to(sink, &piece, &mut more);
-            }
-        }
-        ticket.handed_end = handed_end;
-        Ok(flow(more)?.is_continue().then_some(ticket))
-    }
-
-    /// Hands a ticket that went through the whole chain to the sink, as [`Emitter::lines`]
-    /// hands a batch, and keeps its storage for the next.
-    fn hand_ticket(&mut self, mut ticket: Ticket, sink: &mut dyn Sink) -> Result<Flow, RunError> {
-        let last = ticket.pieces.pop().expect("a ticket keeps its last piece");
-        let (mut more, mut parts_end) = (Ok(true), ticket.handed_end);
-        for part in &ticket.pieces {
-            parts_end = parts_end.max(origin::largest(part));
-            emit_to(sink, part, &mut more);
-        }
-        if flow(more)?.is_break() {
-            return Ok(Flow::Break(()));
-        }
-        let flow = if ticket.changed {
-            flow(sink.changed(&last))
-        } else {
-            flow(sink.unchanged(&ticket.raw, &last))
-        }?;
-        if let Some(placed) = ticket.placed {
-            let done = ticket
-                .batch_end
-                .or_else(|| origin::largest(&last).max(parts_end));
-            self.handed(placed.file, done);
-            if self.positions.as_ref().is_some_and(Positions::flush_due) {
-                self.flush_sink(sink)?;
-            }
-        }
-        if self.spare.len() < SPARE_TICKETS {
-            self.spare.push((last, ticket.raw));
-        }
-        Ok(flow)
     }
 
     /// Force-flushes the first `cap` pending bytes, which belong to a line too long to hold.
@@ -492,22 +409,34 @@ impl Emitter {
     }
 }
 
-/// How long [`Emitter::pump`] waits for tickets.
-#[derive(Clone, Copy)]
-enum Until {
-    /// Until the fan has room for one more.
-    Room,
-    /// Until no ticket is in flight.
-    Empty,
-}
-
-/// The most batches kept for reuse by the tickets to come.
-const SPARE_TICKETS: usize = 64;
-
 /// Hands emitted lines to `sink` while it still wants them; its first refusal or error is
 /// kept in `more`.
 fn emit_to(sink: &mut dyn Sink, lines: &Lines, more: &mut io::Result<bool>) {
     if matches!(more, Ok(true)) {
         *more = sink.emitted(lines);
+    }
+}
+
+/// Flushes `sink` and tells `positions` under which mark, and what the sink has acknowledged
+/// so far.
+fn flush_sink(sink: &mut dyn Sink, positions: &mut Option<Positions>) -> Result<(), RunError> {
+    sink.flush().map_err(RunError::Output)?;
+    match positions {
+        Some(positions) => {
+            let mark = sink.mark();
+            let acknowledged = sink.acknowledged();
+            positions
+                .flushed(mark, acknowledged)
+                .map_err(RunError::Positions)
+        }
+        None => Ok(()),
+    }
+}
+
+/// Tells `positions`, if kept, that the lines of entry `file` that end at `origin` or before
+/// were handed to the sink (nothing when no line had an origin).
+fn handed(positions: &mut Option<Positions>, file: usize, origin: Option<u64>) {
+    if let (Some(origin), Some(positions)) = (origin, positions) {
+        positions.handed(file, origin);
     }
 }

@@ -17,13 +17,30 @@ const DEFAULT_PLUGIN_MEMORY: u64 = 256 * MIB;
 /// when the host built the whole answer before handing it on).
 #[test]
 fn one_line_made_ten_million_streams_in_bounded_memory() {
+    let probe = test_plugin("probe");
+    let amplify = format!(r#"{probe}={{"repeat":10000000}}"#);
+    let diagnostics = ten_million_tagged_copies_in_bounded_memory(&["-p", &amplify]);
+    assert_eq!(diagnostics, "");
+}
+
+/// The same with a serial stage (its report sent to stderr keeps it on one thread) and the
+/// stage after it on every thread (`-j 2`): the copies stream through the threads' stage as
+/// they come, instead of being held for it, which took over 2 GiB.
+#[test]
+fn one_line_made_ten_million_by_a_serial_stage_streams_through_the_threads_after_it() {
+    let probe = test_plugin("probe");
+    let amplify = format!(r#"{probe}={{"repeat":10000000,"report_lines":true,"report":"stderr"}}"#);
+    let diagnostics = ten_million_tagged_copies_in_bounded_memory(&["-j", "2", "-p", &amplify]);
+    assert!(diagnostics.contains("probe saw 1 lines"), "{diagnostics}");
+}
+
+/// Runs sluice with `args` (which make ten million copies of a line), then a probe that tags
+/// each line `t`, on one 100-byte line; checks every copy and the peak memory, and returns
+/// what sluice said on stderr.
+fn ten_million_tagged_copies_in_bounded_memory(args: &[&str]) -> String {
     let line = "x".repeat(99);
-    let mut child = start(sluice().args([
-        "-p",
-        &format!("{}={{\"repeat\":10000000}}", test_plugin("probe")),
-        "-p",
-        &format!("{}={{\"tag\":\"t\"}}", test_plugin("probe")),
-    ]));
+    let tag = format!(r#"{}={{"tag":"t"}}"#, test_plugin("probe"));
+    let mut child = start(sluice().args(args).args(["-p", &tag]));
     let mut stdin = child.stdin.take().unwrap();
     send(&mut stdin, format!("{line}\n").as_bytes());
     drop(stdin);
@@ -44,13 +61,14 @@ fn one_line_made_ten_million_streams_in_bounded_memory() {
     let (code, peak) = wait_with_peak_memory(child);
     let mut diagnostics = String::new();
     stderr.read_to_string(&mut diagnostics).unwrap();
-    assert_eq!((code, diagnostics.as_str()), (0, ""));
+    assert_eq!(code, 0, "{diagnostics}");
     assert_eq!(count, 10_000_000);
     assert!(
         peak < DEFAULT_PLUGIN_MEMORY + 256 * MIB,
         "peak memory {} MiB",
         peak / MIB
     );
+    diagnostics
 }
 
 /// The same inside a `match` node: the parts of an answer too large for one batch leave the

@@ -271,3 +271,66 @@ fn a_report_sent_somewhere_covers_every_line_when_the_instances_merge_their_coun
     // ran on the threads.
     assert_eq!(calls("4"), calls("1") + 4);
 }
+
+/// A serial stage (in a `match`) that makes more of some batches than one part may hold, with
+/// stages on every thread before and after it: the batches before such a batch come out first,
+/// some of them still on a thread when it grows, then its output streams on through the
+/// stages after it. With four threads the bytes are one thread's, in order.
+#[test]
+fn a_serial_stage_that_amplifies_some_batches_keeps_the_order_with_threads_after_it() {
+    let dir = tempdir("threads-amplify");
+    let probe = test_plugin("probe");
+    let identity = test_plugin("identity");
+    // Its report, sent to stderr, keeps the nested probe on one thread; `identity` is serial
+    // too, between two stages that run on every thread.
+    let pipeline = dir.join("pipeline.toml");
+    fs::write(
+        &pipeline,
+        format!(
+            "[[stage]]\nplugin = '{probe}'\ntag = 'a'\n\
+             [[stage]]\nmatch = '|= \"amp\"'\n  [[stage.stages]]\n  plugin = '{probe}'\n  \
+             repeat = 20000\n  report_lines = true\n  report = 'stderr'\n\
+             [[stage]]\nplugin = '{probe}'\ntag = 'b'\n\
+             [[stage]]\nplugin = '{identity}'\n\
+             [[stage]]\nplugin = '{probe}'\ntag = 'c'\n"
+        ),
+    )
+    .unwrap();
+    // Batches of 1024 lines: one line in about every third batch is made 20000 lines.
+    let mut input = String::new();
+    let mut expected = String::new();
+    for n in 0..12_000 {
+        let line = if n % 3000 == 1500 {
+            format!("amp {n}")
+        } else {
+            format!("line {n}")
+        };
+        input.push_str(&line);
+        input.push('\n');
+        let copies = if line.starts_with("amp") { 20_000 } else { 1 };
+        for _ in 0..copies {
+            expected.push_str(&line);
+            expected.push_str("|a|b|c\n");
+        }
+    }
+    let log = dir.join("in.log");
+    fs::write(&log, &input).unwrap();
+    for threads in ["1", "4"] {
+        let args = [
+            "-j",
+            threads,
+            "-c",
+            pipeline.to_str().unwrap(),
+            log.to_str().unwrap(),
+        ];
+        let out = run(&args, b"");
+        assert_eq!(out.code, 0, "-j {threads}: {}", out.stderr);
+        assert!(
+            out.stdout == expected.as_bytes(),
+            "-j {threads}: {} bytes out, {} expected",
+            out.stdout.len(),
+            expected.len()
+        );
+        assert!(out.stderr.contains("probe saw 4 lines"), "{}", out.stderr);
+    }
+}

@@ -171,14 +171,6 @@ impl Chain {
         })
     }
 
-    /// The stage at top-level node `i`, which is one (a node of [`Segment::carried`]).
-    pub(crate) fn carried_stage(&mut self, i: usize) -> &mut Stage {
-        match &mut self.nodes[i] {
-            Node::Stage(stage) => stage,
-            Node::Match(_) => unreachable!("carried nodes are stages"),
-        }
-    }
-
     /// What it takes to make new instances of the nodes `span`.
     pub(crate) fn seeds(&self, span: Range<usize>) -> Vec<NodeSeed> {
         self.nodes[span].iter().map(Node::seed).collect()

@@ -20,7 +20,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use crate::chain::{Chain, NodeSeed, Position, grow_lane};
+use crate::chain::{Chain, NodeSeed, Nodes, Position, grow_lane};
 use crate::error::{Call, Failure, StageError};
 use crate::lines::Lines;
 use crate::stats::{BatchCount, StageCounters};
@@ -222,16 +222,23 @@ fn run_task(chain: &mut Chain, task: Task) -> Outcome {
         return Outcome::Failed(err);
     }
     let mut overflowed = false;
-    let span = 0..chain.len();
-    let ran = run_pieces(chain, span, task.pieces, task.at.position(), &mut |_| {
-        overflowed = true;
-        // Stops the run; told apart from a stage's error by `overflowed`.
-        Err(StageError::new(
-            "",
-            Call::Process,
-            Failure::Runtime(String::new()),
-        ))
-    });
+    let mut nodes = chain.nodes();
+    let span = nodes.span();
+    let ran = run_pieces(
+        &mut nodes,
+        span,
+        task.pieces,
+        task.at.position(),
+        &mut |_| {
+            overflowed = true;
+            // Stops the run; told apart from a stage's error by `overflowed`.
+            Err(StageError::new(
+                "",
+                Call::Process,
+                Failure::Runtime(String::new()),
+            ))
+        },
+    );
     match ran {
         _ if overflowed => {
             // The caller runs it again, and counts it then.
@@ -260,12 +267,12 @@ fn run_task(chain: &mut Chain, task: Task) -> Outcome {
     }
 }
 
-/// Runs `pieces` through the nodes `span` of `chain`, in order: each piece's early parts, then
+/// Runs `pieces` through the nodes `span` of `nodes`, in order: each piece's early parts, then
 /// what is left of it; the last piece stays last even when empty. Returns the pieces after the
 /// span and whether any node changed them. A part handed on early goes to `on_part` first,
 /// which may stop the run with an error.
-pub(super) fn run_pieces(
-    chain: &mut Chain,
+fn run_pieces(
+    nodes: &mut Nodes<'_>,
     span: Range<usize>,
     pieces: Vec<Lines>,
     at: Position<'_>,
@@ -275,7 +282,7 @@ pub(super) fn run_pieces(
     let mut out = Vec::with_capacity(count);
     let mut changed = false;
     for (i, mut piece) in pieces.into_iter().enumerate() {
-        changed |= chain.run_span(&mut piece, span.clone(), at, &mut |part| {
+        changed |= nodes.run_span(&mut piece, span.clone(), at, &mut |part| {
             on_part(part)?;
             out.push(part.clone());
             Ok(())

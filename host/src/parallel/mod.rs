@@ -9,8 +9,8 @@
 //!   the lane's own instances of the segment's stages; a serial segment on the caller's
 //!   thread, with the chain's own instances, and in number order only: a ticket enters a
 //!   serial segment once every ticket before it has passed it ([`Fan::turn`]). The sink is the
-//!   last serial step: tickets come out of [`Fan::next_out`] in number order, so the output is
-//!   what one core would have written, byte for byte.
+//!   last serial step: tickets are handed to a [`Deliver`] (the emitter's sink side) in number
+//!   order ([`Fan::pump`]), so the output is what one core would have written, byte for byte.
 //! - At most [`Fan::is_full`] tickets are in flight: the read loop waits for the oldest one
 //!   before handing on more, so memory stays bounded whatever the input.
 //! - Everything else the chain does (windows of over-long lines, ticks, the end of a source,
@@ -26,11 +26,15 @@
 //!   stream really stood ([`Fan::check_guess`]).
 //! - A lane gives a batch back when a stage's output for it grows past one part (see
 //!   [`crate::output`]): once every ticket before it is out, the caller runs it itself from
-//!   that segment on and hands the parts on as they come ([`Out::Stream`]), so that one batch
-//!   amplified a millionfold streams out in bounded memory as it does on one thread.
+//!   that segment on and hands the parts on as they come ([`Fan::stream_given_back`]), so that
+//!   one batch amplified a millionfold streams out in bounded memory as it does on one thread.
+//!   A serial segment cannot run a batch twice, so when its output for a ticket grows past one
+//!   part, the tickets before it are run out and handed on from inside the segment's call,
+//!   and the parts then stream through the nodes after it as they come ([`here`]).
 //! - At the end the lanes retire and hand their instances back to the chain ([`Fan::retire`]),
 //!   which finishes them with its own.
 
+mod here;
 mod lanes;
 #[cfg(test)]
 mod tests;
@@ -39,12 +43,12 @@ use std::collections::BTreeMap;
 use std::mem;
 use std::sync::Arc;
 
-use crate::chain::{Chain, NodeSeed, Position, Segment};
+use crate::chain::{Chain, NodeSeed, Nodes, Position, Segment};
 use crate::error::StageError;
 use crate::lines::Lines;
 use crate::origin::Placed;
 
-use lanes::{Done, Guess, Lanes, Outcome, Task, run_pieces, uncount};
+use lanes::{Done, Lanes, Outcome, Task};
 
 /// Where a batch is in the input, owned, for messages about it.
 #[derive(Clone, Debug)]
@@ -72,8 +76,8 @@ pub(crate) struct Ticket {
     pub(crate) pieces: Vec<Lines>,
     /// True when a stage changed the batch; while false, the sink may write `raw`.
     pub(crate) changed: bool,
-    /// The largest origin of the parts of its output already handed to the sink (see
-    /// [`Out::Stream`]), for the positions.
+    /// The largest origin of the parts of its output already handed on, when it streamed
+    /// (see [`Deliver::part`]), for the positions.
     pub(crate) handed_end: Option<u64>,
     /// The batch's bytes as read, terminators included.
     pub(crate) raw: Vec<u8>,
@@ -88,7 +92,7 @@ pub(crate) struct Ticket {
     segment: usize,
     state: State,
     /// The guess the previous segment ran it from, until the guess is checked.
-    guess: Option<Guess>,
+    guess: Option<lanes::Guess>,
 }
 
 /// Where a ticket is.
@@ -104,13 +108,28 @@ enum State {
     Overflow(Vec<Lines>),
 }
 
-/// A ticket that came out of the fan, for the sink.
-pub(crate) enum Out {
-    /// It went through every segment: its pieces go to the sink.
-    Done(Ticket),
-    /// Its pieces (in [`Ticket::pieces`]) are as they came to the nodes from this one on,
-    /// which the caller runs them through itself, handing the parts on as they come.
-    Stream(Ticket, usize),
+/// Where the fan hands what comes out of it, in input order: the emitter's sink side.
+pub(crate) trait Deliver {
+    /// Takes a part of the output of the ticket that comes out next, handed on ahead of the
+    /// rest of it (an output too large to hold at once, see [`crate::output`]).
+    fn part(&mut self, part: &Lines);
+    /// Takes a ticket that went through every segment: its pieces are what is left of its
+    /// output.
+    fn ticket(&mut self, ticket: Ticket);
+    /// True once nothing more is wanted (the sink refused more lines, or failed).
+    fn stopped(&self) -> bool;
+}
+
+/// How long [`Fan::pump`] goes on.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Until {
+    /// Until one more ticket may be submitted.
+    Room,
+    /// Until no ticket is in flight.
+    Empty,
+    /// Until every ticket numbered lower than this one came out (whatever [`Deliver::stopped`]
+    /// says: a segment runs that one meanwhile, and the turns it takes assume it).
+    Before(u64),
 }
 
 impl Ticket {
@@ -197,33 +216,73 @@ impl Fan {
         self.tickets.is_empty()
     }
 
-    /// Takes `ticket` in; it comes out of [`Fan::next_out`] after every ticket submitted
+    /// Takes `ticket` in; it is handed on by [`Fan::pump`] after every ticket submitted
     /// before it.
     pub(crate) fn submit(&mut self, ticket: Ticket) {
         self.tickets.insert(self.next_seq, ticket);
         self.next_seq += 1;
     }
 
-    /// The next ticket in number order once it went through every segment, moving the
-    /// tickets in flight on meanwhile (serial segments run here, on `chain`). When it is not
-    /// ready yet: with `wait`, waits for the lanes until it is; else `None`. `None` too when
-    /// no ticket is in flight. The error is the one a segment failed with on the next ticket,
-    /// after every ticket before it came out.
-    pub(crate) fn next_out(
+    /// Moves the tickets in flight on and hands those that came through, in number order, to
+    /// `deliver`, as `until` says: serial segments run here, on `chain`; while `until` is not
+    /// met, the lanes are waited for. The error is the one a segment failed with on the next
+    /// ticket, after every ticket before it came out.
+    pub(crate) fn pump(
         &mut self,
         chain: &mut Chain,
-        wait: bool,
-    ) -> Result<Option<Out>, StageError> {
+        until: Until,
+        deliver: &mut dyn Deliver,
+    ) -> Result<(), StageError> {
+        self.pump_on(&mut chain.nodes(), until, deliver)
+    }
+
+    /// [`Fan::pump`] on `nodes`, which hold every node of the segments the tickets it moves
+    /// are at.
+    fn pump_on(
+        &mut self,
+        nodes: &mut Nodes<'_>,
+        until: Until,
+        deliver: &mut dyn Deliver,
+    ) -> Result<(), StageError> {
+        let before = match until {
+            Until::Before(seq) => seq,
+            Until::Room | Until::Empty => u64::MAX,
+        };
         let mut answers_due = false;
         loop {
             while let Some(done) = self.lanes.as_ref().and_then(|l| l.answer(answers_due)) {
                 self.absorb(done);
                 answers_due = false;
             }
-            self.advance(chain);
-            let Some(first) = self.tickets.first_entry() else {
-                return Ok(None);
+            self.advance(nodes, before, deliver);
+            self.hand_out(nodes, before, deliver)?;
+            // The first ticket left, if any, is on a lane: every ticket before it is out, so it
+            // is its turn at every serial segment.
+            let waiting = match until {
+                Until::Room => self.is_full() && !deliver.stopped(),
+                Until::Empty => !self.is_empty() && !deliver.stopped(),
+                Until::Before(seq) => self.tickets.range(..seq).next().is_some(),
             };
+            if !waiting {
+                return Ok(());
+            }
+            answers_due = true;
+        }
+    }
+
+    /// Hands the tickets numbered before `before` that came through to `deliver`, in number
+    /// order, up to the first that did not; a ticket a lane gave back runs through the rest of
+    /// the chain here first, streaming.
+    fn hand_out(
+        &mut self,
+        nodes: &mut Nodes<'_>,
+        before: u64,
+        deliver: &mut dyn Deliver,
+    ) -> Result<(), StageError> {
+        while let Some(first) = self.tickets.first_entry() {
+            if *first.key() >= before {
+                break;
+            }
             match first.get().state {
                 State::Failed(_) => {
                     let State::Failed(err) = first.remove().state else {
@@ -232,38 +291,18 @@ impl Fan {
                     return Err(err);
                 }
                 State::Here if first.get().segment == self.segments.len() => {
-                    return Ok(Some(Out::Done(first.remove())));
+                    deliver.ticket(first.remove());
                 }
                 State::Overflow(_) => {
                     let seq = *first.key();
-                    let mut ticket = first.remove();
-                    let State::Overflow(pieces) = mem::replace(&mut ticket.state, State::Here)
-                    else {
-                        unreachable!("matched as given back")
-                    };
-                    ticket.pieces = pieces;
-                    ticket.changed = true;
-                    // It goes through every segment from its own on now, first of all.
-                    let after = self
-                        .segments
-                        .iter()
-                        .zip(&mut self.turn)
-                        .skip(ticket.segment);
-                    for (segment, turn) in after {
-                        if in_turn(segment) {
-                            debug_assert_eq!(*turn, seq, "every ticket before it is out");
-                            *turn += 1;
-                        }
-                    }
-                    let from = self.segments[ticket.segment].nodes.start;
-                    return Ok(Some(Out::Stream(ticket, from)));
+                    let ticket = first.remove();
+                    let ticket = self.stream_given_back(seq, ticket, nodes, deliver)?;
+                    deliver.ticket(ticket);
                 }
-                // The first ticket is always on its way: every ticket before it is out, so
-                // it is its turn at every serial segment. Here, it is on a lane.
-                _ if wait => answers_due = true,
-                _ => return Ok(None),
+                _ => break,
             }
         }
+        Ok(())
     }
 
     /// A lane's answer, back into its ticket.
@@ -285,61 +324,75 @@ impl Fan {
         }
     }
 
-    /// Moves every ticket as far as it may go now: through serial segments whose turn it is,
-    /// and onto the lanes at parallel ones.
-    fn advance(&mut self, chain: &mut Chain) {
-        let Fan {
-            segments,
-            lanes,
-            tickets,
-            turn,
-            guessed_wrong,
-            ..
-        } = self;
-        for (&seq, ticket) in tickets.iter_mut() {
+    /// Moves every ticket numbered before `before` as far as it may go now: through serial
+    /// segments whose turn it is, and onto the lanes at parallel ones.
+    fn advance(&mut self, nodes: &mut Nodes<'_>, before: u64, deliver: &mut dyn Deliver) {
+        let mut next = 0;
+        while let Some(&seq) = self.tickets.range(next..before).next().map(|(seq, _)| seq) {
+            next = seq + 1;
+            self.step(seq, nodes, deliver);
+        }
+    }
+
+    /// Moves ticket `seq` as far as it may go now: its guess checked once its turn comes,
+    /// then through the segments.
+    fn step(&mut self, seq: u64, nodes: &mut Nodes<'_>, deliver: &mut dyn Deliver) {
+        loop {
+            let ticket = self.tickets.get_mut(&seq).expect("moved while in flight");
             if ticket.guess.is_some() {
                 let s = ticket.segment - 1;
-                if turn[s] != seq {
-                    continue;
+                if self.turn[s] != seq {
+                    return;
                 }
-                match check_guess(chain, &segments[s], ticket) {
-                    Ok(right) => *guessed_wrong += u64::from(!right),
-                    Err(err) => ticket.state = State::Failed(err),
+                match self.check_guess(s, seq, nodes) {
+                    Ok(None) => {}
+                    Ok(Some(input)) => self.run_here(seq, s, input, nodes, deliver),
+                    Err(err) => self.fail(seq, err),
                 }
-                turn[s] += 1;
+                self.turn[s] += 1;
+                continue;
             }
-            while matches!(ticket.state, State::Here) && ticket.segment < segments.len() {
-                let s = ticket.segment;
-                let segment = &segments[s];
-                if segment.parallel {
-                    let lanes = lanes
-                        .as_ref()
-                        .expect("tickets move only before the lanes retire");
-                    lanes.send(Task {
-                        seq,
-                        segment: s,
-                        pieces: mem::take(&mut ticket.pieces),
-                        at: ticket.at.clone(),
-                    });
-                    ticket.state = State::Away;
-                } else if turn[s] == seq {
-                    let pieces = mem::take(&mut ticket.pieces);
-                    let at = ticket.at.position();
-                    // A serial stage's output for the ticket stays with it whatever its size:
-                    // the stage cannot run the batch a second time.
-                    let span = segment.nodes.clone();
-                    match run_pieces(chain, span, pieces, at, &mut |_| Ok(())) {
-                        Ok((pieces, changed)) => {
-                            ticket.pieces = pieces;
-                            ticket.changed |= changed;
-                            ticket.segment += 1;
-                            turn[s] += 1;
-                        }
-                        Err(err) => ticket.state = State::Failed(err),
-                    }
-                } else {
-                    break;
-                }
+            let s = ticket.segment;
+            if !matches!(ticket.state, State::Here) || s == self.segments.len() {
+                return;
+            }
+            if self.segments[s].parallel {
+                let lanes = self
+                    .lanes
+                    .as_ref()
+                    .expect("tickets move only before the lanes retire");
+                lanes.send(Task {
+                    seq,
+                    segment: s,
+                    pieces: mem::take(&mut ticket.pieces),
+                    at: ticket.at.clone(),
+                });
+                ticket.state = State::Away;
+                return;
+            }
+            if self.turn[s] != seq {
+                return;
+            }
+            let pieces = mem::take(&mut ticket.pieces);
+            self.run_here(seq, s, pieces, nodes, deliver);
+            self.turn[s] += 1;
+        }
+    }
+
+    /// Ticket `seq` failed with `err`: the run ends with it once the ticket's turn comes.
+    fn fail(&mut self, seq: u64, err: StageError) {
+        let ticket = self.tickets.get_mut(&seq).expect("fails while in flight");
+        ticket.state = State::Failed(err);
+    }
+
+    /// Ticket `seq` goes through every segment from `from` on now, on this thread, ahead of
+    /// every ticket after it: it takes its turn at each segment that keeps one.
+    fn claim_turns(&mut self, seq: u64, from: usize) {
+        let after = self.segments.iter().zip(&mut self.turn).skip(from);
+        for (segment, turn) in after {
+            if in_turn(segment) {
+                debug_assert_eq!(*turn, seq, "every ticket before it is out");
+                *turn += 1;
             }
         }
     }
@@ -365,47 +418,4 @@ impl Fan {
 /// guesses are checked.
 fn in_turn(segment: &Segment) -> bool {
     !segment.parallel || !segment.carried.is_empty()
-}
-
-/// Checks the guess `ticket` went through `segment` from, its turn come: every stage whose
-/// state is carried was right to start from nothing when its source's lines so far left
-/// nothing. Then what the ticket left is where the source stands; else the ticket runs through
-/// the segment again here, from the pieces it came with, and the stages here start from where
-/// the source stands (see [`crate::runtime::Stage::settle`]). Returns whether the guess was
-/// right.
-fn check_guess(
-    chain: &mut Chain,
-    segment: &Segment,
-    ticket: &mut Ticket,
-) -> Result<bool, StageError> {
-    let Guess {
-        input,
-        left,
-        counted,
-    } = ticket.guess.take().expect("checked when there is a guess");
-    let source = input
-        .last()
-        .expect("a ticket has a last piece")
-        .source
-        .clone();
-    let mut right = true;
-    for &i in &segment.carried {
-        if !chain.carried_stage(i).carry_of(&source)?.is_empty() {
-            right = false;
-            break;
-        }
-    }
-    if right {
-        for (&i, left) in segment.carried.iter().zip(left) {
-            chain.carried_stage(i).hand_carry(&source, left);
-        }
-        return Ok(true);
-    }
-    // The lane's answer is thrown away: its lines are counted when they run here.
-    uncount(counted);
-    let at = ticket.at.position();
-    let (pieces, _) = run_pieces(chain, segment.nodes.clone(), input, at, &mut |_| Ok(()))?;
-    ticket.pieces = pieces;
-    ticket.changed = true;
-    Ok(false)
 }
