@@ -40,6 +40,14 @@ use sluice_plugin_sdk::{Kind, Plugin};
 const SEED: u64 = 0x5eed_1095;
 const REGEX: &str = r#"{"expression":"level[=\":]+(?P<level>\\w+)"}"#;
 
+/// Twenty words, any of which makes a line worth a look: a literal-heavy pattern. Native code
+/// searches for such alternations with SIMD (`aho-corasick`'s Teddy, built for x86_64 and
+/// aarch64 only); inside wasm the regex engines fall back to slower searches. The rows for it
+/// measure that gap: the ceiling of a regex run by the host for the plugins.
+const WORDS: &str = "timeout|refused|denied|forbidden|unavailable|exception|panic|fatal|overflow|\
+                     deadlock|corrupt|segfault|killed|oom|retry|backoff|throttle|invalid|expired|\
+                     revoked";
+
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` runs this binary with no
     // arguments (or `--list`): there are no test cases here, so it returns at once.
@@ -75,6 +83,7 @@ fn main() {
     bench.many_files_rows();
     bench.native_rows();
     bench.native_parser_rows();
+    bench.literal_rows();
     println!(
         "\nsanitize vs sed -E: {:.1}× as fast as the same redaction, {:.1}× as fast as its \
          first four rules",
@@ -388,6 +397,38 @@ impl Bench {
             self.row_bytes(name, time, None, input.len() as f64);
         }
     }
+
+    /// A line is kept when it holds any of [`WORDS`]: `grep -E`, the `grep` built-in, and the
+    /// built-in's own code natively, on the mixed sample.
+    fn literal_rows(&self) {
+        let pattern = format!("({WORDS})");
+        // To a file: GNU grep writing to /dev/null stops at the first match.
+        let out = self.sample.with_extension("grep-out");
+        let grep = best_of(self.runs, || {
+            let mut cmd = Command::new("grep");
+            cmd.args(["-E", &pattern]);
+            time_command_to(cmd, &self.sample, &out)
+        });
+        let _ = std::fs::remove_file(&out);
+        self.row("grep -E (twenty words)", grep, Some(self.cat));
+        let config = format!(r#"{{"expression":"{pattern}"}}"#);
+        let spec = format!("grep={config}");
+        let time = self.time_sluice(&["-p", &spec], &self.sample);
+        self.row("sluice -p grep (twenty words)", time, Some(self.cat));
+        let input = std::fs::read(&self.sample).unwrap();
+        let batches = host_batches(&input);
+        let time = best_of(self.runs, || {
+            let mut chain = vec![stage::<sluice_plugin_grep::Grep>(&config)];
+            let started = Instant::now();
+            run_native(&batches, &mut chain);
+            started.elapsed()
+        });
+        self.row(
+            "native in-process: grep (twenty words)",
+            time,
+            Some(self.cat),
+        );
+    }
 }
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
@@ -439,9 +480,14 @@ fn best_of(runs: usize, mut f: impl FnMut() -> Duration) -> Duration {
 
 /// Runs `cmd` with `input` on stdin and stdout to /dev/null; panics with its stderr if it
 /// fails (kept out of the table otherwise: `--stats` writes there).
-fn time_command(mut cmd: Command, input: &Path) -> Duration {
+fn time_command(cmd: Command, input: &Path) -> Duration {
+    time_command_to(cmd, input, Path::new("/dev/null"))
+}
+
+/// [`time_command`] with stdout to `output`.
+fn time_command_to(mut cmd: Command, input: &Path, output: &Path) -> Duration {
     cmd.stdin(File::open(input).unwrap())
-        .stdout(File::create("/dev/null").unwrap())
+        .stdout(File::create(output).unwrap())
         .stderr(Stdio::piped());
     let started = Instant::now();
     let output = cmd.output().expect("cannot run benchmark command");
