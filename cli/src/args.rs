@@ -47,7 +47,6 @@ Exit status:
     name = "sluice",
     version,
     after_help = AFTER_HELP,
-    args_conflicts_with_subcommands = true,
     styles = crate::colour::help_styles(),
     subcommand_value_name = "COMMAND",
     subcommand_help_heading = "Commands (instead of processing input)"
@@ -272,8 +271,9 @@ pub enum Command {
     },
     /// Checks a pipeline without reading any input: parses the stages (-c, -p, here or before
     /// `check`), loads every plugin, creates every stage with its config, and prints each
-    /// stage with what it declares. Exit 0 when the pipeline would start, 2 with the usual
-    /// one-line error when not.
+    /// stage with what it declares, and the sink a run would ship to (--sink and its options
+    /// before `check`, or the file's [sink]; no receiver is contacted). Exit 0 when the
+    /// pipeline would start, 2 with the usual one-line error when not.
     Check {
         /// Reads stages from a TOML pipeline file, as sluice -c does.
         #[arg(short = 'c', long = "config", value_name = "FILE")]

@@ -1,6 +1,8 @@
 //! `sluice check`: a pipeline checked without reading any input. The stages are parsed, every
 //! plugin loaded and every stage created with its config (so a bad key is found now, not when
-//! the first line arrives), then each stage is printed with what it declares.
+//! the first line arrives), then each stage is printed with what it declares, and the sink
+//! (`--sink` or the file's `[sink]` table) with the settings a run would ship with. The
+//! receiver is not contacted.
 
 use std::path::Path;
 
@@ -9,6 +11,7 @@ use sluice_host::{Chain, Runtime, RuntimeOptions, Settings, StateScope};
 
 use crate::args::Args;
 use crate::diagnostics::{self, exit, fail};
+use crate::shipping::{self, Shipping};
 use crate::{pipeline_of, setup, warn_about};
 
 /// What to check: the pipeline of the top-level `-c`/`-p`, and of `check`'s own.
@@ -20,8 +23,8 @@ pub struct Request<'a> {
 
 /// Checks the pipeline; prints its stages on stdout. Returns the exit code.
 pub fn run(request: &Request<'_>, options: RuntimeOptions, settings: &Settings) -> u8 {
-    let chain = match build(request, options, settings) {
-        Ok(chain) => chain,
+    let (chain, shipping) = match build(request, options, settings) {
+        Ok(built) => built,
         Err(err) => return fail(exit::USAGE, diagnostics::error(&err)),
     };
     warn_about(&chain, settings);
@@ -56,6 +59,9 @@ pub fn run(request: &Request<'_>, options: RuntimeOptions, settings: &Settings) 
             stage.on_error()
         );
     }
+    if let Some(shipping) = &shipping {
+        println!("{}", sink_line(shipping));
+    }
     let n = stages.len();
     println!(
         "ok: {n} stage{} would start; no input was read",
@@ -64,7 +70,12 @@ pub fn run(request: &Request<'_>, options: RuntimeOptions, settings: &Settings) 
     exit::OK
 }
 
-fn build(request: &Request<'_>, options: RuntimeOptions, settings: &Settings) -> Result<Chain> {
+/// The chain, and the shipping when a sink is given.
+fn build(
+    request: &Request<'_>,
+    options: RuntimeOptions,
+    settings: &Settings,
+) -> Result<(Chain, Option<Shipping>)> {
     let args = request.args;
     let config = match (args.config.as_deref(), request.config) {
         (Some(_), Some(_)) => bail!("give the pipeline file once: -c before `check` or after it"),
@@ -76,8 +87,9 @@ fn build(request: &Request<'_>, options: RuntimeOptions, settings: &Settings) ->
         .chain(request.plugins)
         .cloned()
         .collect();
-    let specs = pipeline_of(config, &plugins)?.stages;
-    if specs.is_empty() {
+    let file = pipeline_of(config, &plugins)?;
+    let shipping = shipping::plan(args, file.sink.as_ref()).map_err(anyhow::Error::msg)?;
+    if file.stages.is_empty() && shipping.is_none() {
         bail!("nothing to check: give the stages with -c FILE or -p SPEC");
     }
     let runtime = Runtime::new(options)?;
@@ -86,5 +98,33 @@ fn build(request: &Request<'_>, options: RuntimeOptions, settings: &Settings) ->
         settings,
         on_error: args.on_plugin_error,
     };
-    setup::build_chain(&making, &specs)
+    Ok((setup::build_chain(&making, &file.stages)?, shipping))
+}
+
+/// The sink as a run would ship to it: `sink: otlp to URL; …`.
+fn sink_line(shipping: &Shipping) -> String {
+    let settings = &shipping.settings;
+    let mut line = format!("sink: otlp to {}", settings.url);
+    if !settings.resource.is_empty() {
+        let resource: Vec<String> = settings
+            .resource
+            .iter()
+            .map(|(key, value)| format!("{key}={value}"))
+            .collect();
+        line.push_str(&format!("; resource {}", resource.join(", ")));
+    }
+    line.push_str(&format!(
+        "; a batch retried for up to {}, and waited for up to {} once stopped",
+        seconds(settings.retry_max),
+        seconds(settings.drain_max)
+    ));
+    if shipping.tee {
+        line.push_str("; standard output written too");
+    }
+    line
+}
+
+/// `300s`, `1.5s`: as the `--sink-*` options take it.
+fn seconds(duration: std::time::Duration) -> String {
+    format!("{}s", duration.as_secs_f64())
 }

@@ -347,6 +347,62 @@ fn check_validates_a_pipeline_without_reading_input() {
         nothing.fails(2),
         "sluice: nothing to check: give the stages with -c FILE or -p SPEC"
     );
+    // Options before `check` count: a stage given there is checked.
+    let before = run(&["-p", "pack", "check"], b"");
+    assert_eq!(before.code, 0, "{}", before.stderr);
+    assert!(
+        before.text().starts_with("stage 1 (pack): pack "),
+        "{}",
+        before.text()
+    );
+}
+
+/// `sluice check` shows the sink a run would ship to, from `--sink` and its options or from
+/// the pipeline file's `[sink]` table, and contacts no receiver; a sink option without a sink
+/// fails as the run would.
+#[test]
+fn check_shows_the_sink_a_run_would_ship_to() {
+    let given = run(
+        &[
+            "--sink",
+            "otlp=http://127.0.0.1:9",
+            "--resource",
+            "service.name=checkout",
+            "--sink-retry-max",
+            "90s",
+            "--tee",
+            "-p",
+            "pack",
+            "check",
+        ],
+        b"",
+    );
+    assert_eq!(given.code, 0, "{}", given.stderr);
+    insta::assert_snapshot!(given.text(), @r"
+    stage 1 (pack): pack 0.1.0; not boundary-safe; no state (runs on every -j thread); on_error fail
+    sink: otlp to http://127.0.0.1:9; resource service.name=checkout; a batch retried for up to 90s, and waited for up to 10s once stopped; standard output written too
+    ok: 1 stage would start; no input was read
+    ");
+    // A file with only a [sink] ships lines as they are: there is something to check.
+    let dir = tempdir("check-sink");
+    let file = dir.join("pipeline.toml");
+    std::fs::write(
+        &file,
+        "[sink]\nkind = \"otlp\"\nurl = \"https://collector:4318\"\n\
+         [sink.resource]\n\"deployment.environment\" = \"prod\"\n",
+    )
+    .unwrap();
+    let table = run(&["check", "-c", file.to_str().unwrap()], b"");
+    assert_eq!(table.code, 0, "{}", table.stderr);
+    insta::assert_snapshot!(table.text(), @r"
+    sink: otlp to https://collector:4318; resource deployment.environment=prod; a batch retried for up to 300s, and waited for up to 10s once stopped
+    ok: 0 stages would start; no input was read
+    ");
+    let tee = run(&["--tee", "-p", "pack", "check"], b"");
+    assert_eq!(
+        tee.fails(2),
+        "sluice: --tee needs a sink: give --sink otlp=URL, or a [sink] table in the --config file"
+    );
 }
 
 /// sluice with `args` under a terminal (util-linux `script`), with an empty compile cache in
