@@ -165,7 +165,8 @@ fn process(args: &Args, runtime_options: RuntimeOptions, settings: Settings) -> 
     let mut unreadable = false;
     let mut report = |input: &Input, err: io::Error| {
         unreadable = true;
-        anstream::eprintln!("{ERROR}sluice:{ERROR:#} {input}: {err}");
+        // Through the host's words, which the progress bar makes room for.
+        sluice_host::say::error(format_args!("{input}: {err}"));
     };
     let mut pipeline = Pipeline::new(chain, settings);
     match positions::load(args, &inputs) {

@@ -8,7 +8,9 @@
 //! cleared when the run ends, before anything else is said.
 //!
 //! A thread of its own moves the bar to the run's count of bytes read ([`RunCounters`]) ten
-//! times a second; the run itself never waits for it.
+//! times a second; the run itself never waits for it. While the bar is shown, whatever the
+//! host says on stderr (a warning, a plugin's report or output, an unreadable file) is written
+//! with the bar cleared, and the bar drawn again under it ([`sluice_host::say::set_around`]).
 
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -53,6 +55,10 @@ impl Progress {
         let bar = ProgressBar::with_draw_target(Some(length), ProgressDrawTarget::stderr());
         bar.set_style(style(coloured));
         bar.tick();
+        let shown = bar.clone();
+        sluice_host::say::set_around(Some(Arc::new(move |write: &mut dyn FnMut()| {
+            shown.suspend(&mut *write);
+        })));
         let done = Arc::new(AtomicBool::new(false));
         let mover = {
             let (bar, done, stats) = (bar.clone(), Arc::clone(&done), stats.clone());
@@ -77,6 +83,7 @@ impl Progress {
 
     /// Stops moving the bar and clears it from the terminal.
     pub fn finish(mut self) {
+        sluice_host::say::set_around(None);
         self.done.store(true, Ordering::Relaxed);
         if let Some(mover) = self.mover.take() {
             let _ = mover.join();

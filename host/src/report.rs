@@ -60,16 +60,17 @@ impl ReportTarget {
     pub fn write(&self, label: &str, report: &[u8]) -> io::Result<()> {
         match self {
             ReportTarget::Stderr => {
-                let mut err = say::stderr();
                 let report = report.strip_suffix(b"\n").unwrap_or(report);
                 if report.is_empty() {
                     return Ok(());
                 }
-                for line in report.split(|&b| b == b'\n') {
-                    let text = plugin_line(&String::from_utf8_lossy(line));
-                    say::plugin_line(&mut err, label, &text)?;
-                }
-                err.flush()
+                say::speak(|err| {
+                    for line in report.split(|&b| b == b'\n') {
+                        let text = plugin_line(&String::from_utf8_lossy(line));
+                        say::plugin_line(err, label, &text)?;
+                    }
+                    err.flush()
+                })
             }
             ReportTarget::File(path) => replace_file(path, report),
         }

@@ -494,6 +494,46 @@ fn colour_follows_the_color_option_and_no_color() {
     );
 }
 
+/// What sluice says on stderr while the progress bar is shown (here a stage's report at the
+/// end of the input, before the bar is cleared) starts on a line of its own: the bar is
+/// cleared first and drawn again after. Before, the report followed the bar's text.
+#[test]
+fn what_is_said_while_the_progress_bar_is_shown_starts_a_line() {
+    let cache = tempdir("cli-progress-said");
+    let dir = tempdir("cli-progress-said-input");
+    let file = dir.join("app.log");
+    std::fs::write(&file, "a line\n".repeat(3000)).unwrap();
+    let probe = test_plugin("probe");
+    // Compiled once first, so that the run below shows no first-run line.
+    on_a_terminal(&cache, &format!("-p {probe}"));
+    let args = format!(
+        r#"-p '{probe}={{"report_lines":true,"report":"stderr"}}' {} >/dev/null"#,
+        file.display()
+    );
+    let shown = on_a_terminal(&cache, &args);
+    let at = shown
+        .find("probe saw 3000 lines")
+        .unwrap_or_else(|| panic!("no report: {}", show(shown.as_bytes())));
+    let line_start = shown[..at].rfind("stage 1 (").expect("the report's label");
+    let before = &shown[..line_start];
+    let before = before.strip_suffix("\x1b[36m").unwrap_or(before);
+    assert!(
+        before.ends_with("\r\x1b[2K") || before.ends_with('\n'),
+        "the report does not start a line: {}",
+        show(shown.as_bytes())
+    );
+    assert!(
+        shown.starts_with("[00:00:00]"),
+        "{}",
+        show(shown.as_bytes())
+    );
+    assert!(
+        shown.ends_with("\r\x1b[2K"),
+        "not cleared: {}",
+        show(shown.as_bytes())
+    );
+}
+
 /// With stderr a terminal and files as input, a progress bar shows how far sluice is (bytes
 /// of the total, rate, time left) and is cleared at the end; never with --no-progress, with
 /// -f, with standard input, or when stderr is not a terminal.

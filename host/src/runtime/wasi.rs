@@ -373,12 +373,13 @@ impl PrefixedWriter {
 
     /// Writes the first `len` pending bytes, a prefixed line each.
     fn emit(&mut self, len: usize) {
-        let mut err = say::stderr();
-        for line in self.pending[..len].split_inclusive(|&b| b == b'\n') {
-            let line = line.strip_suffix(b"\n").unwrap_or(line);
-            let text = plugin_line(&String::from_utf8_lossy(line));
-            let _ = say::plugin_line(&mut err, &self.label, &text);
-        }
+        say::speak(|err| {
+            for line in self.pending[..len].split_inclusive(|&b| b == b'\n') {
+                let line = line.strip_suffix(b"\n").unwrap_or(line);
+                let text = plugin_line(&String::from_utf8_lossy(line));
+                let _ = say::plugin_line(err, &self.label, &text);
+            }
+        });
         self.pending.drain(..len);
     }
 
