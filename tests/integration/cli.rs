@@ -522,14 +522,10 @@ fn what_is_said_while_the_progress_bar_is_shown_starts_a_line() {
         "the report does not start a line: {}",
         show(shown.as_bytes())
     );
+    // The bar was drawn again after it.
     assert!(
-        shown.starts_with("[00:00:00]"),
+        shown[at..].contains("[00:00:00]"),
         "{}",
-        show(shown.as_bytes())
-    );
-    assert!(
-        shown.ends_with("\r\x1b[2K"),
-        "not cleared: {}",
         show(shown.as_bytes())
     );
 }
