@@ -113,18 +113,14 @@ fn sink_line(shipping: &Shipping) -> String {
             .collect();
         line.push_str(&format!("; resource {}", resource.join(", ")));
     }
+    // `Duration`'s own form (`300s`, `500ms`) is the one the `--sink-*` options take, and the
+    // host's messages use it too.
     line.push_str(&format!(
-        "; a batch retried for up to {}, and waited for up to {} once stopped",
-        seconds(settings.retry_max),
-        seconds(settings.drain_max)
+        "; a batch retried for up to {:?}, and waited for up to {:?} once stopped",
+        settings.retry_max, settings.drain_max
     ));
     if shipping.tee {
         line.push_str("; standard output written too");
     }
     line
-}
-
-/// `300s`, `1.5s`: as the `--sink-*` options take it.
-fn seconds(duration: std::time::Duration) -> String {
-    format!("{}s", duration.as_secs_f64())
 }
