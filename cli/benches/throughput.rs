@@ -42,8 +42,10 @@ const REGEX: &str = r#"{"expression":"level[=\":]+(?P<level>\\w+)"}"#;
 
 /// Twenty words, any of which makes a line worth a look: a literal-heavy pattern. Native code
 /// searches for such alternations with SIMD (`aho-corasick`'s Teddy, built for x86_64 and
-/// aarch64 only); inside wasm the regex engines fall back to slower searches. The rows for it
-/// measure that gap: the ceiling of a regex run by the host for the plugins.
+/// aarch64 only); inside wasm the regex engines fall back to slower searches. The `grep` and
+/// `regex` built-ins hand such searches to the host (`sluice:plugin/matching`); the rows
+/// measure that against the plugin's own engine (forced with a memory cap too small for the
+/// host's pattern, so that the host refuses it), GNU grep and the code natively.
 const WORDS: &str = "timeout|refused|denied|forbidden|unavailable|exception|panic|fatal|overflow|\
                      deadlock|corrupt|segfault|killed|oom|retry|backoff|throttle|invalid|expired|\
                      revoked";
@@ -398,8 +400,10 @@ impl Bench {
         }
     }
 
-    /// A line is kept when it holds any of [`WORDS`]: `grep -E`, the `grep` built-in, and the
-    /// built-in's own code natively, on the mixed sample.
+    /// A line is kept when it holds any of [`WORDS`]: `grep -E`, the `grep` built-in searched
+    /// by the host and by its own regex, and the built-in's own code natively; then `regex` on
+    /// a pattern without a literal prefix ([`NO_PREFIX`]), by the host and by its own regex. On
+    /// the mixed sample.
     fn literal_rows(&self) {
         let pattern = format!("({WORDS})");
         // To a file: GNU grep writing to /dev/null stops at the first match.
@@ -412,9 +416,7 @@ impl Bench {
         let _ = std::fs::remove_file(&out);
         self.row("grep -E (twenty words)", grep, Some(self.cat));
         let config = format!(r#"{{"expression":"{pattern}"}}"#);
-        let spec = format!("grep={config}");
-        let time = self.time_sluice(&["-p", &spec], &self.sample);
-        self.row("sluice -p grep (twenty words)", time, Some(self.cat));
+        self.host_and_own_rows("grep (twenty words)", &format!("grep={config}"));
         let input = std::fs::read(&self.sample).unwrap();
         let batches = host_batches(&input);
         let time = best_of(self.runs, || {
@@ -428,6 +430,18 @@ impl Bench {
             time,
             Some(self.cat),
         );
+        self.host_and_own_rows("regex (no literal prefix)", &format!("regex={NO_PREFIX}"));
+    }
+
+    /// Two rows for the stage `spec`: searched by the host, then by the plugin's own regex (the
+    /// host refuses a pattern that does not fit under a 4 MiB memory cap).
+    fn host_and_own_rows(&self, name: &str, spec: &str) {
+        let time = self.time_sluice(&["-p", spec], &self.sample);
+        self.row(&format!("sluice -p {name}"), time, Some(self.cat));
+        let own = ["--plugin-memory", "4", "-p", spec];
+        let time = self.time_sluice(&own, &self.sample);
+        let name = format!("sluice -p {name}, the plugin's own regex");
+        self.row(&name, time, Some(self.cat));
     }
 }
 
@@ -617,6 +631,9 @@ fn from_wit(terminator: types::Terminator) -> Terminator {
         types::Terminator::None => Terminator::None,
     }
 }
+
+/// A pattern without a literal prefix, with a group: what the `regex` built-in hands the host.
+const NO_PREFIX: &str = r#"{"expression":"(?i)(?P<word>error|warn|fatal)","mode":"keep"}"#;
 
 /// The thread counts of the `-j` rows: 2, and every available core when there are more.
 fn thread_counts() -> Vec<usize> {

@@ -10,6 +10,9 @@ fn import_meaning(import: &str) -> &'static str {
     let interface = import.split('@').next().unwrap_or(import);
     match interface {
         "sluice:plugin/clock" => "the time (wall clock and a monotonic clock)",
+        "sluice:plugin/matching" => {
+            "regular expressions run by the host, within the stage's deadline and memory limit"
+        }
         "wasi:cli/environment" => {
             "environment variables: only those the stage's `env` key grants; reads are reported"
         }

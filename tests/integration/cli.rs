@@ -295,6 +295,14 @@ fn inspect_shows_config_keys_and_imports() {
         out.contains("    mode (string, default \"extract\")\n"),
         "{out}"
     );
+    assert!(
+        out.contains(
+            "imports:\n    sluice:plugin/matching@0.7.0: regular expressions run by the host, \
+             within the stage's deadline and memory limit\n"
+        ),
+        "{out}"
+    );
+    let out = String::from_utf8(crate::util::transform(&["inspect", "pack"], b"")).unwrap();
     assert!(out.contains("imports: nothing"), "{out}");
     let probe = crate::util::test_plugin("probe");
     let out = String::from_utf8(crate::util::transform(&["inspect", &probe], b"")).unwrap();

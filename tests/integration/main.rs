@@ -8,6 +8,7 @@ mod cli;
 mod conformance;
 mod containment;
 mod decompress;
+mod matching;
 mod new_project;
 mod on_error;
 mod otlp;

@@ -228,7 +228,7 @@ fn a_plugin_built_for_an_older_contract_is_told_to_rebuild() {
     let stderr = out.fails(2);
     assert!(
         stderr.contains("built for the plugin contract sluice:plugin@0.2.0")
-            && stderr.contains("speaks sluice:plugin@0.6.0")
+            && stderr.contains("speaks sluice:plugin@0.7.0")
             && stderr.contains("rebuild it"),
         "{stderr}"
     );

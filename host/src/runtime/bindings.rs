@@ -3,6 +3,9 @@
 wasmtime::component::bindgen!({
     path: "../wit",
     world: "plugin",
+    with: {
+        "sluice:plugin/matching.pattern": super::matching::HostPattern,
+    },
 });
 
 pub use sluice::plugin::types::{

@@ -47,6 +47,14 @@ impl CallDeadline {
         left
     }
 
+    /// Whether the running call is past its deadline (false before one is armed). A host call that
+    /// works in steps (a search over a batch) stops at the next step when it is: the guest is
+    /// interrupted as soon as it resumes.
+    pub(crate) fn passed(&self) -> bool {
+        self.ends_at
+            .is_some_and(|ends_at| Instant::now() >= ends_at)
+    }
+
     /// The host call that was cut at the deadline during the last call, if any; clears it.
     pub(crate) fn take_blocked(&mut self) -> Option<String> {
         self.blocked_in.take()
@@ -74,7 +82,9 @@ mod tests {
         assert!(cut > Duration::from_secs(1), "{cut:?}");
         assert_eq!(deadline.take_blocked().as_deref(), Some("a sleep of 20s"));
         assert_eq!(deadline.take_blocked(), None, "taking it clears it");
+        assert!(!deadline.passed());
         deadline.start(Duration::ZERO);
+        assert!(deadline.passed());
         assert!(deadline.cut(wanted, String::new) <= AFTER_THE_DEADLINE);
     }
 }

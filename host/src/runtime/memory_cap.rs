@@ -1,7 +1,8 @@
 //! [`MemoryCap`]: the store's resource limiter. Everything a plugin can grow counts against
-//! one cap (`--plugin-memory`): its linear memories and its tables, whose elements the host
+//! one cap (`--plugin-memory`): its linear memories, its tables, whose elements the host
 //! stores (a table of ten million function references is 80 MB of the host's memory even
-//! though no linear memory grew). The limiter remembers what hit the cap, so that the failed
+//! though no linear memory grew), and what the host holds at its request (the patterns it
+//! compiled for it, see `matching`). The limiter remembers what hit the cap, so that the failed
 //! call is reported as a cap hit naming what grew (a typed fact) rather than recognised in
 //! wasmtime's message.
 
@@ -31,6 +32,8 @@ pub(crate) struct MemoryCap {
     /// Invariant: at most `limit_bytes` (a growth that would pass it is refused).
     memory_bytes: usize,
     table_bytes: usize,
+    /// The bytes the host holds for the stage ([`MemoryCap::hold`]), under the same invariant.
+    held_bytes: usize,
     /// What was refused at the cap, since the last [`MemoryCap::take_hit`]. Invariant: set
     /// only by a refused growth, which then also traps, so the call that hit the cap always
     /// fails and the mark is taken by its error.
@@ -44,6 +47,7 @@ impl MemoryCap {
             limit_bytes,
             memory_bytes: 0,
             table_bytes: 0,
+            held_bytes: 0,
             hit: None,
         }
     }
@@ -51,6 +55,26 @@ impl MemoryCap {
     /// The cap, in bytes.
     pub(crate) fn limit_bytes(&self) -> usize {
         self.limit_bytes
+    }
+
+    /// Takes `bytes` of the cap for something the host keeps on the stage's behalf; false, with
+    /// nothing taken, when that would pass the cap. (A refusal here is the host's answer to the
+    /// plugin, not a trap, so it is not remembered as a hit.)
+    pub(crate) fn hold(&mut self, bytes: usize) -> bool {
+        let after = self.held_bytes.saturating_add(bytes);
+        let total = after
+            .saturating_add(self.memory_bytes)
+            .saturating_add(self.table_bytes);
+        if total > self.limit_bytes {
+            return false;
+        }
+        self.held_bytes = after;
+        true
+    }
+
+    /// Gives back `bytes` taken by [`MemoryCap::hold`].
+    pub(crate) fn release(&mut self, bytes: usize) {
+        self.held_bytes = self.held_bytes.saturating_sub(bytes);
     }
 
     /// What hit the cap since the last call, if anything; clears the mark.
@@ -92,7 +116,7 @@ impl ResourceLimiter for MemoryCap {
         let sizes = (current, desired);
         let grown = self.grow(
             self.memory_bytes,
-            self.table_bytes,
+            self.table_bytes + self.held_bytes,
             sizes,
             within,
             Grew::Memory,
@@ -117,7 +141,8 @@ impl ResourceLimiter for MemoryCap {
         let bytes = |elements: usize| elements.saturating_mul(TABLE_ELEMENT_BYTES);
         let sizes = (bytes(current), bytes(desired));
         let grew = Grew::Table { elements: desired };
-        let grown = self.grow(self.table_bytes, self.memory_bytes, sizes, within, grew)?;
+        let others = self.memory_bytes + self.held_bytes;
+        let grown = self.grow(self.table_bytes, others, sizes, within, grew)?;
         if let Some(bytes) = grown {
             self.table_bytes = bytes;
         }
@@ -163,6 +188,24 @@ mod tests {
             Ok(false)
         ));
         assert_eq!(cap.take_hit(), None);
+    }
+
+    /// Patterns the host compiled for the stage take their share of the cap from its memory.
+    #[test]
+    fn what_the_host_holds_shares_the_cap() {
+        let mut cap = MemoryCap::new(1 << 20);
+        assert!(cap.hold(768 << 10));
+        assert!(!cap.hold(512 << 10), "past the cap");
+        assert!(matches!(cap.memory_growing(0, 256 << 10, None), Ok(true)));
+        assert!(
+            cap.memory_growing(256 << 10, (256 << 10) + 1, None)
+                .is_err()
+        );
+        assert_eq!(cap.take_hit(), Some(Grew::Memory));
+        assert!(!cap.hold(1), "the memory took the rest");
+        cap.release(768 << 10);
+        assert!(cap.hold(768 << 10), "given back");
+        assert_eq!(cap.take_hit(), None, "a refused hold is not a hit");
     }
 
     /// A table bomb: elements count as host memory, beside the linear memory, against one cap.

@@ -33,6 +33,7 @@ mod bindings;
 mod cache;
 mod clock;
 mod deadline;
+mod matching;
 mod memory_cap;
 mod plugin;
 mod stage;
@@ -119,6 +120,7 @@ impl Runtime {
         let cache = ComponentCache::new(&engine, options.cache_root.clone());
         let mut linker = Linker::new(&engine);
         clock::add_to_linker(&mut linker)?;
+        matching::add_to_linker(&mut linker)?;
         wasi::add_to_linker(&mut linker)?;
         Ok(Runtime {
             engine,

@@ -10,7 +10,7 @@ use super::{Runtime, StageState};
 use crate::error::{Call, Failure, StageError};
 
 /// The version of the plugin contract (`wit/plugin.wit`) this host speaks.
-pub const CONTRACT_VERSION: &str = "0.6.0";
+pub const CONTRACT_VERSION: &str = "0.7.0";
 
 /// The interface every plugin exports (without a version).
 const TRANSFORM_INTERFACE: &str = "sluice:plugin/transform@";
@@ -20,6 +20,10 @@ const TYPES_INTERFACE: &str = "sluice:plugin/types@";
 
 /// The host's clock interface, which grants the time.
 const CLOCK_INTERFACE: &str = "sluice:plugin/clock@";
+
+/// The host's regular expressions (`matching`), which grant nothing but the host's CPU time
+/// within the call's deadline, and memory within the stage's cap.
+const MATCHING_INTERFACE: &str = "sluice:plugin/matching@";
 
 /// The WASI 0.2 packages the host provides, with nothing granted (see `wasi`).
 const WASI_PACKAGES: &[&str] = &[
@@ -39,7 +43,7 @@ fn provided(import: &str) -> bool {
         && import
             .split_once('@')
             .is_some_and(|(_, version)| version.starts_with("0.2."));
-    import.starts_with(CLOCK_INTERFACE) || wasi_0_2
+    import.starts_with(CLOCK_INTERFACE) || import.starts_with(MATCHING_INTERFACE) || wasi_0_2
 }
 
 /// What a plugin says about itself (the WIT `info` record), plus what it imports.
@@ -179,7 +183,7 @@ impl Runtime {
 
         // `use types.{…}` in the WIT makes a component import the types-only interface
         // `sluice:plugin/types`; it carries no functions, so it grants nothing. The host
-        // provides the clock and WASI 0.2 (see `provided`); anything else is refused here, by
+        // provides the clock, matching and WASI 0.2 (see `provided`); anything else is refused here, by
         // name, rather than by the linker's less telling message.
         let imports: Vec<String> = component
             .component_type()
@@ -197,8 +201,8 @@ impl Runtime {
                 ""
             };
             bail!(
-                "it imports {}; sluice provides plugins only `sluice:plugin/clock` and WASI \
-                 0.2's io, clocks, random, cli, filesystem and sockets, with nothing granted{hint}",
+                "it imports {}; sluice provides plugins only `sluice:plugin/clock`, \
+                 `sluice:plugin/matching` and WASI 0.2's io, clocks, random, cli, filesystem and sockets, with nothing granted{hint}",
                 names.join(", ")
             );
         }
@@ -300,9 +304,10 @@ mod tests {
     use super::provided;
 
     #[test]
-    fn provides_the_clock_and_wasi_0_2_only() {
+    fn provides_the_clock_matching_and_wasi_0_2_only() {
         for import in [
-            "sluice:plugin/clock@0.6.0",
+            "sluice:plugin/clock@0.7.0",
+            "sluice:plugin/matching@0.7.0",
             "wasi:cli/environment@0.2.4",
             "wasi:io/streams@0.2.12",
             "wasi:sockets/tcp@0.2.0",

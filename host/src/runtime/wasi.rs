@@ -65,7 +65,7 @@ const WASI_VERSION: &str = "0.2.12";
 /// guest holds handles to.
 pub(super) struct StageWasi {
     ctx: WasiCtx,
-    table: ResourceTable,
+    pub(super) table: ResourceTable,
     /// The stage's label, for reports.
     label: Arc<str>,
     /// The environment variables granted to the stage.

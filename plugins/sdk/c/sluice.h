@@ -2,7 +2,7 @@
  * sluice.h: write a sluice plugin in C as a few functions.
  *
  * A sluice plugin is a WebAssembly component implementing wit/plugin.wit (package
- * sluice:plugin@0.6.0, world `plugin`). The contract is batch-oriented and flat (a batch is one
+ * sluice:plugin@0.7.0, world `plugin`). The contract is batch-oriented and flat (a batch is one
  * byte buffer plus offsets; the answer says where each output line comes from). This helper
  * does that bookkeeping: the plugin sees one line at a time and keeps, drops or replaces it,
  * and sets fields on it. It mirrors the Rust SDK (plugins/sdk/rust), without its extras.

@@ -1,7 +1,7 @@
 // sluice.js: write a sluice plugin in JavaScript as a class.
 //
 // A sluice plugin is a WebAssembly component implementing wit/plugin.wit (package
-// sluice:plugin@0.6.0, world `plugin`). The contract is batch-oriented and flat: a batch is one
+// sluice:plugin@0.7.0, world `plugin`). The contract is batch-oriented and flat: a batch is one
 // byte buffer plus offsets, and the answer says where each output line comes from. This module
 // does that bookkeeping, so that a plugin is a subclass of `Plugin` that sees one line at a time:
 //

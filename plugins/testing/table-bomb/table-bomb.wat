@@ -9,7 +9,7 @@
   (memory (export "memory") 1)
   (table $bomb 1 funcref)
 
-  (func (export "sluice:plugin/transform@0.6.0#describe") (result i32)
+  (func (export "sluice:plugin/transform@0.7.0#describe") (result i32)
     (loop $grow
       (br_if $grow
         (i32.ne
@@ -18,30 +18,30 @@
     ;; The host refused a growth without trapping: that is a hole too.
     unreachable)
 
-  (func (export "sluice:plugin/transform@0.6.0#last-error") (param i32) (result i32)
+  (func (export "sluice:plugin/transform@0.7.0#last-error") (param i32) (result i32)
     unreachable)
-  (func (export "sluice:plugin/transform@0.6.0#[static]stage.create")
+  (func (export "sluice:plugin/transform@0.7.0#[static]stage.create")
     (param i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)
     unreachable)
-  (func (export "sluice:plugin/transform@0.6.0#[method]stage.reach") (param i32) (result i32)
+  (func (export "sluice:plugin/transform@0.7.0#[method]stage.reach") (param i32) (result i32)
     unreachable)
-  (func (export "sluice:plugin/transform@0.6.0#[method]stage.tally") (param i32) (result i32)
+  (func (export "sluice:plugin/transform@0.7.0#[method]stage.tally") (param i32) (result i32)
     unreachable)
-  (func (export "sluice:plugin/transform@0.6.0#[method]stage.absorb")
+  (func (export "sluice:plugin/transform@0.7.0#[method]stage.absorb")
     (param i32 i32 i32) (result i32)
     unreachable)
-  (func (export "sluice:plugin/transform@0.6.0#[method]stage.carry") (param i32) (result i32)
+  (func (export "sluice:plugin/transform@0.7.0#[method]stage.carry") (param i32) (result i32)
     unreachable)
-  (func (export "sluice:plugin/transform@0.6.0#[method]stage.resume")
+  (func (export "sluice:plugin/transform@0.7.0#[method]stage.resume")
     (param i32 i32 i32) (result i32)
     unreachable)
-  (func (export "sluice:plugin/transform@0.6.0#[method]stage.process") (param i32) (result i32)
+  (func (export "sluice:plugin/transform@0.7.0#[method]stage.process") (param i32) (result i32)
     unreachable)
-  (func (export "sluice:plugin/transform@0.6.0#[method]stage.tick") (param i32) (result i32)
+  (func (export "sluice:plugin/transform@0.7.0#[method]stage.tick") (param i32) (result i32)
     unreachable)
-  (func (export "sluice:plugin/transform@0.6.0#[method]stage.finish") (param i32) (result i32)
+  (func (export "sluice:plugin/transform@0.7.0#[method]stage.finish") (param i32) (result i32)
     unreachable)
-  (func (export "sluice:plugin/transform@0.6.0#[dtor]stage") (param i32))
+  (func (export "sluice:plugin/transform@0.7.0#[dtor]stage") (param i32))
 
   ;; The canonical ABI's allocator: a bump allocator over the one page (nothing is called that
   ;; would use it; it must exist for the exports that take strings and lists).

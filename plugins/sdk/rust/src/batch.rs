@@ -77,6 +77,11 @@ impl<'a> Batch<'a> {
         self.ends.is_empty()
     }
 
+    /// Where each line ends in [`Batch::data`].
+    pub fn ends(&self) -> &'a [u32] {
+        self.ends
+    }
+
     /// All lines' bytes back to back, as the host sent them; line `i` is
     /// `data()[line_range(i)]`. Scanning this buffer once is faster than scanning each line.
     pub fn data(&self) -> &'a [u8] {

@@ -1,7 +1,7 @@
 //! Write sluice plugins in Rust.
 //!
 //! A sluice plugin is a WebAssembly component that implements the contract in `wit/plugin.wit`
-//! (package `sluice:plugin@0.6.0`). That contract is built for speed: a batch of about a
+//! (package `sluice:plugin@0.7.0`). That contract is built for speed: a batch of about a
 //! thousand lines crosses the boundary as one flat byte buffer plus offsets, and the plugin
 //! answers with *where each output line comes from* rather than with copies of the lines. This
 //! crate hides all of that behind a trait, so that a plugin is a struct and a few methods:
@@ -106,6 +106,7 @@ mod held_fields;
 pub mod json;
 mod kind;
 mod long_line;
+pub mod matching;
 pub mod merge;
 mod output;
 mod period;

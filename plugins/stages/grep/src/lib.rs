@@ -15,7 +15,10 @@
 //! # A tour
 //!
 //! - [`Grep`] (here) decides each line at its first piece: selected, after-context, pending
-//!   (a candidate for the before-context of a later match) or dropped.
+//!   (a candidate for the before-context of a later match) or dropped. Whether each line of a
+//!   batch matches is asked once per batch of the SDK's `matching::Pattern`: the host searches
+//!   the batch natively, with SIMD literal scans wasm lacks, and the plugin's own `regex`
+//!   searches what the host leaves to it (the same matches either way).
 //! - `before.rs` holds the pending lines. Those of the current batch are only indexes: when a
 //!   match comes they are passed through with `keep`, no copy. Those still pending when a batch
 //!   ends are copied (at most `before` lines and `max_bytes` bytes) and go out later with
@@ -36,7 +39,7 @@ mod gnu_tests;
 mod tests;
 
 use before::Before;
-use regex::bytes::Regex;
+use sluice_plugin_sdk::matching::Pattern;
 use sluice_plugin_sdk::{
     Batch, BatchOutput, Config, ConfigError, ConfigKey, Line, LongLine, Plugin, Terminator,
     export_plugin,
@@ -58,7 +61,10 @@ enum Fate {
 
 /// A grep stage.
 pub struct Grep {
-    regex: Regex,
+    /// The expression, searched by the host a batch at a time (see `matching`).
+    pattern: Pattern,
+    /// Whether each line of the batch in hand matches.
+    matched: Vec<bool>,
     /// Select the lines that do *not* match.
     invert: bool,
     /// Lines of context after a selected line.
@@ -90,7 +96,7 @@ impl Grep {
     /// Decides line `i` of the batch, numbered `number`, at its (first) piece.
     fn decide(&mut self, lines: &[Line<'_>], i: usize, number: u64, out: &mut BatchOutput) -> Fate {
         let line = &lines[i];
-        if !self.done() && self.regex.is_match(line.bytes()) != self.invert {
+        if !self.done() && self.matched[i] != self.invert {
             self.print_group_start(lines, i, number, out);
             out.keep(line);
             self.last_printed = Some(number);
@@ -194,7 +200,7 @@ impl Plugin for Grep {
 
     fn new(config: Config) -> Result<Self, ConfigError> {
         let expression = config.required_str("expression")?;
-        let regex = Regex::new(expression)
+        let pattern = Pattern::new(expression)
             .map_err(|e| ConfigError::new("expression", format!("not a valid regex: {e}")))?;
         let count = |key: &str| -> Result<Option<usize>, ConfigError> {
             Ok(config
@@ -221,7 +227,8 @@ impl Plugin for Grep {
             n => usize::try_from(n).unwrap_or(usize::MAX),
         };
         Ok(Grep {
-            regex,
+            pattern,
+            matched: Vec::new(),
             invert: config.bool("invert")?.unwrap_or(false),
             after,
             max_count: config.u64("max_count")?,
@@ -254,6 +261,7 @@ impl Plugin for Grep {
             return Ok(()); // nothing more will ever be printed
         }
         let lines: Vec<Line<'_>> = batch.lines().collect();
+        self.matched = self.pattern.matches_in(batch);
         for (i, line) in lines.iter().enumerate() {
             let fate = match self.long_line.decision() {
                 // A later piece of an over-long line follows its first piece.

@@ -22,7 +22,9 @@
 mod matcher;
 
 use matcher::Matcher;
-use sluice_plugin_sdk::{Config, ConfigError, ConfigKey, Line, Output, Plugin, export_plugin};
+use sluice_plugin_sdk::{
+    Batch, BatchOutput, Config, ConfigError, ConfigKey, Line, Output, Plugin, export_plugin,
+};
 
 /// What the stage does with a match.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,6 +48,11 @@ pub struct RegexStage {
     mode: Mode,
     /// While the pieces of an over-long line arrive: what its first piece decided.
     long_line: Option<LongLine>,
+    /// The index in its batch of the line in hand (its answer from the host, see `matcher`).
+    line_index: usize,
+    /// The batch's field values back to back, when the host searches them (`source`).
+    values: Vec<u8>,
+    value_ends: Vec<u32>,
 }
 
 /// What the first piece of an over-long line decided for the whole line.
@@ -69,7 +76,25 @@ impl RegexStage {
             },
             None => line.bytes(),
         };
-        self.regex.matches(haystack)
+        self.regex.matches_at(self.line_index, haystack)
+    }
+
+    /// Has the host search the batch's haystacks, when it searches this expression.
+    fn prepare(&mut self, batch: &Batch<'_>) {
+        let Some(field) = &self.source else {
+            self.regex.prepare(batch.data(), batch.ends());
+            return;
+        };
+        self.values.clear();
+        self.value_ends.clear();
+        if self.regex.searched_by_host() {
+            for line in batch.lines() {
+                self.values
+                    .extend_from_slice(line.field(field).unwrap_or_default());
+                self.value_ends.push(self.values.len() as u32);
+            }
+        }
+        self.regex.prepare(&self.values, &self.value_ends);
     }
 
     /// The haystack the last match ran on.
@@ -146,7 +171,19 @@ impl Plugin for RegexStage {
             source: config.field_name("source")?.map(str::to_owned),
             mode,
             long_line: None,
+            line_index: 0,
+            values: Vec::new(),
+            value_ends: Vec::new(),
         })
+    }
+
+    fn process_batch(&mut self, batch: &Batch<'_>, out: &mut BatchOutput) -> Result<(), String> {
+        self.prepare(batch);
+        for (i, line) in batch.lines().enumerate() {
+            self.line_index = i;
+            self.process(&line, &mut out.line(&line));
+        }
+        Ok(())
     }
 
     fn process(&mut self, line: &Line<'_>, out: &mut Output<'_>) {

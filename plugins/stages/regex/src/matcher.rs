@@ -17,12 +17,23 @@
 //! end of the line (`level.*x`). So that many occurrences on one line cannot make a search
 //! quadratic, after [`MAX_ANCHORED`] failed attempts the rest of the line is searched once,
 //! unanchored, from the next occurrence.
+//!
+//! # Without a literal prefix: the host searches
+//!
+//! An expression without one (`(?i)error`, `timeout|refused`, `^(?P<ip>\S+)`) is handed to the
+//! host too (`sluice_plugin_sdk::matching::HostSearch`), which searches a whole batch natively,
+//! with SIMD literal scans wasm lacks. [`Matcher::prepare`] asks it once per batch; each line
+//! then reads its answer, and a line the host left `unknown` is searched here. The host runs the
+//! same `regex` engines with the same configuration, so the matches and spans are the same.
+//! With a literal prefix the host gains nothing (`memchr`'s wasm `memmem` finds the literal as
+//! fast), so those are searched here only.
 
 use memchr::memmem::Finder;
 use regex_automata::util::primitives::NonMaxUsize;
 use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input, MatchKind, PatternID, meta};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
+use sluice_plugin_sdk::matching::{Answers, Found, HostSearch};
 
 /// Failed anchored attempts on one line before the rest is searched unanchored.
 const MAX_ANCHORED: usize = 4;
@@ -35,6 +46,10 @@ pub(crate) struct Matcher {
     slots: Vec<Option<NonMaxUsize>>,
     /// The literal every match starts with, when there is one.
     prefix: Option<Finder<'static>>,
+    /// The host's compilation, for an expression without a prefix (when the host took it).
+    host: Option<HostSearch>,
+    /// The host's answers for the haystacks of the batch in hand, from [`Matcher::prepare`].
+    answers: Option<Answers>,
 }
 
 impl Matcher {
@@ -79,11 +94,17 @@ impl Matcher {
                 }
                 (!common.is_empty()).then(|| Finder::new(common).into_owned())
             });
+        let host = match prefix {
+            None => HostSearch::compile(expression),
+            Some(_) => None,
+        };
         Ok(Matcher {
             cache: regex.create_cache(),
             slots: vec![None; regex.group_info().slot_len()],
             regex,
             prefix,
+            host,
+            answers: None,
         })
     }
 
@@ -104,6 +125,39 @@ impl Matcher {
         self.slots.truncate(len);
     }
 
+    /// Whether the host searches this expression ([`Matcher::prepare`] needs the haystacks).
+    pub(crate) fn searched_by_host(&self) -> bool {
+        self.host.is_some()
+    }
+
+    /// Asks the host for the first match in each haystack of a batch (haystack `i` ends at
+    /// `ends[i]` in `text`), for [`Matcher::matches_at`]; forgets the last batch's answers.
+    pub(crate) fn prepare(&mut self, text: &[u8], ends: &[u32]) {
+        let groups = (self.slots.len() / 2).max(1);
+        self.answers = self
+            .host
+            .as_ref()
+            .and_then(|host| host.search(text, ends, groups));
+    }
+
+    /// Whether `haystack`, haystack `i` of the batch prepared, matches; the tracked groups'
+    /// spans are then in [`Matcher::group`].
+    #[inline]
+    pub(crate) fn matches_at(&mut self, i: usize, haystack: &[u8]) -> bool {
+        match self.answers.as_ref().map(|answers| answers.line(i)) {
+            Some(Found::Nothing) => false,
+            Some(Found::Match(spans)) => {
+                for (g, slot) in self.slots.chunks_exact_mut(2).enumerate() {
+                    let (start, end) = spans.group(g).unzip();
+                    slot[0] = start.and_then(NonMaxUsize::new);
+                    slot[1] = end.and_then(NonMaxUsize::new);
+                }
+                true
+            }
+            Some(Found::Unknown) | None => self.matches(haystack),
+        }
+    }
+
     /// Whether `haystack` matches; the tracked groups' spans are then in [`Matcher::group`].
     #[inline]
     pub(crate) fn matches(&mut self, haystack: &[u8]) -> bool {
@@ -112,6 +166,7 @@ impl Matcher {
             cache,
             slots,
             prefix,
+            ..
         } = self;
         let Some(prefix) = prefix else {
             return regex

@@ -22,6 +22,8 @@
 //! | `remove` | a field name: take that field off every line. |
 //! | `report_lines` | `true`: `finish` reports `probe saw N lines`. |
 //! | `report_text` | a text that `finish` reports as it is (escape codes, forged `sluice:` lines). |
+//! | `compile_bomb` | an expression: `create` compiles it with the host's `matching` 1000 times, keeping every pattern; `finish` reports how many the host compiled and why it refused the rest. |
+//! | `match_lies` | `true`: the first batch asks the host's `matching` with lying `ends`, too many lines and too many groups, then honestly; `finish` reports the answers' lengths. |
 //! | `tally` | `"merge"` or `"forget"`: its reach says it tallies; `merge` hands the count of lines seen to the instance that absorbs it, `forget` hands nothing over (a lie, for the conformance check). |
 //!
 //! It declares no state (`State::None`), which `stamp`, `trap_batch` and `finish_lines` make
@@ -34,6 +36,8 @@ use sluice_plugin_sdk::{
     Wake, export_plugin,
 };
 use std::hint::black_box;
+
+mod host_regex;
 
 /// Where to trap.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,6 +69,9 @@ pub struct Probe {
     remove: Option<String>,
     report_lines: bool,
     report_text: Option<String>,
+    /// What `compile_bomb` and `match_lies` found, for `finish` to report.
+    host_regex: String,
+    match_lies: bool,
     /// With `tally`: whether the count of lines seen is handed over (`merge`) or not.
     tally: Option<bool>,
     /// Lines seen so far.
@@ -178,6 +185,16 @@ impl Plugin for Probe {
             "A text that finish reports as it is.",
         ),
         ConfigKey::new(
+            "compile_bomb",
+            "string",
+            "Compile this expression with the host 1000 times in create; finish reports.",
+        ),
+        ConfigKey::new(
+            "match_lies",
+            "bool",
+            "Lie to the host's regex search in the first batch; finish reports.",
+        ),
+        ConfigKey::new(
             "tally",
             "string",
             "merge or forget: say it tallies, and hand the count of lines over or not.",
@@ -226,6 +243,11 @@ impl Plugin for Probe {
             tally: config
                 .one_of("tally", &["merge", "forget"])?
                 .map(|how| how == "merge"),
+            host_regex: config
+                .str("compile_bomb")?
+                .map(host_regex::compile_bomb)
+                .unwrap_or_default(),
+            match_lies: config.bool("match_lies")?.unwrap_or(false),
             seen: 0,
             tick_due: false,
         })
@@ -289,6 +311,9 @@ impl Plugin for Probe {
             out.unchecked_push_source(batch.len() as u32 + 7);
             return Ok(());
         }
+        if std::mem::take(&mut self.match_lies) {
+            self.host_regex += &host_regex::lies(batch.data(), batch.len());
+        }
         for line in batch.lines() {
             self.process(&line, &mut out.line(&line));
         }
@@ -325,6 +350,9 @@ impl Plugin for Probe {
         }
         if self.report_lines {
             out.report(format!("probe saw {} lines\n", self.seen).into_bytes());
+        }
+        if !self.host_regex.is_empty() {
+            out.report(self.host_regex.clone().into_bytes());
         }
         if let Some(report) = &self.report_text {
             out.report(report.clone().into_bytes());

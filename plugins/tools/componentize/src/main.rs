@@ -11,8 +11,8 @@
 //! core module carries its WIT world in the `component-type` custom section that `wit-bindgen`
 //! embeds; [`wit_component::ComponentEncoder`] reads it and wraps the module in a component
 //! that exports `sluice:plugin/transform`. The result is then validated and its imports listed:
-//! a sluice plugin must import nothing but the host's clock (no WASI, no other host
-//! functions), so any other import is an error that names it. A test plugin written by hand in
+//! a sluice plugin must import nothing but the host's clock and regular expressions (no WASI,
+//! no other host functions), so any other import is an error that names it. A test plugin written by hand in
 //! the WebAssembly text format (`--wat`) has no such section: its world, `plugin`, is read from
 //! the WIT folder and embedded first. The encoding is deterministic: the same module gives the same bytes.
 
@@ -97,6 +97,8 @@ fn write_component(module: &Path, bytes: &[u8], out: &Path, allow_wasi: bool) ->
             .map(|i| {
                 if i.starts_with("sluice:plugin/clock@") {
                     format!("{i} (the clock)")
+                } else if i.starts_with("sluice:plugin/matching@") {
+                    format!("{i} (the host's regular expressions)")
                 } else if i.starts_with("wasi:") {
                     format!("{i} (WASI)")
                 } else {
@@ -144,7 +146,8 @@ fn encode(module: &[u8]) -> Result<Vec<u8>> {
 /// interface, the component model makes `sluice:plugin/types` an import of the world. That
 /// import is an instance holding type definitions only: nothing runs through it and wasmtime
 /// does not ask the embedder to supply it. It is allowed (and listed as "types only"), and so
-/// is the host's `sluice:plugin/clock`, which plugins that tell the time import; any other
+/// are the host's `sluice:plugin/clock`, which plugins that tell the time import, and
+/// `sluice:plugin/matching`, which plugins that hand their regex searches to the host do; any other
 /// import carrying a function, a resource, a value, a module or a component is an error,
 /// except WASI's with `--allow-wasi` (the host's WASI probe, which tests the sandbox).
 fn check(component: &[u8], allow_wasi: bool) -> Result<Surface> {
@@ -159,6 +162,7 @@ fn check(component: &[u8], allow_wasi: bool) -> Result<Surface> {
             .component_item_for_import(import)
             .with_context(|| format!("import {import} has no type"))?;
         let allowed = import.starts_with("sluice:plugin/clock@")
+            || import.starts_with("sluice:plugin/matching@")
             || (allow_wasi && import.starts_with("wasi:"));
         if !type_only(types, &item.ty) && !allowed {
             capabilities.push(import.as_str());
@@ -167,7 +171,7 @@ fn check(component: &[u8], allow_wasi: bool) -> Result<Surface> {
     if !capabilities.is_empty() {
         bail!(
             "the component imports {}; a sluice plugin must import nothing but \
-             sluice:plugin/clock (does it use WASI, stdio, std::time or randomness?)",
+             sluice:plugin/clock and sluice:plugin/matching (does it use WASI, stdio, std::time or randomness?)",
             capabilities.join(", ")
         );
     }
