@@ -12,9 +12,14 @@
 //!   is refused.
 //!
 //! Whatever is refused (a DFA that gave up, or quit on a Unicode word boundary next to a byte
-//! that is not ASCII, a span too long to backtrack, a line over [`MAX_LINE_BYTES`]) is [`Found::Unknown`]: the plugin searches
-//! that line with its own engine. The expression means what it means in `regex::bytes::Regex`
-//! (same syntax configuration, leftmost-first).
+//! that is not ASCII, a span too long to backtrack, a line over [`MAX_LINE_BYTES`]) is
+//! [`Found::Unknown`]: the plugin searches that line with its own engine. The expression means
+//! what it means in `regex::bytes::Regex` (same syntax configuration, leftmost-first).
+//!
+//! The lazy DFA's clear count lasts as long as its cache: once the cache has been cleared
+//! [`CLEARS_BEFORE_GIVING_UP`] times over any number of lines, each further clear gives up when
+//! fewer than 10 bytes were searched per state built since the last, and the cache is then
+//! reset for the next line.
 
 use regex_automata::dfa::onepass;
 use regex_automata::hybrid;
