@@ -4,7 +4,7 @@
 
 use std::fs;
 
-use crate::util::{run, stats_of, tempdir, test_plugin};
+use crate::util::{report_of, run, stats_of, tempdir, test_plugin};
 
 /// Lines of many shapes, some over the line cap given below, some CRLF, one without its
 /// terminator at the end.
@@ -217,19 +217,43 @@ fn stages_that_narrow_their_state_or_merge_their_counts_run_on_every_thread() {
 /// the plugin answered twice.
 #[test]
 fn a_batch_run_again_on_the_reading_thread_is_counted_once() {
-    let probe = format!(r#"{}={{"repeat":300000}}"#, test_plugin("probe"));
-    let stage = |threads: &str| -> (u64, u64, u64) {
-        let out = run(&["--stats=json", "-j", threads, "-p", &probe], b"a\nb\n");
-        assert_eq!(out.code, 0, "{}", out.stderr);
-        let stats = stats_of(&out.stderr);
-        let stage = &stats["stages"][0];
-        let count = |key: &str| stage[key].as_u64().unwrap();
-        (count("lines_in"), count("lines_out"), count("calls"))
-    };
+    // 64 lines, so that the batch goes to a lane (a smaller one, with nothing in flight, runs
+    // on the reading thread), made 19,200: more than the 16,384 lines of one part.
+    let probe = format!(r#"{}={{"repeat":300}}"#, test_plugin("probe"));
+    let stage = |threads: &str| stage_counts(threads, &probe, &"a\n".repeat(64));
     // One `process` and one `finish`.
-    assert_eq!(stage("1"), (2, 600_000, 2));
+    assert_eq!(stage("1"), (64, 19_200, 2));
     // The lane's `process`, the one here, and a `finish` for each of the three instances.
-    assert_eq!(stage("2"), (2, 600_000, 5));
+    assert_eq!(stage("2"), (64, 19_200, 5));
+}
+
+/// A batch of a few lines handed on while none is in flight (input that trickles in) runs on
+/// the reading thread, without a round trip through a lane: the chain's own instance, which
+/// reports first, saw the lines, and the two lanes' instances none.
+#[test]
+fn a_small_batch_with_nothing_in_flight_runs_on_the_reading_thread() {
+    let probe = test_plugin("probe");
+    let stage = format!(r#"{probe}={{"report_lines":true}}"#);
+    let run = run(&["-j", "2", "-p", &stage], b"a\nb\n");
+    assert_eq!((run.code, run.stdout.as_slice()), (0, &b"a\nb\n"[..]));
+    assert_eq!(
+        report_of(&run.stderr, &format!("stage 1 ({probe})")),
+        "probe saw 2 lines\nprobe saw 0 lines\nprobe saw 0 lines\n"
+    );
+}
+
+/// The lines in, lines out and calls `--stats` counts for the only stage, `stage`, over
+/// `input` with `threads` threads.
+fn stage_counts(threads: &str, stage: &str, input: &str) -> (u64, u64, u64) {
+    let out = run(
+        &["--stats=json", "-j", threads, "-p", stage],
+        input.as_bytes(),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let stats = stats_of(&out.stderr);
+    let stage = &stats["stages"][0];
+    let count = |key: &str| stage[key].as_u64().unwrap();
+    (count("lines_in"), count("lines_out"), count("calls"))
 }
 
 /// A stage that merges its counts reports once, for every line, wherever its report goes,

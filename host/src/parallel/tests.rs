@@ -28,12 +28,14 @@ enum Spec {
 use Spec::Stage as S;
 
 /// Small batches and reads, and a small line cap, so that a short input makes many batches,
-/// many tickets in flight and over-long lines.
-fn settings(threads: usize) -> Settings {
+/// many tickets in flight and over-long lines. Batches of at most `max_batch_lines` lines: with
+/// 7, none is small enough to run on the reading thread while none is in flight (see
+/// `crate::emit`); with 48, those of one or two lines are.
+fn settings(threads: usize, max_batch_lines: usize) -> Settings {
     Settings {
         max_line_bytes: 300,
         boundary_overlap: 40,
-        max_batch_lines: 7,
+        max_batch_lines,
         max_batch_bytes: 700,
         read_size: 512,
         threads,
@@ -80,10 +82,15 @@ fn build(runtime: &Runtime, specs: &[Spec], settings: &Settings, prefix: &str) -
 type Ran = (Vec<u8>, Vec<u8>, Vec<[u64; 6]>);
 
 /// What `specs` make of `inputs` (each a source's bytes, read in chunks of the sizes given, in
-/// turn), with `threads` threads.
-fn run(specs: &[Spec], inputs: &[(&str, &[u8])], sizes: &[usize], threads: usize) -> Ran {
+/// turn), with `threads` threads and batches of at most `max_batch_lines` lines.
+fn run(
+    specs: &[Spec],
+    inputs: &[(&str, &[u8])],
+    sizes: &[usize],
+    (threads, max_batch_lines): (usize, usize),
+) -> Ran {
     let runtime = runtime();
-    let settings = settings(threads);
+    let settings = settings(threads, max_batch_lines);
     let chain = build(&runtime, specs, &settings, "");
     let parallel = chain.segments().iter().any(|s| s.parallel);
     let mut pipeline = Pipeline::new(chain, settings);
@@ -111,6 +118,7 @@ fn run(specs: &[Spec], inputs: &[(&str, &[u8])], sizes: &[usize], threads: usize
     pipeline.finish_chain(&mut sink).expect("no stage fails");
     sink.finish().expect("writes to memory");
     GUESSED_WRONG.with(|n| n.set(n.get() + pipeline.emitter.guessed_wrong()));
+    TRICKLED.with(|n| n.set(n.get() + pipeline.emitter.trickled()));
     let counts = pipeline
         .emitter
         .chain
@@ -135,13 +143,16 @@ fn run(specs: &[Spec], inputs: &[(&str, &[u8])], sizes: &[usize], threads: usize
 thread_local! {
     /// How many batches the runs of this test's thread ran again after a wrong guess.
     static GUESSED_WRONG: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    /// How many batches the runs of this test's thread ran on the reading thread because they
+    /// were small while none was in flight.
+    static TRICKLED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 fn has_parallel(specs: &[Spec]) -> bool {
     // Whether the chain built from `specs` has a parallel segment: asked of a chain built
     // on one thread.
     let runtime = runtime();
-    build(&runtime, specs, &settings(1), "")
+    build(&runtime, specs, &settings(1, 7), "")
         .segments()
         .iter()
         .any(|s| s.parallel)
@@ -237,13 +248,18 @@ fn splits(seed: u64) -> Vec<usize> {
 /// Runs `specs` with one thread and with four, on inputs from three seeds, and compares what
 /// they wrote and what the stages counted.
 fn same_on_every_thread_count(specs: &[Spec]) {
+    same_on_every_thread_count_with(specs, 7);
+}
+
+/// [`same_on_every_thread_count`] with batches of at most `max_batch_lines` lines.
+fn same_on_every_thread_count_with(specs: &[Spec], max_batch_lines: usize) {
     for seed in 1..=3u64 {
         let first = generated(seed, 150);
         let second = generated(seed + 100, 90);
         let inputs: &[(&str, &[u8])] = &[("first.log", &first), ("second.log", &second)];
         let sizes = splits(seed);
-        let one = run(specs, inputs, &sizes, 1);
-        let four = run(specs, inputs, &sizes, 4);
+        let one = run(specs, inputs, &sizes, (1, max_batch_lines));
+        let four = run(specs, inputs, &sizes, (4, max_batch_lines));
         assert!(!one.1.is_empty() || first.is_empty());
         if (&one.0, &one.1) != (&four.0, &four.1) {
             let (a, b) = (
@@ -351,6 +367,25 @@ fn sanitize_runs_on_the_lanes_and_a_batch_that_starts_inside_a_key_block_runs_ag
     same_on_every_thread_count(&chain);
     let wrong = GUESSED_WRONG.with(std::cell::Cell::get);
     assert!(wrong > 0, "no batch started inside a key block");
+}
+
+/// Small batches handed on while none is in flight run on the reading thread, the others on
+/// the lanes, in the same run: the output is still what one thread writes, `sanitize`'s
+/// carried state and `grep`'s context included.
+#[test]
+fn small_batches_with_nothing_in_flight_run_here_among_those_on_the_lanes() {
+    TRICKLED.with(|n| n.set(0));
+    same_on_every_thread_count_with(
+        &[
+            S("sanitize", "{}"),
+            S("grep", r#"{"expression":"warn|error|ERROR","context":1}"#),
+            S("regex", r#"{"expression":"(?i)(?P<level>warn|error)"}"#),
+            S("pack", "{}"),
+        ],
+        48,
+    );
+    let trickled = TRICKLED.with(std::cell::Cell::get);
+    assert!(trickled > 0, "no batch ran on the reading thread");
 }
 
 #[test]
