@@ -99,9 +99,10 @@ fn the_output_is_the_same_on_one_thread_and_on_four() {
     }
 }
 
-/// How many calls the `--stats=json` run made into each stage.
+/// How many calls the `--stats=json` run made into each stage, over one batch of 64 lines (a
+/// batch of fewer runs on the reading thread when none is in flight).
 fn calls(args: &[&str]) -> Vec<u64> {
-    let out = run(args, b"a\nb\nc\n");
+    let out = run(args, "a\n".repeat(64).as_bytes());
     assert_eq!(out.code, 0, "{}", out.stderr);
     let stats = stats_of(&out.stderr);
     let stages = stats["stages"].as_array().unwrap();
@@ -119,12 +120,12 @@ fn only_stages_declaring_no_state_run_on_every_thread() {
     let probe = test_plugin("probe");
     let identity = test_plugin("identity");
     // One batch: one `process` (on a thread), then `finish` for the stage's own instance and
-    // for each of the four threads' ones.
-    assert_eq!(calls(&["--stats=json", "-j", "4", "-p", &probe]), [6]);
+    // for the one of the thread that ran it (the other threads, given no batch, made none).
+    assert_eq!(calls(&["--stats=json", "-j", "4", "-p", &probe]), [3]);
     assert_eq!(calls(&["--stats=json", "-j", "1", "-p", &probe]), [2]);
     assert_eq!(calls(&["--stats=json", "-j", "4", "-p", &identity]), [2]);
     let both = calls(&["--stats=json", "-j", "4", "-p", &identity, "-p", &probe]);
-    assert_eq!(both, [2, 6]);
+    assert_eq!(both, [2, 3]);
 
     let check = run(&["check", "-p", &probe, "-p", &identity], b"");
     assert_eq!(check.code, 0, "{}", check.stderr);
@@ -209,7 +210,7 @@ fn stages_that_narrow_their_state_or_merge_their_counts_run_on_every_thread() {
         one.stderr
     );
     assert_eq!(four.stderr, one.stderr);
-    assert_eq!(calls(&["--stats=json", "-j", "4", "-p", "json"]), [6]);
+    assert_eq!(calls(&["--stats=json", "-j", "4", "-p", "json"]), [3]);
 }
 
 /// A batch a thread gives back, because a stage made more of it than one part may hold, runs
@@ -223,13 +224,14 @@ fn a_batch_run_again_on_the_reading_thread_is_counted_once() {
     let stage = |threads: &str| stage_counts(threads, &probe, &"a\n".repeat(64));
     // One `process` and one `finish`.
     assert_eq!(stage("1"), (64, 19_200, 2));
-    // The lane's `process`, the one here, and a `finish` for each of the three instances.
-    assert_eq!(stage("2"), (64, 19_200, 5));
+    // The lane's `process`, the one here, and a `finish` for the stage's own instance and for
+    // the lane's (the other lane, given no batch, made none).
+    assert_eq!(stage("2"), (64, 19_200, 4));
 }
 
 /// A batch of a few lines handed on while none is in flight (input that trickles in) runs on
-/// the reading thread, without a round trip through a lane: the chain's own instance, which
-/// reports first, saw the lines, and the two lanes' instances none.
+/// the reading thread, without a round trip through a lane: the chain's own instance saw the
+/// lines, and the lanes, given no batch, made no instances (which would report too).
 #[test]
 fn a_small_batch_with_nothing_in_flight_runs_on_the_reading_thread() {
     let probe = test_plugin("probe");
@@ -238,7 +240,7 @@ fn a_small_batch_with_nothing_in_flight_runs_on_the_reading_thread() {
     assert_eq!((run.code, run.stdout.as_slice()), (0, &b"a\nb\n"[..]));
     assert_eq!(
         report_of(&run.stderr, &format!("stage 1 ({probe})")),
-        "probe saw 2 lines\nprobe saw 0 lines\nprobe saw 0 lines\n"
+        "probe saw 2 lines\n"
     );
 }
 
@@ -291,9 +293,14 @@ fn a_report_sent_somewhere_covers_every_line_when_the_instances_merge_their_coun
             .as_u64()
             .unwrap()
     };
-    // The same batches, and with four threads a `finish` for each thread's instance too: it
-    // ran on the threads.
-    assert_eq!(calls("4"), calls("1") + 4);
+    // The same batches, and with four threads a `finish` for the instance of each thread that
+    // was given a batch (which ones are, and so how many, depends on timing): it ran on the
+    // threads.
+    let (one, four) = (calls("1"), calls("4"));
+    assert!(
+        (one + 1..=one + 4).contains(&four),
+        "{one} calls, then {four}"
+    );
 }
 
 /// A serial stage (in a `match`) that makes more of some batches than one part may hold, with

@@ -1,9 +1,9 @@
 //! [`Lanes`]: the worker threads of a parallel run.
 //!
 //! Each worker grows its own instances of the nodes of every parallel segment from their seeds
-//! ([`NodeSeed`]) when it starts, so a run's first batch is not held up while every lane
-//! instantiates its stages, and then takes [`Task`]s from one shared queue, whichever worker is
-//! free first. It runs a task's pieces through its instances of the task's segment and sends
+//! ([`NodeSeed`]) on its own thread when it takes its first task (a run that never hands the
+//! lanes a task grows none), and then takes [`Task`]s from one shared queue, whichever worker
+//! is free first. It runs a task's pieces through its instances of the task's segment and sends
 //! back what came out ([`Done`]), tagged with the task's number: answers come back in any
 //! order, and the caller puts them back in order. A task whose output grows past one part (a
 //! stage that turned a batch into more than it may hold at once, see [`crate::output`]) is
@@ -158,12 +158,19 @@ impl Drop for Lanes {
     }
 }
 
-/// A worker: grows its instances, then answers tasks until the queue closes.
+/// A worker: grows its instances at its first task, then answers tasks until the queue closes.
+/// A worker that never gets a task (every batch of a short run went through the reading
+/// thread, see `crate::emit`) grows nothing, so such a run neither pays for the lanes'
+/// instances nor waits for them at its end.
 fn work(
     seeds: Vec<Option<Vec<NodeSeed>>>,
     queue: &Mutex<Receiver<Task>>,
     done: &Sender<Done>,
 ) -> LaneChains {
+    let Some(first) = next_task(queue) else {
+        return Vec::new();
+    };
+    let mut tasks = std::iter::once(first).chain(std::iter::from_fn(|| next_task(queue)));
     let grown: Result<LaneChains, StageError> = seeds
         .into_iter()
         .map(|seeds| seeds.map(grow_lane).transpose())
@@ -173,7 +180,7 @@ fn work(
         Err(err) => {
             // The same configuration was created once already, so this is rare (memory); every
             // task this worker takes fails with the error, which ends the run.
-            while let Some(task) = next_task(queue) {
+            for task in tasks {
                 let err = StageError::new(
                     &err.stage,
                     err.call,
@@ -188,7 +195,7 @@ fn work(
             return Vec::new();
         }
     };
-    while let Some(task) = next_task(queue) {
+    for task in tasks.by_ref() {
         let seq = task.seq;
         let chain = chains[task.segment]
             .as_mut()
