@@ -47,9 +47,9 @@ impl CallDeadline {
         left
     }
 
-    /// Whether the running call is past its deadline (false before one is armed). A host call that
-    /// works in steps (a search over a batch) stops at the next step when it is: the guest is
-    /// interrupted as soon as it resumes.
+    /// Whether the running call is past its deadline (false before one is armed). A host call
+    /// that works in steps (a search over a batch) stops at the next step when it is: the guest
+    /// is interrupted as soon as it resumes.
     pub(crate) fn passed(&self) -> bool {
         self.ends_at
             .is_some_and(|ends_at| Instant::now() >= ends_at)

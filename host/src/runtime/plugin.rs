@@ -183,8 +183,8 @@ impl Runtime {
 
         // `use types.{…}` in the WIT makes a component import the types-only interface
         // `sluice:plugin/types`; it carries no functions, so it grants nothing. The host
-        // provides the clock, matching and WASI 0.2 (see `provided`); anything else is refused here, by
-        // name, rather than by the linker's less telling message.
+        // provides the clock, matching and WASI 0.2 (see `provided`); anything else is refused
+        // here, by name, rather than by the linker's less telling message.
         let imports: Vec<String> = component
             .component_type()
             .imports(&self.engine)
@@ -202,7 +202,8 @@ impl Runtime {
             };
             bail!(
                 "it imports {}; sluice provides plugins only `sluice:plugin/clock`, \
-                 `sluice:plugin/matching` and WASI 0.2's io, clocks, random, cli, filesystem and sockets, with nothing granted{hint}",
+                 `sluice:plugin/matching` and WASI 0.2's io, clocks, random, cli, filesystem \
+                 and sockets, with nothing granted{hint}",
                 names.join(", ")
             );
         }
