@@ -67,6 +67,7 @@
 mod check;
 mod fields;
 mod kind;
+pub mod matching;
 pub mod resolve;
 mod view;
 mod violation;

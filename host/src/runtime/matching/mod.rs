@@ -21,12 +21,7 @@ use wasmtime::component::{HasSelf, Linker, Resource};
 use super::StageState;
 use super::bindings::sluice::plugin::matching;
 pub use search::{Found, Search};
-
-/// The offsets of a group that took no part in the match, or of a line without a match.
-const NONE: u32 = u32::MAX;
-
-/// The first offset of a line the host did not search: the plugin must.
-const UNKNOWN: u32 = u32::MAX - 1;
+use sluice_contract::matching::{NONE, UNKNOWN};
 
 /// The most lines one `first` call searches (a batch holds 1024 by default).
 const MAX_LINES: usize = 64 << 10;

@@ -23,12 +23,7 @@ use std::cell::OnceCell;
 use regex::bytes::Regex;
 
 use crate::Batch;
-
-/// An offset the host answers for a group that took no part, or a line without a match.
-const NONE: u32 = u32::MAX;
-
-/// The first offset of a line the host did not search.
-const UNKNOWN: u32 = u32::MAX - 1;
+use sluice_contract::matching::{NONE, UNKNOWN};
 
 /// An expression compiled by the host, without a fallback: for a plugin that has its own
 /// engine for the lines the host leaves to it ([`Found::Unknown`]). Natively there is no host,
