@@ -108,6 +108,29 @@ impl FieldTable {
         self.value_ends.push(self.values.len() as u32);
     }
 
+    /// Makes this table a copy of `other`, keeping its allocations where they are large
+    /// enough.
+    pub(crate) fn copy_from(&mut self, other: &FieldTable) {
+        self.names.clone_from(&other.names);
+        self.line.clone_from(&other.line);
+        self.name.clone_from(&other.name);
+        self.values.clone_from(&other.values);
+        self.value_ends.clone_from(&other.value_ends);
+        self.kinds.clone_from(&other.kinds);
+    }
+
+    /// True when no line has the same key twice (as every table the host builds; a plugin's
+    /// may, see [`FieldTable`]).
+    pub(crate) fn has_each_key_once_a_line(&self) -> bool {
+        let mut line_start = 0;
+        (0..self.len()).all(|i| {
+            if self.line[i] != self.line[line_start] {
+                line_start = i;
+            }
+            !self.name[line_start..i].contains(&self.name[i])
+        })
+    }
+
     /// The kind of entry `i`'s value.
     pub fn kind(&self, i: usize) -> Kind {
         self.kinds.get(i).copied().unwrap_or(Kind::Text)

@@ -186,6 +186,8 @@ impl Formatter {
 
 impl Formatter {
     fn write_raw(&mut self, lines: &Lines, out: &mut Vec<u8>) {
+        // Room for every line and terminator, so the loop's pushes never reallocate.
+        out.reserve(lines.data.len() + 2 * lines.len() + 2);
         let mut start = 0;
         for (i, (&end, &term)) in lines.ends.iter().zip(&lines.terms).enumerate() {
             if self.unterminated {
@@ -197,7 +199,11 @@ impl Formatter {
                 self.unterminated = false;
             }
             out.extend_from_slice(&lines.data[start..end as usize]);
-            out.extend_from_slice(term.bytes());
+            // A `\n` pushed as a byte, not copied as a slice: one `memcpy` call a line, not two.
+            match term {
+                Terminator::Lf => out.push(b'\n'),
+                other => out.extend_from_slice(other.bytes()),
+            }
             start = end as usize;
             if term == Terminator::None {
                 // A partial piece continues in the next line written; a complete line without

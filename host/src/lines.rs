@@ -210,16 +210,30 @@ impl Lines {
 
     /// Appends a line.
     pub fn push(&mut self, content: &[u8], term: Terminator, partial: bool) {
+        self.data.extend_from_slice(content);
+        self.push_end(self.data.len(), term, partial);
+    }
+
+    /// Appends a line that ends at `end` in `data`, without its bytes: the caller has put them
+    /// there, or puts them there before `data` is read (a run of lines copied at once, see
+    /// [`crate::output`]).
+    #[inline]
+    pub(crate) fn push_end(&mut self, end: usize, term: Terminator, partial: bool) {
         debug_assert!(!partial || term == Terminator::None);
         if partial {
             self.partial.push(self.ends.len() as u32);
         }
-        self.data.extend_from_slice(content);
-        self.ends.push(self.data.len() as u32);
+        self.ends.push(end as u32);
         self.terms.push(term);
         if !self.origins.is_empty() {
             self.origins.push(crate::origin::NONE);
         }
+    }
+
+    /// The number of bytes of the lines: one past the last line's end. While a stage's output
+    /// is built this may be more than `data` holds yet (see [`Lines::push_end`]).
+    pub(crate) fn byte_len(&self) -> usize {
+        self.ends.last().map_or(0, |&end| end as usize)
     }
 
     /// Appends the complete lines in `raw`, which holds lines with their terminators as they

@@ -28,6 +28,7 @@ use crate::fields::FieldTable;
 use crate::framing::Terminator;
 use crate::lines::Lines;
 use crate::origin;
+use runs::ByteRuns;
 
 /// A part of an answer's output is handed on once it holds this many bytes of lines and field
 /// values (one line more at most: parts are cut between lines).
@@ -52,7 +53,7 @@ impl PartSize {
 
     /// True when `part` is as large as a part may be.
     fn is_full(self, part: &Lines) -> bool {
-        part.len() >= self.lines || part.data.len() + part.fields.values.len() >= self.bytes
+        part.len() >= self.lines || part.byte_len() + part.fields.values.len() >= self.bytes
     }
 }
 
@@ -182,18 +183,19 @@ impl StageOutput {
     /// Builds the output into `out` (cleared first; it keeps `input`'s source). `self` must
     /// have passed [`StageOutput::check`] against `input`.
     ///
-    /// The lines, their bytes and partial marks are [`resolve::lines`]'s; the host supplies
-    /// the terminators. A line the stage set a terminator on takes it (unless it is a partial
-    /// piece); otherwise the last output line made from an input line ([`End::AsSource`])
-    /// takes that line's terminator, and the ones before it ([`End::NewlineIfNone`]) take it
-    /// too, or `\n` when the input line had none. Fields are merged as
-    /// [`StageOutput::merge_fields`] says, origins set as [`origin::of_output_line`] says.
+    /// The lines, their bytes and partial marks are [`resolve::lines`]'s (the bytes copied a
+    /// run of adjacent lines at a time, [`ByteRuns`]); the host supplies the terminators. A
+    /// line the stage set a terminator on takes it (unless it is a partial piece); otherwise
+    /// the last output line made from an input line ([`End::AsSource`]) takes that line's
+    /// terminator, and the ones before it ([`End::NewlineIfNone`]) take it too, or `\n` when
+    /// the input line had none. Fields are merged as [`StageOutput::merge_fields`] says,
+    /// origins set as [`origin::of_output_line`] says.
     ///
     /// It is built in parts when `hand_on` is given: whenever the lines built into `out` reach
-    /// `size` ([`PartSize::DEFAULT`] but in tests) and more follow, `out` is completed (fields,
-    /// timestamps, origins) and handed to `hand_on`, then cleared, and building goes on; `out`
-    /// ends up holding the last part. Every part keeps `input`'s source; line indexes in a part count from its
-    /// first line. Returns `hand_on`'s error if it fails.
+    /// `size` ([`PartSize::DEFAULT`] but in tests) and more follow, `out` is completed (bytes,
+    /// fields, timestamps, origins) and handed to `hand_on`, then cleared, and building goes
+    /// on; `out` ends up holding the last part. Every part keeps `input`'s source; line indexes
+    /// in a part count from its first line. Returns `hand_on`'s error if it fails.
     pub(crate) fn build<E>(
         &self,
         input: &Lines,
@@ -205,10 +207,12 @@ impl StageOutput {
         let with_origins = !input.origins.is_empty();
         let mut first = 0;
         let mut set = self.terminators.iter().peekable();
+        let mut runs = ByteRuns::new(&input.data, &self.data);
         for (j, line) in resolve::lines(&self.view(), &input.view()).enumerate() {
             if let Some(hand_on) = hand_on.as_deref_mut()
                 && size.is_full(out)
             {
+                runs.flush(out);
                 self.annotate(input, first..j, out);
                 let next_start = out.origins.last().copied().unwrap_or(input.origin_start);
                 hand_on(out)?;
@@ -223,14 +227,15 @@ impl StageOutput {
                 Some(&(_, term)) if !line.partial => term,
                 _ => inherited,
             };
-            out.push(line.bytes, term, line.partial);
+            runs.push(out, line.bytes, line.rewritten, term, line.partial);
             if with_origins {
                 let origin = origin::of_output_line(&line, input);
-                // `push` marked the line as without origin once the part had one.
+                // The push marked the line as without origin once the part had one.
                 out.origins.truncate(out.len() - 1);
                 out.origins.push(origin);
             }
         }
+        runs.flush(out);
         self.annotate(input, first..self.source.len(), out);
         Ok(())
     }
@@ -271,6 +276,17 @@ impl StageOutput {
 
     /// [`StageOutput::merge_fields`] for output lines `part`, indexed from its start.
     fn merge_fields_of(&self, input: &FieldTable, part: Range<usize>, out: &mut FieldTable) {
+        if part == (0..self.source.len())
+            && let Some(table) = self.fields_unmerged(input)
+        {
+            out.copy_from(table);
+        } else {
+            self.merge_entries(input, part, out);
+        }
+    }
+
+    /// [`StageOutput::merge_fields_of`] entry by entry, as [`resolve::fields_of`] says.
+    fn merge_entries(&self, input: &FieldTable, part: Range<usize>, out: &mut FieldTable) {
         out.clear();
         let remap_in: Vec<u32> = input.names.iter().map(|n| out.intern(n)).collect();
         let remap_set: Vec<u32> = self.fields.names.iter().map(|n| out.intern(n)).collect();
@@ -287,6 +303,32 @@ impl StageOutput {
             }
         });
     }
+
+    /// The whole output's field table, when it is one of the two tables as it is, so that
+    /// merging entry by entry ([`resolve::fields`]) would build a copy of it:
+    ///
+    /// - `input`, when the stage set, removed and detached nothing, and passed every line with
+    ///   a field through once, in order (`source` starts `0, 1, 2, …`): what a stage that
+    ///   rewrites lines one for one answers (`pack`, `truncate`);
+    /// - the fields the stage set, when the lines had none and it set each key at most once a
+    ///   line: what the first stage to extract fields answers (`regex`, `json`).
+    ///
+    /// Both tables keep their names in the order merging interns them, and their entries in
+    /// line order; `input`, built by the host, has each key at most once a line.
+    fn fields_unmerged<'t>(&'t self, input: &'t FieldTable) -> Option<&'t FieldTable> {
+        let set = &self.fields;
+        if set.names.is_empty() && self.removed.is_empty() && self.detached.is_empty() {
+            let lines_with_fields = input.line.last().map_or(0, |&last| last as usize + 1);
+            // Those lines in order, each once: `source` starts `0, 1, …, lines_with_fields - 1`
+            // and goes on past them (it does not decrease).
+            let in_order = self.source.len() >= lines_with_fields
+                && (0..lines_with_fields).all(|j| self.source[j] as usize == j)
+                && (self.source.get(lines_with_fields))
+                    .is_none_or(|&next| next as usize >= lines_with_fields);
+            return in_order.then_some(input);
+        }
+        (input.names.is_empty() && set.has_each_key_once_a_line()).then_some(set)
+    }
 }
 
 /// Empties `out` for the next part of `input`'s output, whose first line starts at `start`
@@ -297,5 +339,6 @@ fn start_part(input: &Lines, out: &mut Lines, start: u64) {
     out.origin_start = start;
 }
 
+mod runs;
 #[cfg(test)]
 mod tests;

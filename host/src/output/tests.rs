@@ -600,9 +600,15 @@ mod properties {
             prop_assert_eq!(out.len(), output.source.len());
             prop_assert_eq!(out.terms.len(), out.len());
             prop_assert_eq!(out.check_annotations(), Ok(()));
+            prop_assert_eq!(out.data.len(), out.byte_len(), "every line's bytes were copied");
             for (j, &i) in output.source.iter().enumerate() {
-                if !output.rewritten.contains(&(j as u32)) {
-                    prop_assert_eq!(out.line(j), input.line(i as usize));
+                match output.rewritten.iter().position(|&r| r == j as u32) {
+                    None => prop_assert_eq!(out.line(j), input.line(i as usize)),
+                    Some(k) => {
+                        let start = if k == 0 { 0 } else { output.ends[k - 1] as usize };
+                        let new = &output.data[start..output.ends[k] as usize];
+                        prop_assert_eq!(out.line(j), new);
+                    }
                 }
             }
         }
@@ -657,6 +663,44 @@ mod properties {
             if whole.len() > lines {
                 prop_assert!(parts > 0);
             }
+        }
+
+        /// A field table taken as it is gives what merging entry by entry does. Half the
+        /// answers are drawn plain (nothing removed or detached; no fields set on lines that
+        /// have some), and half the batches without fields, so that both tables it takes
+        /// come up.
+        #[test]
+        fn a_field_table_taken_as_it_is_is_the_table_merged(
+            (input, output) in batch().prop_flat_map(|b| {
+                let n = b.len();
+                (Just(b), well_formed(n), any::<bool>(), any::<bool>())
+            }).prop_map(|(mut input, mut output, no_fields, plain)| {
+                if no_fields {
+                    input.fields.clear();
+                }
+                if plain {
+                    output.removed.clear();
+                    output.detached.clear();
+                    if !no_fields {
+                        output.fields.clear();
+                    }
+                }
+                (input, output)
+            })
+        ) {
+            prop_assert_eq!(output.check(input.len()), Ok(()));
+            let entries = |table: &FieldTable| -> Vec<(u32, String, Vec<u8>, Kind)> {
+                (0..table.len())
+                    .map(|i| (table.line[i], table.key(i).to_owned(), table.value(i).to_vec(),
+                        table.kind(i)))
+                    .collect()
+            };
+            let mut taken = FieldTable::default();
+            output.merge_fields(&input.fields, &mut taken);
+            let mut merged = FieldTable::default();
+            output.merge_entries(&input.fields, 0..output.source.len(), &mut merged);
+            prop_assert_eq!(entries(&taken), entries(&merged));
+            prop_assert_eq!(&taken.names, &merged.names);
         }
 
         /// The answer every stage that keeps each line gives: always accepted, and the batch is
