@@ -119,8 +119,8 @@ impl FieldTable {
         self.kinds.clone_from(&other.kinds);
     }
 
-    /// True when no line has the same key twice (as every table the host builds; a plugin's
-    /// may, see [`FieldTable`]).
+    /// True when no line has the same key twice, as in every table the host builds (a
+    /// plugin's may set a key twice on a line, see [`FieldTable`]).
     pub(crate) fn has_each_key_once_a_line(&self) -> bool {
         let mut line_start = 0;
         (0..self.len()).all(|i| {

@@ -14,7 +14,8 @@ use crate::framing::Terminator;
 /// so a batch is handed to a plugin by moving its vectors.
 ///
 /// Invariants: `ends` and `terms` have one entry per line; `ends` is non-decreasing and its last
-/// entry is `data.len()`; `partial` holds ascending line indexes, and a partial line's
+/// entry is `data.len()` (except while a stage's output is built into it, run by run:
+/// [`Lines::push_end`]); `partial` holds ascending line indexes, and a partial line's
 /// terminator is [`Terminator::None`]; `fields` satisfies [`sluice_contract::check_fields`]; `timestamps`
 /// holds at most one entry per line, by ascending line index; `origins` is empty (the lines
 /// carry no origin) or has one entry per line (see [`crate::origin`]).
