@@ -93,6 +93,7 @@ fn main() {
         sed_four.as_secs_f64() / sanitize.as_secs_f64()
     );
     bench.receiver_cost(shipped);
+    bench.target_ratios();
 }
 
 /// sanitize's first four default rules as `sed -E`: secret-named keys, Bearer tokens, AWS
@@ -329,17 +330,60 @@ impl Bench {
     /// Best of the runs of sluice with `args` on `sample`, after one untimed run that fills
     /// the compile cache. On one thread (`-j 1`) unless `args` say otherwise.
     fn time_sluice(&self, args: &[&str], sample: &Path) -> Duration {
-        let sluice = env!("CARGO_BIN_EXE_sluice");
-        let command = || {
-            let mut cmd = Command::new(sluice);
-            if !args.contains(&"-j") {
-                cmd.args(["-j", "1"]);
-            }
-            cmd.args(args);
-            cmd
+        time_command(sluice_command(args), sample);
+        best_of(self.runs, || time_command(sluice_command(args), sample))
+    }
+
+    /// The ratios the design targets name (issue 12), each from rounds that run its two sides
+    /// one right after the other, so that the machine's drift weighs on both alike: on a shared
+    /// VM, the best-of rows above are minutes apart and their speed can differ 1.5× between
+    /// minutes. Prints the median of the rounds' ratios and their range.
+    fn target_ratios(&self) {
+        let rounds = self.runs.max(5);
+        let regex_spec = format!("regex={REGEX}");
+        let chain = ["-p", "sanitize", "-p", &regex_spec, "-p", "pack"];
+        let chain_on = |threads: &'static str| {
+            let args = [&["-j", threads][..], &chain[..]].concat();
+            move || time_command(sluice_command(&args), &self.sample)
         };
-        time_command(command(), sample);
-        best_of(self.runs, || time_command(command(), sample))
+        let input = std::fs::read(&self.sample).unwrap();
+        let batches = host_batches(&input);
+        let native_chain = || {
+            let mut stages = vec![
+                stage::<sluice_plugin_sanitize::Sanitize>("{}"),
+                stage::<sluice_plugin_regex::RegexStage>(REGEX),
+                stage::<sluice_plugin_pack::Pack>("{}"),
+            ];
+            let started = Instant::now();
+            run_native(&batches, &mut stages);
+            started.elapsed()
+        };
+        let sed_four = || {
+            let mut cmd = Command::new("sed");
+            cmd.args(["-E", SED_FOUR_RULES]);
+            time_command(cmd, &self.sample)
+        };
+        let sanitize = || time_command(sluice_command(&["-p", "sanitize"]), &self.sample);
+        println!("\nThe targets' ratios, each side run in turn, {rounds} rounds (median, range):");
+        let ratios = [
+            (
+                "sanitize → regex → pack, -j 1, against natively (≥ 0.6×)",
+                interleaved(rounds, chain_on("1"), native_chain),
+            ),
+            (
+                "-j 2 against -j 1, the same chain (≥ 1.7×)",
+                interleaved(rounds, chain_on("2"), chain_on("1")),
+            ),
+            (
+                "sanitize against sed -E's four rules (≥ 3×)",
+                interleaved(rounds, sanitize, sed_four),
+            ),
+        ];
+        for (name, ratios) in ratios {
+            let median = ratios[ratios.len() / 2];
+            let (low, high) = (ratios[0], ratios[ratios.len() - 1]);
+            println!("- {name}: {median:.2}× ({low:.2}–{high:.2}×)");
+        }
     }
 
     /// sanitize, regex, pack and the three chained, natively on the mixed sample.
@@ -490,6 +534,36 @@ fn write_many_files(sample: &Path) -> Vec<PathBuf> {
 
 fn best_of(runs: usize, mut f: impl FnMut() -> Duration) -> Duration {
     (0..runs.max(1)).map(|_| f()).min().unwrap()
+}
+
+/// How fast `a` runs against `b` (`b`'s time over `a`'s), once per round, the two run in
+/// turn; sorted.
+fn interleaved(
+    rounds: usize,
+    mut a: impl FnMut() -> Duration,
+    mut b: impl FnMut() -> Duration,
+) -> Vec<f64> {
+    // A run of each first, so that neither side's first round pays for a cold cache.
+    a();
+    b();
+    let mut ratios: Vec<f64> = (0..rounds)
+        .map(|_| {
+            let a = a().as_secs_f64();
+            b().as_secs_f64() / a
+        })
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    ratios
+}
+
+/// sluice with `args` (and `-j 1` unless they say otherwise).
+fn sluice_command(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sluice"));
+    if !args.contains(&"-j") {
+        cmd.args(["-j", "1"]);
+    }
+    cmd.args(args);
+    cmd
 }
 
 /// Runs `cmd` with `input` on stdin and stdout to /dev/null; panics with its stderr if it
