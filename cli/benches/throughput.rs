@@ -334,10 +334,10 @@ impl Bench {
         best_of(self.runs, || time_command(sluice_command(args), sample))
     }
 
-    /// The ratios the design targets name (issue 12), each from rounds that run its two sides
-    /// one right after the other, so that the machine's drift weighs on both alike: on a shared
-    /// VM, the best-of rows above are minutes apart and their speed can differ 1.5× between
-    /// minutes. Prints the median of the rounds' ratios and their range.
+    /// The ratios the design targets name (the README's Performance section), each from rounds
+    /// that run its two sides one right after the other, so that the machine's drift weighs on
+    /// both alike: on a shared VM, the best-of rows above are minutes apart and their speed can
+    /// differ 1.5× between minutes. Prints the median of the rounds' ratios and their range.
     fn target_ratios(&self) {
         let rounds = self.runs.max(5);
         let regex_spec = format!("regex={REGEX}");

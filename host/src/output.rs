@@ -8,7 +8,10 @@
 //! a plugin bug is reported as malformed output, never a panic or a wrong byte, and
 //! [`StageOutput::build`] resolves the answer into lines with [`sluice_contract::resolve`],
 //! adding only what the contract leaves to the host: terminators (inherited, or set by the
-//! stage for a line it held) and interned field names.
+//! stage for a line it held) and interned field names. Two shortcuts keep the common answers
+//! cheap, both checked against the general rules by property tests: bytes are copied a run of
+//! adjacent lines at a time ([`runs`]), and a field table that merging would only copy is taken
+//! as it is ([`StageOutput::fields_unmerged`]).
 //!
 //! An answer may legally make far more than it weighs: `source = [0; 10_000_000]` is 40 MB
 //! that repeats one line ten million times. So the output is built in parts
