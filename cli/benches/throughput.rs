@@ -140,9 +140,7 @@ impl Bench {
     fn sed(&self) -> (Duration, Duration) {
         let time = |script: &str| {
             best_of(self.runs, || {
-                let mut cmd = Command::new("sed");
-                cmd.args(["-E", script]);
-                time_command(cmd, &self.sample)
+                time_command(sed_command(script), &self.sample)
             })
         };
         let same = time(&[SED_FOUR_RULES, SED_PROVIDER_RULES].join("; "));
@@ -348,27 +346,14 @@ impl Bench {
         };
         let input = std::fs::read(&self.sample).unwrap();
         let batches = host_batches(&input);
-        let native_chain = || {
-            let mut stages = vec![
-                stage::<sluice_plugin_sanitize::Sanitize>("{}"),
-                stage::<sluice_plugin_regex::RegexStage>(REGEX),
-                stage::<sluice_plugin_pack::Pack>("{}"),
-            ];
-            let started = Instant::now();
-            run_native(&batches, &mut stages);
-            started.elapsed()
-        };
-        let sed_four = || {
-            let mut cmd = Command::new("sed");
-            cmd.args(["-E", SED_FOUR_RULES]);
-            time_command(cmd, &self.sample)
-        };
+        let native = || time_native(&batches, native_chain());
+        let sed_four = || time_command(sed_command(SED_FOUR_RULES), &self.sample);
         let sanitize = || time_command(sluice_command(&["-p", "sanitize"]), &self.sample);
         println!("\nThe targets' ratios, each side run in turn, {rounds} rounds (median, range):");
         let ratios = [
             (
                 "sanitize → regex → pack, -j 1, against natively (≥ 0.6×)",
-                interleaved(rounds, chain_on("1"), native_chain),
+                interleaved(rounds, chain_on("1"), native),
             ),
             (
                 "-j 2 against -j 1, the same chain (≥ 1.7×)",
@@ -391,12 +376,7 @@ impl Bench {
         let input = std::fs::read(&self.sample).unwrap();
         let batches = host_batches(&input);
         let native = |name: &str, stages: &dyn Fn() -> Vec<Box<dyn NativeStage>>| {
-            let time = best_of(self.runs, || {
-                let mut chain = stages();
-                let started = Instant::now();
-                run_native(&batches, &mut chain);
-                started.elapsed()
-            });
+            let time = best_of(self.runs, || time_native(&batches, stages()));
             self.row(name, time, Some(self.cat));
         };
         native("native in-process: sanitize", &|| {
@@ -408,13 +388,7 @@ impl Bench {
         native("native in-process: pack", &|| {
             vec![stage::<sluice_plugin_pack::Pack>("{}")]
         });
-        native("native in-process: sanitize → regex → pack", &|| {
-            vec![
-                stage::<sluice_plugin_sanitize::Sanitize>("{}"),
-                stage::<sluice_plugin_regex::RegexStage>(REGEX),
-                stage::<sluice_plugin_pack::Pack>("{}"),
-            ]
-        });
+        native("native in-process: sanitize → regex → pack", &native_chain);
     }
 
     /// json and logfmt natively, each on a log of its own format.
@@ -434,12 +408,7 @@ impl Bench {
             let sample = write_sample(self.lines, mix);
             let input = std::fs::read(&sample).unwrap();
             let batches = host_batches(&input);
-            let time = best_of(self.runs, || {
-                let mut chain = vec![stage_of("{}")];
-                let started = Instant::now();
-                run_native(&batches, &mut chain);
-                started.elapsed()
-            });
+            let time = best_of(self.runs, || time_native(&batches, vec![stage_of("{}")]));
             self.row_bytes(name, time, None, input.len() as f64);
         }
     }
@@ -463,12 +432,8 @@ impl Bench {
         self.host_and_own_rows("grep (twenty words)", &format!("grep={config}"));
         let input = std::fs::read(&self.sample).unwrap();
         let batches = host_batches(&input);
-        let time = best_of(self.runs, || {
-            let mut chain = vec![stage::<sluice_plugin_grep::Grep>(&config)];
-            let started = Instant::now();
-            run_native(&batches, &mut chain);
-            started.elapsed()
-        });
+        let grep_stage = || vec![stage::<sluice_plugin_grep::Grep>(&config)];
+        let time = best_of(self.runs, || time_native(&batches, grep_stage()));
         self.row(
             "native in-process: grep (twenty words)",
             time,
@@ -554,6 +519,29 @@ fn interleaved(
         .collect();
     ratios.sort_by(f64::total_cmp);
     ratios
+}
+
+/// `sed -E` running `script`.
+fn sed_command(script: &str) -> Command {
+    let mut cmd = Command::new("sed");
+    cmd.args(["-E", script]);
+    cmd
+}
+
+/// The sanitize → regex → pack chain, natively.
+fn native_chain() -> Vec<Box<dyn NativeStage>> {
+    vec![
+        stage::<sluice_plugin_sanitize::Sanitize>("{}"),
+        stage::<sluice_plugin_regex::RegexStage>(REGEX),
+        stage::<sluice_plugin_pack::Pack>("{}"),
+    ]
+}
+
+/// The time `stages` take to run over `batches` natively.
+fn time_native(batches: &[Lines], mut stages: Vec<Box<dyn NativeStage>>) -> Duration {
+    let started = Instant::now();
+    run_native(batches, &mut stages);
+    started.elapsed()
 }
 
 /// sluice with `args` (and `-j 1` unless they say otherwise).

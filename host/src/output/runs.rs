@@ -15,7 +15,7 @@ use crate::lines::Lines;
 
 /// Where an output line's bytes are: in the input batch or in the stage's new bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum From {
+enum Buffer {
     Input,
     Rewritten,
 }
@@ -29,7 +29,7 @@ pub(super) struct ByteRuns<'a> {
     input: &'a [u8],
     rewritten: &'a [u8],
     /// The pending run's buffer and range in it; an empty range when nothing is pending.
-    from: From,
+    from: Buffer,
     pending: Range<usize>,
 }
 
@@ -40,7 +40,7 @@ impl<'a> ByteRuns<'a> {
         ByteRuns {
             input,
             rewritten,
-            from: From::Input,
+            from: Buffer::Input,
             pending: 0..0,
         }
     }
@@ -62,9 +62,9 @@ impl<'a> ByteRuns<'a> {
         partial: bool,
     ) {
         let from = if rewritten {
-            From::Rewritten
+            Buffer::Rewritten
         } else {
-            From::Input
+            Buffer::Input
         };
         let range = self.range_in(from, bytes);
         if from == self.from && range.start == self.pending.end {
@@ -79,21 +79,24 @@ impl<'a> ByteRuns<'a> {
 
     /// Copies the pending run into `out.data`, which then holds every line pushed.
     pub(super) fn flush(&mut self, out: &mut Lines) {
-        let buffer = match self.from {
-            From::Input => self.input,
-            From::Rewritten => self.rewritten,
-        };
-        out.data.extend_from_slice(&buffer[self.pending.clone()]);
+        out.data
+            .extend_from_slice(&self.buffer(self.from)[self.pending.clone()]);
         self.pending = 0..0;
+    }
+
+    /// The bytes `which` names.
+    #[inline]
+    fn buffer(&self, which: Buffer) -> &'a [u8] {
+        match which {
+            Buffer::Input => self.input,
+            Buffer::Rewritten => self.rewritten,
+        }
     }
 
     /// Where `bytes` lies in the buffer `from` names.
     #[inline]
-    fn range_in(&self, from: From, bytes: &[u8]) -> Range<usize> {
-        let buffer = match from {
-            From::Input => self.input,
-            From::Rewritten => self.rewritten,
-        };
+    fn range_in(&self, from: Buffer, bytes: &[u8]) -> Range<usize> {
+        let buffer = self.buffer(from);
         let start = (bytes.as_ptr() as usize).wrapping_sub(buffer.as_ptr() as usize);
         assert!(
             start <= buffer.len() && bytes.len() <= buffer.len() - start,
