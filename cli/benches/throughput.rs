@@ -336,6 +336,10 @@ impl Bench {
     /// that run its two sides one right after the other, so that the machine's drift weighs on
     /// both alike: on a shared VM, the best-of rows above are minutes apart and their speed can
     /// differ 1.5× between minutes. Prints the median of the rounds' ratios and their range.
+    ///
+    /// Next to `-j 2`'s speed-up, the most any program's could be here: two `-j 1` runs at
+    /// once against one alone ([`time_at_once`]). On a VM whose two cores slow each other
+    /// down, that ceiling is below 2×, and `-j 2` is to be read against it.
     fn target_ratios(&self) {
         let rounds = self.runs.max(5);
         let regex_spec = format!("regex={REGEX}");
@@ -349,6 +353,11 @@ impl Bench {
         let native = || time_native(&batches, native_chain());
         let sed_four = || time_command(sed_command(SED_FOUR_RULES), &self.sample);
         let sanitize = || time_command(sluice_command(&["-p", "sanitize"]), &self.sample);
+        // Two `-j 1` runs at once: the time each run's worth of work took.
+        let two_at_once = || {
+            let args = [&["-j", "1"][..], &chain[..]].concat();
+            time_at_once(2, || sluice_command(&args), &self.sample) / 2
+        };
         println!("\nThe targets' ratios, each side run in turn, {rounds} rounds (median, range):");
         let ratios = [
             (
@@ -358,6 +367,10 @@ impl Bench {
             (
                 "-j 2 against -j 1, the same chain (≥ 1.7×)",
                 interleaved(rounds, chain_on("2"), chain_on("1")),
+            ),
+            (
+                "two -j 1 runs at once against one alone: this machine's ceiling for -j 2",
+                interleaved(rounds, two_at_once, chain_on("1")),
             ),
             (
                 "sanitize against sed -E's four rules (≥ 3×)",
@@ -571,6 +584,29 @@ fn time_command_to(mut cmd: Command, input: &Path, output: &Path) -> Duration {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{cmd:?} failed: {stderr}");
     elapsed
+}
+
+/// The wall time of `copies` runs of the command `make` gives, started together, each with
+/// `input` on stdin and stdout to `/dev/null`: on a machine whose cores are truly its own,
+/// about one run's time, since they share nothing. A VM's cores may not be (host hyperthreads,
+/// neighbours), and this says how much work the machine does at once, whatever the program.
+fn time_at_once(copies: usize, make: impl Fn() -> Command, input: &Path) -> Duration {
+    let started = Instant::now();
+    let children: Vec<_> = (0..copies)
+        .map(|_| {
+            let mut cmd = make();
+            cmd.stdin(File::open(input).unwrap())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped());
+            cmd.spawn().expect("cannot run benchmark command")
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "a run failed: {stderr}");
+    }
+    started.elapsed()
 }
 
 /// The batches the host makes of `input` (1024 lines each).
