@@ -6,117 +6,85 @@
 pub struct Builtin {
     pub name: &'static str,
     pub component: &'static [u8],
+    /// The SHA-256 of `component`, computed when sluice was built (`host/build.rs`), so that
+    /// the compile cache finds the entry without hashing the bytes at every start.
+    pub digest: [u8; 32],
+}
+
+/// The built-in `NAME`: `plugins/dist/NAME.wasm` embedded, and its digest.
+macro_rules! builtin {
+    ($name:literal) => {
+        Builtin {
+            name: $name,
+            component: include_bytes!(concat!("../../plugins/dist/", $name, ".wasm")),
+            digest: include!(concat!(env!("OUT_DIR"), "/digests/", $name, ".rs")),
+        }
+    };
 }
 
 /// Every built-in plugin, in the order `--list-plugins` shows them.
-pub const BUILTINS: &[Builtin] = &[
-    Builtin {
-        name: "sanitize",
-        component: include_bytes!("../../plugins/dist/sanitize.wasm"),
-    },
-    Builtin {
-        name: "luhn",
-        component: include_bytes!("../../plugins/dist/luhn.wasm"),
-    },
-    Builtin {
-        name: "regex",
-        component: include_bytes!("../../plugins/dist/regex.wasm"),
-    },
-    Builtin {
-        name: "replace",
-        component: include_bytes!("../../plugins/dist/replace.wasm"),
-    },
-    Builtin {
-        name: "json",
-        component: include_bytes!("../../plugins/dist/json.wasm"),
-    },
-    Builtin {
-        name: "logfmt",
-        component: include_bytes!("../../plugins/dist/logfmt.wasm"),
-    },
-    Builtin {
-        name: "pattern",
-        component: include_bytes!("../../plugins/dist/pattern.wasm"),
-    },
-    Builtin {
-        name: "cri",
-        component: include_bytes!("../../plugins/dist/cri.wasm"),
-    },
-    Builtin {
-        name: "docker",
-        component: include_bytes!("../../plugins/dist/docker.wasm"),
-    },
-    Builtin {
-        name: "timestamp",
-        component: include_bytes!("../../plugins/dist/timestamp.wasm"),
-    },
-    Builtin {
-        name: "fields",
-        component: include_bytes!("../../plugins/dist/fields.wasm"),
-    },
-    Builtin {
-        name: "template",
-        component: include_bytes!("../../plugins/dist/template.wasm"),
-    },
-    Builtin {
-        name: "output",
-        component: include_bytes!("../../plugins/dist/output.wasm"),
-    },
-    Builtin {
-        name: "prefix",
-        component: include_bytes!("../../plugins/dist/prefix.wasm"),
-    },
-    Builtin {
-        name: "decolorize",
-        component: include_bytes!("../../plugins/dist/decolorize.wasm"),
-    },
-    Builtin {
-        name: "truncate",
-        component: include_bytes!("../../plugins/dist/truncate.wasm"),
-    },
-    Builtin {
-        name: "pack",
-        component: include_bytes!("../../plugins/dist/pack.wasm"),
-    },
-    Builtin {
-        name: "drop",
-        component: include_bytes!("../../plugins/dist/drop.wasm"),
-    },
-    Builtin {
-        name: "sampling",
-        component: include_bytes!("../../plugins/dist/sampling.wasm"),
-    },
-    Builtin {
-        name: "limit",
-        component: include_bytes!("../../plugins/dist/limit.wasm"),
-    },
-    Builtin {
-        name: "multiline",
-        component: include_bytes!("../../plugins/dist/multiline.wasm"),
-    },
-    Builtin {
-        name: "grep",
-        component: include_bytes!("../../plugins/dist/grep.wasm"),
-    },
-    Builtin {
-        name: "tail",
-        component: include_bytes!("../../plugins/dist/tail.wasm"),
-    },
-    Builtin {
-        name: "outcome",
-        component: include_bytes!("../../plugins/dist/outcome.wasm"),
-    },
-    Builtin {
-        name: "aggregate",
-        component: include_bytes!("../../plugins/dist/aggregate.wasm"),
-    },
-    Builtin {
-        name: "metrics",
-        component: include_bytes!("../../plugins/dist/metrics.wasm"),
-    },
+pub static BUILTINS: &[Builtin] = &[
+    builtin!("sanitize"),
+    builtin!("luhn"),
+    builtin!("regex"),
+    builtin!("replace"),
+    builtin!("json"),
+    builtin!("logfmt"),
+    builtin!("pattern"),
+    builtin!("cri"),
+    builtin!("docker"),
+    builtin!("timestamp"),
+    builtin!("fields"),
+    builtin!("template"),
+    builtin!("output"),
+    builtin!("prefix"),
+    builtin!("decolorize"),
+    builtin!("truncate"),
+    builtin!("pack"),
+    builtin!("drop"),
+    builtin!("sampling"),
+    builtin!("limit"),
+    builtin!("multiline"),
+    builtin!("grep"),
+    builtin!("tail"),
+    builtin!("outcome"),
+    builtin!("aggregate"),
+    builtin!("metrics"),
 ];
 
 /// The built-in plugin called `name`.
 pub fn find(name: &str) -> Option<&'static Builtin> {
     BUILTINS.iter().find(|builtin| builtin.name == name)
+}
+
+/// The built-in whose embedded component `bytes` are: the same address and length, not
+/// merely equal bytes (a copy is hashed and compared like any plugin file's).
+pub(crate) fn embedded(bytes: &[u8]) -> Option<&'static Builtin> {
+    BUILTINS
+        .iter()
+        .find(|builtin| std::ptr::eq(builtin.component, bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sha2::{Digest, Sha256};
+
+    #[test]
+    fn each_digest_is_the_hash_of_the_embedded_bytes() {
+        for builtin in BUILTINS {
+            let digest: [u8; 32] = Sha256::digest(builtin.component).into();
+            assert_eq!(builtin.digest, digest, "{}", builtin.name);
+        }
+    }
+
+    #[test]
+    fn only_the_embedded_bytes_themselves_are_known() {
+        let pack = find("pack").unwrap();
+        assert_eq!(embedded(pack.component).map(|b| b.name), Some("pack"));
+        let copy = pack.component.to_vec();
+        assert!(embedded(&copy).is_none(), "a copy is not");
+        assert!(embedded(&pack.component[1..]).is_none());
+        assert!(embedded(&pack.component[..pack.component.len() - 1]).is_none());
+    }
 }

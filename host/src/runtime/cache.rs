@@ -5,8 +5,8 @@
 //! under a millisecond. So every component is compiled once and its compiled form stored as
 //! `<dir>/<engine>/<content>.cwasm`, where `<engine>` hashes everything that makes compiled
 //! code compatible (wasmtime's version, the engine's settings, the CPU features) and
-//! `<content>` is the SHA-256 of the component's bytes. A changed plugin or a new sluice
-//! therefore never loads a stale entry.
+//! `<content>` is the SHA-256 of the component's bytes (for a built-in, computed when sluice
+//! was built). A changed plugin or a new sluice therefore never loads a stale entry.
 //!
 //! A pipeline's plugins are made ready side by side, one thread each
 //! ([`ComponentCache::compile_ahead`]): those not cached yet are compiled (the caller is told
@@ -31,9 +31,33 @@ use wasmtime::component::Component;
 pub struct ComponentCache {
     /// The directory for this engine's entries; `None` disables the cache.
     dir: Option<PathBuf>,
-    /// The components [`ComponentCache::compile_ahead`] made ready for this run, with the bytes
-    /// they were made from. Found by comparing bytes, which costs a fraction of hashing them.
-    ready: Mutex<Vec<(Box<[u8]>, Component)>>,
+    /// The components [`ComponentCache::compile_ahead`] made ready for this run, with what
+    /// they were made from.
+    ready: Mutex<Vec<(MadeFrom, Component)>>,
+}
+
+/// What a component ready for the run was made from, to find it again by.
+enum MadeFrom {
+    /// A built-in's embedded bytes, known by their address ([`crate::builtin::embedded`]).
+    Builtin(&'static [u8]),
+    /// A copy of other bytes, found by comparing bytes, which costs a fraction of hashing them.
+    Bytes(Box<[u8]>),
+}
+
+impl MadeFrom {
+    fn of(bytes: &[u8]) -> MadeFrom {
+        match crate::builtin::embedded(bytes) {
+            Some(builtin) => MadeFrom::Builtin(builtin.component),
+            None => MadeFrom::Bytes(bytes.into()),
+        }
+    }
+
+    fn is(&self, bytes: &[u8]) -> bool {
+        match self {
+            MadeFrom::Builtin(embedded) => std::ptr::eq(*embedded, bytes),
+            MadeFrom::Bytes(copy) => **copy == *bytes,
+        }
+    }
 }
 
 impl ComponentCache {
@@ -60,10 +84,15 @@ impl ComponentCache {
             .map(|home| PathBuf::from(home).join(".cache").join("sluice"))
     }
 
-    /// Where the compiled form of `bytes` is kept, if the cache is on.
+    /// Where the compiled form of `bytes` is kept, if the cache is on. A built-in's digest was
+    /// computed when sluice was built ([`crate::builtin`]); other bytes are hashed here.
     fn entry(&self, bytes: &[u8]) -> Option<PathBuf> {
         let dir = self.dir.as_ref()?;
-        Some(dir.join(format!("{}.cwasm", hex(&Sha256::digest(bytes)))))
+        let digest = match crate::builtin::embedded(bytes) {
+            Some(builtin) => hex(&builtin.digest),
+            None => hex(&Sha256::digest(bytes)),
+        };
+        Some(dir.join(format!("{digest}.cwasm")))
     }
 
     /// Makes the components of `plugins` (name, bytes) ready for this run, side by side:
@@ -93,7 +122,7 @@ impl ComponentCache {
         let make_ready = |bytes: &[u8], path: Option<PathBuf>| {
             if let Ok(component) = self.load_from(engine, bytes, path) {
                 let mut ready = self.ready.lock().unwrap_or_else(|p| p.into_inner());
-                ready.push((bytes.into(), component));
+                ready.push((MadeFrom::of(bytes), component));
             }
         };
         if let [(_, bytes, path)] = distinct.as_slice() {
@@ -111,7 +140,7 @@ impl ComponentCache {
     /// or loads the compiled form from the cache.
     pub fn load(&self, engine: &Engine, bytes: &[u8]) -> Result<Component> {
         let ready = self.ready.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((_, component)) = ready.iter().find(|(made_from, _)| **made_from == *bytes) {
+        if let Some((_, component)) = ready.iter().find(|(made_from, _)| made_from.is(bytes)) {
             return Ok(component.clone());
         }
         drop(ready);
