@@ -23,6 +23,10 @@ macro_rules! builtin {
 }
 
 /// Every built-in plugin, in the order `--list-plugins` shows them.
+///
+/// A `static`, not a `const`: a constant is copied into every place that names it, and with it
+/// the components it points to (the binary held every one twice), while [`embedded`] knows a
+/// component by its one address.
 pub static BUILTINS: &[Builtin] = &[
     builtin!("sanitize"),
     builtin!("luhn"),

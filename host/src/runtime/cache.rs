@@ -38,7 +38,8 @@ pub struct ComponentCache {
 
 /// What a component ready for the run was made from, to find it again by.
 enum MadeFrom {
-    /// A built-in's embedded bytes, known by their address ([`crate::builtin::embedded`]).
+    /// A built-in's embedded bytes, not copied: known by their address
+    /// ([`crate::builtin::embedded`]), or else, like a copy, by comparing bytes.
     Builtin(&'static [u8]),
     /// A copy of other bytes, found by comparing bytes, which costs a fraction of hashing them.
     Bytes(Box<[u8]>),
@@ -54,7 +55,7 @@ impl MadeFrom {
 
     fn is(&self, bytes: &[u8]) -> bool {
         match self {
-            MadeFrom::Builtin(embedded) => std::ptr::eq(*embedded, bytes),
+            MadeFrom::Builtin(embedded) => std::ptr::eq(*embedded, bytes) || **embedded == *bytes,
             MadeFrom::Bytes(copy) => **copy == *bytes,
         }
     }
