@@ -4,8 +4,8 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use clap::Parser;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{CommandFactory, Parser};
 use sluice_host::{OnError, OutputFormat};
 
 /// The most worker threads `-j` accepts.
@@ -363,6 +363,52 @@ pub fn mistyped_command(files: &[OsString]) -> Option<&'static str> {
     ["inspect", "test", "new"]
         .into_iter()
         .find(|command| strsim::levenshtein(command, word) <= 2)
+}
+
+/// Whether `command` takes the option `id` (a field of [`Args`]) when it is given before it.
+/// `check` takes them all: they describe the pipeline it checks. `test` runs its cases'
+/// pipelines with the options that change how plugins run and lines are cut; `inspect`
+/// loads a plugin with the first two; the others print files. The colour choice counts for
+/// every message.
+fn takes_option(command: &Command, id: &str) -> bool {
+    const RUNNING_PLUGINS: [&str; 2] = ["plugin_timeout", "plugin_memory"];
+    const CUTTING_LINES: [&str; 5] = [
+        "max_line_bytes",
+        "boundary_overlap",
+        "max_hold",
+        "threads",
+        "no_decompress",
+    ];
+    id == "color"
+        || match command {
+            Command::Check { .. } => true,
+            Command::Test { .. } => RUNNING_PLUGINS.contains(&id) || CUTTING_LINES.contains(&id),
+            Command::Inspect { .. } => RUNNING_PLUGINS.contains(&id),
+            Command::New { .. } | Command::Completions { .. } | Command::Man => false,
+        }
+}
+
+/// The first option given before the subcommand that the subcommand does not take, as an
+/// error message: it would do nothing, and saying nothing would let `sluice -p pack inspect
+/// sanitize` look as if `-p pack` had counted.
+pub fn option_not_taken(args: &Args, matches: &clap::ArgMatches) -> Option<String> {
+    let command = args.command.as_ref()?;
+    let (name, _) = matches.subcommand()?;
+    let command_line = Args::command();
+    let arg = command_line.get_arguments().find(|arg| {
+        let id = arg.get_id().as_str();
+        matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine)
+            && !takes_option(command, id)
+    })?;
+    let option = match (arg.get_short(), arg.get_long()) {
+        (Some(short), Some(long)) => format!("-{short}/--{long}"),
+        (None, Some(long)) => format!("--{long}"),
+        _ => arg.get_id().to_string(),
+    };
+    Some(format!(
+        "{option} does nothing with `sluice {name}` (it is an option for processing input); \
+         leave it out"
+    ))
 }
 
 impl Args {

@@ -41,7 +41,7 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use sluice_host::{
     BUILTINS, Chain, Clock, Input, OtlpSink, Pipeline, RunError, Runtime, RuntimeOptions, Settings,
     StopRequest, Tee, WriteSink,
@@ -62,7 +62,12 @@ const MIN_SAFE_OVERLAP: usize = 64;
 fn main() -> ExitCode {
     let raw: Vec<std::ffi::OsString> = std::env::args_os().collect();
     colour::choose(&raw);
-    let args = Args::parse_from(raw);
+    let matches = Args::command().get_matches_from(raw);
+    let args = Args::from_arg_matches(&matches)
+        .unwrap_or_else(|err| err.format(&mut Args::command()).exit());
+    if let Some(message) = args::option_not_taken(&args, &matches) {
+        return ExitCode::from(fail(exit::USAGE, message));
+    }
     ExitCode::from(run(&args))
 }
 

@@ -320,6 +320,59 @@ fn inspect_shows_config_keys_and_imports() {
     );
 }
 
+/// An option before a subcommand that does nothing there is refused, not ignored; the ones
+/// the subcommand runs plugins or cuts lines with, and the colour choice, are taken.
+#[test]
+fn options_a_subcommand_does_not_take_are_refused() {
+    for (args, option, command) in [
+        (
+            &["-p", "pack", "inspect", "sanitize"][..],
+            "-p/--plugin",
+            "inspect",
+        ),
+        (&["--stats", "inspect", "pack"], "--stats", "inspect"),
+        (&["-j", "2", "inspect", "pack"], "-j/--threads", "inspect"),
+        (&["-o", "json", "test", "."], "-o/--output", "test"),
+        (&["--list-plugins", "man"], "--list-plugins", "man"),
+        (
+            &["--plugin-timeout", "1s", "completions", "bash"],
+            "--plugin-timeout",
+            "completions",
+        ),
+    ] {
+        let run = run(args, b"");
+        assert_eq!(
+            run.fails(2),
+            format!(
+                "sluice: {option} does nothing with `sluice {command}` (it is an option for \
+                 processing input); leave it out"
+            ),
+            "{args:?}"
+        );
+        assert!(run.stdout.is_empty(), "{args:?}");
+    }
+    let out = run(
+        &[
+            "--plugin-memory",
+            "64",
+            "--color",
+            "never",
+            "inspect",
+            "pack",
+        ],
+        b"",
+    );
+    assert!(String::from_utf8_lossy(out.ok()).starts_with("pack 0."));
+    let root = crate::util::tempdir("options-before-test");
+    let case = root.join("pack");
+    std::fs::create_dir_all(&case).unwrap();
+    std::fs::write(case.join("pipeline.toml"), "[[stage]]\nplugin = \"pack\"\n").unwrap();
+    std::fs::write(case.join("input.log"), "a line\n").unwrap();
+    let root = root.to_str().unwrap();
+    let out = run(&["-j", "2", "--max-line-bytes", "4096", "test", root], b"");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
 /// `sluice check` creates every stage with its config and reads no input: a pipeline that
 /// would start is listed with what each stage declares; one that would not fails as the run
 /// would, with exit 2 and one line.
