@@ -28,7 +28,7 @@ use sample::Mix;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use sluice_host::bench_support::{self, RawBatch, RawOutput};
@@ -344,8 +344,9 @@ impl Bench {
         let rounds = self.runs.max(5);
         let regex_spec = format!("regex={REGEX}");
         let chain = ["-p", "sanitize", "-p", &regex_spec, "-p", "pack"];
+        let chain_args = |threads: &'static str| [&["-j", threads][..], &chain[..]].concat();
         let chain_on = |threads: &'static str| {
-            let args = [&["-j", threads][..], &chain[..]].concat();
+            let args = chain_args(threads);
             move || time_command(sluice_command(&args), &self.sample)
         };
         let input = std::fs::read(&self.sample).unwrap();
@@ -355,7 +356,7 @@ impl Bench {
         let sanitize = || time_command(sluice_command(&["-p", "sanitize"]), &self.sample);
         // Two `-j 1` runs at once: the time each run's worth of work took.
         let two_at_once = || {
-            let args = [&["-j", "1"][..], &chain[..]].concat();
+            let args = chain_args("1");
             time_at_once(2, || sluice_command(&args), &self.sample) / 2
         };
         println!("\nThe targets' ratios, each side run in turn, {rounds} rounds (median, range):");
@@ -574,16 +575,36 @@ fn time_command(cmd: Command, input: &Path) -> Duration {
 }
 
 /// [`time_command`] with stdout to `output`.
-fn time_command_to(mut cmd: Command, input: &Path, output: &Path) -> Duration {
-    cmd.stdin(File::open(input).unwrap())
-        .stdout(File::create(output).unwrap())
-        .stderr(Stdio::piped());
+fn time_command_to(cmd: Command, input: &Path, output: &Path) -> Duration {
+    let output = File::create(output).unwrap();
     let started = Instant::now();
-    let output = cmd.output().expect("cannot run benchmark command");
-    let elapsed = started.elapsed();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{cmd:?} failed: {stderr}");
-    elapsed
+    start(cmd, input, output.into()).finish();
+    started.elapsed()
+}
+
+/// A benchmark command started ([`start`]).
+struct Running {
+    cmd: Command,
+    child: Child,
+}
+
+/// Starts `cmd` with `input` on stdin and stdout to `output`; its stderr is kept for
+/// [`Running::finish`] (`--stats` writes there).
+fn start(mut cmd: Command, input: &Path, output: Stdio) -> Running {
+    cmd.stdin(File::open(input).unwrap())
+        .stdout(output)
+        .stderr(Stdio::piped());
+    let child = cmd.spawn().expect("cannot run benchmark command");
+    Running { cmd, child }
+}
+
+impl Running {
+    /// Waits for the command; panics with its stderr if it failed.
+    fn finish(self) {
+        let output = self.child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{:?} failed: {stderr}", self.cmd);
+    }
 }
 
 /// The wall time of `copies` runs of the command `make` gives, started together, each with
@@ -592,20 +613,10 @@ fn time_command_to(mut cmd: Command, input: &Path, output: &Path) -> Duration {
 /// neighbours), and this says how much work the machine does at once, whatever the program.
 fn time_at_once(copies: usize, make: impl Fn() -> Command, input: &Path) -> Duration {
     let started = Instant::now();
-    let children: Vec<_> = (0..copies)
-        .map(|_| {
-            let mut cmd = make();
-            cmd.stdin(File::open(input).unwrap())
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped());
-            cmd.spawn().expect("cannot run benchmark command")
-        })
+    let runs: Vec<Running> = (0..copies)
+        .map(|_| start(make(), input, Stdio::null()))
         .collect();
-    for child in children {
-        let output = child.wait_with_output().unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(output.status.success(), "a run failed: {stderr}");
-    }
+    runs.into_iter().for_each(Running::finish);
     started.elapsed()
 }
 
